@@ -1,0 +1,121 @@
+#include "harness/bench/threads.h"
+
+#include <errno.h>
+#include <hwloc.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+static int team_size = 0;
+static int requested = 0;
+static int bind_ok[256];
+static int bind_core[256];
+static char bind_err[256][96];
+
+int beex_threads_count(void)
+{
+    return team_size > 0 ? team_size : omp_get_max_threads();
+}
+
+int beex_threads_setup(int threads, char *err, size_t errlen)
+{
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0) {
+        snprintf(err, errlen, "hwloc: cannot load the machine topology");
+        return -1;
+    }
+    int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    if (ncores <= 0)
+        ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    if (ncores <= 0)
+        ncores = 1;
+    requested = threads;
+    int n = threads > 0 ? threads : ncores;
+    if (n > 256) {
+        snprintf(err, errlen, "--threads %d: at most 256 supported", n);
+        hwloc_topology_destroy(topo);
+        return -1;
+    }
+    omp_set_dynamic(0);
+    omp_set_num_threads(n);
+    int got = 0;
+#pragma omp parallel num_threads(n)
+    {
+        int t = omp_get_thread_num();
+        /* More threads than cores wrap around: oversubscription is the user's choice. */
+        int core = t % ncores;
+        hwloc_obj_t obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)core);
+        if (obj == NULL)
+            obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (unsigned)core);
+        bind_core[t] = core;
+        bind_ok[t] = 0;
+        bind_err[t][0] = '\0';
+        if (obj != NULL && obj->cpuset != NULL) {
+            hwloc_bitmap_t set = hwloc_bitmap_dup(obj->cpuset);
+            hwloc_bitmap_singlify(set); /* one PU of the core: no migration between SMT siblings */
+            if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) == 0)
+                bind_ok[t] = 1;
+            else
+                snprintf(bind_err[t], sizeof bind_err[t], "%s", strerror(errno));
+            hwloc_bitmap_free(set);
+        } else {
+            snprintf(bind_err[t], sizeof bind_err[t], "no core object %d", core);
+        }
+#pragma omp single
+        got = omp_get_num_threads();
+    }
+    hwloc_topology_destroy(topo);
+    team_size = got;
+    return got;
+}
+
+json_t *beex_threads_describe(void)
+{
+    json_t *o = json_object();
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) == 0 && hwloc_topology_load(topo) == 0) {
+        json_t *t = json_object();
+        json_object_set_new(t, "packages",
+                            json_integer(hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE)));
+        json_object_set_new(t, "cores",
+                            json_integer(hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE)));
+        json_object_set_new(t, "pus", json_integer(hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU)));
+        json_object_set_new(t, "numa_nodes",
+                            json_integer(hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE)));
+        static const hwloc_obj_type_t caches[] = {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE,
+                                                  HWLOC_OBJ_L3CACHE};
+        static const char *const names[] = {"l1d_bytes", "l2_bytes", "l3_bytes"};
+        for (int i = 0; i < 3; i++) {
+            hwloc_obj_t c = hwloc_get_obj_by_type(topo, caches[i], 0);
+            if (c != NULL && c->attr != NULL)
+                json_object_set_new(t, names[i], json_integer((json_int_t)c->attr->cache.size));
+        }
+        hwloc_obj_t root = hwloc_get_root_obj(topo);
+        const char *cpu_model = hwloc_obj_get_info_by_name(root, "CPUModel");
+        if (cpu_model == NULL) {
+            hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
+            if (pkg != NULL)
+                cpu_model = hwloc_obj_get_info_by_name(pkg, "CPUModel");
+        }
+        if (cpu_model != NULL)
+            json_object_set_new(t, "cpu_model", json_string(cpu_model));
+        json_object_set_new(o, "topology", t);
+        hwloc_topology_destroy(topo);
+    } else {
+        json_object_set_new(o, "topology", json_string("unavailable: hwloc failed to load"));
+    }
+    json_object_set_new(o, "threads_requested", json_integer(requested));
+    json_object_set_new(o, "threads_effective", json_integer(beex_threads_count()));
+    json_t *b = json_array();
+    for (int t = 0; t < team_size && t < 256; t++) {
+        json_t *r = json_object();
+        json_object_set_new(r, "thread", json_integer(t));
+        json_object_set_new(r, "core", json_integer(bind_core[t]));
+        json_object_set_new(r, "bound", json_boolean(bind_ok[t]));
+        if (!bind_ok[t])
+            json_object_set_new(r, "error", json_string(bind_err[t]));
+        json_array_append_new(b, r);
+    }
+    json_object_set_new(o, "binding", b);
+    return o;
+}

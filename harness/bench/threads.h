@@ -1,0 +1,17 @@
+/* OpenMP threads pinned one per core through hwloc. Call beex_threads_setup once before the
+ * first parallel region; it sets the team size and binds each OpenMP thread to its own core
+ * (cores in hwloc's logical order). The binding actually obtained is recorded for the
+ * results files, since a VM may refuse it. */
+#ifndef BEEX_BENCH_THREADS_H
+#define BEEX_BENCH_THREADS_H
+
+#include <jansson.h>
+
+/* threads <= 0 means one per core. Returns the team size in use, or -1 with err set. */
+int beex_threads_setup(int threads, char *err, size_t errlen);
+int beex_threads_count(void);
+/* JSON description: requested/effective threads, per-thread core and binding status,
+ * and the hwloc topology summary (packages, cores, PUs, caches). New reference. */
+json_t *beex_threads_describe(void);
+
+#endif

@@ -1,0 +1,73 @@
+/* `beex`: the suite's single program. Dispatches to one subcommand per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/cli/commands.h"
+#include "harness/report/atomic_file.h"
+#include "kernels/cpu.h"
+
+typedef struct {
+    const char *name; /* "bench gemm": two words when the command has a group */
+    int (*fn)(int, char **);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"variants", beex_cmd_variants,
+     "list kernel variants, why any is missing, which each operation uses"},
+    {"bench gemm", beex_cmd_bench_gemm,
+     "binarized GEMM benchmark against bounds, scalar and libxsmm fp32"},
+    {"bench model", beex_cmd_bench_model,
+     "whole-model throughput and latency per precision and variant"},
+    {"init", beex_cmd_init, "write a checkpoint with seeded random weights"},
+    {"export", beex_cmd_export, "checkpoint -> deployment file (packed bits + alpha)"},
+    {"run", beex_cmd_run, "run a model on examples from standard input, one JSON line each"},
+    {"data stats", beex_cmd_data_stats, "examples, classes, lengths and coverage of a task"},
+    {"train", beex_cmd_train, "binarization-aware training on a task"},
+    {"eval", beex_cmd_eval, "accuracy at full depth and per exit on a task"},
+    {"sweep", beex_cmd_sweep, "exit-threshold sweep: trace, replay, timed Pareto points"},
+    {"merge", beex_cmd_merge, "merge results from several machines"},
+    {"compare", beex_cmd_compare, "regression verdict between two results files"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: beex COMMAND [options]   (beex COMMAND --help for its options)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
+    fprintf(out, "\nBEEX_ISA=scalar|avx2|avx512|neon forces one kernel variant.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    char err[256];
+    if (beex_isa_check_env(err, sizeof err) != BEEX_OK) {
+        fprintf(stderr, "beex: %s\n", err);
+        return 2;
+    }
+    beex_atomic_install_signal_cleanup();
+    char name[64];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        const char *space = strchr(commands[i].name, ' ');
+        if (space == NULL) {
+            if (strcmp(argv[1], commands[i].name) == 0)
+                return commands[i].fn(argc - 1, argv + 1);
+            continue;
+        }
+        size_t glen = (size_t)(space - commands[i].name);
+        if (strlen(argv[1]) == glen && strncmp(argv[1], commands[i].name, glen) == 0 && argc >= 3 &&
+            strcmp(argv[2], space + 1) == 0) {
+            snprintf(name, sizeof name, "%s", commands[i].name);
+            argv[2] = name;
+            return commands[i].fn(argc - 2, argv + 2);
+        }
+    }
+    fprintf(stderr, "beex: unknown command '%s%s%s'\n\n", argv[1], argc >= 3 ? " " : "",
+            argc >= 3 ? argv[2] : "");
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,42 @@
+/* The forward pass (MODEL.md section 2) on a loaded model, in one precision, on one kernel
+ * variant: token ids in, per-block logits and entropies out, the exit decision applied.
+ * An engine owns the weights repacked for its variant and its scratch buffers. */
+#ifndef BEEX_MODEL_ENGINE_H
+#define BEEX_MODEL_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/model/model.h"
+
+typedef struct beex_engine beex_engine;
+
+typedef struct {
+    beex_precision precision;
+    int isa;     /* -1 = automatic (BEEX_ISA / best available) */
+    int threads; /* <= 0: OpenMP default */
+} beex_engine_options;
+
+int beex_engine_create(const beex_model *m, const beex_engine_options *opt, beex_engine **out,
+                       char *err, size_t errlen);
+void beex_engine_free(beex_engine *e);
+const beex_config *beex_engine_config(const beex_engine *e);
+
+/* One example through every block (no early exit): logits[blocks * classes],
+ * entropy[blocks]. T is clipped to max_len; T >= 1. */
+int beex_engine_trace(beex_engine *e, const int32_t *ids, int T, float *logits, float *entropy);
+
+/* Result of one example under early exit. */
+typedef struct {
+    int exit_block;          /* 1-based block whose exit answered */
+    int prediction;          /* argmax of that exit's logits */
+    double flops, bops, ops; /* cost of the blocks and exit heads actually run */
+} beex_exit_result;
+
+/* A batch of n examples with early exit at threshold delta (MODEL.md section 5). Examples
+ * that have exited leave the batch before the next block (compaction). logits / entropy may
+ * be NULL; otherwise n * blocks * classes and n * blocks, filled for the blocks run. */
+int beex_engine_run_batch(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                          double delta, beex_exit_result *res, float *logits, float *entropy);
+
+#endif

@@ -1,0 +1,24 @@
+/* Exit rules (MODEL.md section 5) applied to a full-depth trace of one example. Every rule
+ * returns the 1-based exit block; block N always exits. Used by the engine online and by
+ * the sweep replay offline, so both agree by construction. */
+#ifndef BEEX_MODEL_EXIT_H
+#define BEEX_MODEL_EXIT_H
+
+/* The paper's rule: r_i = (H_{i-1} - H_i) / max(H_{i-1}, 1e-12); exit after block i
+ * (2 <= i < N) when r_i < delta. */
+int beex_exit_entropy_ratio(const float *entropy, int nblocks, double delta);
+/* Decides at block i (1-based, i >= 2) given H_{i-1}, H_i: 1 = exit here. */
+int beex_exit_entropy_ratio_step(float h_prev, float h_cur, double delta);
+
+/* DeeBERT: first block i with H_i < tau. */
+int beex_exit_entropy_abs(const float *entropy, int nblocks, double tau);
+/* PABEE: first block where the argmax has not changed for `patience` consecutive blocks. */
+int beex_exit_patience(const int *argmax, int nblocks, int patience);
+/* Static depth k (clipped to [1, N]). */
+int beex_exit_static(int nblocks, int k);
+
+/* Natural-log entropy of softmax(z) over c classes, computed stably. */
+float beex_entropy_of_logits(const float *z, int c);
+int beex_argmax(const float *z, int c);
+
+#endif

@@ -1,0 +1,87 @@
+/* The BEExformer model in memory (MODEL.md sections 1, 3, 8): configuration, latent fp32
+ * weights of a training checkpoint, or packed bits + alpha of a deployment file.
+ * This header is shared by the file format, the forward pass and the trainer. */
+#ifndef BEEX_MODEL_MODEL_H
+#define BEEX_MODEL_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { BEEX_PREC_FP32 = 0, BEEX_PREC_W1A32, BEEX_PREC_W1A1 } beex_precision;
+
+const char *beex_precision_name(beex_precision p);
+int beex_precision_parse(const char *s); /* -1 when unknown */
+
+typedef struct {
+    int vocab;   /* ids 0 = [PAD], 1 = [UNK] */
+    int d;       /* model width */
+    int heads;   /* dh = d / heads */
+    int dff;     /* SLFN hidden width */
+    int blocks;  /* N blocks = N exits */
+    int max_len; /* tokens per example */
+    int classes; /* C */
+    beex_precision precision;
+    float ln_eps;
+} beex_config;
+
+/* The small default of MODEL.md section 1 (classes = 2). */
+beex_config beex_config_default(void);
+/* Validates ranges and divisibility; writes the reason to err. Returns 0 when valid. */
+int beex_config_check(const beex_config *cfg, char *err, size_t errlen);
+
+/* One linear layer, weight rows x cols (out x in). A checkpoint fills `weight`; a deployment
+ * file fills `bits` (rows x ceil(cols/8), MODEL.md section 4) and `alpha`. Loading a
+ * checkpoint also derives bits and alpha from the latent weights, so the forward pass of a
+ * binarized precision only reads bits / alpha / bias. */
+typedef struct {
+    int rows, cols;
+    float *weight; /* rows * cols, or NULL in a deployment model */
+    uint8_t *bits; /* rows * ceil(cols/8), or NULL before beex_model_derive_binary */
+    float *alpha;  /* rows */
+    float *bias;   /* rows */
+} beex_linear;
+
+typedef struct {
+    beex_linear q, k, v, o;
+    float *ln1_gamma, *ln1_beta, *ln2_gamma, *ln2_beta; /* d each */
+    beex_linear w1, w3; /* dff x d: gate (sigmoid) and candidate (tanh) */
+    beex_linear w2, w4; /* d x dff */
+    float *exit_weight; /* classes x d */
+    float *exit_bias;   /* classes */
+} beex_block;
+
+typedef struct {
+    beex_config cfg;
+    float *tok_embed;   /* vocab x d latent, NULL in a deployment model */
+    uint8_t *tok_bits;  /* vocab x ceil(d/8): sign rows of the binarized embedding */
+    float *tok_gamma;   /* vocab: per-row scale mean |E[v]| */
+    float *pos_embed;   /* max_len x d */
+    beex_block *blocks; /* cfg.blocks */
+    int is_deployment;  /* 1 when loaded from a deployment file (no latent weights) */
+    /* Metadata travelling in the file. */
+    char **labels; /* cfg.classes names */
+    char **vocab;  /* cfg.vocab tokens, id = index; NULL entries allowed before a vocab is set */
+    char *metadata_json; /* extra metadata to preserve (training settings), may be NULL */
+} beex_model;
+
+/* Allocates a zeroed checkpoint-shaped model (latent weights present) for cfg. */
+int beex_model_alloc(const beex_config *cfg, beex_model **out, char *err, size_t errlen);
+void beex_model_free(beex_model *m);
+
+/* Seeded random initialisation (latent weights in [-1, 1] scale suited to training;
+ * LayerNorm gamma 1, beta 0; biases 0). Labels "0".."C-1" and a placeholder vocabulary
+ * "[PAD]", "[UNK]", "w2", ... unless already set. */
+void beex_model_init_random(beex_model *m, uint64_t seed);
+
+/* Fills bits / alpha of every binarized layer and tok_bits / tok_gamma from the latent
+ * weights (sign(v) = +1 for v >= 0, so -0.0 -> +1; alpha = mean |W_jk|). */
+int beex_model_derive_binary(beex_model *m);
+
+/* File format (harness/model/model_io.c). err receives a sentence naming the problem and,
+ * where it applies, the tensor. Return 0 on success. */
+int beex_model_load(const char *path, beex_model **out, char *err, size_t errlen);
+int beex_model_save_checkpoint(const beex_model *m, const char *path, char *err, size_t errlen);
+int beex_model_save_deployment(const beex_model *m, beex_precision prec, const char *path,
+                               char *err, size_t errlen);
+
+#endif

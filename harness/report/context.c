@@ -1,0 +1,111 @@
+#include "harness/report/context.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/bench/threads.h"
+#include "kernels/cpu.h"
+
+static void read_cpu_model(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "model name", 10) == 0 || strncmp(line, "CPU part", 8) == 0) {
+            char *colon = strchr(line, ':');
+            if (colon != NULL) {
+                colon++;
+                while (*colon == ' ' || *colon == '\t')
+                    colon++;
+                colon[strcspn(colon, "\n")] = '\0';
+                snprintf(buf, len, "%s", colon);
+                break;
+            }
+        }
+    }
+    fclose(f);
+}
+
+static double read_mhz(void)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    double mhz = 0;
+    if (f == NULL)
+        return 0;
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "cpu MHz", 7) == 0 && sscanf(strchr(line, ':') + 1, "%lf", &mhz) == 1)
+            break;
+    fclose(f);
+    return mhz;
+}
+
+json_t *beex_context_json(void)
+{
+    json_t *c = json_object();
+    char buf[256];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object_set_new(c, "date", json_string(buf));
+    if (gethostname(buf, sizeof buf) == 0) {
+        buf[sizeof buf - 1] = '\0';
+        json_object_set_new(c, "host_name", json_string(buf));
+    }
+    struct utsname u;
+    if (uname(&u) == 0) {
+        json_object_set_new(c, "machine", json_string(u.machine));
+        json_object_set_new(c, "kernel", json_string(u.release));
+    }
+    read_cpu_model(buf, sizeof buf);
+    json_object_set_new(c, "cpu_model", json_string(buf));
+    json_object_set_new(c, "num_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(c, "mhz_per_cpu", json_real(read_mhz()));
+    json_object_set_new(c, "cpu_scaling_note",
+                        json_string("VM clock drifts; compare ratios measured in the same run"));
+    json_t *isas = json_object();
+    for (int i = 0; i < BEEX_ISA_COUNT; i++) {
+        const char *why = NULL;
+        int ok = beex_isa_available((beex_isa)i, &why);
+        json_object_set_new(isas, beex_isa_name((beex_isa)i),
+                            ok ? json_string("available") : json_string(why));
+    }
+    json_object_set_new(c, "variants", isas);
+    int forced = beex_isa_forced();
+    json_object_set_new(c, "forced_variant",
+                        forced >= 0 ? json_string(beex_isa_name((beex_isa)forced)) : json_null());
+    json_object_set_new(c, "library_build_type", json_string(BEEX_BUILD_TYPE));
+    json_object_set_new(c, "compiler", json_string(BEEX_COMPILER));
+    json_object_set_new(c, "compile_flags", json_string(BEEX_BUILD_FLAGS));
+    json_object_set_new(c, "git_revision", json_string(BEEX_GIT_REV));
+    json_object_set_new(c, "threads", beex_threads_describe());
+    return c;
+}
+
+int beex_file_fingerprint(const char *path, char out_hex[17])
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    unsigned long long h = 1469598103934665603ULL;
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t i = 0; i < n; i++) {
+            h ^= buf[i];
+            h *= 1099511628211ULL;
+        }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return -1;
+    snprintf(out_hex, 17, "%016llx", h);
+    return 0;
+}

@@ -1,0 +1,36 @@
+/* Data sets on disk: <dir>/{train,dev,test}.tsv, one `LABEL<TAB>TEXT` line per example
+ * (DATASETS.md). A task name (mr, spam, ...) resolves to datasets/data/<task>; any other
+ * directory in the same layout works too. Label names are taken from train (sorted by byte
+ * order, or by the optional <dir>/labels.txt, one name a line, which fixes the order). */
+#ifndef BEEX_TEXT_DATASET_H
+#define BEEX_TEXT_DATASET_H
+
+#include <stddef.h>
+
+typedef struct {
+    int label;  /* index into beex_dataset.labels */
+    char *text; /* UTF-8, validated */
+} beex_example;
+
+typedef struct {
+    beex_example *ex;
+    size_t n;
+} beex_split;
+
+typedef struct {
+    char *dir;
+    char **labels;
+    int n_labels;
+    beex_split train, dev, test;
+} beex_dataset;
+
+/* Resolves a task name or a directory to the directory holding the TSV files: a path that
+ * exists is used as is, otherwise $BEEX_DATA_DIR/<task> (default datasets/data/<task>). */
+int beex_dataset_resolve(const char *task, char *dir, size_t dirlen, char *err, size_t errlen);
+
+/* Loads all three splits. Errors name the file and line: no tab, unknown label in dev or test,
+ * invalid UTF-8, empty file, a single class. */
+int beex_dataset_load(const char *task_or_dir, beex_dataset *ds, char *err, size_t errlen);
+void beex_dataset_free(beex_dataset *ds);
+
+#endif

