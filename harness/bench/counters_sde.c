@@ -1,0 +1,109 @@
+/* PAPI software-defined events. libsde keeps a pointer to each registered variable and
+ * reads it whenever a PAPI client asks, so the counters are plain long longs that the sweep
+ * increments after each batch (from the main thread, so no atomics are needed). */
+#include <math.h>
+#include <sde_lib.h>
+#include <stdio.h>
+
+#include "harness/bench/counters.h"
+#include "harness/bench/replay.h"
+
+static papi_handle_t sde_handle;
+static int sde_blocks, sde_fixed_done;
+static long long c_examples, c_batches, c_flops, c_bops, c_ops;
+static long long c_exits[BEEX_MAX_BLOCKS];
+
+typedef struct {
+    const char *name, *what;
+    long long *var;
+} sde_event;
+
+static const sde_event fixed_events[] = {
+    {"EXAMPLES", "examples run through the early-exit engine", &c_examples},
+    {"BATCHES", "batches run", &c_batches},
+    {"FLOPS", "analytic real-valued operations of the blocks actually run (MAC = 2)", &c_flops},
+    {"BOPS", "analytic binary multiply-accumulates of the XNOR-popcount GEMMs", &c_bops},
+    {"OPS", "FLOPS + BOPS / 64", &c_ops},
+};
+
+static int register_one(const char *name, const char *what, long long *var)
+{
+    if (papi_sde_register_counter(sde_handle, name, PAPI_SDE_RO | PAPI_SDE_DELTA,
+                                  PAPI_SDE_long_long, var) != 0)
+        return -1;
+    papi_sde_describe_counter(sde_handle, name, what);
+    return 0;
+}
+
+/* Registers every event through the given function table: used by beex_sde_init and by
+ * PAPI's event-listing hook below. */
+static int register_all(int blocks)
+{
+    if (blocks > BEEX_MAX_BLOCKS)
+        blocks = BEEX_MAX_BLOCKS;
+    if (!sde_fixed_done) {
+        for (size_t i = 0; i < sizeof fixed_events / sizeof fixed_events[0]; i++)
+            if (register_one(fixed_events[i].name, fixed_events[i].what, fixed_events[i].var) != 0)
+                return -1;
+        sde_fixed_done = 1;
+    }
+    for (int b = sde_blocks; b < blocks; b++) {
+        char name[32];
+        snprintf(name, sizeof name, "EXITS_BLOCK_%d", b + 1);
+        if (register_one(name, "examples whose exit answered after this block", &c_exits[b]) != 0)
+            return -1;
+    }
+    if (blocks > sde_blocks)
+        sde_blocks = blocks;
+    return 0;
+}
+
+int beex_sde_init(int blocks)
+{
+    if (sde_handle == NULL) {
+        sde_handle = papi_sde_init("beex");
+        if (sde_handle == NULL)
+            return -1;
+    }
+    return register_all(blocks);
+}
+
+/* PAPI's convention for listing a library's events without running it
+ * (papi_native_avail with the library loaded). Exposes the default 6 exits. */
+papi_handle_t papi_sde_hook_list_events(papi_sde_fptr_struct_t *fptr_struct)
+{
+    (void)fptr_struct;
+    if (beex_sde_init(6) != 0)
+        return NULL;
+    return sde_handle;
+}
+
+void beex_sde_record(const beex_exit_result *res, int n)
+{
+    double flops = 0, bops = 0;
+    for (int i = 0; i < n; i++) {
+        flops += res[i].flops;
+        bops += res[i].bops;
+        int e = res[i].exit_block;
+        if (e >= 1 && e <= sde_blocks)
+            c_exits[e - 1]++;
+    }
+    c_examples += n;
+    c_batches++;
+    c_flops += llround(flops);
+    c_bops += llround(bops);
+    c_ops += llround(flops + bops / 64.0);
+}
+
+json_t *beex_sde_json(void)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "prefix", json_string("sde:::beex::"));
+    for (size_t i = 0; i < sizeof fixed_events / sizeof fixed_events[0]; i++)
+        json_object_set_new(o, fixed_events[i].name, json_integer(*fixed_events[i].var));
+    json_t *ex = json_array();
+    for (int b = 0; b < sde_blocks; b++)
+        json_array_append_new(ex, json_integer(c_exits[b]));
+    json_object_set_new(o, "EXITS_BLOCK", ex);
+    return o;
+}

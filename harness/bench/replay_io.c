@@ -1,0 +1,187 @@
+#include "harness/bench/replay_io.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/model/exit.h"
+#include "harness/report/atomic_file.h"
+
+int beex_trace_write_csv(const beex_trace *t, const char *path, char *err, size_t errlen)
+{
+    beex_atomic_file af;
+    if (beex_atomic_open(&af, path, err, errlen) != 0)
+        return -1;
+    fprintf(af.f, "example,label,len,block,entropy,prediction");
+    for (int c = 0; c < t->classes; c++)
+        fprintf(af.f, ",logit_%d", c);
+    fputc('\n', af.f);
+    for (int i = 0; i < t->n; i++)
+        for (int b = 0; b < t->blocks; b++) {
+            const float *z = t->logits + ((size_t)i * t->blocks + b) * t->classes;
+            fprintf(af.f, "%d,%d,%d,%d,%.9g,%d", t->index[i], t->label[i], t->len[i], b + 1,
+                    (double)t->entropy[(size_t)i * t->blocks + b], beex_argmax(z, t->classes));
+            for (int c = 0; c < t->classes; c++)
+                fprintf(af.f, ",%.9g", (double)z[c]);
+            fputc('\n', af.f);
+        }
+    return beex_atomic_commit(&af, err, errlen);
+}
+
+/* Parses one number field ending at ',' or end of line; advances *p. */
+static int field_double(char **p, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(*p, &end);
+    if (end == *p || errno == ERANGE || (*end != ',' && *end != '\0' && *end != '\n'))
+        return -1;
+    *p = *end == ',' ? end + 1 : end;
+    return 0;
+}
+
+int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    int classes = 0, rows = 0, blocks = 0;
+    /* Pass 1: header (classes) and the shape. */
+    if (getline(&line, &cap, f) < 0 || strncmp(line, "example,label,len,block,entropy,", 32) != 0) {
+        snprintf(err, errlen, "%s: line 1: not a beex trace (header missing)", path);
+        goto fail;
+    }
+    for (char *q = line; (q = strstr(q, ",logit_")) != NULL; q++)
+        classes++;
+    while (getline(&line, &cap, f) >= 0) {
+        int ex, lab, len, blk;
+        if (sscanf(line, "%d,%d,%d,%d,", &ex, &lab, &len, &blk) != 4) {
+            snprintf(err, errlen, "%s: line %d: malformed row", path, rows + 2);
+            goto fail;
+        }
+        if (blk > blocks)
+            blocks = blk;
+        rows++;
+    }
+    if (classes < 1 || blocks < 1 || blocks > BEEX_MAX_BLOCKS || rows % blocks != 0) {
+        snprintf(err, errlen, "%s: inconsistent trace (%d rows, %d blocks, %d classes)", path, rows,
+                 blocks, classes);
+        goto fail;
+    }
+    if (beex_trace_alloc(t, rows / blocks, blocks, classes) != 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    /* Pass 2: values; rows must come example by example, blocks 1..N in order. */
+    rewind(f);
+    if (getline(&line, &cap, f) < 0)
+        goto io_fail;
+    for (int r = 0; r < rows; r++) {
+        if (getline(&line, &cap, f) < 0)
+            goto io_fail;
+        int i = r / blocks, b = r % blocks;
+        double v[6];
+        char *p = line;
+        for (int k = 0; k < 6; k++)
+            if (field_double(&p, &v[k]) != 0) {
+                snprintf(err, errlen, "%s: line %d: bad number in column %d", path, r + 2, k + 1);
+                goto fail_free;
+            }
+        if ((int)v[3] != b + 1 || v[1] < 0 || v[1] >= classes || v[2] < 1 ||
+            (b > 0 && (int)v[0] != t->index[i])) {
+            snprintf(err, errlen, "%s: line %d: rows out of order or label/len out of range", path,
+                     r + 2);
+            goto fail_free;
+        }
+        t->index[i] = (int32_t)v[0];
+        t->label[i] = (int32_t)v[1];
+        t->len[i] = (int32_t)v[2];
+        t->entropy[(size_t)i * blocks + b] = (float)v[4];
+        float *z = t->logits + ((size_t)i * blocks + b) * classes;
+        for (int c = 0; c < classes; c++) {
+            double x;
+            if (field_double(&p, &x) != 0) {
+                snprintf(err, errlen, "%s: line %d: bad logit %d", path, r + 2, c);
+                goto fail_free;
+            }
+            z[c] = (float)x;
+        }
+    }
+    free(line);
+    fclose(f);
+    return 0;
+io_fail:
+    snprintf(err, errlen, "%s: read error", path);
+fail_free:
+    beex_trace_free(t);
+fail:
+    free(line);
+    fclose(f);
+    return -1;
+}
+
+typedef struct {
+    int32_t index;
+    int part, row;
+} slot;
+
+static int cmp_slot(const void *a, const void *b)
+{
+    int32_t x = ((const slot *)a)->index, y = ((const slot *)b)->index;
+    return (x > y) - (x < y);
+}
+
+int beex_trace_concat(const beex_trace *parts, int nparts, beex_trace *out, char *err,
+                      size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (nparts < 1) {
+        snprintf(err, errlen, "no trace to merge");
+        return -1;
+    }
+    int n = 0;
+    for (int k = 0; k < nparts; k++) {
+        if (parts[k].blocks != parts[0].blocks || parts[k].classes != parts[0].classes) {
+            snprintf(err, errlen, "shard %d has %d blocks x %d classes, shard 0 has %d x %d", k,
+                     parts[k].blocks, parts[k].classes, parts[0].blocks, parts[0].classes);
+            return -1;
+        }
+        n += parts[k].n;
+    }
+    slot *s = malloc((size_t)(n > 0 ? n : 1) * sizeof *s);
+    if (s == NULL || beex_trace_alloc(out, n, parts[0].blocks, parts[0].classes) != 0) {
+        free(s);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int m = 0;
+    for (int k = 0; k < nparts; k++)
+        for (int r = 0; r < parts[k].n; r++)
+            s[m++] = (slot){parts[k].index[r], k, r};
+    qsort(s, (size_t)n, sizeof *s, cmp_slot);
+    int B = out->blocks, C = out->classes;
+    for (int i = 0; i < n; i++) {
+        if (s[i].index != i) {
+            snprintf(err, errlen, "example %d is %s in the shards", i,
+                     s[i].index < i ? "duplicated" : "missing");
+            free(s);
+            beex_trace_free(out);
+            return -1;
+        }
+        const beex_trace *p = &parts[s[i].part];
+        out->index[i] = i;
+        out->label[i] = p->label[s[i].row];
+        out->len[i] = p->len[s[i].row];
+        memcpy(out->entropy + (size_t)i * B, p->entropy + (size_t)s[i].row * B, B * sizeof(float));
+        memcpy(out->logits + (size_t)i * B * C, p->logits + (size_t)s[i].row * B * C,
+               (size_t)B * C * sizeof(float));
+    }
+    free(s);
+    return 0;
+}

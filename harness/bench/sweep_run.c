@@ -1,0 +1,440 @@
+/* The sweep pipeline. Order matters for honesty: thresholds are chosen on dev before test is
+ * looked at, and the timed runs must reproduce the replay exactly before their times count. */
+#include "harness/bench/sweep_run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/bench/counters.h"
+#include "harness/bench/replay_io.h"
+#include "harness/bench/sweep.h"
+#include "harness/bench/threads.h"
+#include "harness/report/atomic_file.h"
+#include "harness/report/context.h"
+#include "harness/report/run_dir.h"
+#include "harness/report/sweep_report.h"
+
+/* Maps the data set's label names onto the model's classes: by name, or by position when
+ * the model only has placeholder names ("0".."C-1", as `beex init` writes). */
+static int map_labels(const beex_dataset *ds, const beex_model *m, int *map, char *err,
+                      size_t errlen)
+{
+    int C = m->cfg.classes, by_name = 1;
+    for (int i = 0; i < ds->n_labels && by_name; i++) {
+        map[i] = -1;
+        for (int c = 0; c < C; c++)
+            if (m->labels != NULL && m->labels[c] != NULL &&
+                strcmp(m->labels[c], ds->labels[i]) == 0)
+                map[i] = c;
+        if (map[i] < 0)
+            by_name = 0;
+    }
+    if (by_name)
+        return 0;
+    if (ds->n_labels != C) {
+        snprintf(err, errlen, "the task has %d labels, the model %d classes", ds->n_labels, C);
+        return -1;
+    }
+    fprintf(stderr, "beex sweep: the model's class names differ from the task's labels; "
+                    "matching them by position\n");
+    for (int i = 0; i < C; i++)
+        map[i] = i;
+    return 0;
+}
+
+static int positive_class(const beex_model *m)
+{
+    if (m->cfg.classes != 2)
+        return -1;
+    for (int c = 0; c < 2; c++)
+        if (m->labels != NULL && m->labels[c] != NULL && strcmp(m->labels[c], "1") == 0)
+            return c;
+    return 1;
+}
+
+static json_t *int_array(const int *v, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_integer(v[i]));
+    return a;
+}
+
+static json_t *requested_json(const beex_sweep_options *o)
+{
+    json_t *r = json_object();
+    json_object_set_new(r, "model", json_string(o->model));
+    json_object_set_new(r, "task", json_string(o->task));
+    json_object_set_new(r, "precision",
+                        o->precision >= 0 ? json_string(beex_precision_name(o->precision))
+                                          : json_string("model's own"));
+    json_object_set_new(r, "variants", json_string(o->variants_arg));
+    json_object_set_new(r, "threads", json_string(o->threads_arg[0] ? o->threads_arg : "default"));
+    json_object_set_new(r, "batches", json_string(o->batches_arg[0] ? o->batches_arg : "default"));
+    json_object_set_new(r, "reps", json_integer(o->reps));
+    json_object_set_new(r, "points", json_integer(o->points));
+    json_object_set_new(r, "quick", json_boolean(o->quick));
+    json_object_set_new(r, "no_timed", json_boolean(o->no_timed));
+    if (o->shard_n > 0)
+        json_object_set_new(r, "shard", json_pack("{s:i, s:i}", "i", o->shard_i, "n", o->shard_n));
+    if (o->trace_dir != NULL)
+        json_object_set_new(r, "trace", json_string(o->trace_dir));
+    return r;
+}
+
+/* Seeds: the sweep itself draws no random numbers; the model's own (training or init) seed
+ * travels in its metadata when the writer put it there. */
+static json_t *seeds_json(const beex_model *m)
+{
+    json_t *s = json_object();
+    json_object_set_new(s, "sweep", json_string("none (deterministic)"));
+    json_t *meta = m->metadata_json ? json_loads(m->metadata_json, 0, NULL) : NULL;
+    json_t *seed = meta && json_is_object(meta) ? json_object_get(meta, "seed") : NULL;
+    json_object_set(s, "model", seed ? seed : json_null());
+    if (meta != NULL)
+        json_object_set_new(s, "model_metadata", meta);
+    return s;
+}
+
+typedef struct {
+    beex_model *model;
+    beex_dataset ds;
+    int ds_loaded;
+    beex_vocab *vocab;
+    beex_encoded dev, test;
+    beex_trace tdev, ttest;
+    beex_sweep_table table;
+    beex_timed_run *runs;
+    int nruns;
+    json_t *doc;
+} sweep_state;
+
+static void state_free(sweep_state *s)
+{
+    for (int i = 0; i < s->nruns; i++)
+        beex_timed_run_free(&s->runs[i]);
+    free(s->runs);
+    beex_sweep_table_free(&s->table);
+    beex_trace_free(&s->tdev);
+    beex_trace_free(&s->ttest);
+    beex_encoded_free(&s->dev);
+    beex_encoded_free(&s->test);
+    if (s->vocab)
+        beex_vocab_free(s->vocab);
+    if (s->ds_loaded)
+        beex_dataset_free(&s->ds);
+    if (s->model)
+        beex_model_free(s->model);
+    if (s->doc)
+        json_decref(s->doc);
+}
+
+static void shard_range(size_t n, int i, int k, int *first, int *count)
+{
+    size_t a = n * (size_t)i / (size_t)k, b = n * (size_t)(i + 1) / (size_t)k;
+    *first = (int)a;
+    *count = (int)(b - a);
+}
+
+/* Trace pass: dev and test (or their shard) through all blocks on the best variant. */
+static int trace_pass(const beex_sweep_options *o, sweep_state *s, beex_precision prec,
+                      const int *label_map, const char *dir, json_t *effective, char *err,
+                      size_t errlen)
+{
+    beex_engine *e = NULL;
+    beex_engine_options eo = {prec, -1, 0};
+    if (beex_threads_setup(0, err, errlen) < 0 ||
+        beex_engine_create(s->model, &eo, &e, err, errlen) != 0)
+        return -1;
+    json_object_set_new(effective, "trace_variant",
+                        json_string(beex_isa_name((beex_isa)beex_engine_isa(e))));
+    const beex_split *splits[2] = {&s->ds.dev, &s->ds.test};
+    beex_trace *traces[2] = {&s->tdev, &s->ttest};
+    const char *names[2] = {"dev", "test"};
+    for (int k = 0; k < 2; k++) {
+        int first = 0, count = (int)splits[k]->n;
+        if (o->shard_n > 0)
+            shard_range(splits[k]->n, o->shard_i, o->shard_n, &first, &count);
+        beex_encoded enc;
+        char what[64], path[4200];
+        snprintf(what, sizeof what, "trace %s", names[k]);
+        if (beex_encode_split(splits[k], s->vocab, s->model->cfg.max_len, label_map, first, count,
+                              &enc, err, errlen) != 0 ||
+            beex_sweep_trace(e, &enc, what, traces[k], err, errlen) != 0) {
+            beex_encoded_free(&enc);
+            beex_engine_free(e);
+            return -1;
+        }
+        beex_encoded_free(&enc);
+        if (o->shard_n > 0)
+            snprintf(path, sizeof path, "%s/trace_%s.shard-%d-of-%d.csv", dir, names[k], o->shard_i,
+                     o->shard_n);
+        else
+            snprintf(path, sizeof path, "%s/trace_%s.csv", dir, names[k]);
+        if (beex_trace_write_csv(traces[k], path, err, errlen) != 0) {
+            beex_engine_free(e);
+            return -1;
+        }
+    }
+    beex_engine_free(e);
+    return 0;
+}
+
+static int read_traces(const char *dir, sweep_state *s, char *err, size_t errlen)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/trace_dev.csv", dir);
+    if (beex_trace_read_csv(p, &s->tdev, err, errlen) != 0)
+        return -1;
+    snprintf(p, sizeof p, "%s/trace_test.csv", dir);
+    return beex_trace_read_csv(p, &s->ttest, err, errlen);
+}
+
+/* Timed runs of the chosen points for every variant x threads x batch. Returns the number of
+ * runs disagreeing with the replay, or -1 on an engine error. */
+static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precision prec,
+                      const beex_replay_setup *rs, const int *pts, int npts, json_t *effective,
+                      char *err, size_t errlen)
+{
+    int threads[BEEX_SWEEP_MAX_LIST], nthreads = o->n_threads;
+    int batches[BEEX_SWEEP_MAX_LIST], nbatches = o->n_batches;
+    memcpy(threads, o->threads, sizeof threads);
+    memcpy(batches, o->batches, sizeof batches);
+    int cores = beex_threads_setup(0, err, errlen);
+    if (cores < 0)
+        return -1;
+    if (nthreads == 0) {
+        threads[nthreads++] = 1;
+        if (cores > 1)
+            threads[nthreads++] = cores;
+    }
+    if (nbatches == 0) {
+        batches[nbatches++] = 1;
+        batches[nbatches++] = 32;
+    }
+    int total = o->n_variants * nthreads * nbatches * npts;
+    s->runs = calloc((size_t)(total > 0 ? total : 1), sizeof *s->runs);
+    int n = s->ttest.n;
+    int *rexit = malloc((size_t)npts * n * sizeof *rexit);
+    int *rpred = malloc((size_t)npts * n * sizeof *rpred);
+    if (s->runs == NULL || rexit == NULL || rpred == NULL) {
+        free(rexit);
+        free(rpred);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int p = 0; p < npts; p++) {
+        beex_replay_point tmp;
+        beex_replay(&s->ttest, &s->table.test[pts[p]].policy, rs, &tmp, rexit + (size_t)p * n,
+                    rpred + (size_t)p * n);
+    }
+    json_t *eff_threads = json_array();
+    int bad = 0, done = 0;
+    for (int v = 0; v < o->n_variants && bad >= 0; v++)
+        for (int t = 0; t < nthreads && bad >= 0; t++) {
+            int got = beex_threads_setup(threads[t], err, errlen);
+            beex_engine *e = NULL;
+            beex_engine_options eo = {prec, o->variants[v], threads[t]};
+            if (got < 0 || beex_engine_create(s->model, &eo, &e, err, errlen) != 0) {
+                bad = -1;
+                break;
+            }
+            if (beex_engine_isa(e) != o->variants[v])
+                fprintf(stderr, "beex sweep: asked for %s, the engine runs %s\n",
+                        beex_isa_name((beex_isa)o->variants[v]),
+                        beex_isa_name((beex_isa)beex_engine_isa(e)));
+            if (v == 0)
+                json_array_append_new(eff_threads, json_pack("{s:i, s:i, s:o}", "requested",
+                                                             threads[t], "effective", got,
+                                                             "binding", beex_threads_describe()));
+            for (int b = 0; b < nbatches && bad >= 0; b++)
+                for (int p = 0; p < npts; p++) {
+                    beex_timed_run *r = &s->runs[s->nruns];
+                    const beex_replay_point *want = &s->table.test[pts[p]];
+                    *r = (beex_timed_run){.isa = beex_engine_isa(e),
+                                          .threads = got,
+                                          .batch = batches[b],
+                                          .delta = want->policy.param,
+                                          .table_index = pts[p],
+                                          .reps = o->reps};
+                    if (beex_sweep_timed_run(e, &s->test, rs, rexit + (size_t)p * n,
+                                             rpred + (size_t)p * n, r, err, errlen) != 0) {
+                        bad = -1;
+                        break;
+                    }
+                    s->nruns++;
+                    r->matches = r->accuracy == want->scores.accuracy &&
+                                 memcmp(r->hist, want->hist, sizeof r->hist) == 0;
+                    if (!r->matches) {
+                        fprintf(stderr,
+                                "\nbeex sweep: MISMATCH %s/%d threads/batch %d at delta %g: "
+                                "accuracy %.6f vs replay %.6f, %d examples differ\n",
+                                beex_isa_name((beex_isa)r->isa), r->threads, r->batch, r->delta,
+                                r->accuracy, want->scores.accuracy, r->mismatched_examples);
+                        bad++;
+                    } else if (r->mismatched_examples > 0) {
+                        fprintf(stderr,
+                                "\nbeex sweep: note: %s delta %g: %d examples decide "
+                                "differently yet the totals agree\n",
+                                beex_isa_name((beex_isa)r->isa), r->delta, r->mismatched_examples);
+                    }
+                    beex_progress("timed runs", ++done, total);
+                }
+            beex_engine_free(e);
+        }
+    json_object_set_new(effective, "threads", eff_threads);
+    json_object_set_new(effective, "batches", int_array(batches, nbatches));
+    free(rexit);
+    free(rpred);
+    return bad;
+}
+
+static int encode_test(sweep_state *s, const int *label_map, char *err, size_t errlen)
+{
+    return beex_encode_split(&s->ds.test, s->vocab, s->model->cfg.max_len, label_map, 0,
+                             (int)s->ds.test.n, &s->test, err, errlen);
+}
+
+int beex_sweep_run(const beex_sweep_options *o)
+{
+    sweep_state s;
+    memset(&s, 0, sizeof s);
+    char err[512], dir[4096], data_dir[4096];
+    int status = 1;
+    beex_sde_init(BEEX_MAX_BLOCKS < 64 ? BEEX_MAX_BLOCKS : 64);
+
+    if (beex_model_load(o->model, &s.model, err, sizeof err) != 0)
+        goto fail;
+    if (beex_dataset_resolve(o->task, data_dir, sizeof data_dir, err, sizeof err) != 0 ||
+        beex_dataset_load(o->task, &s.ds, err, sizeof err) != 0)
+        goto fail;
+    s.ds_loaded = 1;
+    const beex_config *cfg = &s.model->cfg;
+    beex_precision prec = o->precision >= 0 ? (beex_precision)o->precision : cfg->precision;
+    if (s.model->is_deployment && prec != cfg->precision) {
+        snprintf(err, sizeof err, "a deployment file runs only in its own precision (%s)",
+                 beex_precision_name(cfg->precision));
+        goto fail;
+    }
+    int label_map[256];
+    if (s.ds.n_labels > 256 || map_labels(&s.ds, s.model, label_map, err, sizeof err) != 0)
+        goto fail;
+    if (s.model->vocab == NULL ||
+        (s.vocab = beex_vocab_from_tokens(s.model->vocab, cfg->vocab)) == NULL) {
+        snprintf(err, sizeof err, "%s: the model carries no vocabulary", o->model);
+        goto fail;
+    }
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "shard-%d-of-%d", o->shard_i, o->shard_n);
+    if (o->out != NULL)
+        snprintf(dir, sizeof dir, "%s", o->out);
+    else
+        beex_default_run_dir(dir, sizeof dir, "sweep", o->task, beex_precision_name(prec),
+                             o->shard_n > 0 ? suffix : NULL);
+    if (beex_mkdir_p(dir, err, sizeof err) != 0)
+        goto fail;
+
+    s.doc = json_object();
+    json_object_set_new(s.doc, "kind",
+                        json_string(o->shard_n > 0 ? "beex-sweep-shard" : "beex-sweep"));
+    json_object_set_new(s.doc, "context", beex_context_json());
+    json_object_set_new(s.doc, "inputs", beex_inputs_json(o->model, data_dir));
+    json_object_set_new(s.doc, "seeds", seeds_json(s.model));
+    json_object_set_new(s.doc, "task", json_string(o->task));
+    json_object_set_new(s.doc, "model_config", beex_config_json(cfg));
+    json_t *labels = json_array();
+    for (int c = 0; c < cfg->classes; c++)
+        json_array_append_new(
+            labels, json_string(s.model->labels && s.model->labels[c] ? s.model->labels[c] : "?"));
+    json_object_set_new(s.doc, "labels", labels);
+    json_t *settings = json_object(), *effective = json_object();
+    json_object_set_new(settings, "requested", requested_json(o));
+    json_object_set_new(effective, "precision", json_string(beex_precision_name(prec)));
+    beex_metric metric = o->metric >= 0 ? (beex_metric)o->metric : beex_metric_for_task(o->task);
+    json_object_set_new(effective, "metric", json_string(beex_metric_name(metric)));
+    json_object_set_new(effective, "bops_divisor", json_real(BEEX_BOPS_DIVISOR));
+    json_object_set_new(settings, "effective", effective); /* filled in as we go */
+    json_object_set_new(s.doc, "settings", settings);
+
+    /* 1. the trace */
+    if (o->trace_dir != NULL) {
+        if (read_traces(o->trace_dir, &s, err, sizeof err) != 0)
+            goto fail;
+        if (s.tdev.blocks != cfg->blocks || s.tdev.classes != cfg->classes ||
+            s.ttest.n != (int)s.ds.test.n || s.tdev.n != (int)s.ds.dev.n) {
+            snprintf(err, sizeof err, "%s: the trace does not match this model and task",
+                     o->trace_dir);
+            goto fail;
+        }
+    } else if (trace_pass(o, &s, prec, label_map, dir, effective, err, sizeof err) != 0) {
+        goto fail;
+    }
+    if (o->shard_n > 0) {
+        json_object_set_new(s.doc, "shard",
+                            json_pack("{s:i, s:i, s:i, s:i}", "i", o->shard_i, "n", o->shard_n,
+                                      "dev_examples", s.tdev.n, "test_examples", s.ttest.n));
+        char p[4200];
+        snprintf(p, sizeof p, "%s/shard-%d-of-%d.json", dir, o->shard_i, o->shard_n);
+        if (beex_json_write_atomic(s.doc, p, err, sizeof err) != 0)
+            goto fail;
+        printf("shard %d/%d traced: %d dev + %d test examples in %s\n", o->shard_i, o->shard_n,
+               s.tdev.n, s.ttest.n, dir);
+        status = 0;
+        goto done;
+    }
+
+    /* 2. the replay, thresholds chosen on dev */
+    beex_config ccfg = *cfg;
+    beex_replay_setup rs = {&ccfg, prec, metric, positive_class(s.model)};
+    if (beex_sweep_replay_all(&s.tdev, &s.ttest, &rs, o->quick, &s.table) != 0) {
+        snprintf(err, sizeof err, "replay failed (trace shape or memory)");
+        goto fail;
+    }
+    int pts[BEEX_SWEEP_MAX_POINTS];
+    int npts = beex_sweep_timed_points(&s.table, o->points, pts);
+
+    /* 3. timed runs at the chosen points */
+    int mismatches = 0;
+    json_t *variants = json_array();
+    for (int v = 0; v < o->n_variants; v++)
+        json_array_append_new(variants, json_string(beex_isa_name((beex_isa)o->variants[v])));
+    json_object_set_new(effective, "variants", variants);
+    json_object_set_new(effective, "reps", json_integer(o->reps));
+    if (!o->no_timed) {
+        if (encode_test(&s, label_map, err, sizeof err) != 0)
+            goto fail;
+        mismatches = timed_pass(o, &s, prec, &rs, pts, npts, effective, err, sizeof err);
+        if (mismatches < 0)
+            goto fail;
+    }
+    json_t *counters = json_object();
+    json_object_set_new(counters, "sde", beex_sde_json());
+    beex_hw_counters hc;
+    beex_hw_counters_init(&hc, 1);
+    json_object_set_new(counters, "hardware", beex_hw_counters_json(&hc));
+    json_object_set_new(s.doc, "counters", counters);
+
+    int hist_idx[BEEX_SWEEP_MAX_POINTS + 1], nhist = 0;
+    hist_idx[nhist++] = s.table.full;
+    for (int k = 0; k < npts; k++)
+        hist_idx[nhist++] = pts[k];
+    if (beex_sweep_write_outputs(dir, s.doc, &s.table, cfg->blocks, s.runs, s.nruns, hist_idx,
+                                 nhist, err, sizeof err) != 0)
+        goto fail;
+    beex_print_pareto_table(stdout, &s.table, beex_metric_name(metric), s.runs, s.nruns);
+    printf("results: %s/sweep.json (+ replay.csv, pareto.csv, timed.csv, hist.csv)\n", dir);
+    if (mismatches > 0) {
+        fprintf(stderr, "beex sweep: %d timed runs disagree with the replay (see timed.csv)\n",
+                mismatches);
+        status = 1;
+        goto done;
+    }
+    status = 0;
+    goto done;
+fail:
+    fprintf(stderr, "beex sweep: %s\n", err);
+done:
+    state_free(&s);
+    return status;
+}

@@ -1,0 +1,482 @@
+/* `beex bench model`: examples per second and batch latency (p50/p90/p99) per shape x
+ * precision x variant x threads x batch size with random weights; the w1a1 / fp32 speed
+ * ratio from the same run; and the time compaction saves when half a batch exits at
+ * block 2. Google-Benchmark-shaped JSON with --json. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/bench/model_bench.h"
+#include "harness/bench/threads.h"
+#include "harness/cli/commands.h"
+#include "harness/model/engine.h"
+#include "harness/report/atomic_file.h"
+#include "harness/report/context.h"
+#include "kernels/cpu.h"
+
+#define MAXL 16
+
+typedef struct {
+    int v[MAXL];
+    int n;
+} int_list;
+
+typedef struct {
+    int shapes[2], nshapes; /* 0 small, 1 bert-base */
+    int_list precisions, variants, threads, batches;
+    int parallel_both, tokens, min_reps, max_reps, compaction_batch, seed;
+    double min_time;
+    const char *json;
+} options;
+
+static const char *shape_names[2] = {"small", "bert-base"};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: beex bench model [--shapes small,bert-base] [--precisions fp32,w1a32,w1a1]\n"
+            "       [--variants all|scalar,avx2,...] [--threads 1,2] [--batches 1,32]\n"
+            "       [--parallel ops|both] [--tokens N] [--min-time S] [--min-reps N]\n"
+            "       [--max-reps N] [--compaction-batch N] [--seed N] [--quick] [--json FILE]\n\n"
+            "Random-weight models: small (MODEL.md defaults, classes 2) and bert-base (12 blocks,\n"
+            "d 768, 12 heads, dff 3072, max_len 128). Every example has --tokens tokens (default\n"
+            "max_len) and runs all blocks (no early exit) except in the compaction experiment,\n"
+            "where half of a batch is capped at block 2 (beex_engine_run_batch_capped).\n"
+            "--parallel both adds, for threads > 1 and batch > 1, threads across the examples of\n"
+            "a batch (one single-threaded engine per thread) next to threads inside each op.\n"
+            "--quick: small shape, 1 thread, batches 1 and 8, short timing.\n");
+}
+
+static int parse_list(const char *arg, const char *what, int (*parse)(const char *), int_list *l)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", arg);
+    l->n = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int v = parse(tok);
+        if (v < 0 || l->n == MAXL) {
+            fprintf(stderr, "beex bench model: bad %s '%s'\n", what, tok);
+            return -1;
+        }
+        l->v[l->n++] = v;
+    }
+    return l->n > 0 ? 0 : -1;
+}
+
+static int parse_pos(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return (errno || end == s || *end || v < 1 || v > 1 << 20) ? -1 : (int)v;
+}
+
+static int parse_shape(const char *s)
+{
+    return strcmp(s, "small") == 0 ? 0 : strcmp(s, "bert-base") == 0 ? 1 : -1;
+}
+
+static int parse_isa(const char *s)
+{
+    return beex_isa_parse(s);
+}
+
+static beex_config shape_config(int shape)
+{
+    beex_config c = beex_config_default();
+    if (shape == 1) {
+        c.vocab = 30522;
+        c.d = 768;
+        c.heads = 12;
+        c.dff = 3072;
+        c.blocks = 12;
+        c.max_len = 128;
+    }
+    return c;
+}
+
+static json_t *case_json(const char *shape, const beex_mb_case *c, int tokens, const char *tag,
+                         const beex_mb_result *r)
+{
+    char name[160];
+    snprintf(name, sizeof name, "model/%s/%s/%s/threads:%d/batch:%d%s%s", shape,
+             beex_precision_name(c->precision), beex_isa_name((beex_isa)c->isa), c->threads,
+             c->batch, c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "/across_examples" : "",
+             tag ? tag : "");
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "run_name", json_string(name));
+    json_object_set_new(o, "run_type", json_string("iteration"));
+    json_object_set_new(o, "iterations", json_integer(r->reps));
+    json_object_set_new(o, "real_time", json_real(r->batch_seconds.median * 1e3));
+    json_object_set_new(o, "time_unit", json_string("ms"));
+    json_object_set_new(o, "shape", json_string(shape));
+    json_object_set_new(o, "precision", json_string(beex_precision_name(c->precision)));
+    json_object_set_new(o, "variant", json_string(beex_isa_name((beex_isa)c->isa)));
+    json_object_set_new(o, "threads", json_integer(c->threads));
+    json_object_set_new(o, "batch", json_integer(c->batch));
+    json_object_set_new(
+        o, "parallel",
+        json_string(c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "across_examples" : "within_ops"));
+    json_object_set_new(o, "tokens", json_integer(tokens));
+    json_object_set_new(o, "examples_per_second", json_real(r->examples_per_s));
+    json_object_set_new(o, "latency_p50_ms", json_real(r->batch_seconds.median * 1e3));
+    json_object_set_new(o, "latency_p90_ms", json_real(r->batch_seconds.p90 * 1e3));
+    json_object_set_new(o, "latency_p99_ms", json_real(r->batch_seconds.p99 * 1e3));
+    json_object_set_new(o, "latency_min_ms", json_real(r->batch_seconds.min * 1e3));
+    json_object_set_new(o, "latency_max_ms", json_real(r->batch_seconds.max * 1e3));
+    return o;
+}
+
+static void print_row(const char *shape, const beex_mb_case *c, const beex_mb_result *r)
+{
+    printf("%-9s %-6s %-7s %2d %4d %-8s %5d %11.1f %9.3f %9.3f %9.3f\n", shape,
+           beex_precision_name(c->precision), beex_isa_name((beex_isa)c->isa), c->threads, c->batch,
+           c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "examples" : "ops", r->reps, r->examples_per_s,
+           r->batch_seconds.median * 1e3, r->batch_seconds.p90 * 1e3, r->batch_seconds.p99 * 1e3);
+    fflush(stdout);
+}
+
+/* Results of one shape, indexed [precision][variant][threads idx][batch idx][parallel]. */
+typedef struct {
+    double eps[3][BEEX_ISA_COUNT][MAXL][MAXL][2];
+} table;
+
+static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *ratios,
+                       json_t *compaction)
+{
+    beex_config cfg = shape_config(shape);
+    const char *sname = shape_names[shape];
+    char err[512];
+    beex_model *m = NULL;
+    if (beex_model_alloc(&cfg, &m, err, sizeof err) != 0) {
+        fprintf(stderr, "beex bench model: %s\n", err);
+        return -1;
+    }
+    beex_model_init_random(m, (uint64_t)o->seed);
+    if (beex_model_derive_binary(m) != 0) {
+        fprintf(stderr, "beex bench model: cannot derive the binary weights\n");
+        beex_model_free(m);
+        return -1;
+    }
+    int maxb = o->compaction_batch;
+    for (int b = 0; b < o->batches.n; b++)
+        maxb = o->batches.v[b] > maxb ? o->batches.v[b] : maxb;
+    int nex = 2 * maxb, T = o->tokens > 0 && o->tokens < cfg.max_len ? o->tokens : cfg.max_len;
+    int32_t **ids = calloc((size_t)nex, sizeof *ids);
+    int *lens = calloc((size_t)nex, sizeof *lens), *cap = calloc((size_t)nex, sizeof *cap);
+    table *tab = calloc(1, sizeof *tab);
+    int rc = -1;
+    if (!ids || !lens || !cap || !tab)
+        goto out;
+    uint64_t s = (uint64_t)o->seed * 2654435761u + 17;
+    for (int i = 0; i < nex; i++) {
+        if ((ids[i] = malloc((size_t)T * sizeof(int32_t))) == NULL)
+            goto out;
+        lens[i] = T;
+        for (int t = 0; t < T; t++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            ids[i][t] = 2 + (int32_t)((s >> 33) % (uint64_t)(cfg.vocab - 2));
+        }
+    }
+    printf("\n%s: vocab %d, d %d, heads %d, dff %d, blocks %d, %d tokens per example\n", sname,
+           cfg.vocab, cfg.d, cfg.heads, cfg.dff, cfg.blocks, T);
+    printf("%-9s %-6s %-7s %2s %4s %-8s %5s %11s %9s %9s %9s\n", "shape", "prec", "variant", "th",
+           "bat", "parallel", "reps", "examples/s", "p50 ms", "p90 ms", "p99 ms");
+    for (int p = 0; p < o->precisions.n; p++)
+        for (int v = 0; v < o->variants.n; v++)
+            for (int t = 0; t < o->threads.n; t++)
+                for (int b = 0; b < o->batches.n; b++)
+                    for (int par = 0; par < (o->parallel_both ? 2 : 1); par++) {
+                        beex_mb_case c = {(beex_precision)o->precisions.v[p],
+                                          o->variants.v[v],
+                                          o->threads.v[t],
+                                          o->batches.v[b],
+                                          (beex_mb_parallel)par,
+                                          o->min_time,
+                                          o->min_reps,
+                                          o->max_reps};
+                        if (par == 1 && (c.threads < 2 || c.batch < 2))
+                            continue;
+                        beex_mb_result r;
+                        if (beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex,
+                                            -INFINITY, NULL, &r, err, sizeof err) != 0) {
+                            fprintf(stderr, "beex bench model: %s\n", err);
+                            goto out;
+                        }
+                        print_row(sname, &c, &r);
+                        tab->eps[c.precision][c.isa][t][b][par] = r.examples_per_s;
+                        json_array_append_new(benchmarks, case_json(sname, &c, T, NULL, &r));
+                    }
+
+    /* w1a1 over fp32, same variant, threads, batch and parallel mode. */
+    int have_ratio = 0;
+    for (int v = 0; v < o->variants.n; v++)
+        for (int t = 0; t < o->threads.n; t++)
+            for (int b = 0; b < o->batches.n; b++)
+                for (int par = 0; par < 2; par++) {
+                    int isa = o->variants.v[v];
+                    double f = tab->eps[BEEX_PREC_FP32][isa][t][b][par];
+                    double w = tab->eps[BEEX_PREC_W1A1][isa][t][b][par];
+                    double h = tab->eps[BEEX_PREC_W1A32][isa][t][b][par];
+                    if (f <= 0.0 || (w <= 0.0 && h <= 0.0))
+                        continue;
+                    if (!have_ratio++)
+                        printf("\nspeed over the fp32 twin (same run, variant, threads, batch):\n");
+                    char wr[32] = "n/a", hr[32] = "n/a";
+                    if (w > 0.0)
+                        snprintf(wr, sizeof wr, "%.2fx", w / f);
+                    if (h > 0.0)
+                        snprintf(hr, sizeof hr, "%.2fx", h / f);
+                    printf("  %-9s %-7s threads %d batch %4d %-8s  w1a1/fp32 %8s  w1a32/fp32 %8s\n",
+                           sname, beex_isa_name((beex_isa)isa), o->threads.v[t], o->batches.v[b],
+                           par ? "examples" : "ops", wr, hr);
+                    json_t *j = json_object();
+                    json_object_set_new(j, "shape", json_string(sname));
+                    json_object_set_new(j, "variant", json_string(beex_isa_name((beex_isa)isa)));
+                    json_object_set_new(j, "threads", json_integer(o->threads.v[t]));
+                    json_object_set_new(j, "batch", json_integer(o->batches.v[b]));
+                    json_object_set_new(j, "parallel",
+                                        json_string(par ? "across_examples" : "within_ops"));
+                    if (w > 0.0)
+                        json_object_set_new(j, "w1a1_over_fp32", json_real(w / f));
+                    if (h > 0.0)
+                        json_object_set_new(j, "w1a32_over_fp32", json_real(h / f));
+                    json_array_append_new(ratios, j);
+                }
+
+    /* Compaction: a batch where every other example is capped at block 2 (the rest run all
+     * N blocks) against the same batch running all blocks, which is what the batch costs
+     * without compaction (exited rows would still flow through every GEMM). */
+    if (o->compaction_batch >= 2 && cfg.blocks > 2) {
+        int isa = o->variants.v[0], th = o->threads.v[o->threads.n - 1];
+        printf("\ncompaction (batch %d, %s, %d threads; half the batch capped at block 2 of %d):\n",
+               o->compaction_batch, beex_isa_name((beex_isa)isa), th, cfg.blocks);
+        for (int i = 0; i < nex; i++)
+            cap[i] = i % 2 == 0 ? 2 : cfg.blocks;
+        for (int p = 0; p < o->precisions.n; p++) {
+            beex_mb_case c = {(beex_precision)o->precisions.v[p],
+                              isa,
+                              th,
+                              o->compaction_batch,
+                              BEEX_MB_WITHIN_OPS,
+                              o->min_time,
+                              o->min_reps,
+                              o->max_reps};
+            beex_mb_result full, half;
+            if (beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex, -INFINITY, NULL,
+                                &full, err, sizeof err) != 0 ||
+                beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex, -INFINITY, cap,
+                                &half, err, sizeof err) != 0) {
+                fprintf(stderr, "beex bench model: %s\n", err);
+                goto out;
+            }
+            /* Ideal: time proportional to the block-rows computed. */
+            double ideal = 0.5 + 0.5 * 2.0 / cfg.blocks;
+            double got = half.batch_seconds.median / full.batch_seconds.median;
+            printf("  %-9s %-6s all blocks %9.3f ms  half exit at 2 %9.3f ms  time saved %5.1f %% "
+                   "(ideal %5.1f %%)\n",
+                   sname, beex_precision_name(c.precision), full.batch_seconds.median * 1e3,
+                   half.batch_seconds.median * 1e3, 100.0 * (1.0 - got), 100.0 * (1.0 - ideal));
+            json_array_append_new(benchmarks, case_json(sname, &c, T, "/compaction:none", &full));
+            json_array_append_new(benchmarks,
+                                  case_json(sname, &c, T, "/compaction:half_at_2", &half));
+            json_t *j = json_object();
+            json_object_set_new(j, "shape", json_string(sname));
+            json_object_set_new(j, "precision", json_string(beex_precision_name(c.precision)));
+            json_object_set_new(j, "variant", json_string(beex_isa_name((beex_isa)isa)));
+            json_object_set_new(j, "threads", json_integer(th));
+            json_object_set_new(j, "batch", json_integer(c.batch));
+            json_object_set_new(j, "all_blocks_ms", json_real(full.batch_seconds.median * 1e3));
+            json_object_set_new(j, "half_exit_at_2_ms", json_real(half.batch_seconds.median * 1e3));
+            json_object_set_new(j, "time_saved_fraction", json_real(1.0 - got));
+            json_object_set_new(j, "ideal_saved_fraction", json_real(1.0 - ideal));
+            json_array_append_new(compaction, j);
+        }
+    }
+    rc = 0;
+out:
+    if (ids != NULL)
+        for (int i = 0; i < nex; i++)
+            free(ids[i]);
+    free(ids), free(lens), free(cap), free(tab);
+    beex_model_free(m);
+    return rc;
+}
+
+int beex_cmd_bench_model(int argc, char **argv)
+{
+    static const struct option opts[] = {{"shapes", required_argument, NULL, 's'},
+                                         {"precisions", required_argument, NULL, 'p'},
+                                         {"variants", required_argument, NULL, 'v'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"batches", required_argument, NULL, 'b'},
+                                         {"parallel", required_argument, NULL, 'P'},
+                                         {"tokens", required_argument, NULL, 'T'},
+                                         {"min-time", required_argument, NULL, 'm'},
+                                         {"min-reps", required_argument, NULL, 'r'},
+                                         {"max-reps", required_argument, NULL, 'R'},
+                                         {"compaction-batch", required_argument, NULL, 'c'},
+                                         {"seed", required_argument, NULL, 'S'},
+                                         {"quick", no_argument, NULL, 'q'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    options o = {{0, 1}, 2, {{0, 1, 2}, 3}, {{0}, 0}, {{0}, 0}, {{1, 32}, 2}, 0,
+                 0,      3, 100000,         32,       1,        0.5,          NULL};
+    int quick = 0, ch, shapes_set = 0, threads_set = 0, batches_set = 0;
+    int_list shl;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (ch) {
+        case 's':
+            bad = parse_list(optarg, "shape", parse_shape, &shl);
+            if (!bad && shl.n > 2)
+                bad = -1;
+            for (int i = 0; !bad && i < shl.n; i++)
+                o.shapes[i] = shl.v[i];
+            o.nshapes = shl.n;
+            shapes_set = 1;
+            break;
+        case 'p':
+            bad = parse_list(optarg, "precision", beex_precision_parse, &o.precisions);
+            break;
+        case 'v':
+            if (strcmp(optarg, "all") == 0)
+                o.variants.n = 0;
+            else
+                bad = parse_list(optarg, "variant", parse_isa, &o.variants);
+            break;
+        case 't':
+            bad = parse_list(optarg, "thread count", parse_pos, &o.threads);
+            threads_set = 1;
+            break;
+        case 'b':
+            bad = parse_list(optarg, "batch size", parse_pos, &o.batches);
+            batches_set = 1;
+            break;
+        case 'P':
+            if (strcmp(optarg, "both") == 0)
+                o.parallel_both = 1;
+            else if (strcmp(optarg, "ops") != 0)
+                bad = -1;
+            break;
+        case 'T':
+            bad = (o.tokens = parse_pos(optarg)) < 0;
+            break;
+        case 'm': {
+            char *end;
+            o.min_time = strtod(optarg, &end);
+            bad = end == optarg || *end || !(o.min_time >= 0.0);
+            break;
+        }
+        case 'r':
+            bad = (o.min_reps = parse_pos(optarg)) < 0;
+            break;
+        case 'R':
+            bad = (o.max_reps = parse_pos(optarg)) < 0;
+            break;
+        case 'c':
+            bad = (o.compaction_batch = parse_pos(optarg)) < 0;
+            break;
+        case 'S':
+            bad = (o.seed = parse_pos(optarg)) < 0;
+            break;
+        case 'q':
+            quick = 1;
+            break;
+        case 'j':
+            o.json = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+        if (bad) {
+            fprintf(stderr, "beex bench model: bad value for --%s: '%s'\n",
+                    ch == 'P' ? "parallel" : "option", optarg);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "beex bench model: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (quick) {
+        if (!shapes_set)
+            o.shapes[0] = 0, o.nshapes = 1;
+        if (!threads_set)
+            o.threads.v[0] = 1, o.threads.n = 1;
+        if (!batches_set)
+            o.batches.v[0] = 1, o.batches.v[1] = 8, o.batches.n = 2;
+        o.min_time = 0.05;
+        o.min_reps = 2;
+        o.compaction_batch = 8;
+    }
+    if (o.max_reps < o.min_reps)
+        o.max_reps = o.min_reps;
+    for (int v = 0; v < o.variants.n; v++) {
+        const char *why = NULL;
+        if (!beex_isa_available((beex_isa)o.variants.v[v], &why)) {
+            fprintf(stderr, "beex bench model: variant %s is not available here: %s\n",
+                    beex_isa_name((beex_isa)o.variants.v[v]), why);
+            return 2;
+        }
+    }
+    if (o.variants.n == 0) {
+        beex_isa order[BEEX_ISA_COUNT];
+        int n = beex_isa_preference(order, BEEX_ISA_COUNT);
+        for (int i = 0; i < n; i++) {
+            /* BEEX_ISA / a forced variant narrows "all" to that one. */
+            if (beex_isa_forced() >= 0 && (int)order[i] != beex_isa_forced())
+                continue;
+            o.variants.v[o.variants.n++] = (int)order[i];
+        }
+    }
+    char err[512];
+    int team = beex_threads_setup(0, err, sizeof err);
+    if (team < 0) {
+        fprintf(stderr, "beex bench model: %s\n", err);
+        return 1;
+    }
+    if (o.threads.n == 0) {
+        o.threads.v[o.threads.n++] = 1;
+        if (team > 1)
+            o.threads.v[o.threads.n++] = team;
+    }
+    json_t *benchmarks = json_array(), *ratios = json_array(), *compaction = json_array();
+    int rc = 0;
+    for (int s = 0; s < o.nshapes && rc == 0; s++)
+        if (bench_shape(&o, o.shapes[s], benchmarks, ratios, compaction) != 0)
+            rc = 1;
+    if (rc == 0 && o.json != NULL) {
+        json_t *doc = json_object(), *beex = json_object();
+        json_object_set_new(doc, "context", beex_context_json());
+        json_object_set_new(doc, "benchmarks", benchmarks);
+        json_object_set_new(beex, "speed_ratios", ratios);
+        json_object_set_new(beex, "compaction", compaction);
+        json_object_set_new(beex, "exit_rule",
+                            json_string("no early exit (delta = -inf) outside the compaction "
+                                        "experiment; caps via beex_engine_run_batch_capped"));
+        json_object_set_new(doc, "beex", beex);
+        if (beex_json_write_atomic(doc, o.json, err, sizeof err) != 0) {
+            fprintf(stderr, "beex bench model: %s\n", err);
+            rc = 1;
+        } else {
+            printf("\nwrote %s\n", o.json);
+        }
+        json_decref(doc);
+    } else {
+        json_decref(benchmarks), json_decref(ratios), json_decref(compaction);
+    }
+    return rc;
+}

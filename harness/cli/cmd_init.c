@@ -1,0 +1,190 @@
+/* `beex init`: a training checkpoint with seeded random weights for any configuration,
+ * starting from a preset (the small default of MODEL.md section 1, or the BERT-base shape). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/cli/commands.h"
+#include "harness/model/model.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: beex init --out FILE [--seed N] [--preset small|bert-base]\n"
+            "                 [--vocab N] [--d N] [--heads N] [--dff N] [--blocks N]\n"
+            "                 [--max-len N] [--classes N] [--precision fp32|w1a32|w1a1]\n"
+            "                 [--ln-eps X]\n\n"
+            "Writes a training checkpoint (latent fp32 weights, safetensors) with seeded random\n"
+            "weights. Options after the preset override its values.\n"
+            "  small      vocab 8192, d 128, heads 4, dff 256, blocks 6, max_len 64 (default)\n"
+            "  bert-base  vocab 30522, d 768, heads 12, dff 3072, blocks 12, max_len 128\n"
+            "classes defaults to 2, precision to w1a1, seed to 1.\n");
+}
+
+static int parse_int(const char *opt, const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < INT_MIN || v > INT_MAX) {
+        fprintf(stderr, "beex init: --%s needs an integer, got '%s'\n", opt, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_seed(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
+        fprintf(stderr, "beex init: --seed needs a non-negative integer, got '%s'\n", s);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int apply_preset(const char *name, beex_config *c)
+{
+    *c = beex_config_default();
+    if (strcmp(name, "small") == 0)
+        return 0;
+    if (strcmp(name, "bert-base") == 0) {
+        c->vocab = 30522;
+        c->d = 768;
+        c->heads = 12;
+        c->dff = 3072;
+        c->blocks = 12;
+        c->max_len = 128;
+        return 0;
+    }
+    fprintf(stderr, "beex init: unknown preset '%s' (small, bert-base)\n", name);
+    return -1;
+}
+
+enum { OPT_VOCAB = 256, OPT_D, OPT_HEADS, OPT_DFF, OPT_BLOCKS, OPT_MAXLEN, OPT_CLASSES, OPT_EPS };
+static const char *const field_names[] = {"vocab",  "d",       "heads",  "dff",
+                                          "blocks", "max-len", "classes"};
+
+int beex_cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"out", required_argument, 0, 'o'},
+        {"seed", required_argument, 0, 's'},
+        {"preset", required_argument, 0, 'p'},
+        {"precision", required_argument, 0, 'P'},
+        {"vocab", required_argument, 0, OPT_VOCAB},
+        {"d", required_argument, 0, OPT_D},
+        {"heads", required_argument, 0, OPT_HEADS},
+        {"dff", required_argument, 0, OPT_DFF},
+        {"blocks", required_argument, 0, OPT_BLOCKS},
+        {"max-len", required_argument, 0, OPT_MAXLEN},
+        {"classes", required_argument, 0, OPT_CLASSES},
+        {"ln-eps", required_argument, 0, OPT_EPS},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    const char *out = NULL, *preset = "small";
+    uint64_t seed = 1;
+    /* Overrides are collected first so that they win over the preset in any order. */
+    int over[OPT_EPS - OPT_VOCAB] = {0}, have[OPT_EPS - OPT_VOCAB] = {0};
+    int precision = -1;
+    float eps = 0.0f;
+    int have_eps = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            out = optarg;
+            break;
+        case 's':
+            if (parse_seed(optarg, &seed) != 0)
+                return 2;
+            break;
+        case 'p':
+            preset = optarg;
+            break;
+        case 'P':
+            if ((precision = beex_precision_parse(optarg)) < 0) {
+                fprintf(stderr, "beex init: unknown precision '%s' (fp32, w1a32, w1a1)\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_EPS: {
+            char *end;
+            eps = strtof(optarg, &end);
+            if (end == optarg || *end != '\0') {
+                fprintf(stderr, "beex init: --ln-eps needs a number, got '%s'\n", optarg);
+                return 2;
+            }
+            have_eps = 1;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            if (c >= OPT_VOCAB && c < OPT_EPS) {
+                if (parse_int(field_names[c - OPT_VOCAB], optarg, &over[c - OPT_VOCAB]) != 0)
+                    return 2;
+                have[c - OPT_VOCAB] = 1;
+                break;
+            }
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "beex init: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (out == NULL) {
+        fprintf(stderr, "beex init: --out FILE is required\n");
+        usage(stderr);
+        return 2;
+    }
+    beex_config cfg;
+    if (apply_preset(preset, &cfg) != 0)
+        return 2;
+    int *fields[] = {&cfg.vocab,  &cfg.d,       &cfg.heads,  &cfg.dff,
+                     &cfg.blocks, &cfg.max_len, &cfg.classes};
+    for (int i = 0; i < OPT_EPS - OPT_VOCAB; i++)
+        if (have[i])
+            *fields[i] = over[i];
+    if (precision >= 0)
+        cfg.precision = (beex_precision)precision;
+    if (have_eps)
+        cfg.ln_eps = eps;
+    char err[512];
+    if (beex_config_check(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "beex init: %s\n", err);
+        return 2;
+    }
+    beex_model *m = NULL;
+    if (beex_model_alloc(&cfg, &m, err, sizeof err) != 0) {
+        fprintf(stderr, "beex init: %s\n", err);
+        return 1;
+    }
+    beex_model_init_random(m, seed);
+    int rc = beex_model_save_checkpoint(m, out, err, sizeof err);
+    beex_model_free(m);
+    if (rc != 0) {
+        fprintf(stderr, "beex init: %s\n", err);
+        return 1;
+    }
+    struct stat st;
+    long long size = stat(out, &st) == 0 ? (long long)st.st_size : -1;
+    printf("wrote %s: checkpoint, %lld bytes (%.2f MiB); vocab %d, d %d, heads %d, dff %d, "
+           "blocks %d, max_len %d, classes %d, precision %s, seed %" PRIu64 "\n",
+           out, size, (double)size / 1048576.0, cfg.vocab, cfg.d, cfg.heads, cfg.dff, cfg.blocks,
+           cfg.max_len, cfg.classes, beex_precision_name(cfg.precision), seed);
+    return 0;
+}

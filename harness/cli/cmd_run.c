@@ -1,0 +1,333 @@
+/* `beex run MODEL`: examples from standard input (text lines, or token ids with --ids)
+ * through the engine with early exit; one JSON object per line and example on stdout. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/bench/threads.h"
+#include "harness/cli/commands.h"
+#include "harness/model/cost.h"
+#include "harness/model/engine.h"
+#include "harness/model/exit.h"
+#include "harness/model/model.h"
+#include "harness/text/tokenizer.h"
+#include "kernels/cpu.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: beex run MODEL [--precision fp32|w1a32|w1a1] [--delta X] [--variant ISA]\n"
+            "                [--threads N] [--batch N] [--ids] [--full]\n\n"
+            "Reads one example per line on standard input: text, tokenized with the model's\n"
+            "vocabulary, or with --ids whitespace-separated token ids. Prints one JSON line per\n"
+            "example: the logits and entropy of every block run, the exit block, the prediction\n"
+            "and its cost (FLOPs, BOPs, OPs = FLOPs + BOPs/64).\n"
+            "  --precision  default: the model's own (its configuration)\n"
+            "  --delta      exit threshold on the fractional entropy reduction (default 0.1)\n"
+            "  --variant    scalar, avx2, avx512 or neon (default: best available / BEEX_ISA)\n"
+            "  --threads    OpenMP threads pinned one per core (default: one per core)\n"
+            "  --batch      examples run together (default 1); exited ones leave the batch\n"
+            "  --full       run every block (full trace); the exit is decided on the trace\n");
+}
+
+typedef struct {
+    int32_t **ids;
+    int *lens, *untrunc, n, cap;
+} pending;
+
+static int parse_int_arg(const char *opt, const char *s, int lo, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > INT_MAX) {
+        fprintf(stderr, "beex run: --%s needs an integer >= %d, got '%s'\n", opt, lo, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Parses one --ids line into ids (at most max_len kept). Returns the untruncated count,
+ * or -1 after printing why. */
+static int parse_ids(const char *line, long lineno, int vocab, int max_len, int32_t *ids)
+{
+    int n = 0;
+    const char *p = line;
+    while (*p) {
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+            p++;
+        if (*p == '\0')
+            break;
+        char *end;
+        errno = 0;
+        long v = strtol(p, &end, 10);
+        if (end == p || errno != 0 ||
+            (*end && *end != ' ' && *end != '\t' && *end != '\r' && *end != '\n')) {
+            fprintf(stderr, "beex run: line %ld: '%.*s' is not a token id\n", lineno,
+                    (int)strcspn(p, " \t\r\n"), p);
+            return -1;
+        }
+        if (v < 0 || v >= vocab) {
+            fprintf(stderr, "beex run: line %ld: token id %ld is outside the vocabulary [0, %d)\n",
+                    lineno, v, vocab);
+            return -1;
+        }
+        if (n < max_len)
+            ids[n] = (int32_t)v;
+        n++;
+        p = end;
+    }
+    if (n == 0) {
+        fprintf(stderr, "beex run: line %ld: no token ids\n", lineno);
+        return -1;
+    }
+    return n;
+}
+
+static json_t *real_or_null(double v)
+{
+    return isfinite(v) ? json_real(v) : json_null();
+}
+
+static int print_example(const beex_model *m, long index, int T, int untrunc,
+                         const beex_exit_result *r, const float *logits, const float *entropy)
+{
+    const beex_config *c = &m->cfg;
+    json_t *o = json_object(), *blocks = json_array(), *cost = json_object();
+    json_object_set_new(o, "example", json_integer(index));
+    json_object_set_new(o, "tokens", json_integer(T));
+    json_object_set_new(o, "truncated", json_boolean(untrunc > T));
+    json_object_set_new(o, "exit_block", json_integer(r->exit_block));
+    json_object_set_new(o, "prediction", json_integer(r->prediction));
+    if (m->labels != NULL && m->labels[r->prediction] != NULL)
+        json_object_set_new(o, "label", json_string(m->labels[r->prediction]));
+    for (int b = 0; b < c->blocks; b++) {
+        if (isnan(entropy[b]))
+            break; /* not run: the example had exited */
+        json_t *blk = json_object(), *z = json_array();
+        for (int j = 0; j < c->classes; j++)
+            json_array_append_new(z, real_or_null(logits[(size_t)b * c->classes + j]));
+        json_object_set_new(blk, "block", json_integer(b + 1));
+        json_object_set_new(blk, "logits", z);
+        json_object_set_new(blk, "entropy", real_or_null(entropy[b]));
+        json_array_append_new(blocks, blk);
+    }
+    json_object_set_new(o, "blocks", blocks);
+    json_object_set_new(cost, "flops", json_real(r->flops));
+    json_object_set_new(cost, "bops", json_real(r->bops));
+    json_object_set_new(cost, "ops", json_real(r->ops));
+    json_object_set_new(cost, "bops_divisor", json_real(BEEX_BOPS_DIVISOR));
+    json_object_set_new(o, "cost", cost);
+    /* 9 significant digits round-trip every fp32 value exactly. */
+    char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    json_decref(o);
+    if (s == NULL)
+        return -1;
+    int rc = printf("%s\n", s) < 0 ? -1 : 0;
+    free(s);
+    return rc;
+}
+
+/* Runs and prints the pending examples; index0 numbers the first one. */
+static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long index0, double delta,
+                       int full)
+{
+    const beex_config *c = &m->cfg;
+    size_t nb = (size_t)p->n * c->blocks;
+    beex_exit_result *res = calloc((size_t)p->n, sizeof *res);
+    float *logits = malloc(nb * c->classes * sizeof *logits), *ent = malloc(nb * sizeof *ent);
+    int rc = -1;
+    if (res == NULL || logits == NULL || ent == NULL) {
+        fprintf(stderr, "beex run: out of memory\n");
+        goto out;
+    }
+    int krc = beex_engine_run_batch(e, (const int32_t *const *)p->ids, p->lens, p->n,
+                                    full ? -INFINITY : delta, res, logits, ent);
+    if (krc != 0) {
+        fprintf(stderr, "beex run: the forward pass failed (code %d)\n", krc);
+        goto out;
+    }
+    for (int i = 0; i < p->n; i++) {
+        const float *z = logits + (size_t)i * c->blocks * c->classes;
+        const float *h = ent + (size_t)i * c->blocks;
+        if (full) {
+            /* Same rule offline on the full trace; the cost stays that of the exit block. */
+            beex_exit_result *r = &res[i];
+            r->exit_block = beex_exit_entropy_ratio(h, c->blocks, delta);
+            r->prediction = beex_argmax(z + (size_t)(r->exit_block - 1) * c->classes, c->classes);
+            beex_cost k = beex_cost_until(c, beex_engine_precision(e), p->lens[i], r->exit_block);
+            r->flops = k.flops, r->bops = k.bops, r->ops = k.ops;
+        }
+        if (print_example(m, index0 + i, p->lens[i], p->untrunc[i], &res[i], z, h) != 0) {
+            fprintf(stderr, "beex run: cannot write the result\n");
+            goto out;
+        }
+    }
+    fflush(stdout);
+    rc = 0;
+out:
+    free(res), free(logits), free(ent);
+    p->n = 0;
+    return rc;
+}
+
+int beex_cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"precision", required_argument, NULL, 'p'},
+                                         {"delta", required_argument, NULL, 'd'},
+                                         {"variant", required_argument, NULL, 'v'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         {"ids", no_argument, NULL, 'i'},
+                                         {"full", no_argument, NULL, 'f'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int prec = -1, isa = -1, threads = 0, batch = 1, use_ids = 0, full = 0, ch;
+    double delta = 0.1;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 'p':
+            if ((prec = beex_precision_parse(optarg)) < 0) {
+                fprintf(stderr, "beex run: unknown precision '%s' (fp32, w1a32, w1a1)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'd':
+            errno = 0;
+            delta = strtod(optarg, &end);
+            if (errno != 0 || end == optarg || *end != '\0' || isnan(delta)) {
+                fprintf(stderr, "beex run: --delta needs a number, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'v': {
+            const char *why = NULL;
+            if ((isa = beex_isa_parse(optarg)) < 0) {
+                fprintf(stderr, "beex run: unknown variant '%s' (scalar, avx2, avx512, neon)\n",
+                        optarg);
+                return 2;
+            }
+            if (!beex_isa_available((beex_isa)isa, &why)) {
+                fprintf(stderr, "beex run: variant %s is not available here: %s\n", optarg, why);
+                return 2;
+            }
+            break;
+        }
+        case 't':
+            if (parse_int_arg("threads", optarg, 1, &threads) != 0)
+                return 2;
+            break;
+        case 'b':
+            if (parse_int_arg("batch", optarg, 1, &batch) != 0)
+                return 2;
+            break;
+        case 'i':
+            use_ids = 1;
+            break;
+        case 'f':
+            full = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "beex run: expected exactly one MODEL file\n");
+        usage(stderr);
+        return 2;
+    }
+    char err[512];
+    int team = beex_threads_setup(threads, err, sizeof err);
+    if (team < 0) {
+        fprintf(stderr, "beex run: %s\n", err);
+        return 1;
+    }
+    beex_model *m = NULL;
+    if (beex_model_load(argv[optind], &m, err, sizeof err) != 0) {
+        fprintf(stderr, "beex run: %s: %s\n", argv[optind], err);
+        return 1;
+    }
+    const beex_config *c = &m->cfg;
+    beex_vocab *vocab = NULL;
+    if (!use_ids) {
+        vocab = m->vocab ? beex_vocab_from_tokens(m->vocab, c->vocab) : NULL;
+        if (vocab == NULL) {
+            fprintf(stderr, "beex run: %s has no usable vocabulary; pass token ids with --ids\n",
+                    argv[optind]);
+            beex_model_free(m);
+            return 1;
+        }
+    }
+    beex_engine_options eo = {prec >= 0 ? (beex_precision)prec : c->precision, isa, team};
+    beex_engine *e = NULL;
+    int rc = 1;
+    pending p = {0};
+    char *line = NULL;
+    size_t linecap = 0;
+    if (beex_engine_create(m, &eo, &e, err, sizeof err) != 0) {
+        fprintf(stderr, "beex run: %s\n", err);
+        goto out;
+    }
+    p.cap = batch;
+    p.ids = calloc((size_t)batch, sizeof *p.ids);
+    p.lens = calloc((size_t)batch, sizeof *p.lens);
+    p.untrunc = calloc((size_t)batch, sizeof *p.untrunc);
+    if (p.ids == NULL || p.lens == NULL || p.untrunc == NULL)
+        goto oom;
+    for (int i = 0; i < batch; i++)
+        if ((p.ids[i] = malloc((size_t)c->max_len * sizeof(int32_t))) == NULL)
+            goto oom;
+    long lineno = 0, done = 0;
+    ssize_t got;
+    while ((got = getline(&line, &linecap, stdin)) >= 0) {
+        lineno++;
+        if (got > 0 && line[got - 1] == '\n')
+            line[got - 1] = '\0';
+        int n;
+        if (use_ids) {
+            n = parse_ids(line, lineno, c->vocab, c->max_len, p.ids[p.n]);
+            if (n < 0)
+                goto out;
+        } else {
+            beex_encode(vocab, line, p.ids[p.n], c->max_len, &n);
+        }
+        p.untrunc[p.n] = n;
+        p.lens[p.n] = n < c->max_len ? (n > 0 ? n : 1) : c->max_len;
+        if (++p.n == p.cap) {
+            if (flush_batch(e, m, &p, done, delta, full) != 0)
+                goto out;
+            done += p.cap;
+        }
+    }
+    if (ferror(stdin)) {
+        fprintf(stderr, "beex run: error reading standard input: %s\n", strerror(errno));
+        goto out;
+    }
+    if (p.n > 0 && flush_batch(e, m, &p, done, delta, full) != 0)
+        goto out;
+    rc = 0;
+    goto out;
+oom:
+    fprintf(stderr, "beex run: out of memory\n");
+out:
+    if (p.ids != NULL)
+        for (int i = 0; i < p.cap; i++)
+            free(p.ids[i]);
+    free(p.ids), free(p.lens), free(p.untrunc), free(line);
+    beex_engine_free(e);
+    beex_vocab_free(vocab);
+    beex_model_free(m);
+    return rc;
+}

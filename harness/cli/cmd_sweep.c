@@ -1,0 +1,222 @@
+/* `beex sweep MODEL TASK`: full-depth trace of dev and test, offline replay of every exit
+ * rule, and timed runs of the dev Pareto points per variant x threads x batch size. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/bench/counters.h"
+#include "harness/bench/replay_io.h"
+#include "harness/bench/sweep.h"
+#include "harness/bench/sweep_run.h"
+#include "harness/bench/threads.h"
+#include "harness/cli/commands.h"
+#include "harness/report/context.h"
+#include "harness/report/run_dir.h"
+#include "harness/report/sweep_report.h"
+#include "kernels/cpu.h"
+
+#define MAX_POINTS BEEX_SWEEP_MAX_POINTS
+#define MAX_LIST BEEX_SWEEP_MAX_LIST
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: beex sweep MODEL TASK [options]\n"
+            "  Trace every dev and test example through all blocks, replay exit rules\n"
+            "  (delta grid, entropy tau, patience, static depth), time the dev Pareto points.\n"
+            "  --precision P     fp32 | w1a32 | w1a1 (default: the model's)\n"
+            "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
+            "                    this CPU runs; a missing one is reported and skipped)\n"
+            "  --threads LIST    comma list of thread counts (default 1,<cores>)\n"
+            "  --batches LIST    comma list of batch sizes (default 1,32)\n"
+            "  --reps N          timed repetitions per point, at least 9 (default 9)\n"
+            "  --points N        most Pareto points timed (default 6; 3 with --quick)\n"
+            "  --metric M        accuracy | f1 | mcc (default: the task's)\n"
+            "  --out DIR         run directory (default results/runs/sweep-TASK-PREC-HOST-TIME)\n"
+            "  --shard i/n       trace only shard i of n (0-based) of dev and test; join the\n"
+            "                    shards with `beex merge`, then time with --trace\n"
+            "  --trace DIR       reuse trace_dev.csv / trace_test.csv from DIR (no trace pass)\n"
+            "  --no-timed        replay only\n"
+            "  --quick           coarser grid (delta step 0.05), fewer timed points\n");
+}
+
+static int parse_int_list(const char *s, int *out, int cap, int min)
+{
+    int n = 0;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", s);
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *end;
+        long v = strtol(tok, &end, 10);
+        if (*end != '\0' || v < min || v > 1 << 20 || n >= cap)
+            return -1;
+        out[n++] = (int)v;
+    }
+    return n;
+}
+
+static int parse_args(int argc, char **argv, beex_sweep_options *a)
+{
+    memset(a, 0, sizeof *a);
+    a->precision = -1;
+    a->reps = 9;
+    a->points = -1;
+    a->metric = -1;
+    snprintf(a->variants_arg, sizeof a->variants_arg, "all");
+    enum {
+        O_PREC = 256,
+        O_VAR,
+        O_THR,
+        O_BAT,
+        O_REPS,
+        O_OUT,
+        O_SHARD,
+        O_QUICK,
+        O_TRACE,
+        O_POINTS,
+        O_NOTIMED,
+        O_METRIC
+    };
+    static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
+                                         {"variants", required_argument, 0, O_VAR},
+                                         {"threads", required_argument, 0, O_THR},
+                                         {"batches", required_argument, 0, O_BAT},
+                                         {"reps", required_argument, 0, O_REPS},
+                                         {"out", required_argument, 0, O_OUT},
+                                         {"shard", required_argument, 0, O_SHARD},
+                                         {"quick", no_argument, 0, O_QUICK},
+                                         {"trace", required_argument, 0, O_TRACE},
+                                         {"points", required_argument, 0, O_POINTS},
+                                         {"no-timed", no_argument, 0, O_NOTIMED},
+                                         {"metric", required_argument, 0, O_METRIC},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            usage(stdout);
+            return 1;
+        case O_PREC:
+            if ((a->precision = beex_precision_parse(optarg)) < 0) {
+                fprintf(stderr, "beex sweep: unknown precision '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_VAR:
+            snprintf(a->variants_arg, sizeof a->variants_arg, "%s", optarg);
+            break;
+        case O_THR:
+            snprintf(a->threads_arg, sizeof a->threads_arg, "%s", optarg);
+            if ((a->n_threads = parse_int_list(optarg, a->threads, MAX_LIST, 1)) <= 0) {
+                fprintf(stderr, "beex sweep: --threads wants positive integers, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case O_BAT:
+            snprintf(a->batches_arg, sizeof a->batches_arg, "%s", optarg);
+            if ((a->n_batches = parse_int_list(optarg, a->batches, MAX_LIST, 1)) <= 0) {
+                fprintf(stderr, "beex sweep: --batches wants positive integers, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case O_REPS:
+            a->reps = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || a->reps < 9 || a->reps > 100000) {
+                fprintf(stderr, "beex sweep: --reps must be an integer >= 9\n");
+                return 2;
+            }
+            break;
+        case O_POINTS:
+            a->points = (int)strtol(optarg, &end, 10);
+            if (*end != '\0' || a->points < 1 || a->points > MAX_POINTS) {
+                fprintf(stderr, "beex sweep: --points must be in 1..%d\n", MAX_POINTS);
+                return 2;
+            }
+            break;
+        case O_OUT:
+            a->out = optarg;
+            break;
+        case O_TRACE:
+            a->trace_dir = optarg;
+            break;
+        case O_SHARD:
+            if (sscanf(optarg, "%d/%d%c", &a->shard_i, &a->shard_n, (char[2]){0}) != 2 ||
+                a->shard_n < 1 || a->shard_i < 0 || a->shard_i >= a->shard_n) {
+                fprintf(stderr, "beex sweep: --shard wants i/n with 0 <= i < n, got '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case O_QUICK:
+            a->quick = 1;
+            break;
+        case O_NOTIMED:
+            a->no_timed = 1;
+            break;
+        case O_METRIC:
+            if ((a->metric = beex_metric_parse(optarg)) < 0) {
+                fprintf(stderr, "beex sweep: unknown metric '%s' (accuracy, f1, mcc)\n", optarg);
+                return 2;
+            }
+            break;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "beex sweep: expected MODEL and TASK\n");
+        usage(stderr);
+        return 2;
+    }
+    a->model = argv[optind];
+    a->task = argv[optind + 1];
+    if (a->shard_n > 0 && a->trace_dir != NULL) {
+        fprintf(stderr, "beex sweep: --shard and --trace exclude each other\n");
+        return 2;
+    }
+    if (a->points < 0)
+        a->points = a->quick ? 3 : 6;
+    /* Variants: every one this CPU runs, or the listed ones (missing ones are reported). */
+    if (strcmp(a->variants_arg, "all") == 0) {
+        for (int i = 0; i < BEEX_ISA_COUNT; i++) {
+            const char *why;
+            if (beex_isa_available((beex_isa)i, &why))
+                a->variants[a->n_variants++] = i;
+            else
+                fprintf(stderr, "beex sweep: variant %s skipped: %s\n", beex_isa_name((beex_isa)i),
+                        why);
+        }
+    } else {
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", a->variants_arg);
+        for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            int isa = beex_isa_parse(t);
+            const char *why;
+            if (isa < 0) {
+                fprintf(stderr, "beex sweep: unknown variant '%s'\n", t);
+                return 2;
+            }
+            if (!beex_isa_available((beex_isa)isa, &why))
+                fprintf(stderr, "beex sweep: variant %s skipped: %s\n", t, why);
+            else if (a->n_variants < BEEX_ISA_COUNT)
+                a->variants[a->n_variants++] = isa;
+        }
+    }
+    return 0;
+}
+
+int beex_cmd_sweep(int argc, char **argv)
+{
+    beex_sweep_options a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    return beex_sweep_run(&a);
+}

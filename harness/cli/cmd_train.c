@@ -1,0 +1,186 @@
+/* `beex train TASK`: binarization-aware training (harness/train/trainer.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/cli/commands.h"
+#include "harness/train/trainer.h"
+
+static void usage(FILE *out, const beex_train_options *d)
+{
+    fprintf(out,
+            "usage: beex train TASK --out MODEL.safetensors [options]\n"
+            "Trains the BEExformer on TASK (a name under datasets/data/ or a directory with\n"
+            "train/dev/test.tsv). Writes the best epoch (dev accuracy at full depth) to --out,\n"
+            "and after every epoch MODEL.last.safetensors + MODEL.state (for --resume).\n\n"
+            "  --precision P      fp32 | w1a32 | w1a1 (default %s)\n"
+            "  --fp32-epochs K    two-stage: the first K epochs train the fp32 twin (default 0)\n"
+            "  --init CKPT        start from a checkpoint (its architecture and vocabulary)\n"
+            "  --glove PATH       initial token embeddings from GloVe JSON (needs --d 100)\n"
+            "  --lr X             Adam learning rate (default %g)\n"
+            "  --batch N          examples per step (default %d)\n"
+            "  --epochs N         (default %d)\n"
+            "  --seed N           (default %llu)\n"
+            "  --loss-weights L   comma-separated w_i per exit (default w_i = i)\n"
+            "  --dropout P        (default %g)\n"
+            "  --threads N        OpenMP threads (default: one per core)\n"
+            "  --d N --heads N --dff N --blocks N --max-len N --vocab N   architecture\n"
+            "                     (defaults %d %d %d %d %d %d)\n"
+            "  --resume           continue from MODEL.last.safetensors + MODEL.state\n"
+            "  --quiet            no progress output\n",
+            beex_precision_name(d->cfg.precision), d->lr, d->batch, d->epochs,
+            (unsigned long long)d->seed, (double)d->dropout, d->cfg.d, d->cfg.heads, d->cfg.dff,
+            d->cfg.blocks, d->cfg.max_len, d->cfg.vocab);
+}
+
+static int parse_int(const char *s, const char *name, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == 0 || *end != 0 || v < lo || v > hi) {
+        fprintf(stderr, "beex train: --%s needs an integer in [%d, %d], got '%s'\n", name, lo, hi,
+                s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_double(const char *s, const char *name, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*s == 0 || *end != 0) {
+        fprintf(stderr, "beex train: --%s needs a number, got '%s'\n", name, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_weights(const char *s, float *w, int max)
+{
+    int n = 0;
+    const char *p = s;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || n >= max || !(v >= 0)) {
+            fprintf(stderr, "beex train: --loss-weights wants non-negative numbers a,b,c: '%s'\n",
+                    s);
+            return -1;
+        }
+        w[n++] = (float)v;
+        p = end;
+        if (*p == ',')
+            p++;
+        else if (*p != 0) {
+            fprintf(stderr, "beex train: --loss-weights: unexpected '%c' in '%s'\n", *p, s);
+            return -1;
+        }
+    }
+    return n;
+}
+
+int beex_cmd_train(int argc, char **argv)
+{
+    beex_train_options o;
+    beex_train_options_default(&o);
+    enum { O_PREC = 256, O_LR, O_BATCH, O_EPOCHS, O_SEED, O_LW, O_DROP, O_THREADS, O_D, O_HEADS,
+           O_DFF, O_BLOCKS, O_MAXLEN, O_VOCAB, O_GLOVE, O_INIT, O_OUT, O_RESUME, O_QUIET, O_FP32 };
+    static const struct option opts[] = {
+        {"precision", required_argument, 0, O_PREC}, {"lr", required_argument, 0, O_LR},
+        {"batch", required_argument, 0, O_BATCH},    {"epochs", required_argument, 0, O_EPOCHS},
+        {"seed", required_argument, 0, O_SEED},      {"loss-weights", required_argument, 0, O_LW},
+        {"dropout", required_argument, 0, O_DROP},   {"threads", required_argument, 0, O_THREADS},
+        {"d", required_argument, 0, O_D},            {"heads", required_argument, 0, O_HEADS},
+        {"dff", required_argument, 0, O_DFF},        {"blocks", required_argument, 0, O_BLOCKS},
+        {"max-len", required_argument, 0, O_MAXLEN}, {"vocab", required_argument, 0, O_VOCAB},
+        {"glove", required_argument, 0, O_GLOVE},    {"init", required_argument, 0, O_INIT},
+        {"out", required_argument, 0, O_OUT},        {"resume", no_argument, 0, O_RESUME},
+        {"quiet", no_argument, 0, O_QUIET},          {"fp32-epochs", required_argument, 0, O_FP32},
+        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+    int nlw = 0, c;
+    double x = 0.0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case O_PREC: {
+            int p = beex_precision_parse(optarg);
+            if (p < 0) {
+                fprintf(stderr, "beex train: unknown precision '%s' (fp32, w1a32, w1a1)\n", optarg);
+                return 2;
+            }
+            o.cfg.precision = (beex_precision)p;
+            break;
+        }
+        case O_LR:
+            bad = parse_double(optarg, "lr", &o.lr) || !(o.lr > 0 && o.lr < 1);
+            break;
+        case O_BATCH: bad = parse_int(optarg, "batch", 1, 1 << 16, &o.batch); break;
+        case O_EPOCHS: bad = parse_int(optarg, "epochs", 1, 100000, &o.epochs); break;
+        case O_FP32: bad = parse_int(optarg, "fp32-epochs", 0, 100000, &o.fp32_epochs); break;
+        case O_SEED: {
+            char *end;
+            o.seed = strtoull(optarg, &end, 10);
+            bad = *optarg == 0 || *end != 0;
+            break;
+        }
+        case O_LW:
+            nlw = parse_weights(optarg, o.loss_weights, BEEX_TRAIN_MAX_BLOCKS);
+            bad = nlw < 0;
+            break;
+        case O_DROP:
+            bad = parse_double(optarg, "dropout", &x) || !(x >= 0 && x < 1);
+            o.dropout = (float)x;
+            break;
+        case O_THREADS: bad = parse_int(optarg, "threads", 0, 1024, &o.threads); break;
+        case O_D: bad = parse_int(optarg, "d", 1, 16384, &o.cfg.d); break;
+        case O_HEADS: bad = parse_int(optarg, "heads", 1, 16384, &o.cfg.heads); break;
+        case O_DFF: bad = parse_int(optarg, "dff", 1, 65536, &o.cfg.dff); break;
+        case O_BLOCKS: bad = parse_int(optarg, "blocks", 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks); break;
+        case O_MAXLEN: bad = parse_int(optarg, "max-len", 1, 65536, &o.cfg.max_len); break;
+        case O_VOCAB: bad = parse_int(optarg, "vocab", 3, 1 << 22, &o.cfg.vocab); break;
+        case O_GLOVE: o.glove = optarg; break;
+        case O_INIT: o.init = optarg; break;
+        case O_OUT: o.out = optarg; break;
+        case O_RESUME: o.resume = 1; break;
+        case O_QUIET: o.quiet = 1; break;
+        case 'h': usage(stdout, &o); return 0;
+        default: usage(stderr, &o); return 2;
+        }
+        if (bad) {
+            fprintf(stderr, "beex train: bad value '%s' for --%s\n", optarg, opts[c - O_PREC].name);
+            return 2;
+        }
+    }
+    if (optind != argc - 1 || o.out == NULL) {
+        fprintf(stderr, "beex train: need exactly one TASK and --out MODEL\n");
+        usage(stderr, &o);
+        return 2;
+    }
+    o.task = argv[optind];
+    if (nlw > 0 && o.init == NULL && nlw != o.cfg.blocks) {
+        fprintf(stderr, "beex train: --loss-weights has %d values for %d blocks\n", nlw,
+                o.cfg.blocks);
+        return 2;
+    }
+    if (o.cfg.d % o.cfg.heads != 0) {
+        fprintf(stderr, "beex train: --d %d is not divisible by --heads %d\n", o.cfg.d,
+                o.cfg.heads);
+        return 2;
+    }
+    o.progress = !o.quiet && isatty(2);
+    char err[512];
+    if (beex_train_run(&o, err, sizeof err) != 0) {
+        fprintf(stderr, "beex train: %s\n", err);
+        return 1;
+    }
+    if (!o.quiet)
+        fprintf(stderr, "train: %.1f s, best dev accuracy %.4f at epoch %d -> %s\n", o.seconds_out,
+                o.best_dev_out, o.best_epoch_out, o.out);
+    return 0;
+}

@@ -1,0 +1,57 @@
+/* `beex variants`: every kernel variant, whether this machine runs it (or why not), and the
+ * variant each operation family uses now, read from the kernel registry. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "harness/cli/commands.h"
+#include "kernels/cpu.h"
+#include "kernels/registry.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: beex variants [--help]\n"
+                 "Lists the kernel variants (available, or the reason not), and for each operation\n"
+                 "family the variants it has and the one in use. BEEX_ISA=<variant> forces one.\n");
+}
+
+int beex_cmd_variants(int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        usage(stderr);
+        return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "beex variants: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+
+    int forced = beex_isa_forced();
+    printf("variants (preference order: avx512, avx2, neon, scalar; forced: %s)\n",
+           forced >= 0 ? beex_isa_name((beex_isa)forced) : "no");
+    for (int i = 0; i < BEEX_ISA_COUNT; i++) {
+        const char *why = NULL;
+        int ok = beex_isa_available((beex_isa)i, &why);
+        printf("  %-8s %s%s\n", beex_isa_name((beex_isa)i), ok ? "available" : "unavailable: ",
+               ok ? "" : why);
+    }
+
+    const beex_op_family *const *fam = NULL;
+    size_t n = beex_op_families(&fam);
+    printf("\noperation families\n");
+    for (size_t f = 0; f < n; f++) {
+        printf("  %-8s uses %-8s has:", fam[f]->name, fam[f]->variant());
+        for (int i = 0; i < BEEX_ISA_COUNT; i++)
+            if (fam[f]->has((beex_isa)i))
+                printf(" %s", beex_isa_name((beex_isa)i));
+        printf("   (%s)\n", fam[f]->description);
+    }
+    return 0;
+}

@@ -1,0 +1,73 @@
+/* The engine's private state, shared by engine.c (creation, repacking), engine_run.c
+ * (batches, exits, compaction) and forward_block.c (one block on a compacted batch). */
+#ifndef BEEX_MODEL_ENGINE_INTERNAL_H
+#define BEEX_MODEL_ENGINE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/model/engine.h"
+#include "harness/model/forward_linear.h"
+#include "kernels/elementwise.h"
+#include "kernels/slfn.h"
+
+typedef struct {
+    beex_fwd_linear qkv; /* BL_q | BL_k | BL_v: one GEMM, out = 3d */
+    beex_fwd_linear o;
+    beex_fwd_linear w13; /* BL_1 | BL_3: out = 2 dff */
+    beex_fwd_linear w2;  /* c = 0.5 in w1a1 */
+    beex_fwd_linear w4;
+    float *ln1_g, *ln1_b, *ln2_g, *ln2_b; /* d each */
+    float *exit_w, *exit_b;               /* classes x d, classes */
+} beex_fwd_block;
+
+/* The examples still running, stored back to back: example e owns rows
+ * [row0[e], row0[e] + len[e]) of every activation buffer. */
+typedef struct {
+    int n;
+    int *len, *row0;
+    size_t rows;
+} beex_fwd_batch;
+
+struct beex_engine {
+    beex_config cfg;
+    beex_precision prec;
+    beex_isa isa;
+    int threads; /* team size used in every parallel step */
+    const beex_slfn_ops *slfn;
+    const beex_elementwise_ops *ew;
+    const char *fp32_note; /* NULL, or why the fp32 products fall back to plain loops */
+
+    /* Embeddings: fp32 rows, or binarized rows gamma_v * sign(E[v]). */
+    float *tok;        /* vocab x d (fp32 precision) */
+    uint8_t *tok_bits; /* vocab x ceil(d/8) (binarized precisions) */
+    float *tok_gamma;  /* vocab */
+    float *pos;        /* max_len x d */
+    beex_fwd_block *blocks;
+
+    /* Scratch, grown on demand to cap_rows token rows. */
+    size_t cap_rows;
+    float *x, *qkv, *att, *y, *h, *a2, *a4;
+    uint8_t *bits, *gbits, *ubits;
+    float *beta, *gbeta, *ubeta;
+    size_t ldb_d, ldb_ff; /* packed row bytes for d and dff wide rows */
+    float *att_scratch;   /* per thread: max_len^2 scores + dh x max_len transposed keys */
+    size_t att_scratch_per_thread;
+};
+
+/* Makes room for `rows` token rows. Returns 0 or BEEX_ENOMEM. */
+int beex_engine_reserve(beex_engine *e, size_t rows);
+
+/* Block b (0-based) on the rows of the current batch: x in, x out (e->x). */
+int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch);
+
+/* Exit head of block b on one example's rows: pooled (d, scratch) = mean_t x[t], logits. */
+void beex_fwd_exit_head(const beex_engine *e, int b, const float *x_rows, int len, float *pooled,
+                        float *logits);
+
+/* Runs fn over [0, n) row chunks split across the engine's threads. */
+void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
+                            void (*fn)(const beex_engine *, size_t r0, size_t r1, void *),
+                            void *ctx);
+
+#endif

@@ -1,0 +1,152 @@
+/* Batches through the blocks with early exit (MODEL.md section 5): after every block each
+ * running example gets its exit head and entropy; those that exit leave the batch and the
+ * survivors' rows are moved together (compaction), so the next block's GEMMs only see
+ * rows that still need work. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/model/cost.h"
+#include "harness/model/engine_internal.h"
+#include "harness/model/exit.h"
+#include "kernels/pack.h"
+
+static void embed_example(const beex_engine *e, const int32_t *ids, int T, float *x)
+{
+    size_t d = (size_t)e->cfg.d, rb = beex_packed_row_bytes(d);
+    for (int t = 0; t < T; t++) {
+        float *row = x + (size_t)t * d;
+        const float *pos = e->pos + (size_t)t * d;
+        size_t v = (size_t)ids[t];
+        if (e->prec == BEEX_PREC_FP32) {
+            const float *tok = e->tok + v * d;
+            for (size_t c = 0; c < d; c++)
+                row[c] = tok[c] + pos[c];
+        } else {
+            const uint8_t *bits = e->tok_bits + v * rb;
+            float g = e->tok_gamma[v];
+            for (size_t c = 0; c < d; c++)
+                row[c] = ((bits[c / 8] >> (c % 8)) & 1 ? -g : g) + pos[c];
+        }
+    }
+}
+
+int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                                 double delta, const int *max_exit, beex_exit_result *res,
+                                 float *logits, float *entropy)
+{
+    if (e == NULL || ids == NULL || lens == NULL || res == NULL || n < 1)
+        return BEEX_EINVAL;
+    const beex_config *cfg = &e->cfg;
+    int N = cfg->blocks, C = cfg->classes;
+    size_t d = (size_t)cfg->d, total = 0;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] == NULL || lens[i] < 1)
+            return BEEX_EINVAL;
+        int T = lens[i] < cfg->max_len ? lens[i] : cfg->max_len;
+        for (int t = 0; t < T; t++)
+            if (ids[i][t] < 0 || ids[i][t] >= cfg->vocab)
+                return BEEX_EINVAL;
+        total += (size_t)T;
+    }
+    if (beex_engine_reserve(e, total) != 0)
+        return BEEX_ENOMEM;
+
+    int *idx = malloc((size_t)n * sizeof *idx), *len = malloc((size_t)n * sizeof *len);
+    int *row0 = malloc((size_t)n * sizeof *row0), *done = malloc((size_t)n * sizeof *done);
+    float *h_prev = malloc((size_t)n * sizeof *h_prev);
+    float *z = malloc((size_t)n * (size_t)C * sizeof *z);
+    float *hz = malloc((size_t)n * sizeof *hz);
+    float *pooled = malloc((size_t)e->threads * d * sizeof *pooled);
+    int rc = BEEX_OK;
+    if (!idx || !len || !row0 || !done || !h_prev || !z || !hz || !pooled) {
+        rc = BEEX_ENOMEM;
+        goto out;
+    }
+    if (logits != NULL)
+        for (size_t i = 0; i < (size_t)n * (size_t)N * (size_t)C; i++)
+            logits[i] = NAN;
+    if (entropy != NULL)
+        for (size_t i = 0; i < (size_t)n * (size_t)N; i++)
+            entropy[i] = NAN;
+
+    beex_fwd_batch batch = {n, len, row0, total};
+    size_t r = 0;
+    for (int i = 0; i < n; i++) {
+        idx[i] = i;
+        len[i] = lens[i] < cfg->max_len ? lens[i] : cfg->max_len;
+        row0[i] = (int)r;
+        r += (size_t)len[i];
+    }
+#pragma omp parallel for schedule(static) num_threads(e->threads < n ? e->threads : n)
+    for (int i = 0; i < n; i++)
+        embed_example(e, ids[i], len[i], e->x + (size_t)row0[i] * d);
+
+    for (int b = 0; b < N && batch.n > 0; b++) {
+        if ((rc = beex_fwd_block_run(e, b, &batch)) != BEEX_OK)
+            goto out;
+        int na = batch.n, block = b + 1;
+#pragma omp parallel for schedule(static) num_threads(e->threads < na ? e->threads : na)
+        for (int a = 0; a < na; a++) {
+            float *zz = z + (size_t)a * C;
+            float *pool = pooled + (size_t)omp_get_thread_num() * d;
+            beex_fwd_exit_head(e, b, e->x + (size_t)row0[a] * d, len[a], pool, zz);
+            hz[a] = beex_entropy_of_logits(zz, C);
+            int i = idx[a];
+            int cap = max_exit ? max_exit[i] : N;
+            int ex = block == N || block >= cap ||
+                     (block >= 2 && beex_exit_entropy_ratio_step(h_prev[a], hz[a], delta));
+            done[a] = ex;
+            if (logits != NULL)
+                memcpy(logits + ((size_t)i * N + b) * C, zz, (size_t)C * sizeof *zz);
+            if (entropy != NULL)
+                entropy[(size_t)i * N + b] = hz[a];
+            if (ex) {
+                beex_cost c = beex_cost_until(cfg, e->prec, len[a], block);
+                res[i].exit_block = block;
+                res[i].prediction = beex_argmax(zz, C);
+                res[i].flops = c.flops;
+                res[i].bops = c.bops;
+                res[i].ops = c.ops;
+            }
+        }
+        /* Compaction: survivors keep their order and move down (memmove, never up). */
+        int w = 0;
+        size_t rows = 0;
+        for (int a = 0; a < na; a++) {
+            if (done[a])
+                continue;
+            if ((size_t)row0[a] != rows)
+                memmove(e->x + rows * d, e->x + (size_t)row0[a] * d,
+                        (size_t)len[a] * d * sizeof(float));
+            idx[w] = idx[a];
+            len[w] = len[a];
+            h_prev[w] = hz[a];
+            row0[w] = (int)rows;
+            rows += (size_t)len[a];
+            w++;
+        }
+        batch.n = w;
+        batch.rows = rows;
+    }
+out:
+    free(idx), free(len), free(row0), free(done), free(h_prev), free(z), free(hz), free(pooled);
+    return rc;
+}
+
+int beex_engine_run_batch(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                          double delta, beex_exit_result *res, float *logits, float *entropy)
+{
+    return beex_engine_run_batch_capped(e, ids, lens, n, delta, NULL, res, logits, entropy);
+}
+
+int beex_engine_trace(beex_engine *e, const int32_t *ids, int T, float *logits, float *entropy)
+{
+    if (e == NULL || ids == NULL || logits == NULL || entropy == NULL || T < 1)
+        return BEEX_EINVAL;
+    beex_exit_result res;
+    const int32_t *one[1] = {ids};
+    /* delta = -inf: r_i < -inf never holds, so every block runs. */
+    return beex_engine_run_batch(e, one, &T, 1, -INFINITY, &res, logits, entropy);
+}

@@ -1,0 +1,172 @@
+/* One transformer block (MODEL.md section 2) on a compacted batch of token rows:
+ * MHA (fused Q|K|V layer, per example and head Q K^T, softmax, P V in fp32), residual +
+ * post-LN, SLFN (fused BL_1|BL_3 layer, gates, BL_2 and BL_4, product + residual), post-LN.
+ * Rows of different examples never mix except inside the row-wise GEMMs. */
+#include <math.h>
+#include <omp.h>
+#include <string.h>
+
+#include "harness/model/engine_internal.h"
+#include "harness/model/forward_fp32.h"
+
+void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
+                            void (*fn)(const beex_engine *, size_t, size_t, void *), void *ctx)
+{
+    int nth = e->threads;
+    /* Below ~16 rows per thread the fork costs more than it saves. */
+    if ((size_t)nth * 16 > n)
+        nth = (int)(n / 16 > 0 ? n / 16 : 1);
+    if (nth <= 1) {
+        fn(e, 0, n, ctx);
+        return;
+    }
+#pragma omp parallel num_threads(nth)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        size_t r0 = n * (size_t)t / (size_t)nt, r1 = n * (size_t)(t + 1) / (size_t)nt;
+        if (r1 > r0)
+            fn(e, r0, r1, ctx);
+    }
+}
+
+typedef struct {
+    const float *x, *res, *g, *b;
+    float *out;
+} ln_args;
+
+static void ln_rows(const beex_engine *e, size_t r0, size_t r1, void *ctx)
+{
+    const ln_args *a = ctx;
+    size_t d = (size_t)e->cfg.d;
+    e->ew->add_layernorm(a->x + r0 * d, a->res ? a->res + r0 * d : NULL, r1 - r0, d, d, a->g, a->b,
+                         e->cfg.ln_eps, a->out + r0 * d);
+}
+
+static void gates_rows(const beex_engine *e, size_t r0, size_t r1, void *ctx)
+{
+    (void)ctx;
+    size_t ff = (size_t)e->cfg.dff, ld = 2 * ff;
+    float *h = e->h + r0 * ld;
+    if (e->prec == BEEX_PREC_W1A1)
+        e->slfn->gates_pack(h, h + ff, r1 - r0, ff, ld, e->gbits + r0 * e->ldb_ff,
+                            e->ubits + r0 * e->ldb_ff, e->ldb_ff, e->gbeta + r0, e->ubeta + r0);
+    else
+        e->slfn->gates(h, h + ff, r1 - r0, ff, ld);
+}
+
+static void product_rows(const beex_engine *e, size_t r0, size_t r1, void *ctx)
+{
+    (void)ctx;
+    size_t d = (size_t)e->cfg.d;
+    /* a2 <- y + a2 (.) a4: the SLFN output plus its residual, ready for LN2. */
+    e->slfn->product_add(e->y + r0 * d, e->a2 + r0 * d, e->a4 + r0 * d, e->a2 + r0 * d,
+                         (r1 - r0) * d);
+}
+
+/* O_h = softmax(Q_h K_h^T / sqrt(dh)) V_h for one example and head (layouts in
+ * forward_fp32.c's terms: S is computed column-major as K_h Q_h^T, i.e. row-major S). */
+static void attend_one(const beex_engine *e, int T, const float *qkv, float *out, int h,
+                       float *scratch)
+{
+    int d = e->cfg.d, dh = d / e->cfg.heads, ld = 3 * d;
+    const float *q = qkv + h * dh, *k = qkv + d + h * dh, *v = qkv + 2 * d + h * dh;
+    float *s = scratch, *kt = scratch + (size_t)e->cfg.max_len * (size_t)e->cfg.max_len;
+    /* kt: K_h as a column-major T x dh matrix (kt[c*T + j] = K[j][c]). */
+    for (int j = 0; j < T; j++)
+        for (int c = 0; c < dh; c++)
+            kt[(size_t)c * T + j] = k[(size_t)j * ld + c];
+    /* Column-major C(j, i) = sum_c kt(j, c) Q(c, i): C[i*T + j] = S[i][j] (query i, key j). */
+    beex_fp32_small_gemm(T, T, dh, kt, T, q, ld, s, T);
+    e->ew->softmax_rows(s, (size_t)T, (size_t)T, (size_t)T, 1.0f / sqrtf((float)dh));
+    /* Column-major O^T(c, i) = sum_j V^T(c, j) P^T(j, i): V rows read in place, P rows too. */
+    beex_fp32_small_gemm(dh, T, T, v, ld, s, T, out + h * dh, d);
+}
+
+static void attention(beex_engine *e, const beex_fwd_batch *batch)
+{
+    int heads = e->cfg.heads, d = e->cfg.d;
+    int jobs = batch->n * heads;
+    int nth = e->threads < jobs ? e->threads : jobs;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth > 0 ? nth : 1)
+    for (int job = 0; job < jobs; job++) {
+        int ex = job / heads, h = job % heads;
+        float *scratch = e->att_scratch + (size_t)omp_get_thread_num() * e->att_scratch_per_thread;
+        size_t r0 = (size_t)batch->row0[ex];
+        attend_one(e, batch->len[ex], e->qkv + r0 * 3 * (size_t)d, e->att + r0 * (size_t)d, h,
+                   scratch);
+    }
+}
+
+/* y = layer(x) for whichever precision; w1a1 packs x (centred by the layer's c) first. */
+static int linear(beex_engine *e, const beex_fwd_linear *l, size_t m, const float *x, size_t ldx,
+                  float *y, size_t ldy)
+{
+    if (e->prec != BEEX_PREC_W1A1)
+        return beex_fwd_linear_run(l, e->prec, m, x, ldx, y, ldy, e->threads);
+    int rc = beex_fwd_pack_rows((int)e->isa, x, m, (size_t)l->in, ldx, l->c, e->bits, e->ldb_d,
+                                e->beta, e->threads);
+    if (rc != BEEX_OK)
+        return rc;
+    return beex_fwd_linear_run_packed(l, m, e->bits, e->ldb_d, e->beta, y, ldy, e->threads);
+}
+
+int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch)
+{
+    const beex_fwd_block *k = &e->blocks[b];
+    size_t m = batch->rows, d = (size_t)e->cfg.d, ff = (size_t)e->cfg.dff;
+    int rc;
+    if (m == 0)
+        return BEEX_OK;
+    /* MHA. */
+    if ((rc = linear(e, &k->qkv, m, e->x, d, e->qkv, 3 * d)) != BEEX_OK)
+        return rc;
+    attention(e, batch);
+    if ((rc = linear(e, &k->o, m, e->att, d, e->a2, d)) != BEEX_OK)
+        return rc;
+    ln_args ln1 = {e->x, e->a2, k->ln1_g, k->ln1_b, e->y};
+    beex_fwd_parallel_rows(e, m, ln_rows, &ln1);
+
+    /* SLFN. */
+    if ((rc = linear(e, &k->w13, m, e->y, d, e->h, 2 * ff)) != BEEX_OK)
+        return rc;
+    beex_fwd_parallel_rows(e, m, gates_rows, NULL);
+    if (e->prec == BEEX_PREC_W1A1) {
+        rc = beex_fwd_linear_run_packed(&k->w2, m, e->gbits, e->ldb_ff, e->gbeta, e->a2, d,
+                                        e->threads);
+        if (rc == BEEX_OK)
+            rc = beex_fwd_linear_run_packed(&k->w4, m, e->ubits, e->ldb_ff, e->ubeta, e->a4, d,
+                                            e->threads);
+    } else {
+        rc = beex_fwd_linear_run(&k->w2, e->prec, m, e->h, 2 * ff, e->a2, d, e->threads);
+        if (rc == BEEX_OK)
+            rc = beex_fwd_linear_run(&k->w4, e->prec, m, e->h + ff, 2 * ff, e->a4, d, e->threads);
+    }
+    if (rc != BEEX_OK)
+        return rc;
+    beex_fwd_parallel_rows(e, m, product_rows, NULL);
+    ln_args ln2 = {e->a2, NULL, k->ln2_g, k->ln2_b, e->x};
+    beex_fwd_parallel_rows(e, m, ln_rows, &ln2);
+    return BEEX_OK;
+}
+
+void beex_fwd_exit_head(const beex_engine *e, int b, const float *x_rows, int len, float *p,
+                        float *logits)
+{
+    const beex_fwd_block *k = &e->blocks[b];
+    int d = e->cfg.d;
+    /* Mean over the T real tokens, summed in token order (independent of batching). */
+    for (int c = 0; c < d; c++)
+        p[c] = 0.0f;
+    for (int t = 0; t < len; t++)
+        for (int c = 0; c < d; c++)
+            p[c] += x_rows[(size_t)t * d + c];
+    float inv = 1.0f / (float)len;
+    for (int c = 0; c < d; c++)
+        p[c] *= inv;
+    for (int j = 0; j < e->cfg.classes; j++) {
+        float acc = 0.0f;
+        for (int c = 0; c < d; c++)
+            acc += k->exit_w[(size_t)j * d + c] * p[c];
+        logits[j] = acc + k->exit_b[j];
+    }
+}

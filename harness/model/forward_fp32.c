@@ -1,0 +1,117 @@
+/* fp32 products through libxsmm's JIT (libxsmm_smmdispatch). libxsmm computes column-major
+ * C = A * B. A row-major Y = X W^T (m tokens x n outputs) is the column-major n x m matrix
+ * Y^T = W X^T: A = W^T stored as wt (column-major n x k, lda = ldw), B = X read as
+ * column-major k x m (ldb = ldx), C = Y as column-major n x m (ldc = ldy). The weight is
+ * transposed once at engine creation so that no product needs a transposed operand. */
+#include "harness/model/forward_fp32.h"
+
+#include <libxsmm.h>
+#include <omp.h>
+#include <pthread.h>
+#include <string.h>
+
+/* Tile of the output: NB outputs x MB tokens, K summed in KB chunks (A panel 256 x 64 and
+ * B panel 64 x 256 floats stay in L2). */
+#define NB 64
+#define MB 64
+#define KB 256
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int backend_ok;
+static const char *backend_why = "not initialised";
+static unsigned long fallback_tiles;
+
+static void init_backend(void)
+{
+    libxsmm_init();
+    libxsmm_blasint m = 64, n = 64, k = 64, ld = 64;
+    float alpha = 1.0f, beta = 1.0f;
+    libxsmm_smmfunction f = libxsmm_smmdispatch(m, n, k, &ld, &ld, &ld, &alpha, &beta, NULL, NULL);
+    backend_ok = f != NULL;
+    backend_why = backend_ok ? NULL
+                             : "libxsmm_smmdispatch returned no kernel for 64x64x64 (JIT "
+                               "unsupported on this CPU or build): plain blocked loop in use";
+}
+
+int beex_fp32_backend_ready(const char **why)
+{
+    pthread_once(&init_once, init_backend);
+    if (why != NULL)
+        *why = backend_why;
+    return backend_ok;
+}
+
+unsigned long beex_fp32_fallback_tiles(void)
+{
+    return __atomic_load_n(&fallback_tiles, __ATOMIC_RELAXED);
+}
+
+/* Column-major C += A * B (beta = 1) or C = A * B (beta = 0), plain loops: only used when
+ * libxsmm has no kernel for a shape. */
+static void plain_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                       float *c, int ldc, int beta_one)
+{
+    __atomic_add_fetch(&fallback_tiles, 1, __ATOMIC_RELAXED);
+    for (int j = 0; j < n; j++) {
+        float *cj = c + (size_t)j * ldc;
+        if (!beta_one)
+            memset(cj, 0, (size_t)m * sizeof *cj);
+        for (int p = 0; p < k; p++) {
+            float bv = b[(size_t)j * ldb + p];
+            const float *ap = a + (size_t)p * lda;
+            for (int i = 0; i < m; i++)
+                cj[i] += ap[i] * bv;
+        }
+    }
+}
+
+static void mm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+               int ldc, int beta_one)
+{
+    if (backend_ok) {
+        libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
+        float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
+        libxsmm_smmfunction f =
+            libxsmm_smmdispatch(M, N, K, &LA, &LB, &LC, &alpha, &beta, NULL, NULL);
+        if (f != NULL) {
+            f(a, b, c);
+            return;
+        }
+    }
+    plain_gemm(m, n, k, a, lda, b, ldb, c, ldc, beta_one);
+}
+
+void beex_fp32_small_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                          float *c, int ldc)
+{
+    pthread_once(&init_once, init_backend);
+    mm(m, n, k, a, lda, b, ldb, c, ldc, 0);
+}
+
+void beex_fp32_gemm_xwt(size_t m, size_t n, size_t k, const float *x, size_t ldx, const float *wt,
+                        size_t ldw, const float *bias, float *y, size_t ldy, int threads)
+{
+    pthread_once(&init_once, init_backend);
+    long mt = (long)((m + MB - 1) / MB), nt = (long)((n + NB - 1) / NB);
+    int nth = threads > 0 ? threads : omp_get_max_threads();
+    if (mt * nt < nth)
+        nth = (int)(mt * nt);
+#pragma omp parallel for collapse(2) schedule(static) num_threads(nth)
+    for (long ti = 0; ti < mt; ti++)
+        for (long tj = 0; tj < nt; tj++) {
+            size_t i0 = (size_t)ti * MB, j0 = (size_t)tj * NB;
+            int mb = (int)(m - i0 < MB ? m - i0 : MB), nb = (int)(n - j0 < NB ? n - j0 : NB);
+            for (int i = 0; i < mb; i++) {
+                float *yr = y + (i0 + (size_t)i) * ldy + j0;
+                if (bias != NULL)
+                    memcpy(yr, bias + j0, (size_t)nb * sizeof *yr);
+                else
+                    memset(yr, 0, (size_t)nb * sizeof *yr);
+            }
+            for (size_t k0 = 0; k0 < k; k0 += KB) {
+                int kb = (int)(k - k0 < KB ? k - k0 : KB);
+                mm(nb, mb, kb, wt + k0 * ldw + j0, (int)ldw, x + i0 * ldx + k0, (int)ldx,
+                   y + i0 * ldy + j0, (int)ldy, 1);
+            }
+        }
+}

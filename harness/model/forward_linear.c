@@ -1,0 +1,177 @@
+/* Preparing and running one (possibly fused) BL layer in fp32, w1a32 or w1a1. */
+#include "harness/model/forward_linear.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/model/forward_fp32.h"
+#include "kernels/pack.h"
+
+/* sign bits and alpha of one layer from its latent weights (MODEL.md section 3). */
+static void derive_bits(const beex_linear *p, uint8_t *bits, size_t ldb, float *alpha)
+{
+    for (int j = 0; j < p->rows; j++) {
+        const float *w = p->weight + (size_t)j * p->cols;
+        uint8_t *row = bits + (size_t)j * ldb;
+        memset(row, 0, ldb);
+        double s = 0.0;
+        for (int k = 0; k < p->cols; k++) {
+            if (w[k] < 0.0f)
+                row[k / 8] |= (uint8_t)(1u << (k % 8));
+            s += fabs((double)w[k]);
+        }
+        alpha[j] = (float)(s / (double)p->cols);
+    }
+}
+
+int beex_fwd_linear_init(beex_fwd_linear *l, const beex_linear *const *parts, int nparts,
+                         beex_precision prec, int isa, float c, char *err, size_t errlen)
+{
+    memset(l, 0, sizeof *l);
+    int in = parts[0]->cols, out = 0;
+    for (int p = 0; p < nparts; p++) {
+        if (parts[p]->cols != in) {
+            snprintf(err, errlen, "fused layers disagree on the input width");
+            return -1;
+        }
+        out += parts[p]->rows;
+    }
+    l->in = in;
+    l->out = out;
+    l->c = c;
+    l->bias = calloc((size_t)out, sizeof *l->bias);
+    l->alpha = calloc((size_t)out, sizeof *l->alpha);
+    if (l->bias == NULL || l->alpha == NULL)
+        goto nomem;
+    int j0 = 0;
+    for (int p = 0; p < nparts; p++) {
+        if (parts[p]->bias != NULL)
+            memcpy(l->bias + j0, parts[p]->bias, (size_t)parts[p]->rows * sizeof *l->bias);
+        j0 += parts[p]->rows;
+    }
+
+    if (prec == BEEX_PREC_FP32) {
+        l->wt = malloc((size_t)in * (size_t)out * sizeof *l->wt);
+        if (l->wt == NULL)
+            goto nomem;
+        j0 = 0;
+        for (int p = 0; p < nparts; p++) {
+            if (parts[p]->weight == NULL) {
+                snprintf(err, errlen,
+                         "the fp32 twin needs latent weights; this is a deployment model");
+                beex_fwd_linear_free(l);
+                return -1;
+            }
+            for (int j = 0; j < parts[p]->rows; j++)
+                for (int k = 0; k < in; k++)
+                    l->wt[(size_t)k * out + j0 + j] = parts[p]->weight[(size_t)j * in + k];
+            j0 += parts[p]->rows;
+        }
+        return 0;
+    }
+
+    size_t ldb = beex_packed_row_bytes((size_t)in);
+    uint8_t *bits = malloc((size_t)out * ldb);
+    if (bits == NULL)
+        goto nomem;
+    j0 = 0;
+    for (int p = 0; p < nparts; p++) {
+        const beex_linear *q = parts[p];
+        if (q->bits != NULL && q->alpha != NULL) {
+            memcpy(bits + (size_t)j0 * ldb, q->bits, (size_t)q->rows * ldb);
+            memcpy(l->alpha + j0, q->alpha, (size_t)q->rows * sizeof *l->alpha);
+        } else if (q->weight != NULL) {
+            derive_bits(q, bits + (size_t)j0 * ldb, ldb, l->alpha + j0);
+        } else {
+            snprintf(err, errlen, "a binarized layer has neither bits + alpha nor weights");
+            free(bits);
+            beex_fwd_linear_free(l);
+            return -1;
+        }
+        j0 += q->rows;
+    }
+    if (prec == BEEX_PREC_W1A1 && c != 0.0f) {
+        /* y_j gains c * alpha_j * sum_k s_jk (MODEL.md section 3), a constant per row. */
+        for (int j = 0; j < out; j++) {
+            int neg = 0;
+            for (int k = 0; k < in; k++)
+                neg += (bits[(size_t)j * ldb + (size_t)k / 8] >> (k % 8)) & 1;
+            l->bias[j] += c * l->alpha[j] * (float)(in - 2 * neg);
+        }
+    }
+    int rc = beex_bmatrix_create(bits, (size_t)out, (size_t)in, ldb, isa, &l->bm);
+    free(bits);
+    if (rc != BEEX_OK) {
+        snprintf(err, errlen, "cannot repack weights for variant %s (code %d)",
+                 beex_isa_name((beex_isa)isa), rc);
+        beex_fwd_linear_free(l);
+        return -1;
+    }
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory preparing a %d x %d layer", out, in);
+    beex_fwd_linear_free(l);
+    return -1;
+}
+
+void beex_fwd_linear_free(beex_fwd_linear *l)
+{
+    if (l == NULL)
+        return;
+    free(l->wt);
+    free(l->alpha);
+    free(l->bias);
+    beex_bmatrix_free(l->bm);
+    memset(l, 0, sizeof *l);
+}
+
+int beex_fwd_linear_run(const beex_fwd_linear *l, beex_precision prec, size_t m, const float *x,
+                        size_t ldx, float *y, size_t ldy, int threads)
+{
+    if (m == 0)
+        return BEEX_OK;
+    if (prec == BEEX_PREC_FP32) {
+        beex_fp32_gemm_xwt(m, (size_t)l->out, (size_t)l->in, x, ldx, l->wt, (size_t)l->out, l->bias,
+                           y, ldy, threads);
+        return BEEX_OK;
+    }
+    if (prec == BEEX_PREC_W1A32)
+        return beex_gemm_w1a32(l->bm, m, x, ldx, l->alpha, l->bias, y, ldy, threads);
+    return BEEX_EINVAL;
+}
+
+int beex_fwd_linear_run_packed(const beex_fwd_linear *l, size_t m, const uint8_t *bits, size_t ldb,
+                               const float *beta, float *y, size_t ldy, int threads)
+{
+    if (m == 0)
+        return BEEX_OK;
+    return beex_bgemm_w1a1(l->bm, m, bits, ldb, beta, l->alpha, l->bias, y, ldy, threads);
+}
+
+int beex_fwd_pack_rows(int isa, const float *x, size_t m, size_t cols, size_t ldx, float c,
+                       uint8_t *bits, size_t ldb, float *beta, int threads)
+{
+    if (m == 0)
+        return BEEX_OK;
+    int nth = threads > 0 ? threads : omp_get_max_threads();
+    if ((size_t)nth > m)
+        nth = (int)m;
+    int rc = BEEX_OK;
+#pragma omp parallel num_threads(nth)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        size_t r0 = m * (size_t)t / (size_t)nt, r1 = m * (size_t)(t + 1) / (size_t)nt;
+        if (r1 > r0) {
+            int r = beex_pack_signs_rows_isa(isa, x + r0 * ldx, r1 - r0, cols, ldx, c,
+                                             bits + r0 * ldb, ldb, beta + r0);
+            if (r != BEEX_OK) {
+#pragma omp atomic write
+                rc = r;
+            }
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,348 @@
+/* The model in memory: configuration defaults and checks, allocation, seeded random
+ * initialisation and the derivation of packed sign bits + alpha from latent weights
+ * (MODEL.md sections 1, 3, 4). The file format lives in model_io.c. */
+#include "harness/model/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/pack.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static const char *const precision_names[] = {"fp32", "w1a32", "w1a1"};
+
+const char *beex_precision_name(beex_precision p)
+{
+    if ((int)p < 0 || (int)p > BEEX_PREC_W1A1)
+        return "unknown";
+    return precision_names[p];
+}
+
+int beex_precision_parse(const char *s)
+{
+    if (s == NULL)
+        return -1;
+    for (int i = 0; i <= BEEX_PREC_W1A1; i++)
+        if (strcmp(s, precision_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+beex_config beex_config_default(void)
+{
+    beex_config c = {
+        .vocab = 8192,
+        .d = 128,
+        .heads = 4,
+        .dff = 256,
+        .blocks = 6,
+        .max_len = 64,
+        .classes = 2,
+        .precision = BEEX_PREC_W1A1,
+        .ln_eps = 1e-6f,
+    };
+    return c;
+}
+
+/* Upper bounds keep every size computation far from overflow and let a corrupt file be
+ * rejected before any allocation; they are well above the BERT-large shape. */
+#define MAX_VOCAB (1 << 22)
+#define MAX_WIDTH (1 << 14)
+#define MAX_BLOCKS 256
+#define MAX_LEN (1 << 16)
+#define MAX_CLASSES (1 << 16)
+#define MAX_PARAMS ((double)(1ull << 33)) /* 8 G floats */
+
+static int check_range(const char *name, int v, int lo, int hi, char *err, size_t errlen)
+{
+    if (v < lo || v > hi) {
+        snprintf(err, errlen, "configuration: %s = %d is outside [%d, %d]", name, v, lo, hi);
+        return -1;
+    }
+    return 0;
+}
+
+int beex_config_check(const beex_config *cfg, char *err, size_t errlen)
+{
+    if (cfg == NULL) {
+        snprintf(err, errlen, "configuration: missing");
+        return -1;
+    }
+    if (check_range("vocab", cfg->vocab, 2, MAX_VOCAB, err, errlen) ||
+        check_range("d", cfg->d, 1, MAX_WIDTH, err, errlen) ||
+        check_range("heads", cfg->heads, 1, MAX_WIDTH, err, errlen) ||
+        check_range("dff", cfg->dff, 1, 4 * MAX_WIDTH, err, errlen) ||
+        check_range("blocks", cfg->blocks, 1, MAX_BLOCKS, err, errlen) ||
+        check_range("max_len", cfg->max_len, 1, MAX_LEN, err, errlen) ||
+        check_range("classes", cfg->classes, 2, MAX_CLASSES, err, errlen))
+        return -1;
+    if (cfg->d % cfg->heads != 0) {
+        snprintf(err, errlen, "configuration: d = %d is not divisible by heads = %d", cfg->d,
+                 cfg->heads);
+        return -1;
+    }
+    if ((int)cfg->precision < 0 || (int)cfg->precision > BEEX_PREC_W1A1) {
+        snprintf(err, errlen, "configuration: unknown precision %d", (int)cfg->precision);
+        return -1;
+    }
+    if (!(cfg->ln_eps > 0.0f) || !isfinite(cfg->ln_eps) || cfg->ln_eps > 1.0f) {
+        snprintf(err, errlen, "configuration: ln_eps = %g must be in (0, 1]", (double)cfg->ln_eps);
+        return -1;
+    }
+    double d = cfg->d, dff = cfg->dff;
+    double params =
+        (double)cfg->vocab * d + (double)cfg->max_len * d +
+        cfg->blocks * (4 * d * d + 4 * d * dff + 8 * d + 2 * dff + (double)cfg->classes * (d + 1));
+    if (params > MAX_PARAMS) {
+        snprintf(err, errlen, "configuration: %.3g parameters exceed the limit of %.3g", params,
+                 MAX_PARAMS);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- allocation ------------------------------------------------------------------------ */
+
+static int linear_alloc(beex_linear *l, int rows, int cols)
+{
+    l->rows = rows;
+    l->cols = cols;
+    l->weight = calloc((size_t)rows * (size_t)cols, sizeof(float));
+    l->bits = calloc((size_t)rows * beex_packed_row_bytes((size_t)cols), 1);
+    l->alpha = calloc((size_t)rows, sizeof(float));
+    l->bias = calloc((size_t)rows, sizeof(float));
+    return l->weight && l->bits && l->alpha && l->bias ? 0 : -1;
+}
+
+static void linear_free(beex_linear *l)
+{
+    free(l->weight);
+    free(l->bits);
+    free(l->alpha);
+    free(l->bias);
+    memset(l, 0, sizeof *l);
+}
+
+static int block_alloc(beex_block *b, const beex_config *c)
+{
+    size_t d = (size_t)c->d;
+    int bad = linear_alloc(&b->q, c->d, c->d) | linear_alloc(&b->k, c->d, c->d) |
+              linear_alloc(&b->v, c->d, c->d) | linear_alloc(&b->o, c->d, c->d) |
+              linear_alloc(&b->w1, c->dff, c->d) | linear_alloc(&b->w3, c->dff, c->d) |
+              linear_alloc(&b->w2, c->d, c->dff) | linear_alloc(&b->w4, c->d, c->dff);
+    b->ln1_gamma = calloc(d, sizeof(float));
+    b->ln1_beta = calloc(d, sizeof(float));
+    b->ln2_gamma = calloc(d, sizeof(float));
+    b->ln2_beta = calloc(d, sizeof(float));
+    b->exit_weight = calloc((size_t)c->classes * d, sizeof(float));
+    b->exit_bias = calloc((size_t)c->classes, sizeof(float));
+    if (bad || !b->ln1_gamma || !b->ln1_beta || !b->ln2_gamma || !b->ln2_beta || !b->exit_weight ||
+        !b->exit_bias)
+        return -1;
+    return 0;
+}
+
+static void block_free(beex_block *b)
+{
+    beex_linear *ls[] = {&b->q, &b->k, &b->v, &b->o, &b->w1, &b->w3, &b->w2, &b->w4};
+    for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++)
+        linear_free(ls[i]);
+    free(b->ln1_gamma);
+    free(b->ln1_beta);
+    free(b->ln2_gamma);
+    free(b->ln2_beta);
+    free(b->exit_weight);
+    free(b->exit_bias);
+}
+
+int beex_model_alloc(const beex_config *cfg, beex_model **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (beex_config_check(cfg, err, errlen) != 0)
+        return -1;
+    beex_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        goto oom;
+    m->cfg = *cfg;
+    size_t v = (size_t)cfg->vocab, d = (size_t)cfg->d;
+    m->tok_embed = calloc(v * d, sizeof(float));
+    m->tok_bits = calloc(v * beex_packed_row_bytes(d), 1);
+    m->tok_gamma = calloc(v, sizeof(float));
+    m->pos_embed = calloc((size_t)cfg->max_len * d, sizeof(float));
+    m->blocks = calloc((size_t)cfg->blocks, sizeof *m->blocks);
+    m->labels = calloc((size_t)cfg->classes, sizeof *m->labels);
+    m->vocab = calloc(v, sizeof *m->vocab);
+    if (!m->tok_embed || !m->tok_bits || !m->tok_gamma || !m->pos_embed || !m->blocks ||
+        !m->labels || !m->vocab)
+        goto oom;
+    for (int i = 0; i < cfg->blocks; i++)
+        if (block_alloc(&m->blocks[i], cfg) != 0)
+            goto oom;
+    *out = m;
+    return 0;
+oom:
+    beex_model_free(m);
+    snprintf(err, errlen, "out of memory allocating a model of %d blocks, d %d, vocab %d",
+             cfg->blocks, cfg->d, cfg->vocab);
+    return -1;
+}
+
+void beex_model_free(beex_model *m)
+{
+    if (m == NULL)
+        return;
+    if (m->blocks != NULL)
+        for (int i = 0; i < m->cfg.blocks; i++)
+            block_free(&m->blocks[i]);
+    free(m->blocks);
+    free(m->tok_embed);
+    free(m->tok_bits);
+    free(m->tok_gamma);
+    free(m->pos_embed);
+    if (m->labels != NULL)
+        for (int i = 0; i < m->cfg.classes; i++)
+            free(m->labels[i]);
+    free(m->labels);
+    if (m->vocab != NULL)
+        for (int i = 0; i < m->cfg.vocab; i++)
+            free(m->vocab[i]);
+    free(m->vocab);
+    free(m->metadata_json);
+    free(m);
+}
+
+/* ---- seeded random initialisation ------------------------------------------------------ */
+
+/* splitmix64: tiny, fast and identical on every platform, so a seed names one model. */
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1) with 53 random bits. */
+static double uniform01(uint64_t *s)
+{
+    return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static float clip1(double v)
+{
+    return (float)(v < -1.0 ? -1.0 : v > 1.0 ? 1.0 : v);
+}
+
+/* Xavier-uniform latent weights: keeps activations of unit scale at the start of training
+ * and the latent values well inside [-1, 1], where the ApproxSign gradient is non-zero. */
+static void fill_xavier(float *w, int rows, int cols, uint64_t *s)
+{
+    double a = sqrt(6.0 / (double)(rows + cols));
+    size_t n = (size_t)rows * (size_t)cols;
+    for (size_t i = 0; i < n; i++)
+        w[i] = clip1((2.0 * uniform01(s) - 1.0) * a);
+}
+
+/* Normal(0, sigma) by Box-Muller, clipped to [-1, 1]. */
+static void fill_normal(float *w, size_t n, double sigma, uint64_t *s)
+{
+    for (size_t i = 0; i < n; i += 2) {
+        double u1 = uniform01(s), u2 = uniform01(s);
+        double r = sqrt(-2.0 * log(1.0 - u1)) * sigma; /* 1 - u1 in (0, 1]: log finite */
+        w[i] = clip1(r * cos(2.0 * M_PI * u2));
+        if (i + 1 < n)
+            w[i + 1] = clip1(r * sin(2.0 * M_PI * u2));
+    }
+}
+
+static void fill_const(float *w, size_t n, float v)
+{
+    for (size_t i = 0; i < n; i++)
+        w[i] = v;
+}
+
+static void linear_init(beex_linear *l, uint64_t *s)
+{
+    if (l->weight != NULL)
+        fill_xavier(l->weight, l->rows, l->cols, s);
+    fill_const(l->bias, (size_t)l->rows, 0.0f);
+}
+
+static char *format_name(const char *fmt, int i)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, fmt, i);
+    return strdup(buf);
+}
+
+void beex_model_init_random(beex_model *m, uint64_t seed)
+{
+    const beex_config *c = &m->cfg;
+    size_t d = (size_t)c->d;
+    uint64_t s = seed;
+    if (m->tok_embed != NULL)
+        fill_normal(m->tok_embed, (size_t)c->vocab * d, 0.1, &s);
+    fill_normal(m->pos_embed, (size_t)c->max_len * d, 0.1, &s);
+    for (int i = 0; i < c->blocks; i++) {
+        beex_block *b = &m->blocks[i];
+        beex_linear *ls[] = {&b->q, &b->k, &b->v, &b->o, &b->w1, &b->w3, &b->w2, &b->w4};
+        for (size_t j = 0; j < sizeof ls / sizeof ls[0]; j++)
+            linear_init(ls[j], &s);
+        fill_const(b->ln1_gamma, d, 1.0f);
+        fill_const(b->ln1_beta, d, 0.0f);
+        fill_const(b->ln2_gamma, d, 1.0f);
+        fill_const(b->ln2_beta, d, 0.0f);
+        fill_xavier(b->exit_weight, c->classes, c->d, &s);
+        fill_const(b->exit_bias, (size_t)c->classes, 0.0f);
+    }
+    /* Labels and vocabulary are placeholders until a data set provides them; a strdup that
+     * fails leaves NULL, which the writer reports. */
+    for (int i = 0; i < c->classes; i++)
+        if (m->labels[i] == NULL)
+            m->labels[i] = format_name("%d", i);
+    for (int i = 0; i < c->vocab; i++)
+        if (m->vocab[i] == NULL)
+            m->vocab[i] = i == 0   ? strdup("[PAD]")
+                          : i == 1 ? strdup("[UNK]")
+                                   : format_name("w%d", i);
+    /* A fresh model is runnable in every precision straight away. */
+    (void)beex_model_derive_binary(m);
+}
+
+/* ---- binarization ---------------------------------------------------------------------- */
+
+/* bits: sign rows with bit = 1 for v < 0 (so -0.0 -> bit 0, sign +1); alpha = mean |W_jk|,
+ * which is exactly the pack reference's beta with centre 0. */
+static int linear_derive(beex_linear *l)
+{
+    if (l->weight == NULL || l->bits == NULL || l->alpha == NULL)
+        return -1;
+    return beex_pack_signs_rows_ref(l->weight, (size_t)l->rows, (size_t)l->cols, (size_t)l->cols,
+                                    0.0f, l->bits, beex_packed_row_bytes((size_t)l->cols),
+                                    l->alpha) == 0
+               ? 0
+               : -1;
+}
+
+int beex_model_derive_binary(beex_model *m)
+{
+    if (m == NULL || m->tok_embed == NULL || m->tok_bits == NULL || m->tok_gamma == NULL)
+        return -1;
+    size_t d = (size_t)m->cfg.d;
+    if (beex_pack_signs_rows_ref(m->tok_embed, (size_t)m->cfg.vocab, d, d, 0.0f, m->tok_bits,
+                                 beex_packed_row_bytes(d), m->tok_gamma) != 0)
+        return -1;
+    for (int i = 0; i < m->cfg.blocks; i++) {
+        beex_block *b = &m->blocks[i];
+        beex_linear *ls[] = {&b->q, &b->k, &b->v, &b->o, &b->w1, &b->w3, &b->w2, &b->w4};
+        for (size_t j = 0; j < sizeof ls / sizeof ls[0]; j++)
+            if (linear_derive(ls[j]) != 0)
+                return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,625 @@
+/* Model files (MODEL.md section 8): the mapping between safetensors tensors + metadata and
+ * beex_model. One table of tensor slots, built from the configuration, drives the writer,
+ * the shape checks and the copy on load, so the two directions cannot drift apart. */
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/model/model.h"
+#include "harness/model/safetensors.h"
+#include "kernels/pack.h"
+
+#define BEEX_FILE_FORMAT "beex"
+#define BEEX_FILE_VERSION "1"
+
+typedef enum {
+    SLOT_VALUES, /* F32, any finite value */
+    SLOT_SCALE,  /* F32, finite and >= 0 (alpha, gamma of the binarized embedding) */
+    SLOT_BITS    /* U8 packed signs; padding bits past `cols` must be 0 */
+} slot_kind;
+
+typedef struct {
+    char name[48];
+    slot_kind kind;
+    int ndim;
+    int64_t shape[2];
+    int cols;  /* SLOT_BITS: signs per row */
+    void *ptr; /* source when writing, destination when loading; NULL for shape checks */
+} slot;
+
+typedef struct {
+    slot *v;
+    size_t n, cap;
+} slot_list;
+
+static int add(slot_list *l, slot_kind kind, void *ptr, int64_t rows, int64_t cols, const char *fmt,
+               int i, const char *part)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        slot *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    slot *s = &l->v[l->n++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, fmt, i, part);
+    s->kind = kind;
+    s->ptr = ptr;
+    s->ndim = cols > 0 ? 2 : 1;
+    s->shape[0] = rows;
+    s->shape[1] = cols;
+    if (kind == SLOT_BITS) {
+        s->cols = (int)cols;
+        s->shape[1] = (int64_t)beex_packed_row_bytes((size_t)cols);
+    }
+    return 0;
+}
+
+/* A binarized layer: X.weight, or X.bits + X.alpha, then X.bias. */
+static int add_linear(slot_list *l, const beex_linear *lin, int rows, int cols, int binary, int i,
+                      const char *fmt)
+{
+    char w[40], b[40], a[40], bi[40];
+    snprintf(w, sizeof w, "%s.weight", fmt);
+    snprintf(b, sizeof b, "%s.bits", fmt);
+    snprintf(a, sizeof a, "%s.alpha", fmt);
+    snprintf(bi, sizeof bi, "%s.bias", fmt);
+    int rc = binary ? add(l, SLOT_BITS, lin ? lin->bits : NULL, rows, cols, b, i, NULL) |
+                          add(l, SLOT_SCALE, lin ? lin->alpha : NULL, rows, 0, a, i, NULL)
+                    : add(l, SLOT_VALUES, lin ? lin->weight : NULL, rows, cols, w, i, NULL);
+    return rc | add(l, SLOT_VALUES, lin ? lin->bias : NULL, rows, 0, bi, i, NULL);
+}
+
+/* Every tensor of a model of configuration c, in file order. m may be NULL (shapes only). */
+static int build_slots(const beex_config *c, const beex_model *m, int binary, slot_list *l)
+{
+    int rc = 0;
+    if (binary) {
+        rc |= add(l, SLOT_BITS, m ? m->tok_bits : NULL, c->vocab, c->d, "embed.tok.bits", 0, 0);
+        rc |= add(l, SLOT_SCALE, m ? m->tok_gamma : NULL, c->vocab, 0, "embed.tok.gamma", 0, 0);
+    } else {
+        rc |=
+            add(l, SLOT_VALUES, m ? m->tok_embed : NULL, c->vocab, c->d, "embed.tok.weight", 0, 0);
+    }
+    rc |= add(l, SLOT_VALUES, m ? m->pos_embed : NULL, c->max_len, c->d, "embed.pos.weight", 0, 0);
+    for (int i = 0; i < c->blocks && rc == 0; i++) {
+        const beex_block *b = m ? &m->blocks[i] : NULL;
+        rc |= add_linear(l, b ? &b->q : NULL, c->d, c->d, binary, i, "blocks.%d.attn.q");
+        rc |= add_linear(l, b ? &b->k : NULL, c->d, c->d, binary, i, "blocks.%d.attn.k");
+        rc |= add_linear(l, b ? &b->v : NULL, c->d, c->d, binary, i, "blocks.%d.attn.v");
+        rc |= add_linear(l, b ? &b->o : NULL, c->d, c->d, binary, i, "blocks.%d.attn.o");
+        rc |= add(l, SLOT_VALUES, b ? b->ln1_gamma : NULL, c->d, 0, "blocks.%d.ln1.%s", i, "gamma");
+        rc |= add(l, SLOT_VALUES, b ? b->ln1_beta : NULL, c->d, 0, "blocks.%d.ln1.%s", i, "beta");
+        rc |= add(l, SLOT_VALUES, b ? b->ln2_gamma : NULL, c->d, 0, "blocks.%d.ln2.%s", i, "gamma");
+        rc |= add(l, SLOT_VALUES, b ? b->ln2_beta : NULL, c->d, 0, "blocks.%d.ln2.%s", i, "beta");
+        rc |= add_linear(l, b ? &b->w1 : NULL, c->dff, c->d, binary, i, "blocks.%d.slfn.w1");
+        rc |= add_linear(l, b ? &b->w3 : NULL, c->dff, c->d, binary, i, "blocks.%d.slfn.w3");
+        rc |= add_linear(l, b ? &b->w2 : NULL, c->d, c->dff, binary, i, "blocks.%d.slfn.w2");
+        rc |= add_linear(l, b ? &b->w4 : NULL, c->d, c->dff, binary, i, "blocks.%d.slfn.w4");
+        rc |= add(l, SLOT_VALUES, b ? b->exit_weight : NULL, c->classes, c->d, "exits.%d.weight", i,
+                  0);
+        rc |= add(l, SLOT_VALUES, b ? b->exit_bias : NULL, c->classes, 0, "exits.%d.bias", i, 0);
+    }
+    return rc;
+}
+
+static size_t slot_bytes(const slot *s)
+{
+    size_t n = (size_t)s->shape[0] * (s->ndim == 2 ? (size_t)s->shape[1] : 1);
+    return s->kind == SLOT_BITS ? n : n * sizeof(float);
+}
+
+/* ---- metadata -------------------------------------------------------------------------- */
+
+/* ln_eps is written with the fewest digits that read back as the same float (1e-06, not
+ * 9.99999997e-07), so the configuration stays readable for people and other tools. */
+static char *config_json(const beex_config *c)
+{
+    int digits = 1;
+    char buf[32];
+    for (; digits < 9; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, (double)c->ln_eps);
+        if ((float)strtod(buf, NULL) == c->ln_eps)
+            break;
+    }
+    json_t *j = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s, s:f}", "vocab", c->vocab, "d",
+                          c->d, "heads", c->heads, "dff", c->dff, "blocks", c->blocks, "max_len",
+                          c->max_len, "classes", c->classes, "precision",
+                          beex_precision_name(c->precision), "ln_eps", (double)c->ln_eps);
+    char *s =
+        j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(digits)) : NULL;
+    json_decref(j);
+    return s;
+}
+
+static int config_int(json_t *j, const char *key, int *out, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(j, key);
+    if (!json_is_integer(v) || json_integer_value(v) < INT_MIN || json_integer_value(v) > INT_MAX) {
+        snprintf(err, errlen, "bad metadata: config '%s' missing or not an integer", key);
+        return -1;
+    }
+    *out = (int)json_integer_value(v);
+    return 0;
+}
+
+static int parse_config(const char *text, beex_config *c, char *err, size_t errlen)
+{
+    if (text == NULL) {
+        snprintf(err, errlen, "bad metadata: no 'config' entry");
+        return -1;
+    }
+    json_error_t je;
+    json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    int rc = -1;
+    if (!json_is_object(j)) {
+        snprintf(err, errlen, "bad metadata: 'config' is not a JSON object");
+        goto out;
+    }
+    if (config_int(j, "vocab", &c->vocab, err, errlen) || config_int(j, "d", &c->d, err, errlen) ||
+        config_int(j, "heads", &c->heads, err, errlen) ||
+        config_int(j, "dff", &c->dff, err, errlen) ||
+        config_int(j, "blocks", &c->blocks, err, errlen) ||
+        config_int(j, "max_len", &c->max_len, err, errlen) ||
+        config_int(j, "classes", &c->classes, err, errlen))
+        goto out;
+    int p = beex_precision_parse(json_string_value(json_object_get(j, "precision")));
+    json_t *eps = json_object_get(j, "ln_eps");
+    if (p < 0 || !json_is_number(eps)) {
+        snprintf(err, errlen, "bad metadata: config 'precision' or 'ln_eps' missing or invalid");
+        goto out;
+    }
+    c->precision = (beex_precision)p;
+    c->ln_eps = (float)json_number_value(eps);
+    char inner[200];
+    if (beex_config_check(c, inner, sizeof inner) != 0) {
+        snprintf(err, errlen, "bad metadata: %s", inner);
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(j);
+    return rc;
+}
+
+static char *join_vocab(const beex_model *m, char *err, size_t errlen)
+{
+    size_t total = 1;
+    for (int i = 0; i < m->cfg.vocab; i++) {
+        const char *t = m->vocab ? m->vocab[i] : NULL;
+        if (t != NULL && strchr(t, '\n') != NULL) {
+            snprintf(err, errlen, "vocabulary token %d contains a newline", i);
+            return NULL;
+        }
+        total += (t ? strlen(t) : 0) + 1;
+    }
+    char *s = malloc(total), *p = s;
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory joining the vocabulary");
+        return NULL;
+    }
+    for (int i = 0; i < m->cfg.vocab; i++) {
+        const char *t = m->vocab ? m->vocab[i] : NULL;
+        size_t n = t ? strlen(t) : 0;
+        memcpy(p, t ? t : "", n);
+        p += n;
+        *p++ = '\n';
+    }
+    *p = '\0';
+    return s;
+}
+
+static json_t *build_metadata(const beex_model *m, const char *precision, char *err, size_t errlen)
+{
+    /* A deployment's configuration names the precision it was exported for. */
+    beex_config c = m->cfg;
+    if (precision != NULL)
+        c.precision = (beex_precision)beex_precision_parse(precision);
+    json_t *md = json_object(), *labels = json_array();
+    char *cfg = config_json(&c), *vocab = join_vocab(m, err, errlen), *lab = NULL;
+    int ok = md && labels && cfg && vocab;
+    for (int i = 0; ok && i < m->cfg.classes; i++) {
+        char idx[16];
+        snprintf(idx, sizeof idx, "%d", i);
+        const char *name = m->labels && m->labels[i] ? m->labels[i] : idx;
+        ok = json_array_append_new(labels, json_string(name)) == 0;
+    }
+    if (ok)
+        ok = (lab = json_dumps(labels, JSON_COMPACT)) != NULL;
+    if (ok)
+        ok = !json_object_set_new(md, "format", json_string(BEEX_FILE_FORMAT)) &&
+             !json_object_set_new(md, "version", json_string(BEEX_FILE_VERSION)) &&
+             !json_object_set_new(md, "config", json_string(cfg)) &&
+             !json_object_set_new(md, "labels", json_string(lab)) &&
+             !json_object_set_new(md, "vocab", json_string(vocab)) &&
+             (precision == NULL || !json_object_set_new(md, "precision", json_string(precision))) &&
+             (m->metadata_json == NULL ||
+              !json_object_set_new(md, "extra", json_string(m->metadata_json)));
+    if (!ok && vocab != NULL)
+        snprintf(err, errlen, "cannot build the file metadata (out of memory or invalid UTF-8)");
+    free(cfg);
+    free(vocab);
+    free(lab);
+    json_decref(labels);
+    if (!ok) {
+        json_decref(md);
+        return NULL;
+    }
+    return md;
+}
+
+static int read_labels(beex_model *m, const char *text, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *j = text ? json_loads(text, 0, &je) : NULL;
+    int rc = -1;
+    if (!json_is_array(j) || json_array_size(j) != (size_t)m->cfg.classes) {
+        snprintf(err, errlen, "bad metadata: 'labels' must be a JSON array of %d strings",
+                 m->cfg.classes);
+        goto out;
+    }
+    for (int i = 0; i < m->cfg.classes; i++) {
+        const char *s = json_string_value(json_array_get(j, (size_t)i));
+        if (s == NULL) {
+            snprintf(err, errlen, "bad metadata: label %d is not a string", i);
+            goto out;
+        }
+        if ((m->labels[i] = strdup(s)) == NULL) {
+            snprintf(err, errlen, "out of memory reading the labels");
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    json_decref(j);
+    return rc;
+}
+
+/* One token per line, id = line number; an empty line is an unset id. */
+static int read_vocab(beex_model *m, const char *text, char *err, size_t errlen)
+{
+    if (text == NULL) {
+        snprintf(err, errlen, "bad metadata: no 'vocab' entry");
+        return -1;
+    }
+    size_t lines = 1;
+    for (const char *p = text; *p; p++)
+        lines += *p == '\n';
+    size_t len = strlen(text);
+    if (len > 0 && text[len - 1] == '\n')
+        lines--;
+    if (lines != (size_t)m->cfg.vocab) {
+        snprintf(err, errlen, "bad metadata: 'vocab' has %zu lines, the configuration says %d",
+                 lines, m->cfg.vocab);
+        return -1;
+    }
+    const char *p = text;
+    for (int i = 0; i < m->cfg.vocab; i++) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > 0 && (m->vocab[i] = strndup(p, n)) == NULL) {
+            snprintf(err, errlen, "out of memory reading the vocabulary");
+            return -1;
+        }
+        p += n + (nl != NULL);
+    }
+    return 0;
+}
+
+/* ---- loading --------------------------------------------------------------------------- */
+
+static int check_slot(const beex_st_file *f, const slot *s, char *err, size_t errlen)
+{
+    const beex_st_tensor *t = beex_st_find(f, s->name);
+    if (t == NULL) {
+        snprintf(err, errlen, "tensor '%s' is missing", s->name);
+        return -1;
+    }
+    beex_st_dtype want = s->kind == SLOT_BITS ? BEEX_ST_U8 : BEEX_ST_F32;
+    if (t->dtype != want) {
+        snprintf(err, errlen, "tensor '%s': dtype %s, expected %s", s->name,
+                 beex_st_dtype_name(t->dtype), beex_st_dtype_name(want));
+        return -1;
+    }
+    if (t->ndim != s->ndim || t->shape[0] != s->shape[0] ||
+        (s->ndim == 2 && t->shape[1] != s->shape[1])) {
+        char got[128] = "", want[48];
+        size_t p = 0;
+        for (int i = 0; i < t->ndim && i < 4; i++)
+            p += (size_t)snprintf(got + p, sizeof got - p, "%s%lld", i ? ", " : "",
+                                  (long long)t->shape[i]);
+        if (t->ndim > 4)
+            snprintf(got + p, sizeof got - p, ", ...");
+        if (s->ndim == 2)
+            snprintf(want, sizeof want, "%lld, %lld", (long long)s->shape[0],
+                     (long long)s->shape[1]);
+        else
+            snprintf(want, sizeof want, "%lld", (long long)s->shape[0]);
+        snprintf(err, errlen, "tensor '%s': shape [%s] does not match the configuration [%s]",
+                 s->name, got, want);
+        return -1;
+    }
+    return 0;
+}
+
+static int copy_slot(const beex_st_file *f, const slot *s, char *err, size_t errlen)
+{
+    const beex_st_tensor *t = beex_st_find(f, s->name);
+    size_t nb = slot_bytes(s);
+    memcpy(s->ptr, t->data, nb);
+    if (s->kind == SLOT_BITS) {
+        size_t rb = (size_t)s->shape[1];
+        uint8_t pad = s->cols % 8 ? (uint8_t)(0xFFu << (s->cols % 8)) : 0;
+        for (size_t r = 0; pad && r < (size_t)s->shape[0]; r++)
+            if (((const uint8_t *)s->ptr)[r * rb + rb - 1] & pad) {
+                snprintf(err, errlen, "tensor '%s': row %zu has padding bits past column %d set",
+                         s->name, r, s->cols);
+                return -1;
+            }
+        return 0;
+    }
+    const float *v = s->ptr;
+    for (size_t i = 0; i < nb / sizeof(float); i++)
+        if (!isfinite(v[i]) || (s->kind == SLOT_SCALE && v[i] < 0.0f)) {
+            snprintf(err, errlen, "tensor '%s': element %zu is %s (%g)", s->name, i,
+                     isfinite(v[i]) ? "a negative scale" : "not finite", (double)v[i]);
+            return -1;
+        }
+    return 0;
+}
+
+/* A deployment model keeps no latent weights: frees them so nothing reads stale zeros. */
+static void drop_latent(beex_model *m)
+{
+    free(m->tok_embed);
+    m->tok_embed = NULL;
+    for (int i = 0; i < m->cfg.blocks; i++) {
+        beex_block *b = &m->blocks[i];
+        beex_linear *ls[] = {&b->q, &b->k, &b->v, &b->o, &b->w1, &b->w3, &b->w2, &b->w4};
+        for (size_t j = 0; j < sizeof ls / sizeof ls[0]; j++) {
+            free(ls[j]->weight);
+            ls[j]->weight = NULL;
+        }
+    }
+}
+
+static int load_parsed(const beex_st_file *f, beex_model **out, char *err, size_t errlen)
+{
+    const char *format = beex_st_meta(f, "format"), *version = beex_st_meta(f, "version");
+    if (format == NULL || strcmp(format, BEEX_FILE_FORMAT) != 0) {
+        snprintf(err, errlen, "bad metadata: 'format' is %s%.32s%s, expected \"beex\"",
+                 format ? "\"" : "", format ? format : "missing", format ? "\"" : "");
+        return -1;
+    }
+    if (version == NULL || strcmp(version, BEEX_FILE_VERSION) != 0) {
+        snprintf(err, errlen, "bad metadata: unsupported 'version' %.32s (this build reads 1)",
+                 version ? version : "(missing)");
+        return -1;
+    }
+    beex_config cfg;
+    if (parse_config(beex_st_meta(f, "config"), &cfg, err, errlen) != 0)
+        return -1;
+    const char *prec = beex_st_meta(f, "precision");
+    int deployment = prec != NULL, binary = 0;
+    if (deployment) {
+        int p = beex_precision_parse(prec);
+        if (p < 0) {
+            snprintf(err, errlen, "bad metadata: unknown 'precision' \"%.32s\"", prec);
+            return -1;
+        }
+        cfg.precision = (beex_precision)p;
+        binary = p != BEEX_PREC_FP32;
+    }
+    /* Shapes first: the configuration is trusted for allocation only once every tensor it
+     * implies is present in the file with its size. */
+    slot_list l = {0};
+    int rc = -1;
+    beex_model *m = NULL;
+    if (build_slots(&cfg, NULL, binary, &l) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < l.n; i++)
+        if (check_slot(f, &l.v[i], err, errlen) != 0)
+            goto out;
+    if (f->count != l.n) {
+        for (size_t i = 0; i < f->count; i++) {
+            size_t j = 0;
+            while (j < l.n && strcmp(l.v[j].name, f->tensors[i].name) != 0)
+                j++;
+            if (j == l.n) {
+                snprintf(err, errlen, "unexpected tensor '%.64s' in a %s file", f->tensors[i].name,
+                         binary ? "binarized deployment" : "full-precision");
+                goto out;
+            }
+        }
+    }
+    if (beex_model_alloc(&cfg, &m, err, errlen) != 0)
+        goto out;
+    if (binary)
+        drop_latent(m);
+    m->is_deployment = deployment;
+    l.n = 0;
+    if (build_slots(&cfg, m, binary, &l) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < l.n; i++)
+        if (copy_slot(f, &l.v[i], err, errlen) != 0)
+            goto out;
+    if (read_labels(m, beex_st_meta(f, "labels"), err, errlen) != 0 ||
+        read_vocab(m, beex_st_meta(f, "vocab"), err, errlen) != 0)
+        goto out;
+    const char *extra = beex_st_meta(f, "extra");
+    if (extra != NULL && (m->metadata_json = strdup(extra)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    if (!binary && beex_model_derive_binary(m) != 0) {
+        snprintf(err, errlen, "cannot derive the binarized weights");
+        goto out;
+    }
+    *out = m;
+    m = NULL;
+    rc = 0;
+out:
+    beex_model_free(m);
+    free(l.v);
+    return rc;
+}
+
+int beex_model_load_buffer(const uint8_t *buf, size_t len, beex_model **out, char *err,
+                           size_t errlen)
+{
+    *out = NULL;
+    beex_st_file f;
+    if (beex_st_parse(buf, len, &f, err, errlen) != 0)
+        return -1;
+    int rc = load_parsed(&f, out, err, errlen);
+    beex_st_close(&f);
+    return rc;
+}
+
+int beex_model_load(const char *path, beex_model **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    beex_st_file f;
+    if (beex_st_read(path, &f, err, errlen) != 0)
+        return -1;
+    char inner[384];
+    int rc = load_parsed(&f, out, inner, sizeof inner);
+    if (rc != 0)
+        snprintf(err, errlen, "%s: %s", path, inner);
+    beex_st_close(&f);
+    return rc;
+}
+
+/* ---- saving ---------------------------------------------------------------------------- */
+
+/* Writes the file, or with size_only set only measures it. */
+static int write_slots(const beex_model *m, int binary, const char *precision, const char *path,
+                       uint64_t *size_only, char *err, size_t errlen)
+{
+    slot_list l = {0};
+    beex_st_entry *e = NULL;
+    json_t *md = build_metadata(m, precision, err, errlen);
+    int rc = -1;
+    if (md == NULL)
+        goto out;
+    if (build_slots(&m->cfg, m, binary, &l) != 0 || (e = calloc(l.n, sizeof *e)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < l.n; i++) {
+        if (l.v[i].ptr == NULL) {
+            snprintf(err, errlen, "tensor '%s': the model has no data for it", l.v[i].name);
+            goto out;
+        }
+        e[i].name = l.v[i].name;
+        e[i].dtype = l.v[i].kind == SLOT_BITS ? BEEX_ST_U8 : BEEX_ST_F32;
+        e[i].ndim = l.v[i].ndim;
+        e[i].shape[0] = l.v[i].shape[0];
+        e[i].shape[1] = l.v[i].shape[1];
+        e[i].data = l.v[i].ptr;
+    }
+    rc = size_only ? beex_st_size(e, l.n, md, size_only, err, errlen)
+                   : beex_st_write(path, e, l.n, md, err, errlen);
+out:
+    json_decref(md);
+    free(e);
+    free(l.v);
+    return rc;
+}
+
+int beex_model_save_checkpoint(const beex_model *m, const char *path, char *err, size_t errlen)
+{
+    if (m->tok_embed == NULL) {
+        snprintf(err, errlen, "%s: a deployment model has no latent weights to checkpoint", path);
+        return -1;
+    }
+    return write_slots(m, 0, NULL, path, NULL, err, errlen);
+}
+
+/* Bits and alpha of a model with latent weights are packed afresh from those weights, so a
+ * caller that updated the weights without re-deriving still exports what it trained. */
+static int pack_linear(beex_linear *dst, const beex_linear *src)
+{
+    size_t rb = beex_packed_row_bytes((size_t)src->cols);
+    *dst = *src;
+    dst->bits = malloc((size_t)src->rows * rb);
+    dst->alpha = malloc((size_t)src->rows * sizeof(float));
+    if (dst->bits == NULL || dst->alpha == NULL)
+        return -1;
+    return beex_pack_signs_rows_ref(src->weight, (size_t)src->rows, (size_t)src->cols,
+                                    (size_t)src->cols, 0.0f, dst->bits, rb, dst->alpha);
+}
+
+int beex_model_save_deployment(const beex_model *m, beex_precision prec, const char *path,
+                               char *err, size_t errlen)
+{
+    int binary = prec != BEEX_PREC_FP32;
+    if ((int)prec < 0 || (int)prec > BEEX_PREC_W1A1) {
+        snprintf(err, errlen, "%s: unknown precision %d", path, (int)prec);
+        return -1;
+    }
+    if (m->tok_embed == NULL && !(binary && m->is_deployment)) {
+        snprintf(err, errlen, "%s: %s export needs latent weights; this model has only bits", path,
+                 beex_precision_name(prec));
+        return -1;
+    }
+    if (!binary || m->tok_embed == NULL)
+        return write_slots(m, binary, beex_precision_name(prec), path, NULL, err, errlen);
+    beex_model copy = *m;
+    copy.cfg.precision = prec;
+    size_t d = (size_t)m->cfg.d, rb = beex_packed_row_bytes(d);
+    copy.blocks = calloc((size_t)m->cfg.blocks, sizeof *copy.blocks);
+    copy.tok_bits = malloc((size_t)m->cfg.vocab * rb);
+    copy.tok_gamma = malloc((size_t)m->cfg.vocab * sizeof(float));
+    int rc = copy.blocks && copy.tok_bits && copy.tok_gamma ? 0 : -1;
+    if (rc == 0)
+        rc = beex_pack_signs_rows_ref(m->tok_embed, (size_t)m->cfg.vocab, d, d, 0.0f, copy.tok_bits,
+                                      rb, copy.tok_gamma);
+    for (int i = 0; rc == 0 && i < m->cfg.blocks; i++) {
+        const beex_block *s = &m->blocks[i];
+        beex_block *b = &copy.blocks[i];
+        *b = *s;
+        rc = pack_linear(&b->q, &s->q) | pack_linear(&b->k, &s->k) | pack_linear(&b->v, &s->v) |
+             pack_linear(&b->o, &s->o) | pack_linear(&b->w1, &s->w1) | pack_linear(&b->w3, &s->w3) |
+             pack_linear(&b->w2, &s->w2) | pack_linear(&b->w4, &s->w4);
+    }
+    if (rc == 0)
+        rc = write_slots(&copy, 1, beex_precision_name(prec), path, NULL, err, errlen);
+    else
+        snprintf(err, errlen, "%s: out of memory packing the weights", path);
+    for (int i = 0; copy.blocks && i < m->cfg.blocks; i++) {
+        beex_block *b = &copy.blocks[i];
+        beex_linear *ls[] = {&b->q, &b->k, &b->v, &b->o, &b->w1, &b->w3, &b->w2, &b->w4};
+        for (size_t j = 0; j < sizeof ls / sizeof ls[0]; j++)
+            if (ls[j]->weight != NULL) { /* only packed layers own their bits here */
+                free(ls[j]->bits);
+                free(ls[j]->alpha);
+            }
+    }
+    free(copy.blocks);
+    free(copy.tok_bits);
+    free(copy.tok_gamma);
+    return rc;
+}
+
+int beex_model_deployment_size(const beex_model *m, beex_precision prec, uint64_t *bytes, char *err,
+                               size_t errlen)
+{
+    int binary = prec != BEEX_PREC_FP32;
+    if ((int)prec < 0 || (int)prec > BEEX_PREC_W1A1 || (!binary && m->tok_embed == NULL)) {
+        snprintf(err, errlen, "no %s deployment can be made of this model",
+                 beex_precision_name(prec));
+        return -1;
+    }
+    /* Sizes do not depend on the values, so the model's current bits measure the file. */
+    return write_slots(m, binary, beex_precision_name(prec), "(size)", bytes, err, errlen);
+}

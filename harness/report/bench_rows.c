@@ -1,0 +1,158 @@
+#include "harness/report/bench_rows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static beex_bench_row *row_for(beex_bench_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->rows[i].name, name) == 0)
+            return &s->rows[i];
+    beex_bench_row *r = realloc(s->rows, (s->n + 1) * sizeof *r);
+    if (r == NULL)
+        return NULL;
+    s->rows = r;
+    r = &s->rows[s->n];
+    memset(r, 0, sizeof *r);
+    r->name = strdup(name);
+    r->instructions = -1;
+    if (r->name == NULL)
+        return NULL;
+    s->n++;
+    return r;
+}
+
+static int add_sample(beex_bench_row *r, double v)
+{
+    double *p = realloc(r->samples, (r->n + 1) * sizeof *p);
+    if (p == NULL)
+        return -1;
+    r->samples = p;
+    r->samples[r->n++] = v;
+    return 0;
+}
+
+static double unit_scale(const char *unit)
+{
+    if (unit == NULL || strcmp(unit, "ns") == 0)
+        return 1e-9; /* Google Benchmark's default */
+    if (strcmp(unit, "us") == 0)
+        return 1e-6;
+    if (strcmp(unit, "ms") == 0)
+        return 1e-3;
+    return 1.0;
+}
+
+static int from_sweep(const json_t *timed, beex_bench_set *out)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(timed, i, t)
+    {
+        char name[256];
+        snprintf(name, sizeof name, "timed/%s/threads:%lld/batch:%lld/delta:%g",
+                 json_string_value(json_object_get(t, "variant")),
+                 json_integer_value(json_object_get(t, "threads")),
+                 json_integer_value(json_object_get(t, "batch")),
+                 json_number_value(json_object_get(t, "delta")));
+        beex_bench_row *r = row_for(out, name);
+        if (r == NULL)
+            return -1;
+        size_t k;
+        json_t *v;
+        json_array_foreach(json_object_get(t, "seconds_per_pass"), k, v)
+        {
+            if (add_sample(r, json_number_value(v)) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int from_benchmarks(const json_t *bm, beex_bench_set *out)
+{
+    size_t i;
+    json_t *b;
+    json_array_foreach(bm, i, b)
+    {
+        const char *type = json_string_value(json_object_get(b, "run_type"));
+        if (type != NULL && strcmp(type, "iteration") != 0)
+            continue; /* aggregates (mean, median, stddev) are recomputed here */
+        const char *name = json_string_value(json_object_get(b, "run_name"));
+        if (name == NULL)
+            name = json_string_value(json_object_get(b, "name"));
+        if (name == NULL)
+            continue;
+        beex_bench_row *r = row_for(out, name);
+        if (r == NULL)
+            return -1;
+        json_t *ins = json_object_get(b, "instructions");
+        if (json_is_integer(ins))
+            r->instructions = json_integer_value(ins);
+        json_t *rt = json_object_get(b, "real_time");
+        if (json_is_number(rt)) {
+            double scale = unit_scale(json_string_value(json_object_get(b, "time_unit")));
+            if (add_sample(r, json_number_value(rt) * scale) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int beex_bench_set_from_json(const json_t *doc, beex_bench_set *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    json_t *timed = json_object_get(doc, "timed");
+    json_t *bm = json_object_get(doc, "benchmarks");
+    int rc = 0;
+    if (json_is_array(timed))
+        rc |= from_sweep(timed, out);
+    if (json_is_array(bm))
+        rc |= from_benchmarks(bm, out);
+    if (rc != 0) {
+        snprintf(err, errlen, "out of memory");
+        beex_bench_set_free(out);
+        return -1;
+    }
+    if (!json_is_array(timed) && !json_is_array(bm)) {
+        snprintf(err, errlen, "neither \"timed\" (beex sweep) nor \"benchmarks\" found");
+        return -1;
+    }
+    return 0;
+}
+
+int beex_bench_set_load(const char *path, beex_bench_set *out, char *err, size_t errlen)
+{
+    json_error_t je;
+    memset(out, 0, sizeof *out);
+    json_t *doc = json_load_file(path, 0, &je);
+    if (doc == NULL) {
+        snprintf(err, errlen, "%s: line %d: %s", path, je.line, je.text);
+        return -1;
+    }
+    char inner[256];
+    int rc = beex_bench_set_from_json(doc, out, inner, sizeof inner);
+    if (rc != 0)
+        snprintf(err, errlen, "%s: %s", path, inner);
+    json_decref(doc);
+    return rc;
+}
+
+const beex_bench_row *beex_bench_set_find(const beex_bench_set *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->rows[i].name, name) == 0)
+            return &s->rows[i];
+    return NULL;
+}
+
+void beex_bench_set_free(beex_bench_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free(s->rows[i].name);
+        free(s->rows[i].samples);
+    }
+    free(s->rows);
+    memset(s, 0, sizeof *s);
+}

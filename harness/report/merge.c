@@ -1,0 +1,257 @@
+#include "harness/report/merge.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/bench/replay_io.h"
+#include "harness/bench/sweep.h"
+#include "harness/report/atomic_file.h"
+#include "harness/report/context.h"
+#include "harness/report/sweep_report.h"
+
+static const char *str_at(const json_t *doc, const char *a, const char *b, const char *c)
+{
+    const json_t *j = json_object_get(doc, a);
+    if (b != NULL)
+        j = json_object_get(j, b);
+    if (c != NULL)
+        j = json_object_get(j, c);
+    const char *s = json_string_value(j);
+    return s != NULL ? s : "?";
+}
+
+int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, char *err,
+                      size_t errlen)
+{
+    const json_t *d0 = in[0].doc;
+    int total = (int)json_integer_value(json_object_get(json_object_get(d0, "shard"), "n"));
+    if (total != n) {
+        snprintf(err, errlen, "the sweep has %d shards, %d given", total, n);
+        return -1;
+    }
+    const char *fp0 = str_at(d0, "inputs", "model", "fingerprint");
+    beex_trace *dev = calloc((size_t)n, sizeof *dev), *test = calloc((size_t)n, sizeof *test);
+    int *seen = calloc((size_t)n, sizeof *seen);
+    json_t *contexts = json_array();
+    int rc = -1;
+    beex_trace mdev, mtest;
+    memset(&mdev, 0, sizeof mdev);
+    memset(&mtest, 0, sizeof mtest);
+    beex_sweep_table table;
+    memset(&table, 0, sizeof table);
+    if (dev == NULL || test == NULL || seen == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto done;
+    }
+    for (int k = 0; k < n; k++) {
+        const json_t *d = in[k].doc;
+        int i = (int)json_integer_value(json_object_get(json_object_get(d, "shard"), "i"));
+        if (strcmp(str_at(d, "inputs", "model", "fingerprint"), fp0) != 0 ||
+            strcmp(str_at(d, "task", NULL, NULL), str_at(d0, "task", NULL, NULL)) != 0) {
+            snprintf(err, errlen, "%s: another model or task than %s", in[k].path, in[0].path);
+            goto done;
+        }
+        if (i < 0 || i >= n || seen[i]++) {
+            snprintf(err, errlen, "%s: shard %d duplicated or out of range", in[k].path, i);
+            goto done;
+        }
+        char p[4200];
+        snprintf(p, sizeof p, "%s/trace_dev.shard-%d-of-%d.csv", in[k].dir, i, n);
+        if (beex_trace_read_csv(p, &dev[i], err, errlen) != 0)
+            goto done;
+        snprintf(p, sizeof p, "%s/trace_test.shard-%d-of-%d.csv", in[k].dir, i, n);
+        if (beex_trace_read_csv(p, &test[i], err, errlen) != 0)
+            goto done;
+        json_array_append(contexts, json_object_get(d, "context"));
+    }
+    if (beex_trace_concat(dev, n, &mdev, err, errlen) != 0 ||
+        beex_trace_concat(test, n, &mtest, err, errlen) != 0)
+        goto done;
+
+    beex_config cfg;
+    if (beex_config_from_json(json_object_get(d0, "model_config"), &cfg, err, errlen) != 0)
+        goto done;
+    const json_t *eff = json_object_get(json_object_get(d0, "settings"), "effective");
+    int prec = beex_precision_parse(str_at(eff, "precision", NULL, NULL));
+    int metric = beex_metric_parse(str_at(eff, "metric", NULL, NULL));
+    if (prec < 0 || metric < 0) {
+        snprintf(err, errlen, "%s: settings.effective lacks precision or metric", in[0].path);
+        goto done;
+    }
+    int positive = cfg.classes == 2 ? 1 : -1;
+    const json_t *labels = json_object_get(d0, "labels");
+    for (int c = 0; c < cfg.classes && cfg.classes == 2; c++) {
+        const char *name = json_string_value(json_array_get(labels, (size_t)c));
+        if (name != NULL && strcmp(name, "1") == 0)
+            positive = c;
+    }
+    beex_replay_setup rs = {&cfg, (beex_precision)prec, (beex_metric)metric, positive};
+    int quick = json_is_true(
+        json_object_get(json_object_get(json_object_get(d0, "settings"), "requested"), "quick"));
+    if (beex_sweep_replay_all(&mdev, &mtest, &rs, quick, &table) != 0) {
+        snprintf(err, errlen, "replay of the merged trace failed");
+        goto done;
+    }
+    char p[4200];
+    snprintf(p, sizeof p, "%s/trace_dev.csv", out_dir);
+    if (beex_trace_write_csv(&mdev, p, err, errlen) != 0)
+        goto done;
+    snprintf(p, sizeof p, "%s/trace_test.csv", out_dir);
+    if (beex_trace_write_csv(&mtest, p, err, errlen) != 0)
+        goto done;
+    json_t *doc = json_deep_copy(d0);
+    json_object_set_new(doc, "kind", json_string("beex-sweep"));
+    json_object_del(doc, "shard");
+    json_object_set_new(doc, "context", beex_context_json());
+    json_object_set_new(doc, "shard_contexts", json_incref(contexts));
+    int idx[BEEX_MAX_BLOCKS + 2], nidx = 0;
+    idx[nidx++] = table.full;
+    idx[nidx++] = table.selected;
+    rc =
+        beex_sweep_write_outputs(out_dir, doc, &table, cfg.blocks, NULL, 0, idx, nidx, err, errlen);
+    json_decref(doc);
+    if (rc == 0) {
+        beex_print_pareto_table(stdout, &table, beex_metric_name((beex_metric)metric), NULL, 0);
+        printf("merged %d shards (%d dev + %d test examples) into %s\n", n, mdev.n, mtest.n,
+               out_dir);
+    }
+done:
+    for (int k = 0; dev != NULL && test != NULL && k < n; k++) {
+        beex_trace_free(&dev[k]);
+        beex_trace_free(&test[k]);
+    }
+    free(dev);
+    free(test);
+    free(seen);
+    json_decref(contexts);
+    beex_trace_free(&mdev);
+    beex_trace_free(&mtest);
+    beex_sweep_table_free(&table);
+    return rc;
+}
+
+int beex_merge_machines(const beex_merge_input *in, int n, const char *out_dir, char *err,
+                        size_t errlen)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/machines.csv", out_dir);
+    beex_atomic_file af;
+    if (beex_atomic_open(&af, p, err, errlen) != 0)
+        return -1;
+    fprintf(af.f, "arch,host,cpu,task,precision,variant,threads,batch,delta,selected,"
+                  "median_us_per_example,min_us,max_us,metric,ops\n");
+    /* One table per architecture, machines in the order given. */
+    const char *arches[16];
+    int narch = 0;
+    for (int k = 0; k < n; k++) {
+        const char *a = str_at(in[k].doc, "context", "machine", NULL);
+        int found = 0;
+        for (int j = 0; j < narch; j++)
+            found |= strcmp(arches[j], a) == 0;
+        if (!found && narch < 16)
+            arches[narch++] = a;
+    }
+    for (int j = 0; j < narch; j++) {
+        printf("\n== architecture %s ==\n", arches[j]);
+        printf("%-16s %-28s %-8s %5s %5s %7s %12s %10s %12s\n", "host", "cpu", "variant", "thr",
+               "batch", "delta", "us/example", "metric", "OPs");
+        for (int k = 0; k < n; k++) {
+            const json_t *d = in[k].doc;
+            if (strcmp(str_at(d, "context", "machine", NULL), arches[j]) != 0)
+                continue;
+            const json_t *sel =
+                json_object_get(json_object_get(json_object_get(d, "replay"), "selected"), "test");
+            double sel_delta = json_number_value(json_object_get(sel, "param"));
+            size_t i;
+            json_t *t;
+            json_array_foreach(json_object_get(d, "timed"), i, t)
+            {
+                const json_t *s = json_object_get(t, "seconds_per_example");
+                double delta = json_number_value(json_object_get(t, "delta"));
+                double med = json_number_value(json_object_get(s, "median")) * 1e6;
+                /* OPs of this point: from the replay table entry with the same delta. */
+                double ops = NAN;
+                size_t q;
+                json_t *pt;
+                json_array_foreach(json_object_get(json_object_get(d, "replay"), "points"), q, pt)
+                {
+                    const json_t *tp = json_object_get(pt, "test");
+                    if (strcmp(str_at(tp, "policy", NULL, NULL), "delta") == 0 &&
+                        json_number_value(json_object_get(tp, "param")) == delta)
+                        ops = json_number_value(json_object_get(tp, "ops"));
+                }
+                fprintf(af.f, "%s,%s,\"%s\",%s,%s,%s,%lld,%lld,%g,%d,%.4f,%.4f,%.4f,%.6f,%.6g\n",
+                        arches[j], str_at(d, "context", "host_name", NULL),
+                        str_at(d, "context", "cpu_model", NULL), str_at(d, "task", NULL, NULL),
+                        str_at(d, "settings", "effective", "precision"),
+                        str_at(t, "variant", NULL, NULL),
+                        json_integer_value(json_object_get(t, "threads")),
+                        json_integer_value(json_object_get(t, "batch")), delta, delta == sel_delta,
+                        med, json_number_value(json_object_get(s, "min")) * 1e6,
+                        json_number_value(json_object_get(s, "max")) * 1e6,
+                        json_number_value(json_object_get(t, "metric")), ops);
+                if (delta == sel_delta)
+                    printf("%-16.16s %-28.28s %-8s %5lld %5lld %7.3g %12.2f %10.4f %12.4g\n",
+                           str_at(d, "context", "host_name", NULL),
+                           str_at(d, "context", "cpu_model", NULL),
+                           str_at(t, "variant", NULL, NULL),
+                           json_integer_value(json_object_get(t, "threads")),
+                           json_integer_value(json_object_get(t, "batch")), delta, med,
+                           json_number_value(json_object_get(t, "metric")), ops);
+            }
+        }
+    }
+    printf("(rows at each machine's selected delta; all timed points in machines.csv)\n");
+    return beex_atomic_commit(&af, err, errlen);
+}
+
+static double counter(const json_t *b, const char *key)
+{
+    const json_t *v = json_object_get(b, key);
+    if (v == NULL)
+        v = json_object_get(json_object_get(b, "counters"), key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+long beex_merge_kernels(const beex_merge_input *in, int n, const char *out_dir, char *err,
+                        size_t errlen)
+{
+    char p[4200];
+    snprintf(p, sizeof p, "%s/kernels.csv", out_dir);
+    beex_atomic_file af;
+    if (beex_atomic_open(&af, p, err, errlen) != 0)
+        return -1;
+    fprintf(af.f, "host,arch,op,variant,M,N,K,threads,bound_ratio,vs_scalar,vs_libxsmm_fp32,"
+                  "real_time\n");
+    long rows = 0;
+    for (int k = 0; k < n; k++) {
+        size_t i;
+        json_t *b;
+        json_array_foreach(json_object_get(in[k].doc, "benchmarks"), i, b)
+        {
+            const char *type = json_string_value(json_object_get(b, "run_type"));
+            if (type != NULL && strcmp(type, "aggregate") == 0 &&
+                strcmp(str_at(b, "aggregate_name", NULL, NULL), "median") != 0)
+                continue;
+            const char *name = json_string_value(json_object_get(b, "run_name"));
+            if (name == NULL)
+                name = json_string_value(json_object_get(b, "name"));
+            char op[64], variant[32];
+            int M, N, K, T;
+            if (name == NULL ||
+                sscanf(name, "%63[^/]/%31[^/]/%d/%d/%d/%d", op, variant, &M, &N, &K, &T) != 6)
+                continue;
+            fprintf(af.f, "%s,%s,%s,%s,%d,%d,%d,%d,%g,%g,%g,%g\n",
+                    str_at(in[k].doc, "context", "host_name", NULL),
+                    str_at(in[k].doc, "context", "machine", NULL), op, variant, M, N, K, T,
+                    counter(b, "bound_ratio"), counter(b, "vs_scalar"),
+                    counter(b, "vs_libxsmm_fp32"), counter(b, "real_time"));
+            rows++;
+        }
+    }
+    if (beex_atomic_commit(&af, err, errlen) != 0)
+        return -1;
+    return rows;
+}

@@ -1,0 +1,357 @@
+/* Reads <dir>/{train,dev,test}.tsv. Every failure names the file and, where one applies, the
+ * line (1-based), so a user's own data set can be fixed from the message alone. */
+#include "harness/text/dataset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness/text/utf8.h"
+
+int beex_dataset_resolve(const char *task, char *dir, size_t dirlen, char *err, size_t errlen)
+{
+    struct stat st;
+    if (task == NULL || task[0] == '\0') {
+        snprintf(err, errlen, "no task given");
+        return -1;
+    }
+    if (stat(task, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s: not a directory", task);
+            return -1;
+        }
+        snprintf(dir, dirlen, "%s", task);
+        return 0;
+    }
+    const char *base = getenv("BEEX_DATA_DIR");
+    if (base == NULL || base[0] == '\0')
+        base = "datasets/data";
+    if ((size_t)snprintf(dir, dirlen, "%s/%s", base, task) >= dirlen) {
+        snprintf(err, errlen, "%s: path too long", task);
+        return -1;
+    }
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen,
+                 "task '%s': no such directory, and no %s (run datasets/fetch.sh %s, or set "
+                 "BEEX_DATA_DIR)",
+                 task, dir, task);
+        return -1;
+    }
+    return 0;
+}
+
+/* Whole file into memory, NUL-terminated. */
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    while (b != NULL) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(b, cap * 2);
+            if (nb == NULL) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb, cap *= 2;
+        }
+        size_t got = fread(b + n, 1, cap - 1 - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (b == NULL) {
+        fclose(f);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    if (ferror(f)) {
+        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+        fclose(f);
+        free(b);
+        return NULL;
+    }
+    fclose(f);
+    b[n] = '\0';
+    *len = n;
+    return b;
+}
+
+/* One parsed line: label and text point into the file buffer (NUL-terminated in place). */
+typedef struct {
+    char *label, *text;
+    long line;
+} raw_line;
+
+typedef struct {
+    char *buf;
+    raw_line *lines;
+    size_t n;
+} raw_file;
+
+static void raw_free(raw_file *r)
+{
+    free(r->buf);
+    free(r->lines);
+}
+
+static int parse_tsv(const char *path, raw_file *r, char *err, size_t errlen)
+{
+    size_t len;
+    memset(r, 0, sizeof *r);
+    r->buf = slurp(path, &len, err, errlen);
+    if (r->buf == NULL)
+        return -1;
+    char *p = r->buf, *end = r->buf + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3; /* a UTF-8 byte order mark is not part of the first label */
+    size_t cap = 0;
+    for (long line = 1; p < end; line++) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *eol = nl != NULL ? nl : end;
+        size_t n = (size_t)(eol - p);
+        if (memchr(p, '\0', n) != NULL) {
+            snprintf(err, errlen, "%s:%ld: NUL byte in line", path, line);
+            return -1;
+        }
+        size_t bad = beex_utf8_invalid_offset(p, n);
+        if (bad < n) {
+            snprintf(err, errlen, "%s:%ld: invalid UTF-8 at byte %zu of the line", path, line,
+                     bad + 1);
+            return -1;
+        }
+        if (n > 0 && p[n - 1] == '\r')
+            n--; /* CRLF files */
+        p[n] = '\0';
+        char *tab = memchr(p, '\t', n);
+        if (tab == NULL) {
+            snprintf(err, errlen, "%s:%ld: no tab (expected LABEL<TAB>TEXT)", path, line);
+            return -1;
+        }
+        if (tab == p) {
+            snprintf(err, errlen, "%s:%ld: empty label before the tab", path, line);
+            return -1;
+        }
+        *tab = '\0';
+        if (r->n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            raw_line *nl2 = realloc(r->lines, cap * sizeof *nl2);
+            if (nl2 == NULL) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                return -1;
+            }
+            r->lines = nl2;
+        }
+        r->lines[r->n++] = (raw_line){p, tab + 1, line};
+        p = nl != NULL ? nl + 1 : end;
+    }
+    if (r->n == 0) {
+        snprintf(err, errlen, "%s: empty file (no examples)", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Strict decimal integer (optional sign): such labels are ordered by value, not bytes. */
+static int parse_int(const char *s, long *v)
+{
+    char *e;
+    errno = 0;
+    *v = strtol(s, &e, 10);
+    return s[0] != '\0' && *e == '\0' && errno == 0 && s[0] != ' ' && s[0] != '+';
+}
+
+static int by_label(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    long u, v;
+    if (parse_int(x, &u) && parse_int(y, &v))
+        return u < v ? -1 : u > v;
+    return strcmp(x, y);
+}
+
+static int find_label(const beex_dataset *ds, const char *name)
+{
+    for (int i = 0; i < ds->n_labels; i++)
+        if (strcmp(ds->labels[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int add_label(beex_dataset *ds, const char *name)
+{
+    char **nl = realloc(ds->labels, (size_t)(ds->n_labels + 1) * sizeof *nl);
+    if (nl == NULL)
+        return -1;
+    ds->labels = nl;
+    ds->labels[ds->n_labels] = strdup(name);
+    if (ds->labels[ds->n_labels] == NULL)
+        return -1;
+    ds->n_labels++;
+    return 0;
+}
+
+/* labels.txt, when present, fixes the label set and its order. Returns 1 if read, 0 if
+ * absent, -1 on error. */
+static int read_labels_file(const char *dir, beex_dataset *ds, char *err, size_t errlen)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/labels.txt", dir);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+    fclose(f);
+    raw_file r;
+    size_t len;
+    r.buf = slurp(path, &len, err, errlen);
+    if (r.buf == NULL)
+        return -1;
+    long line = 0;
+    int rc = 0;
+    for (char *p = r.buf, *next; *p != '\0' && rc == 0; p = next) {
+        line++;
+        char *nl = strchr(p, '\n');
+        next = nl != NULL ? nl + 1 : p + strlen(p);
+        if (nl != NULL)
+            *nl = '\0';
+        size_t n = strlen(p);
+        if (n > 0 && p[n - 1] == '\r')
+            p[--n] = '\0';
+        if (n == 0)
+            continue;
+        if (beex_utf8_invalid_offset(p, n) < n || strchr(p, '\t') != NULL) {
+            snprintf(err, errlen, "%s:%ld: invalid label (bad UTF-8 or a tab)", path, line);
+            rc = -1;
+        } else if (find_label(ds, p) >= 0) {
+            snprintf(err, errlen, "%s:%ld: label '%s' listed twice", path, line, p);
+            rc = -1;
+        } else if (add_label(ds, p) != 0) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            rc = -1;
+        }
+    }
+    free(r.buf);
+    if (rc == 0 && ds->n_labels == 0) {
+        snprintf(err, errlen, "%s: empty file (no labels)", path);
+        rc = -1;
+    }
+    return rc < 0 ? -1 : 1;
+}
+
+static int fill_split(beex_dataset *ds, const raw_file *r, const char *path, beex_split *out,
+                      char *err, size_t errlen)
+{
+    out->ex = calloc(r->n, sizeof *out->ex);
+    if (out->ex == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        int label = find_label(ds, r->lines[i].label);
+        if (label < 0) {
+            snprintf(err, errlen, "%s:%ld: unknown label '%.64s' (not in %s)", path,
+                     r->lines[i].line, r->lines[i].label,
+                     ds->n_labels > 0 ? "the label set of train.tsv / labels.txt" : "train.tsv");
+            return -1;
+        }
+        out->ex[i].label = label;
+        out->ex[i].text = strdup(r->lines[i].text);
+        if (out->ex[i].text == NULL) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            return -1;
+        }
+        out->n = i + 1;
+    }
+    return 0;
+}
+
+static int labels_from_train(beex_dataset *ds, const raw_file *train, const char *path, int fixed,
+                             char *err, size_t errlen)
+{
+    int *seen = NULL;
+    if (!fixed) {
+        for (size_t i = 0; i < train->n; i++)
+            if (find_label(ds, train->lines[i].label) < 0 &&
+                add_label(ds, train->lines[i].label) != 0) {
+                snprintf(err, errlen, "%s: out of memory", path);
+                return -1;
+            }
+        qsort(ds->labels, (size_t)ds->n_labels, sizeof *ds->labels, by_label);
+    }
+    /* Classes actually present in train: a single one cannot train a classifier. */
+    seen = calloc((size_t)ds->n_labels, sizeof *seen);
+    if (seen == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    int present = 0;
+    for (size_t i = 0; i < train->n; i++) {
+        int l = find_label(ds, train->lines[i].label);
+        if (l >= 0 && !seen[l])
+            seen[l] = 1, present++;
+    }
+    free(seen);
+    if (present < 2) {
+        snprintf(err, errlen, "%s: only one class ('%.64s') in %zu examples; need at least two",
+                 path, train->lines[0].label, train->n);
+        return -1;
+    }
+    return 0;
+}
+
+int beex_dataset_load(const char *task_or_dir, beex_dataset *ds, char *err, size_t errlen)
+{
+    char dir[4096], path[4200];
+    memset(ds, 0, sizeof *ds);
+    if (beex_dataset_resolve(task_or_dir, dir, sizeof dir, err, errlen) != 0)
+        return -1;
+    ds->dir = strdup(dir);
+    if (ds->dir == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int fixed = read_labels_file(dir, ds, err, errlen);
+    if (fixed < 0) {
+        beex_dataset_free(ds);
+        return -1;
+    }
+    static const char *const names[3] = {"train", "dev", "test"};
+    beex_split *splits[3] = {&ds->train, &ds->dev, &ds->test};
+    for (int s = 0; s < 3; s++) {
+        raw_file r;
+        snprintf(path, sizeof path, "%s/%s.tsv", dir, names[s]);
+        int rc = parse_tsv(path, &r, err, errlen);
+        if (rc == 0 && s == 0)
+            rc = labels_from_train(ds, &r, path, fixed, err, errlen);
+        if (rc == 0)
+            rc = fill_split(ds, &r, path, splits[s], err, errlen);
+        raw_free(&r);
+        if (rc != 0) {
+            beex_dataset_free(ds);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void beex_dataset_free(beex_dataset *ds)
+{
+    beex_split *splits[3] = {&ds->train, &ds->dev, &ds->test};
+    for (int s = 0; s < 3; s++) {
+        for (size_t i = 0; i < splits[s]->n; i++)
+            free(splits[s]->ex[i].text);
+        free(splits[s]->ex);
+    }
+    for (int i = 0; i < ds->n_labels; i++)
+        free(ds->labels[i]);
+    free(ds->labels);
+    free(ds->dir);
+    memset(ds, 0, sizeof *ds);
+}

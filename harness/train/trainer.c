@@ -1,0 +1,508 @@
+/* The training loop. Determinism: the example order, each example's dropout masks and the
+ * thread that runs it depend only on (seed, epoch, position, thread count); every thread
+ * sums its examples' gradients in order into its own buffer and the buffers are added in
+ * thread order, elementwise, so the same seed and thread count give identical bytes. */
+#include "harness/train/trainer.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/bench/threads.h"
+#include "harness/text/dataset.h"
+#include "harness/text/tokenizer.h"
+#include "harness/train/adam.h"
+#include "harness/train/tdata.h"
+#include "harness/train/tnet.h"
+#include "harness/train/tparams.h"
+#if defined(__has_include)
+#if __has_include("harness/text/glove.h")
+#include "harness/text/glove.h"
+#define HAVE_GLOVE 1
+#endif
+#endif
+
+void beex_train_options_default(beex_train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->cfg = beex_config_default();
+    o->cfg.d = 100;
+    o->cfg.heads = 4;
+    o->lr = 1e-3;
+    o->batch = 32;
+    o->epochs = 10;
+    o->seed = 1;
+    o->dropout = 0.1f;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t mix64(uint64_t z)
+{
+    z += 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void shuffle(size_t *perm, size_t n, uint64_t seed, int epoch)
+{
+    uint64_t s = mix64(seed ^ mix64((uint64_t)epoch + 0x5EEDull));
+    for (size_t i = 0; i < n; i++)
+        perm[i] = i;
+    for (size_t i = n; i > 1; i--) {
+        s = mix64(s);
+        size_t j = (size_t)(s % i);
+        size_t t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+}
+
+/* Everything one run holds; freed in one place. */
+typedef struct {
+    beex_dataset ds;
+    int have_ds;
+    beex_vocab *vocab;
+    beex_tsplit train, dev;
+    beex_model *model;
+    beex_tparams p, grad;
+    beex_tparams *tgrad; /* per thread */
+    int nthreads;
+    beex_teff eff;
+    beex_tws **ws;
+    beex_adam adam;
+    float lw[BEEX_TRAIN_MAX_BLOCKS];
+    int *pred;
+    char last_path[4096], state_path[4096];
+} run_ctx;
+
+static void ctx_free(run_ctx *c)
+{
+    if (c->have_ds)
+        beex_dataset_free(&c->ds);
+    beex_vocab_free(c->vocab);
+    beex_tsplit_free(&c->train);
+    beex_tsplit_free(&c->dev);
+    beex_model_free(c->model);
+    beex_tparams_free(&c->p);
+    beex_tparams_free(&c->grad);
+    if (c->tgrad != NULL)
+        for (int t = 0; t < c->nthreads; t++)
+            beex_tparams_free(&c->tgrad[t]);
+    free(c->tgrad);
+    beex_teff_free(&c->eff);
+    if (c->ws != NULL)
+        for (int t = 0; t < c->nthreads; t++)
+            beex_tws_free(c->ws[t]);
+    free(c->ws);
+    beex_adam_free(&c->adam);
+    free(c->pred);
+}
+
+/* Vocabulary strings and labels travel in the checkpoint. */
+static int set_model_strings(beex_model *m, const beex_vocab *v, const beex_dataset *ds)
+{
+    for (int i = 0; i < m->cfg.vocab; i++) {
+        free(m->vocab[i]);
+        if ((m->vocab[i] = strdup(beex_vocab_token(v, i))) == NULL)
+            return -1;
+    }
+    for (int i = 0; i < m->cfg.classes; i++) {
+        free(m->labels[i]);
+        if ((m->labels[i] = strdup(ds->labels[i])) == NULL)
+            return -1;
+    }
+    return 0;
+}
+
+static int load_glove(run_ctx *c, const beex_train_options *o, char *err, size_t errlen)
+{
+#ifdef HAVE_GLOVE
+    int d = c->model->cfg.d;
+    if (d != 100) {
+        snprintf(err, errlen, "--glove needs --d 100 (GloVe vectors are 100-d), got d = %d", d);
+        return -1;
+    }
+    size_t n = (size_t)c->model->cfg.vocab * 100;
+    float *vec = calloc(n, sizeof(float));
+    int found = 0;
+    if (vec == NULL) {
+        snprintf(err, errlen, "out of memory for GloVe vectors");
+        return -1;
+    }
+    if (beex_glove_lookup(o->glove, c->vocab, vec, &found, err, errlen) != 0) {
+        free(vec);
+        return -1;
+    }
+    /* Rows GloVe knows replace the random init; the others ([PAD], [UNK], rare words) keep
+     * their small random vectors. */
+    for (int v = 0; v < c->model->cfg.vocab; v++) {
+        const float *r = vec + (size_t)v * 100;
+        int any = 0;
+        for (int k = 0; k < 100; k++)
+            any |= r[k] != 0.0f;
+        if (any)
+            memcpy(c->model->tok_embed + (size_t)v * 100, r, 100 * sizeof(float));
+    }
+    free(vec);
+    if (!o->quiet)
+        fprintf(stderr, "train: GloVe vectors for %d of %d vocabulary entries\n", found,
+                c->model->cfg.vocab);
+    return 0;
+#else
+    (void)c;
+    snprintf(err, errlen, "--glove %s: this build has no GloVe reader (harness/text/glove.h)",
+             o->glove);
+    return -1;
+#endif
+}
+
+static char *settings_json(const beex_train_options *o, int epoch, beex_precision prec,
+                           const double *dev_acc, int blocks, double train_loss)
+{
+    json_t *j = json_object();
+    json_t *lw = json_array(), *acc = json_array();
+    for (int i = 0; i < blocks; i++) {
+        json_array_append_new(lw, json_real(o->loss_weights[i]));
+        json_array_append_new(acc, json_real(dev_acc[i]));
+    }
+    json_object_set_new(j, "trainer", json_string("beex train"));
+    json_object_set_new(j, "task", json_string(o->task));
+    json_object_set_new(j, "precision", json_string(beex_precision_name(prec)));
+    json_object_set_new(j, "fp32_epochs", json_integer(o->fp32_epochs));
+    json_object_set_new(j, "epoch", json_integer(epoch));
+    json_object_set_new(j, "epochs", json_integer(o->epochs));
+    json_object_set_new(j, "lr", json_real(o->lr));
+    json_object_set_new(j, "batch", json_integer(o->batch));
+    json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(j, "dropout", json_real(o->dropout));
+    json_object_set_new(j, "threads", json_integer(o->threads));
+    json_object_set_new(j, "loss_weights", lw);
+    json_object_set_new(j, "glove", o->glove ? json_string(o->glove) : json_null());
+    json_object_set_new(j, "init", o->init ? json_string(o->init) : json_null());
+    json_object_set_new(j, "dev_accuracy_per_exit", acc);
+    json_object_set_new(j, "train_loss", json_real(train_loss));
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+static int save_model(run_ctx *c, const beex_train_options *o, beex_precision prec, int epoch,
+                      const double *dev_acc, double train_loss, const char *path, char *err,
+                      size_t errlen)
+{
+    beex_tparams_to_model(&c->p, c->model);
+    c->model->cfg.precision = prec;
+    if (beex_model_derive_binary(c->model) != 0) {
+        snprintf(err, errlen, "cannot derive binary weights for %s", path);
+        return -1;
+    }
+    free(c->model->metadata_json);
+    c->model->metadata_json = settings_json(o, epoch, prec, dev_acc, c->model->cfg.blocks,
+                                            train_loss);
+    return beex_model_save_checkpoint(c->model, path, err, errlen);
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* Builds data, vocabulary, model and buffers. */
+static int prepare(run_ctx *c, beex_train_options *o, char *err, size_t errlen)
+{
+    if (beex_dataset_load(o->task, &c->ds, err, errlen) != 0)
+        return -1;
+    c->have_ds = 1;
+    beex_config cfg = o->cfg;
+    if (o->init != NULL) {
+        if (beex_model_load(o->init, &c->model, err, errlen) != 0)
+            return -1;
+        if (c->model->is_deployment || c->model->tok_embed == NULL) {
+            snprintf(err, errlen, "--init %s: a deployment file has no latent weights", o->init);
+            return -1;
+        }
+        if (c->model->cfg.classes != c->ds.n_labels) {
+            snprintf(err, errlen, "--init %s: %d classes, task %s has %d", o->init,
+                     c->model->cfg.classes, o->task, c->ds.n_labels);
+            return -1;
+        }
+        c->vocab = beex_vocab_from_tokens(c->model->vocab, c->model->cfg.vocab);
+        beex_precision want = cfg.precision;
+        cfg = c->model->cfg; /* architecture comes from the checkpoint */
+        cfg.precision = want;
+        o->cfg = cfg;
+    } else {
+        const char **texts = malloc((c->ds.train.n ? c->ds.train.n : 1) * sizeof *texts);
+        if (texts == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < c->ds.train.n; i++)
+            texts[i] = c->ds.train.ex[i].text;
+        c->vocab = beex_vocab_build(texts, c->ds.train.n, cfg.vocab);
+        free(texts);
+        if (c->vocab != NULL)
+            cfg.vocab = beex_vocab_size(c->vocab);
+        cfg.classes = c->ds.n_labels;
+        o->cfg = cfg;
+        if (c->vocab != NULL && beex_model_alloc(&cfg, &c->model, err, errlen) != 0)
+            return -1;
+    }
+    if (c->vocab == NULL) {
+        snprintf(err, errlen, "cannot build the vocabulary");
+        return -1;
+    }
+    if (cfg.blocks > BEEX_TRAIN_MAX_BLOCKS) {
+        snprintf(err, errlen, "at most %d blocks", BEEX_TRAIN_MAX_BLOCKS);
+        return -1;
+    }
+    if (o->init == NULL) {
+        beex_model_init_random(c->model, o->seed);
+        if (o->glove != NULL && load_glove(c, o, err, errlen) != 0)
+            return -1;
+    }
+    if (set_model_strings(c->model, c->vocab, &c->ds) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int any = 0;
+    for (int i = 0; i < cfg.blocks; i++)
+        any |= o->loss_weights[i] != 0.0f;
+    for (int i = 0; i < cfg.blocks; i++)
+        c->lw[i] = o->loss_weights[i] = any ? o->loss_weights[i] : (float)(i + 1);
+    if (beex_tsplit_encode(&c->ds.train, c->vocab, cfg.max_len, &c->train) != 0 ||
+        beex_tsplit_encode(&c->ds.dev, c->vocab, cfg.max_len, &c->dev) != 0 ||
+        beex_tparams_init(&c->p, &cfg, NULL) != 0 || beex_tparams_init(&c->grad, &cfg, NULL) != 0 ||
+        beex_teff_init(&c->eff, &cfg) != 0 || beex_adam_init(&c->adam, c->p.n, o->lr) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (c->train.n == 0 || c->dev.n == 0) {
+        snprintf(err, errlen, "task %s: empty train or dev split", o->task);
+        return -1;
+    }
+    c->pred = malloc(c->dev.n * (size_t)cfg.blocks * sizeof(int));
+    c->nthreads = beex_threads_count();
+    c->tgrad = calloc((size_t)c->nthreads, sizeof *c->tgrad);
+    c->ws = calloc((size_t)c->nthreads, sizeof *c->ws);
+    if (c->pred == NULL || c->tgrad == NULL || c->ws == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int t = 0; t < c->nthreads; t++)
+        if (beex_tparams_init(&c->tgrad[t], &cfg, NULL) != 0 ||
+            (c->ws[t] = beex_tws_new(&cfg)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    if (beex_tparams_from_model(&c->p, c->model) != 0) {
+        snprintf(err, errlen, "model shape does not match the configuration");
+        return -1;
+    }
+    snprintf(c->last_path, sizeof c->last_path, "%s.last.safetensors", o->out);
+    snprintf(c->state_path, sizeof c->state_path, "%s.state", o->out);
+    return 0;
+}
+
+/* Sums the thread buffers in thread order into c->grad (scaled) and zeroes them. */
+static void reduce_grads(run_ctx *c, float scale)
+{
+    long n = (long)c->p.n;
+    int nt = c->nthreads;
+    float *out = c->grad.base;
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++) {
+        float s = 0.0f;
+        for (int t = 0; t < nt; t++) {
+            s += c->tgrad[t].base[i];
+            c->tgrad[t].base[i] = 0.0f;
+        }
+        out[i] = s * scale;
+    }
+}
+
+static void progress_line(int epoch, int epochs, size_t done, size_t total, double loss,
+                          double acc, double rate, beex_precision prec)
+{
+    int width = 24, fill = total ? (int)(width * done / total) : width;
+    char bar[32];
+    for (int i = 0; i < width; i++)
+        bar[i] = i < fill ? '#' : '.';
+    bar[width] = 0;
+    fprintf(stderr, "\repoch %d/%d %-5s [%s] %3d%% loss %.4f acc %.3f %6.0f ex/s ", epoch, epochs,
+            beex_precision_name(prec), bar, total ? (int)(100 * done / total) : 100, loss, acc,
+            rate);
+    fflush(stderr);
+}
+
+int beex_train_run(beex_train_options *o, char *err, size_t errlen)
+{
+    if (o->batch < 1 || o->epochs < 1 || !(o->lr > 0) || o->dropout < 0 || o->dropout >= 1 ||
+        o->fp32_epochs < 0) {
+        snprintf(err, errlen, "invalid options: batch >= 1, epochs >= 1, lr > 0, dropout in [0, 1)");
+        return -1;
+    }
+    if (o->cfg.precision != BEEX_PREC_FP32 && o->fp32_epochs >= o->epochs) {
+        snprintf(err, errlen, "--fp32-epochs %d leaves no %s epoch of the %d", o->fp32_epochs,
+                 beex_precision_name(o->cfg.precision), o->epochs);
+        return -1;
+    }
+    if (beex_threads_setup(o->threads, err, errlen) < 0)
+        return -1;
+    run_ctx c;
+    memset(&c, 0, sizeof c);
+    int rc = -1;
+    if (prepare(&c, o, err, errlen) != 0)
+        goto done;
+    const beex_config *cfg = &c.p.cfg;
+    beex_train_state st = {0, 0, -1.0, 0};
+    if (o->resume && file_exists(c.last_path) && file_exists(c.state_path)) {
+        beex_model *last = NULL;
+        if (beex_model_load(c.last_path, &last, err, errlen) != 0)
+            goto done;
+        int bad = beex_tparams_from_model(&c.p, last);
+        beex_model_free(last);
+        if (bad) {
+            snprintf(err, errlen, "%s does not match this run's configuration", c.last_path);
+            goto done;
+        }
+        if (beex_train_state_load(c.state_path, &c.adam, &st, err, errlen) != 0)
+            goto done;
+        if (st.params_fingerprint != beex_params_fingerprint(c.p.base, c.p.n)) {
+            snprintf(err, errlen, "%s and %s come from different runs", c.last_path, c.state_path);
+            goto done;
+        }
+        if (!o->quiet)
+            fprintf(stderr, "train: resuming after epoch %d (best dev %.4f at epoch %d)\n",
+                    st.epochs_done, st.best_dev, st.best_epoch);
+    }
+    size_t n = c.train.n;
+    size_t *perm = malloc(n * sizeof *perm);
+    double *ex_loss = malloc((size_t)o->batch * sizeof(double));
+    int *ex_right = malloc((size_t)o->batch * sizeof(int));
+    double dev_acc[BEEX_TRAIN_MAX_BLOCKS];
+    if (perm == NULL || ex_loss == NULL || ex_right == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto done_buf;
+    }
+    double t_start = now_s();
+    int first_epoch = st.epochs_done;
+    for (int epoch = st.epochs_done; epoch < o->epochs; epoch++) {
+        beex_precision prec = epoch < o->fp32_epochs ? BEEX_PREC_FP32 : cfg->precision;
+        if (epoch == o->fp32_epochs && o->fp32_epochs > 0)
+            beex_adam_reset(&c.adam); /* a new stage: the fp32 moments do not fit BAT */
+        shuffle(perm, n, o->seed, epoch);
+        double t0 = now_s(), loss_sum = 0.0, last_draw = 0.0;
+        size_t right = 0;
+        for (size_t b0 = 0; b0 < n; b0 += (size_t)o->batch) {
+            int bn = (int)(n - b0 < (size_t)o->batch ? n - b0 : (size_t)o->batch);
+            beex_teff_update(&c.eff, &c.p, prec, 0);
+#pragma omp parallel num_threads(c.nthreads)
+            {
+                int tid = omp_get_thread_num();
+                float logits[BEEX_TRAIN_MAX_BLOCKS * 64];
+                float *lg = cfg->blocks * cfg->classes <= (int)(sizeof logits / sizeof logits[0])
+                                ? logits
+                                : NULL;
+#pragma omp for schedule(static)
+                for (int j = 0; j < bn; j++) {
+                    size_t ex = perm[b0 + (size_t)j];
+                    uint64_t rs = mix64(o->seed ^ mix64(((uint64_t)epoch << 32) ^ ex));
+                    beex_tnet_forward(c.ws[tid], &c.p, &c.eff, prec,
+                                      c.train.ids + ex * (size_t)cfg->max_len, c.train.len[ex],
+                                      o->dropout, rs, 0, lg);
+                    int y = c.train.label[ex];
+                    ex_loss[j] = beex_tnet_backward(c.ws[tid], &c.p, &c.eff, y, c.lw, &c.tgrad[tid]);
+                    ex_right[j] = 0;
+                    if (lg != NULL) {
+                        const float *z = lg + (size_t)(cfg->blocks - 1) * cfg->classes;
+                        int best = 0;
+                        for (int k = 1; k < cfg->classes; k++)
+                            if (z[k] > z[best])
+                                best = k;
+                        ex_right[j] = best == y;
+                    }
+                }
+            }
+            for (int j = 0; j < bn; j++) {
+                loss_sum += ex_loss[j];
+                right += (size_t)ex_right[j];
+            }
+            reduce_grads(&c, 1.0f / (float)bn);
+            beex_teff_surrogate_grads(&c.eff, &c.p, &c.grad);
+            beex_adam_step(&c.adam, c.p.base, c.grad.base);
+            beex_tparams_clip(&c.p, prec != BEEX_PREC_FP32);
+            size_t done = b0 + (size_t)bn;
+            double t = now_s();
+            if (o->progress && (t - last_draw > 0.25 || done == n)) {
+                last_draw = t;
+                progress_line(epoch + 1, o->epochs, done, n, loss_sum / (double)done,
+                              (double)right / (double)done, (double)done / (t - t0), prec);
+            }
+        }
+        double train_loss = loss_sum / (double)n;
+        o->final_loss_out = train_loss;
+        if (epoch == first_epoch)
+            o->first_loss_out = train_loss;
+        /* dev accuracy per exit, in eval mode */
+        beex_teff_update(&c.eff, &c.p, prec, 0);
+        if (beex_predict_split(&c.p, &c.eff, prec, &c.dev, c.pred) != 0) {
+            snprintf(err, errlen, "out of memory evaluating dev");
+            goto done_buf;
+        }
+        for (int b = 0; b < cfg->blocks; b++)
+            dev_acc[b] = beex_metrics_of(c.pred, c.dev.label, c.dev.n, cfg->blocks, b,
+                                         cfg->classes, 1)
+                             .accuracy;
+        double dev_full = dev_acc[cfg->blocks - 1];
+        int selectable = prec == cfg->precision;
+        int improved = selectable && dev_full > st.best_dev;
+        if (o->progress)
+            fputc('\n', stderr);
+        if (!o->quiet) {
+            fprintf(stderr, "epoch %d/%d %s: train loss %.4f acc %.3f, dev acc", epoch + 1,
+                    o->epochs, beex_precision_name(prec), train_loss, (double)right / (double)n);
+            for (int b = 0; b < cfg->blocks; b++)
+                fprintf(stderr, " %.3f", dev_acc[b]);
+            fprintf(stderr, " (%.1f s)%s\n", now_s() - t0, improved ? " *best" : "");
+        }
+        if (improved) {
+            st.best_dev = dev_full;
+            st.best_epoch = epoch + 1;
+            if (save_model(&c, o, prec, epoch + 1, dev_acc, train_loss, o->out, err, errlen) != 0)
+                goto done_buf;
+        }
+        st.epochs_done = epoch + 1;
+        st.params_fingerprint = beex_params_fingerprint(c.p.base, c.p.n);
+        if (save_model(&c, o, prec, epoch + 1, dev_acc, train_loss, c.last_path, err, errlen) !=
+                0 ||
+            beex_train_state_save(c.state_path, &c.adam, &st, err, errlen) != 0)
+            goto done_buf;
+    }
+    o->seconds_out = now_s() - t_start;
+    o->best_dev_out = st.best_dev;
+    o->best_epoch_out = st.best_epoch;
+    rc = 0;
+done_buf:
+    free(perm);
+    free(ex_loss);
+    free(ex_right);
+done:
+    ctx_free(&c);
+    return rc;
+}

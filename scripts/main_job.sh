@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# README command 1, on a fresh machine: set-up, release build, fetch `mr`, train the default
+# w1a1 model (or reuse models/mr-w1a1.safetensors), sweep the exit thresholds on every kernel
+# variant, plot, and print a short summary. Budget: 20 minutes on 2 cores.
+#
+# Knobs (environment):
+#   TRAIN_ARGS   options for `beex train mr` (placeholder defaults below, to be replaced by the
+#                settings the trainer's calibration recommends)
+#   USE_GLOVE=1  initialise the embeddings from GloVe 100-d (adds --glove PATH --d 100)
+#   SWEEP_ARGS   extra options for `beex sweep` (e.g. "--quick", "--variants avx2,avx512")
+#   JOBS         build parallelism (default: nproc)
+#   MODEL        model file to reuse or train (default models/mr-w1a1.safetensors)
+#   BUILD_DIR    build directory (default build/release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+TRAIN_ARGS=${TRAIN_ARGS:-"--precision w1a1 --epochs 10 --batch 32 --lr 0.001 --seed 1"}
+USE_GLOVE=${USE_GLOVE:-0}
+SWEEP_ARGS=${SWEEP_ARGS:-""}
+JOBS=${JOBS:-$(nproc)}
+MODEL=${MODEL:-models/mr-w1a1.safetensors}
+BUILD_DIR=${BUILD_DIR:-build/release}
+BEEX=$ROOT/$BUILD_DIR/beex
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RUN=results/runs/main-mr-w1a1-$STAMP
+start=$(date +%s)
+
+step() { printf '\n=== [%4ds] %s ===\n' "$(($(date +%s) - start))" "$*"; }
+
+step "set-up"
+bash scripts/setup.sh
+
+step "release build"
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DBEEX_TESTS=OFF >/dev/null
+cmake --build "$BUILD_DIR" -j"$JOBS" --target beex
+
+step "data: mr"
+BEEX=$BEEX bash datasets/fetch.sh mr
+
+if [ -f "$MODEL" ]; then
+    step "model: reusing $MODEL"
+else
+    step "train the default w1a1 model -> $MODEL"
+    mkdir -p models
+    extra=()
+    if [ "$USE_GLOVE" = 1 ]; then
+        glove=$(bash datasets/glove.sh)
+        extra=(--glove "$glove" --d 100)
+    fi
+    # shellcheck disable=SC2086 # TRAIN_ARGS is a list of options on purpose
+    "$BEEX" train mr --out "$MODEL" $TRAIN_ARGS "${extra[@]}"
+fi
+
+step "sweep: trace, replay, timed Pareto points -> $RUN"
+mkdir -p "$RUN"
+# shellcheck disable=SC2086
+"$BEEX" sweep "$MODEL" mr --out "$RUN" --points 4 $SWEEP_ARGS | tee "$RUN/summary.txt"
+
+step "plots -> plots/out/$(basename "$RUN")"
+bash plots/plot.sh -o plots/out "$RUN"
+
+step "summary"
+sel=$(awk -F, '$8 == 1' "$RUN/pareto.csv" | head -1)
+full=$(awk -F, '$1 == "static" && $3 == "test"' "$RUN/replay.csv" | tail -1)
+IFS=, read -r delta dev_m test_m test_acc mean_exit ops saving _ <<<"$sel"
+full_m=$(cut -d, -f4 <<<"$full")
+full_ops=$(cut -d, -f12 <<<"$full")
+printf 'model            %s\n' "$MODEL"
+printf 'full depth       test metric %.4f, %.4g OPs per example\n' "$full_m" "$full_ops"
+printf 'selected delta   %s (chosen on dev): test metric %.4f, mean exit block %.2f,\n' "$delta" "$test_m" "$mean_exit"
+printf '                 %.4g OPs per example = %.1f %% fewer than full depth, %+.2f points\n' \
+    "$ops" "$(awk -v s="$saving" 'BEGIN { print 100 * s }')" "$(awk -v a="$test_m" -v b="$full_m" 'BEGIN { print 100 * (a - b) }')"
+if [ -f "$RUN/timed.csv" ]; then
+    echo "measured at the selected delta (median us per example; min..max over the repetitions):"
+    awk -F, -v d="$delta" 'NR > 1 && $4 == d { printf "  %-7s %d thr batch %-3d %9.1f  (%.1f..%.1f)\n", $1, $2, $3, $6, $7, $8 }' "$RUN/timed.csv"
+fi
+printf 'results          %s/sweep.json (+ CSV), plots in plots/out/%s/\n' "$RUN" "$(basename "$RUN")"
+printf 'elapsed          %d s\n' "$(($(date +%s) - start))"

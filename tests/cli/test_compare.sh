@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# beex compare: verdicts and exit codes (0 ok, 1 regression, 2 usage / unreadable input).
+set -euo pipefail
+BEEX=$(realpath "$1")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+gate() { # $1 = file, $2 = scalar count, $3 = avx2 count
+    printf '{"benchmarks": [{"name": "forward/scalar", "instructions": %s},
+                            {"name": "forward/avx2", "instructions": %s}]}\n' "$2" "$3" >"$1"
+}
+gate old.json 1000000 500000
+gate same.json 1010000 500000   # +1 %: within 2 %
+gate worse.json 1030000 500000  # +3 %: regression
+"$BEEX" compare old.json same.json >out.txt || fail "+1 % instructions flagged"
+grep -q "verdict: ok" out.txt || fail "no ok verdict printed"
+set +e
+"$BEEX" compare old.json worse.json >out.txt; rc=$?
+[ $rc = 1 ] || fail "+3 % instructions: exit $rc, expected 1"
+grep -q "REGRESSION" out.txt || fail "no REGRESSION verdict printed"
+"$BEEX" compare old.json >/dev/null 2>&1; [ $? = 2 ] || fail "one argument should exit 2"
+"$BEEX" compare old.json missing.json >/dev/null 2>&1; [ $? = 2 ] || fail "missing file should exit 2"
+echo '{"x": 1}' >odd.json
+"$BEEX" compare old.json odd.json >/dev/null 2>&1; [ $? = 2 ] || fail "unknown layout should exit 2"
+"$BEEX" compare --alpha 2 old.json same.json >/dev/null 2>&1; [ $? = 2 ] || fail "--alpha 2 should exit 2"
+set -e
+
+# Timings: 9 repetitions, 20 % slower with no overlap -> Mann-Whitney p = 4e-4 -> regression.
+timed() { # $1 = file, $2 = scale
+    awk -v s="$2" 'BEGIN { printf "{\"timed\": [{\"variant\": \"avx2\", \"threads\": 1, \"batch\": 1, \"delta\": 0.1, \"seconds_per_pass\": [";
+        for (i = 0; i < 9; i++) printf "%s%.6f", (i ? ", " : ""), s * (1 + 0.01 * ((i * 7) % 5));
+        print "]}]}" }' >"$1"
+}
+timed t_old.json 1.0
+timed t_new.json 1.2
+timed t_same.json 1.0
+set +e
+"$BEEX" compare t_old.json t_new.json --json verdict.json >out.txt; rc=$?
+set -e
+[ $rc = 1 ] || fail "20 % slower timings: exit $rc, expected 1"
+grep -q '"regression": true' verdict.json || fail "verdict.json lacks the regression"
+"$BEEX" compare t_old.json t_same.json >/dev/null || fail "identical timings flagged"
+echo "test_compare: ok"

@@ -1,0 +1,60 @@
+#!/bin/bash
+# `beex run`: JSON lines per example, exit-rule extremes, batch = batch-1, every precision,
+# clear errors (exit 2 for usage / unavailable variant, 1 for bad input).
+set -u
+BEEX=${1:?usage: test_run.sh path/to/beex}
+command -v jq >/dev/null || { echo "SKIP: jq not installed"; exit 77; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$BEEX" init --out "$dir/m.beex" --vocab 300 --d 32 --heads 4 --dff 64 --blocks 4 \
+    --max-len 16 --classes 3 --seed 7 >/dev/null || fail "init"
+printf '5 6 7 8\n9\n1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20\n42 43\n' >"$dir/ids"
+
+for p in fp32 w1a32 w1a1; do
+    "$BEEX" run "$dir/m.beex" --ids --precision $p --threads 1 <"$dir/ids" >"$dir/$p.jsonl" ||
+        fail "run $p"
+    [ "$(wc -l <"$dir/$p.jsonl")" -eq 4 ] || fail "$p: expected 4 lines"
+    jq -s -e 'all(.[]; has("exit_block") and has("prediction") and (.blocks | length) == .exit_block
+           and (.cost.ops == .cost.flops + .cost.bops / 64))' "$dir/$p.jsonl" >/dev/null ||
+        fail "$p: fields"
+done
+jq -s -e '.[2].tokens == 16 and .[2].truncated and (.[0].truncated | not)' "$dir/w1a1.jsonl" >/dev/null ||
+    fail "truncation to max_len not reported"
+jq -s -e 'all(.[]; .cost.bops == 0)' "$dir/fp32.jsonl" >/dev/null || fail "fp32 reports BOPs"
+jq -s -e 'all(.[]; .cost.bops > 0)' "$dir/w1a1.jsonl" >/dev/null || fail "w1a1 reports no BOPs"
+
+# Delta extremes: never early / always at block 2.
+"$BEEX" run "$dir/m.beex" --ids --delta -1e300 <"$dir/ids" | jq -s -e 'all(.[]; .exit_block == 4)' >/dev/null ||
+    fail "delta -1e300 exited early"
+"$BEEX" run "$dir/m.beex" --ids --delta 1e300 <"$dir/ids" | jq -s -e 'all(.[]; .exit_block == 2)' >/dev/null ||
+    fail "delta 1e300 did not exit at block 2"
+
+# Batched == batch-1 (exit block and prediction), threads 2 == threads 1, --full agrees.
+"$BEEX" run "$dir/m.beex" --ids --batch 3 --threads 2 <"$dir/ids" >"$dir/b3.jsonl" || fail "batch"
+"$BEEX" run "$dir/m.beex" --ids --full <"$dir/ids" >"$dir/full.jsonl" || fail "full"
+for f in b3 full; do
+    diff <(jq -c '[.example, .exit_block, .prediction, .cost]' "$dir/w1a1.jsonl") \
+        <(jq -c '[.example, .exit_block, .prediction, .cost]' "$dir/$f.jsonl") >/dev/null ||
+        fail "$f differs from batch-1"
+done
+
+# Text input through the model's vocabulary (unknown words become [UNK]).
+printf 'some words here\n\n' | "$BEEX" run "$dir/m.beex" | jq -s -e 'length == 2 and all(.[]; .tokens >= 1)' >/dev/null ||
+    fail "text input"
+
+# Errors.
+echo "5 x 7" | "$BEEX" run "$dir/m.beex" --ids 2>"$dir/err"; [ $? -eq 1 ] || fail "bad id exit"
+grep -q "not a token id" "$dir/err" || fail "bad id message"
+echo "5 300" | "$BEEX" run "$dir/m.beex" --ids 2>"$dir/err"; [ $? -eq 1 ] || fail "range exit"
+grep -q "outside the vocabulary" "$dir/err" || fail "range message"
+"$BEEX" run "$dir/m.beex" --bogus </dev/null 2>/dev/null; [ $? -eq 2 ] || fail "unknown option"
+"$BEEX" run "$dir/m.beex" --precision fp64 </dev/null 2>/dev/null; [ $? -eq 2 ] || fail "precision"
+"$BEEX" run "$dir/nope.beex" </dev/null 2>/dev/null; [ $? -eq 1 ] || fail "missing model"
+if [ "$(uname -m)" != aarch64 ]; then
+    "$BEEX" run "$dir/m.beex" --variant neon </dev/null 2>"$dir/err"; [ $? -eq 2 ] ||
+        fail "unavailable variant should exit 2"
+    grep -q "not available" "$dir/err" || fail "unavailable variant message"
+fi
+echo "PASS"

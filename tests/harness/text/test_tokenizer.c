@@ -1,0 +1,167 @@
+/* Tokenizer rules (exact token lists on tricky strings), vocabulary ordering and ties,
+ * encoding with truncation and the empty-text rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness/text/tokenizer.h"
+
+typedef struct {
+    char joined[1024];
+} collect;
+
+static void add(const char *tok, void *ctx)
+{
+    collect *c = ctx;
+    if (c->joined[0] != '\0')
+        strcat(c->joined, "|");
+    strcat(c->joined, tok);
+}
+
+/* Tokens joined with '|', so a failure shows the whole list. */
+static void expect(const char *text, const char *want)
+{
+    collect c = {{0}};
+    beex_tokenize_each(text, add, &c);
+    assert_string_equal(c.joined, want);
+}
+
+static void test_lowercase_and_punctuation(void **state)
+{
+    (void)state;
+    expect("The Rock is DESTINED!", "the|rock|is|destined|!");
+    expect("wait... what?!", "wait|...|what|?|!");
+    expect("a -- b", "a|--|b");
+    expect("(ghost world)", "(|ghost|world|)");
+    expect("``quoted''", "``|quoted|''");
+    expect("  \t\n ", "");
+    expect("", "");
+}
+
+static void test_apostrophes(void **state)
+{
+    (void)state;
+    expect("don't", "do|n't");
+    expect("Can't WON'T", "ca|n't|wo|n't");
+    expect("the film's end", "the|film|'s|end");
+    expect("they're I'm we'd you'll I've", "they|'re|i|'m|we|'d|you|'ll|i|'ve");
+    expect("O'Neil rock'n'roll", "o'neil|rock'n'roll");
+    expect("'80s dogs' 'quoted'", "'|80s|dogs|'|'|quoted|'");
+    expect("do n't", "do|n't");
+    expect("it\xE2\x80\x99s", "it|'s"); /* U+2019 is an apostrophe */
+}
+
+static void test_hyphens_and_digits(void **state)
+{
+    (void)state;
+    expect("co-writer/director", "co-writer|/|director");
+    expect("well--written -x y-", "well|--|written|-|x|y|-");
+    expect("21st century, 5.93 mln, 155,221 bags", "21st|century|,|5.93|mln|,|155,221|bags");
+    expect("1.5. end.", "1.5|.|end|.");
+    expect("$5 3:30 10%", "$|5|3|:|30|10|%");
+}
+
+static void test_non_ascii(void **state)
+{
+    (void)state;
+    expect("CAF\xC3\x89 na\xC3\xAFve", "caf\xC3\xA9|na\xC3\xAFve"); /* É -> é */
+    expect("\xCE\x91\xCE\x92\xCE\x93 \xD0\x9F\xD0\xA0",
+           "\xCE\xB1\xCE\xB2\xCE\xB3|\xD0\xBF\xD1\x80");
+    expect("a\xC2\xA0"
+           "b",
+           "a|b"); /* NBSP */
+    expect("a\xE2\x80\x94"
+           "b",
+           "a|\xE2\x80\x94|b");                       /* em dash */
+    expect("\xE2\x80\x9Chi\xE2\x80\x9D", "\"|hi|\""); /* curly quotes */
+    expect("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E");
+    expect("ok\xF0\x9F\x98\x80\xF0\x9F\x98\x80!", "ok|\xF0\x9F\x98\x80\xF0\x9F\x98\x80|!");
+    expect("bad\xFFtext", "bad|text"); /* invalid bytes separate, never crash */
+}
+
+static void test_vocab_order_and_ties(void **state)
+{
+    (void)state;
+    const char *texts[] = {"b a c", "a b", "a d", "z y"};
+    beex_vocab *v = beex_vocab_build(texts, 4, 6);
+    assert_non_null(v);
+    assert_int_equal(beex_vocab_size(v), 6);
+    assert_string_equal(beex_vocab_token(v, 0), "[PAD]");
+    assert_string_equal(beex_vocab_token(v, 1), "[UNK]");
+    /* a:3, b:2, then c d y z tied at 1 -> byte order keeps c and d. */
+    assert_string_equal(beex_vocab_token(v, 2), "a");
+    assert_string_equal(beex_vocab_token(v, 3), "b");
+    assert_string_equal(beex_vocab_token(v, 4), "c");
+    assert_string_equal(beex_vocab_token(v, 5), "d");
+    assert_int_equal(beex_vocab_lookup(v, "d"), 5);
+    assert_int_equal(beex_vocab_lookup(v, "z"), BEEX_UNK_ID);
+    assert_null(beex_vocab_token(v, 6));
+    beex_vocab_free(v);
+
+    /* Byte order, not locale order: uppercase never appears, but 'Z' < 'a' < '\xC3'. */
+    const char *more[] = {"\xC3\xA9t\xC3\xA9 zebra apple"};
+    v = beex_vocab_build(more, 1, 10);
+    assert_int_equal(beex_vocab_size(v), 5);
+    assert_string_equal(beex_vocab_token(v, 2), "apple");
+    assert_string_equal(beex_vocab_token(v, 3), "zebra");
+    assert_string_equal(beex_vocab_token(v, 4), "\xC3\xA9t\xC3\xA9");
+    beex_vocab_free(v);
+    assert_null(beex_vocab_build(more, 1, 1));
+}
+
+static void test_vocab_from_tokens(void **state)
+{
+    (void)state;
+    char *toks[] = {"[PAD]", "[UNK]", "film", "good"};
+    beex_vocab *v = beex_vocab_from_tokens(toks, 4);
+    assert_non_null(v);
+    assert_int_equal(beex_vocab_lookup(v, "good"), 3);
+    assert_int_equal(beex_vocab_lookup(v, "[PAD]"), 0);
+    int32_t ids[8];
+    int n_tok = -1;
+    assert_int_equal(beex_encode(v, "Good FILM, good!", ids, 8, &n_tok), 5);
+    assert_int_equal(n_tok, 5);
+    int32_t want[] = {3, 2, 1, 3, 1};
+    assert_memory_equal(ids, want, sizeof want);
+    beex_vocab_free(v);
+    assert_null(beex_vocab_from_tokens(toks, 1));
+}
+
+static void test_encode_truncation_and_empty(void **state)
+{
+    (void)state;
+    const char *texts[] = {"one two three four five"};
+    beex_vocab *v = beex_vocab_build(texts, 1, 100);
+    int32_t ids[4] = {-7, -7, -7, -7};
+    int n_tok = 0;
+    assert_int_equal(beex_encode(v, "one two three four five", ids, 3, &n_tok), 3);
+    assert_int_equal(n_tok, 5);
+    assert_int_equal(ids[0], beex_vocab_lookup(v, "one"));
+    assert_int_equal(ids[2], beex_vocab_lookup(v, "three"));
+    assert_int_equal(ids[3], -7); /* nothing written past max_len */
+    assert_int_equal(beex_encode(v, "", ids, 3, &n_tok), 1);
+    assert_int_equal(ids[0], BEEX_UNK_ID);
+    assert_int_equal(n_tok, 0);
+    assert_int_equal(beex_encode(v, " ... ", ids, 3, NULL), 1);
+    assert_int_equal(ids[0], BEEX_UNK_ID);
+    beex_vocab_free(v);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lowercase_and_punctuation),
+        cmocka_unit_test(test_apostrophes),
+        cmocka_unit_test(test_hyphens_and_digits),
+        cmocka_unit_test(test_non_ascii),
+        cmocka_unit_test(test_vocab_order_and_ties),
+        cmocka_unit_test(test_vocab_from_tokens),
+        cmocka_unit_test(test_encode_truncation_and_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,167 @@
+/* Every bgemm variant against the reference over a grid of shapes: K below, at and above the
+ * 64-bit word and every variant's chunk; M and N from 1 past every tile; odd leading
+ * dimensions; 1 and 2 threads; padding bits set to garbage in both operands (they must not
+ * count). Integer dots and fused W1A1 fp32 outputs must be exactly equal; W1A32 within
+ * |y - y_ref| <= K * FLT_EPSILON * |alpha| * sum_k |x_k| + 2 * FLT_EPSILON * |y_ref| (two
+ * summation orders of the same K terms). A variant this CPU lacks is skipped, with its reason. */
+#include <float.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kernels/bgemm.h"
+#include "kernels/pack.h"
+
+static const size_t grid_k[] = {1, 7, 63, 64, 65, 127, 128, 511, 512, 513, 1000, 4096};
+static const size_t grid_m[] = {1, 2, 3, 4, 5, 7, 8, 9, 13};
+static const size_t grid_n[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17};
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 16);
+}
+static float rndf(void) { return (float)(rnd() % 20001) / 10000.0f - 1.0f; }
+
+static void *xmalloc(size_t bytes)
+{
+    void *p = malloc(bytes == 0 ? 1 : bytes);
+    assert_non_null(p);
+    return p;
+}
+
+/* Random packed rows; the bits past k in each row's last byte and the bytes past the row are
+ * garbage on purpose. */
+static uint8_t *random_bits(size_t rows, size_t ld)
+{
+    uint8_t *p = xmalloc(rows * ld);
+    for (size_t i = 0; i < rows * ld; i++)
+        p[i] = (uint8_t)rnd();
+    return p;
+}
+
+static float *random_floats(size_t n)
+{
+    float *p = xmalloc(n * sizeof *p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = rndf();
+    return p;
+}
+
+static int variant_or_skip(void **state)
+{
+    int isa = *(int *)*state;
+    const char *why = NULL;
+    if (!beex_isa_available((beex_isa)isa, &why)) {
+        print_message("[  SKIP    ] variant %s: %s\n", beex_isa_name((beex_isa)isa), why);
+        skip();
+    }
+    return isa;
+}
+
+/* One shape on one variant: dots and fused W1A1 exact, W1A32 within its tolerance. */
+static void check_shape(int isa, size_t m, size_t n, size_t k, int threads)
+{
+    size_t kb = beex_packed_row_bytes(k);
+    size_t lda = kb + 3, ldb = kb + 5, ldd = n + 1, ldy = n + 3, ldx = k + 1;
+    uint8_t *a = random_bits(m, lda), *b = random_bits(n, ldb);
+    float *sa = random_floats(m), *sw = random_floats(n), *bias = random_floats(n);
+    float *x = random_floats(m * ldx);
+    int32_t *dot = xmalloc(m * ldd * sizeof *dot), *dot_ref = xmalloc(m * ldd * sizeof *dot);
+    float *y = xmalloc(m * ldy * sizeof *y), *y_ref = xmalloc(m * ldy * sizeof *y);
+
+    beex_bmatrix *w = NULL;
+    assert_int_equal(beex_bmatrix_create(b, n, k, ldb, isa, &w), BEEX_OK);
+    assert_int_equal((int)beex_bmatrix_isa(w), isa);
+    assert_int_equal(beex_bmatrix_rows(w), n);
+    assert_int_equal(beex_bmatrix_cols(w), k);
+
+    assert_int_equal(beex_bgemm_w1a1_dot_ref(m, n, k, a, lda, b, ldb, dot_ref, ldd), BEEX_OK);
+    assert_int_equal(beex_bgemm_w1a1_dot(w, m, a, lda, dot, ldd, threads), BEEX_OK);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            if (dot[i * ldd + j] != dot_ref[i * ldd + j])
+                fail_msg("%s dot m=%zu n=%zu k=%zu t=%d at (%zu,%zu): %d != %d",
+                         beex_isa_name((beex_isa)isa), m, n, k, threads, i, j, dot[i * ldd + j],
+                         dot_ref[i * ldd + j]);
+
+    /* Fused, with and without the optional scales and bias. */
+    for (int with = 0; with < 2; with++) {
+        const float *s1 = with ? sa : NULL, *s2 = with ? sw : NULL, *bb = with ? bias : NULL;
+        assert_int_equal(beex_bgemm_w1a1_ref(m, n, k, a, lda, b, ldb, s1, s2, bb, y_ref, ldy),
+                         BEEX_OK);
+        assert_int_equal(beex_bgemm_w1a1(w, m, a, lda, s1, s2, bb, y, ldy, threads), BEEX_OK);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                if (memcmp(&y[i * ldy + j], &y_ref[i * ldy + j], sizeof(float)) != 0)
+                    fail_msg("%s w1a1 m=%zu n=%zu k=%zu t=%d at (%zu,%zu): %.9g != %.9g",
+                             beex_isa_name((beex_isa)isa), m, n, k, threads, i, j,
+                             (double)y[i * ldy + j], (double)y_ref[i * ldy + j]);
+    }
+
+    assert_int_equal(beex_gemm_w1a32_ref(m, n, k, x, ldx, b, ldb, sw, bias, y_ref, ldy), BEEX_OK);
+    assert_int_equal(beex_gemm_w1a32(w, m, x, ldx, sw, bias, y, ldy, threads), BEEX_OK);
+    for (size_t i = 0; i < m; i++) {
+        double l1 = 0.0;
+        for (size_t kk = 0; kk < k; kk++)
+            l1 += fabs((double)x[i * ldx + kk]);
+        for (size_t j = 0; j < n; j++) {
+            double ref = y_ref[i * ldy + j], got = y[i * ldy + j];
+            double tol = (double)k * FLT_EPSILON * fabs((double)sw[j]) * l1 +
+                         2.0 * FLT_EPSILON * fabs(ref) + 1e-30;
+            if (!(fabs(got - ref) <= tol))
+                fail_msg("%s w1a32 m=%zu n=%zu k=%zu t=%d at (%zu,%zu): %.9g vs %.9g (tol %.3g)",
+                         beex_isa_name((beex_isa)isa), m, n, k, threads, i, j, got, ref, tol);
+        }
+    }
+    beex_bmatrix_free(w);
+    free(a), free(b), free(sa), free(sw), free(bias), free(x);
+    free(dot), free(dot_ref), free(y), free(y_ref);
+}
+
+static void test_grid(void **state)
+{
+    int isa = variant_or_skip(state);
+    for (size_t ki = 0; ki < sizeof grid_k / sizeof grid_k[0]; ki++)
+        for (size_t mi = 0; mi < sizeof grid_m / sizeof grid_m[0]; mi++)
+            for (size_t ni = 0; ni < sizeof grid_n / sizeof grid_n[0]; ni++)
+                /* two threads on a quarter of the shapes: keeps ASan and qemu runs short */
+                for (int t = 1; t <= ((mi + ni) % 4 == 0 ? 2 : 1); t++)
+                    check_shape(isa, grid_m[mi], grid_n[ni], grid_k[ki], t);
+}
+
+/* Shapes large enough for several row blocks and panel blocks per thread. */
+static void test_blocks(void **state)
+{
+    int isa = variant_or_skip(state);
+    check_shape(isa, 301, 70, 4096, 2);
+    check_shape(isa, 530, 37, 1000, 2);
+    check_shape(isa, 64, 130, 768, 1);
+}
+
+static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        {"grid/scalar", test_grid, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
+        {"grid/avx2", test_grid, NULL, NULL, &isas[BEEX_ISA_AVX2]},
+        {"grid/avx512", test_grid, NULL, NULL, &isas[BEEX_ISA_AVX512]},
+        {"grid/neon", test_grid, NULL, NULL, &isas[BEEX_ISA_NEON]},
+        {"blocks/scalar", test_blocks, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
+        {"blocks/avx2", test_blocks, NULL, NULL, &isas[BEEX_ISA_AVX2]},
+        {"blocks/avx512", test_blocks, NULL, NULL, &isas[BEEX_ISA_AVX512]},
+        {"blocks/neon", test_blocks, NULL, NULL, &isas[BEEX_ISA_NEON]},
+    };
+    return cmocka_run_group_tests_name("bgemm variants vs reference", tests, NULL, NULL);
+}

@@ -1,0 +1,129 @@
+/* Every elementwise variant (residual + LayerNorm, scaled softmax) against the reference
+ * within the tolerances of kernels/elementwise.h, over widths below, at and above each
+ * vector width, strided rows, aliasing, and rows with a huge spread. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kernels/cpu.h"
+#include "kernels/elementwise.h"
+
+static const size_t widths[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 33, 64, 100, 128, 768};
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static float frand(float lo, float hi)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return lo + (hi - lo) * (float)((rng >> 11) * (1.0 / 9007199254740992.0));
+}
+
+static void check_variant(const beex_elementwise_ops *v)
+{
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+        size_t d = widths[wi], rows = 3, ld = d + 5;
+        float *x = malloc(rows * ld * sizeof *x), *res = malloc(rows * ld * sizeof *x);
+        float *o = malloc(rows * ld * sizeof *x), *orf = malloc(rows * ld * sizeof *x);
+        float *g = malloc(d * sizeof *g), *b = malloc(d * sizeof *b);
+        assert_true(x && res && o && orf && g && b);
+        for (size_t i = 0; i < rows * ld; i++) {
+            x[i] = frand(-3.0f, 3.0f) + (i / ld == 2 ? 1000.0f : 0.0f); /* row 2: large mean */
+            res[i] = frand(-1.0f, 1.0f);
+        }
+        for (size_t k = 0; k < d; k++) {
+            g[k] = frand(0.5f, 1.5f);
+            b[k] = frand(-0.5f, 0.5f);
+        }
+        memset(o, 0, rows * ld * sizeof *o);
+        memset(orf, 0, rows * ld * sizeof *o);
+        v->add_layernorm(x, res, rows, d, ld, g, b, 1e-6f, o);
+        beex_elementwise_ops_ref.add_layernorm(x, res, rows, d, ld, g, b, 1e-6f, orf);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t k = 0; k < d; k++) {
+                /* Row 2's mean of ~1000 costs fp32 its low bits: scale the bound by it. */
+                float tol = BEEX_EW_LN_ATOL * (r == 2 ? 64.0f : 1.0f);
+                if (fabsf(o[r * ld + k] - orf[r * ld + k]) > tol)
+                    fail_msg("%s layernorm d %zu row %zu col %zu: %g vs %g", v->name, d, r, k,
+                             o[r * ld + k], orf[r * ld + k]);
+            }
+        /* In place (out == x), no residual. */
+        v->add_layernorm(x, NULL, rows, d, ld, g, b, 1e-6f, x);
+        for (size_t k = 0; k < d && d > 1; k++)
+            assert_true(isfinite(x[k]));
+
+        /* Softmax: scale 1/8, scores spread to +-60 so naive exp would overflow. */
+        for (size_t i = 0; i < rows * ld; i++)
+            o[i] = orf[i] = frand(-60.0f, 60.0f) * (i / ld == 1 ? 10.0f : 1.0f);
+        v->softmax_rows(o, rows, d, ld, 0.125f);
+        beex_elementwise_ops_ref.softmax_rows(orf, rows, d, ld, 0.125f);
+        for (size_t r = 0; r < rows; r++) {
+            double sum = 0.0;
+            for (size_t k = 0; k < d; k++) {
+                sum += o[r * ld + k];
+                if (fabsf(o[r * ld + k] - orf[r * ld + k]) > BEEX_EW_SOFTMAX_ATOL)
+                    fail_msg("%s softmax n %zu row %zu col %zu: %g vs %g", v->name, d, r, k,
+                             o[r * ld + k], orf[r * ld + k]);
+            }
+            assert_true(fabs(sum - 1.0) < 1e-5);
+            for (size_t k = d; k < ld; k++) /* the stride gap is never written */
+                assert_memory_equal(&o[r * ld + k], &orf[r * ld + k], sizeof(float));
+        }
+        free(x), free(res), free(o), free(orf), free(g), free(b);
+    }
+}
+
+static void test_elementwise_variants_match_reference(void **state)
+{
+    (void)state;
+    int checked = 0;
+    for (int isa = 0; isa < BEEX_ISA_COUNT; isa++) {
+        const char *why = NULL;
+        if (!beex_isa_available((beex_isa)isa, &why)) {
+            printf("[  SKIPPED ] elementwise %s: %s\n", beex_isa_name((beex_isa)isa), why);
+            continue;
+        }
+        const beex_elementwise_ops *v = beex_elementwise_get(isa);
+        assert_non_null(v);
+        check_variant(v);
+        printf("[       OK ] elementwise %s matches the reference\n", v->name);
+        checked++;
+    }
+    if (checked == 0)
+        skip();
+}
+
+static void test_layernorm_of_constant_row_is_beta(void **state)
+{
+    (void)state;
+    float x[20], g[20], b[20], o[20];
+    for (int k = 0; k < 20; k++) {
+        x[k] = 7.0f;
+        g[k] = 2.0f;
+        b[k] = (float)k;
+    }
+    for (int isa = 0; isa < BEEX_ISA_COUNT; isa++) {
+        const beex_elementwise_ops *v = beex_elementwise_get(isa);
+        if (v == NULL)
+            continue;
+        v->add_layernorm(x, NULL, 1, 20, 20, g, b, 1e-6f, o);
+        for (int k = 0; k < 20; k++)
+            assert_float_equal(o[k], (float)k, 1e-5f);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_elementwise_variants_match_reference),
+        cmocka_unit_test(test_layernorm_of_constant_row_is_beta),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,30 @@
+/* Scalar sign packing: 64 comparisons make one word; beta sums in double in the reference's
+ * order, so the scalar variant matches the reference bit for bit. */
+#include <math.h>
+
+#include "kernels/pack.h"
+#include "kernels/pack_variant.h"
+
+void beex_pack_rows_scalar(const float *x, size_t rows, size_t cols, size_t ldx, float c,
+                           uint8_t *bits, size_t ldb, float *beta)
+{
+    size_t kb = beex_packed_row_bytes(cols);
+    for (size_t i = 0; i < rows; i++) {
+        const float *row = x + i * ldx;
+        uint8_t *out = bits + i * ldb;
+        double sum = 0.0;
+        for (size_t k0 = 0; k0 < cols; k0 += 64) {
+            size_t len = cols - k0 < 64 ? cols - k0 : 64;
+            uint64_t word = 0;
+            for (size_t k = 0; k < len; k++) {
+                float v = row[k0 + k] - c;
+                word |= (uint64_t)(v < 0.0f) << k;
+                sum += fabsf(v);
+            }
+            size_t nbytes = kb - k0 / 8 < 8 ? kb - k0 / 8 : 8;
+            beex_pack_store_word(out + k0 / 8, word, nbytes);
+        }
+        if (beta != NULL)
+            beta[i] = (float)(sum / (double)cols);
+    }
+}
