@@ -52,9 +52,14 @@ const beex_op_family beex_family_bgemm = {
 static void load_row_words(const uint8_t *src, size_t k, uint64_t *dst, size_t nwords)
 {
     size_t kb = beex_packed_row_bytes(k);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(dst, src, kb); /* little-endian words hold the bytes in file order */
+    memset((uint8_t *)dst + kb, 0, nwords * sizeof *dst - kb);
+#else
     memset(dst, 0, nwords * sizeof *dst);
     for (size_t b = 0; b < kb; b++)
         dst[b / 8] |= (uint64_t)src[b] << (8 * (b % 8));
+#endif
     if (k % 64 != 0)
         dst[k / 64] &= (UINT64_C(1) << (k % 64)) - 1;
 }
@@ -123,9 +128,33 @@ void beex_bmatrix_free(beex_bmatrix *w)
     free(w);
 }
 
-size_t beex_bmatrix_rows(const beex_bmatrix *w) { return w ? w->n : 0; }
-size_t beex_bmatrix_cols(const beex_bmatrix *w) { return w ? w->k : 0; }
-beex_isa beex_bmatrix_isa(const beex_bmatrix *w) { return w ? w->isa : BEEX_ISA_SCALAR; }
+size_t beex_bmatrix_rows(const beex_bmatrix *w)
+{
+    return w ? w->n : 0;
+}
+size_t beex_bmatrix_cols(const beex_bmatrix *w)
+{
+    return w ? w->k : 0;
+}
+beex_isa beex_bmatrix_isa(const beex_bmatrix *w)
+{
+    return w ? w->isa : BEEX_ISA_SCALAR;
+}
+
+/* The calling thread's activation buffer, kept between calls: a fresh allocation per call
+ * (mmap, page faults, zeroing) cost more than the whole GEMM at model sizes. Freed at exit. */
+static _Thread_local uint64_t *scratch;
+static _Thread_local size_t scratch_cap;
+
+static uint64_t *scratch_words(size_t nwords)
+{
+    if (nwords > scratch_cap) {
+        free(scratch);
+        scratch = alloc_words(nwords);
+        scratch_cap = scratch != NULL ? nwords : 0;
+    }
+    return scratch;
+}
 
 static int team_size(int threads)
 {
@@ -144,17 +173,20 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
     const beex_bgemm_ops *ops = w->ops;
     size_t stride = w->chunks * ops->cw;
     size_t mpad = (m + ops->mr - 1) / ops->mr * ops->mr;
-    uint64_t *abuf = alloc_words(mpad * stride);
+    uint64_t *abuf = scratch_words(mpad * stride);
     if (abuf == NULL)
         return BEEX_ENOMEM;
     for (size_t i = 0; i < m; i++)
         load_row_words(a + i * lda, w->k, abuf + i * stride, stride);
+    memset(abuf + m * stride, 0, (mpad - m) * stride * sizeof *abuf);
     job->w = w;
     job->m = m;
     job->a = abuf;
     job->a_stride = stride;
 
-    size_t mc = (size_t)((getenv("BEEX_MC_KB") ? atoi(getenv("BEEX_MC_KB")) : 128) * 1024) / (stride * sizeof(uint64_t));
+    /* Row blocks of about 128 KiB of packed activations stay in L2 while one weight panel
+     * (a few KiB) stays in L1 and is reused by every tile of the block. */
+    size_t mc = (size_t)(128 * 1024) / (stride * sizeof(uint64_t));
     mc = mc / ops->mr * ops->mr;
     if (mc < ops->mr)
         mc = ops->mr;
@@ -177,7 +209,6 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
         size_t p0 = pb * pc, p1 = p0 + pc < w->npanels ? p0 + pc : w->npanels;
         ops->w1a1_block(job, i0, i1, p0, p1);
     }
-    free(abuf);
     return BEEX_OK;
 }
 

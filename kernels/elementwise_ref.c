@@ -32,8 +32,13 @@ static void ref_softmax_rows(float *s, size_t rows, size_t n, size_t ld, float s
     for (size_t r = 0; r < rows; r++) {
         float *row = s + r * ld;
         double m = -INFINITY, sum = 0.0;
-        for (size_t k = 0; k < n; k++)
-            m = fmax(m, (double)scale * row[k]);
+        /* A plain compare, not fmax: GCC 12 for aarch64 crashes vectorising an fmax
+         * reduction in double (internal compiler error in vect_transform_reduction). */
+        for (size_t k = 0; k < n; k++) {
+            double v = (double)scale * row[k];
+            if (v > m)
+                m = v;
+        }
         for (size_t k = 0; k < n; k++)
             sum += exp((double)scale * row[k] - m);
         for (size_t k = 0; k < n; k++)

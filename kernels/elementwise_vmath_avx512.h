@@ -26,6 +26,13 @@ static inline __m512 beex_exp_avx512(__m512 x)
     return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
 }
 
+static inline __m512 beex_sigmoid_avx512(__m512 x)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    return _mm512_div_ps(
+        one, _mm512_add_ps(one, beex_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
 static inline __m512 beex_tanh_avx512(__m512 x)
 {
     const __m512 one = _mm512_set1_ps(1.0f);

@@ -1,7 +1,7 @@
 /* The sign-packing family's registry and dispatcher: validates arguments once, then hands
  * whole rows to the picked variant (variants/<isa>/pack.c). */
-#include "kernels/cpu.h"
 #include "kernels/pack.h"
+#include "kernels/cpu.h"
 #include "kernels/pack_variant.h"
 #include "kernels/registry.h"
 
@@ -42,8 +42,8 @@ const beex_op_family beex_family_pack = {
     "pack", "sign packing of fp32 rows with centring c and per-row beta", pack_has,
     beex_pack_variant};
 
-int beex_pack_signs_rows_isa(int isa, const float *x, size_t rows, size_t cols, size_t ldx,
-                             float c, uint8_t *bits, size_t ldb, float *beta)
+int beex_pack_signs_rows_isa(int isa, const float *x, size_t rows, size_t cols, size_t ldx, float c,
+                             uint8_t *bits, size_t ldb, float *beta)
 {
     if (x == NULL || bits == NULL || rows == 0 || cols == 0 || ldx < cols ||
         ldb < beex_packed_row_bytes(cols) || isa < -1 || isa >= BEEX_ISA_COUNT)

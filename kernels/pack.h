@@ -24,8 +24,8 @@ int beex_pack_signs_rows_ref(const float *x, size_t rows, size_t cols, size_t ld
 
 /* The same on one named variant (isa = -1: the active one); BEEX_EUNSUPPORTED if the CPU or
  * the build lacks it. Tests and benchmarks use this to compare variants. */
-int beex_pack_signs_rows_isa(int isa, const float *x, size_t rows, size_t cols, size_t ldx,
-                             float c, uint8_t *bits, size_t ldb, float *beta);
+int beex_pack_signs_rows_isa(int isa, const float *x, size_t rows, size_t cols, size_t ldx, float c,
+                             uint8_t *bits, size_t ldb, float *beta);
 
 /* Name of the variant beex_pack_signs_rows currently dispatches to. */
 const char *beex_pack_variant(void);

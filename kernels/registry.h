@@ -9,9 +9,9 @@
 #include "kernels/cpu.h"
 
 typedef struct {
-    const char *name;        /* "bgemm", "pack", ... */
-    const char *description; /* one line */
-    int (*has)(beex_isa isa); /* 1 when the family's table has an entry for isa */
+    const char *name;             /* "bgemm", "pack", ... */
+    const char *description;      /* one line */
+    int (*has)(beex_isa isa);     /* 1 when the family's table has an entry for isa */
     const char *(*variant)(void); /* variant in use now, or "none" */
 } beex_op_family;
 

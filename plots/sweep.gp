@@ -21,6 +21,7 @@ set xlabel "OPs per example"
 set ylabel "test " . metric_name
 set format x "%.0s%c"
 r = dir . "/replay.csv"
+set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
 sel(p) = sprintf("< grep '^%s,.*,test,' %s", p, r)
 plot sel("delta") using 12:4 with points pt 7 ps 0.6 lc rgb "#9ecae1" title "entropy-ratio delta (grid)", \
      sel("entropy") using 12:4 with points pt 2 ps 0.8 lc rgb "#fd8d3c" title "absolute entropy tau", \
@@ -54,6 +55,7 @@ if (system("test -s " . t . " && echo y") eq "y") {
 # --- exit histograms ----------------------------------------------------------------------
 h = dir . "/hist.csv"
 ncol = int(system("head -1 " . h . " | tr , '\\n' | wc -l"))
+set offsets 0, 0, 0, 0
 set output out . "exit_histogram." . ext
 set title "Exit block histogram on test (timed points and full depth)"
 set xlabel "exit block"

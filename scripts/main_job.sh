@@ -23,7 +23,7 @@ MODEL=${MODEL:-models/mr-w1a1.safetensors}
 BUILD_DIR=${BUILD_DIR:-build/release}
 BEEX=$ROOT/$BUILD_DIR/beex
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-RUN=results/runs/main-mr-w1a1-$STAMP
+RUN=results/runs/main-mr-$STAMP
 start=$(date +%s)
 
 step() { printf '\n=== [%4ds] %s ===\n' "$(($(date +%s) - start))" "$*"; }

@@ -17,8 +17,9 @@ uint64_t beex_bound_loop_avx512(uint64_t iters, uint64_t *sink);
 uint64_t beex_bound_loop_neon(uint64_t iters, uint64_t *sink);
 
 /* Measured peak of variant `isa` on `threads` threads (each running the loop at once), in
- * bMAC/s: the median of `reps` runs of about `seconds` each. Returns a negative value when
- * the variant has no loop here or is unavailable. */
+ * bMAC/s: the best of `reps` runs of about `seconds` each (a bound is a peak; on a shared
+ * machine preemption only ever lowers a run, so the best run is the least disturbed). Returns a
+ * negative value when the variant has no loop here or is unavailable. */
 double beex_bound_measure(beex_isa isa, int threads, int reps, double seconds);
 
 /* A sentence describing the loop's instruction mix, for the report. */

@@ -41,5 +41,7 @@ int beex_sde_init(int blocks);
 void beex_sde_record(const beex_exit_result *res, int n);
 /* Current values in a JSON object (also usable without a PAPI event set). New reference. */
 json_t *beex_sde_json(void);
+/* Unregisters the events (libsde frees its copies of their names). */
+void beex_sde_shutdown(void);
 
 #endif

@@ -31,7 +31,9 @@ static int register_one(const char *name, const char *what, long long *var)
     if (papi_sde_register_counter(sde_handle, name, PAPI_SDE_RO | PAPI_SDE_DELTA,
                                   PAPI_SDE_long_long, var) != 0)
         return -1;
-    papi_sde_describe_counter(sde_handle, name, what);
+    /* No papi_sde_describe_counter: libsde 7.0 never frees the description copies (a leak
+     * LeakSanitizer reports); the meanings are in counters.h and the table above. */
+    (void)what;
     return 0;
 }
 
@@ -106,4 +108,13 @@ json_t *beex_sde_json(void)
         json_array_append_new(ex, json_integer(c_exits[b]));
     json_object_set_new(o, "EXITS_BLOCK", ex);
     return o;
+}
+
+void beex_sde_shutdown(void)
+{
+    if (sde_handle != NULL)
+        papi_sde_shutdown(sde_handle);
+    sde_handle = NULL;
+    sde_blocks = 0;
+    sde_fixed_done = 0;
 }

@@ -1,7 +1,6 @@
 /* Whole-model timing (`beex bench model`): one configuration of precision x variant x
- * threads x batch size timed over repeated batches of random token ids, either with the
- * threads inside each operation (one engine) or across the examples of a batch (one
- * single-threaded engine per thread, the batch split between them). */
+ * threads x batch size timed over repeated batches of random token ids, with the threads
+ * inside each operation or across the examples of a batch (beex_engine_set_split). */
 #ifndef BEEX_BENCH_MODEL_BENCH_H
 #define BEEX_BENCH_MODEL_BENCH_H
 
@@ -25,7 +24,9 @@ typedef struct {
 
 typedef struct {
     int reps;
-    beex_stats batch_seconds; /* latency of one batch */
+    beex_stats batch_seconds; /* latency of one batch (wall clock) */
+    beex_stats cpu_seconds;   /* process CPU time of one batch (all threads, spinning included):
+                               * robust to other processes preempting a 1-thread run */
     double examples_per_s;    /* batch / median batch latency */
 } beex_mb_result;
 

@@ -302,7 +302,6 @@ int beex_sweep_run(const beex_sweep_options *o)
     memset(&s, 0, sizeof s);
     char err[512], dir[4096], data_dir[4096];
     int status = 1;
-    beex_sde_init(BEEX_MAX_BLOCKS < 64 ? BEEX_MAX_BLOCKS : 64);
 
     if (beex_model_load(o->model, &s.model, err, sizeof err) != 0)
         goto fail;
@@ -311,6 +310,8 @@ int beex_sweep_run(const beex_sweep_options *o)
         goto fail;
     s.ds_loaded = 1;
     const beex_config *cfg = &s.model->cfg;
+    if (beex_sde_init(cfg->blocks) != 0)
+        fprintf(stderr, "beex sweep: PAPI SDE counters could not be registered; going on\n");
     beex_precision prec = o->precision >= 0 ? (beex_precision)o->precision : cfg->precision;
     if (s.model->is_deployment && prec != cfg->precision) {
         snprintf(err, sizeof err, "a deployment file runs only in its own precision (%s)",

@@ -29,7 +29,8 @@ typedef struct {
 typedef struct {
     int shapes[2], nshapes; /* 0 small, 1 bert-base */
     int_list precisions, variants, threads, batches;
-    int parallel_both, tokens, min_reps, max_reps, compaction_batch, seed;
+    int_list compaction_precisions; /* n = 0: the same as precisions */
+    int parallel_both, parallel_only_examples, tokens, min_reps, max_reps, compaction_batch, seed;
     double min_time;
     const char *json;
 } options;
@@ -38,18 +39,21 @@ static const char *shape_names[2] = {"small", "bert-base"};
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: beex bench model [--shapes small,bert-base] [--precisions fp32,w1a32,w1a1]\n"
-            "       [--variants all|scalar,avx2,...] [--threads 1,2] [--batches 1,32]\n"
-            "       [--parallel ops|both] [--tokens N] [--min-time S] [--min-reps N]\n"
-            "       [--max-reps N] [--compaction-batch N] [--seed N] [--quick] [--json FILE]\n\n"
-            "Random-weight models: small (MODEL.md defaults, classes 2) and bert-base (12 blocks,\n"
-            "d 768, 12 heads, dff 3072, max_len 128). Every example has --tokens tokens (default\n"
-            "max_len) and runs all blocks (no early exit) except in the compaction experiment,\n"
-            "where half of a batch is capped at block 2 (beex_engine_run_batch_capped).\n"
-            "--parallel both adds, for threads > 1 and batch > 1, threads across the examples of\n"
-            "a batch (one single-threaded engine per thread) next to threads inside each op.\n"
-            "--quick: small shape, 1 thread, batches 1 and 8, short timing.\n");
+    fprintf(
+        out,
+        "usage: beex bench model [--shapes small,bert-base] [--precisions fp32,w1a32,w1a1]\n"
+        "       [--variants all|scalar,avx2,...] [--threads 1,2] [--batches 1,32]\n"
+        "       [--parallel ops|examples|both] [--tokens N] [--min-time S] [--min-reps N]\n"
+        "       [--max-reps N] [--compaction-batch N]\n"
+        "       [--compaction-precisions LIST] [--seed N] [--quick] [--json FILE]\n\n"
+        "Random-weight models: small (MODEL.md defaults, classes 2) and bert-base (12 blocks,\n"
+        "d 768, 12 heads, dff 3072, max_len 128). Every example has --tokens tokens (default\n"
+        "max_len) and runs all blocks (no early exit) except in the compaction experiment,\n"
+        "where half of a batch is capped at block 2 (beex_engine_run_batch_capped).\n"
+        "--parallel: for threads > 1 and batch > 1, threads inside each operation (ops), across\n"
+        "the examples of a batch (examples: one single-threaded worker per share), or both\n"
+        "(default).\n"
+        "--quick: small shape, 1 thread, batches 1 and 8, short timing.\n");
 }
 
 static int parse_list(const char *arg, const char *what, int (*parse)(const char *), int_list *l)
@@ -114,6 +118,7 @@ static json_t *case_json(const char *shape, const beex_mb_case *c, int tokens, c
     json_object_set_new(o, "run_type", json_string("iteration"));
     json_object_set_new(o, "iterations", json_integer(r->reps));
     json_object_set_new(o, "real_time", json_real(r->batch_seconds.median * 1e3));
+    json_object_set_new(o, "cpu_time", json_real(r->cpu_seconds.median * 1e3));
     json_object_set_new(o, "time_unit", json_string("ms"));
     json_object_set_new(o, "shape", json_string(shape));
     json_object_set_new(o, "precision", json_string(beex_precision_name(c->precision)));
@@ -135,16 +140,18 @@ static json_t *case_json(const char *shape, const beex_mb_case *c, int tokens, c
 
 static void print_row(const char *shape, const beex_mb_case *c, const beex_mb_result *r)
 {
-    printf("%-9s %-6s %-7s %2d %4d %-8s %5d %11.1f %9.3f %9.3f %9.3f\n", shape,
+    printf("%-9s %-6s %-7s %2d %4d %-8s %5d %11.1f %9.3f %9.3f %9.3f %9.3f\n", shape,
            beex_precision_name(c->precision), beex_isa_name((beex_isa)c->isa), c->threads, c->batch,
            c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "examples" : "ops", r->reps, r->examples_per_s,
-           r->batch_seconds.median * 1e3, r->batch_seconds.p90 * 1e3, r->batch_seconds.p99 * 1e3);
+           r->batch_seconds.median * 1e3, r->batch_seconds.p90 * 1e3, r->batch_seconds.p99 * 1e3,
+           r->cpu_seconds.median * 1e3);
     fflush(stdout);
 }
 
 /* Results of one shape, indexed [precision][variant][threads idx][batch idx][parallel]. */
 typedef struct {
     double eps[3][BEEX_ISA_COUNT][MAXL][MAXL][2];
+    double cpu[3][BEEX_ISA_COUNT][MAXL][MAXL][2]; /* median CPU seconds per batch */
 } table;
 
 static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *ratios,
@@ -186,13 +193,13 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
     }
     printf("\n%s: vocab %d, d %d, heads %d, dff %d, blocks %d, %d tokens per example\n", sname,
            cfg.vocab, cfg.d, cfg.heads, cfg.dff, cfg.blocks, T);
-    printf("%-9s %-6s %-7s %2s %4s %-8s %5s %11s %9s %9s %9s\n", "shape", "prec", "variant", "th",
-           "bat", "parallel", "reps", "examples/s", "p50 ms", "p90 ms", "p99 ms");
+    printf("%-9s %-6s %-7s %2s %4s %-8s %5s %11s %9s %9s %9s %9s\n", "shape", "prec", "variant",
+           "th", "bat", "parallel", "reps", "examples/s", "p50 ms", "p90 ms", "p99 ms", "cpu ms");
     for (int p = 0; p < o->precisions.n; p++)
         for (int v = 0; v < o->variants.n; v++)
             for (int t = 0; t < o->threads.n; t++)
                 for (int b = 0; b < o->batches.n; b++)
-                    for (int par = 0; par < (o->parallel_both ? 2 : 1); par++) {
+                    for (int par = 0; par < 2; par++) {
                         beex_mb_case c = {(beex_precision)o->precisions.v[p],
                                           o->variants.v[v],
                                           o->threads.v[t],
@@ -201,7 +208,9 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
                                           o->min_time,
                                           o->min_reps,
                                           o->max_reps};
-                        if (par == 1 && (c.threads < 2 || c.batch < 2))
+                        int single = c.threads < 2 || c.batch < 2;
+                        if ((single && par == 1) ||
+                            (!single && !o->parallel_both && par != o->parallel_only_examples))
                             continue;
                         beex_mb_result r;
                         if (beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex,
@@ -211,6 +220,7 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
                         }
                         print_row(sname, &c, &r);
                         tab->eps[c.precision][c.isa][t][b][par] = r.examples_per_s;
+                        tab->cpu[c.precision][c.isa][t][b][par] = r.cpu_seconds.median;
                         json_array_append_new(benchmarks, case_json(sname, &c, T, NULL, &r));
                     }
 
@@ -228,12 +238,18 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
                         continue;
                     if (!have_ratio++)
                         printf("\nspeed over the fp32 twin (same run, variant, threads, batch):\n");
-                    char wr[32] = "n/a", hr[32] = "n/a";
+                    /* CPU-time ratio: the same work measured without the time other processes
+                     * take from us (exact for one thread; with more it counts spinning). */
+                    double fc = tab->cpu[BEEX_PREC_FP32][isa][t][b][par];
+                    double wc = tab->cpu[BEEX_PREC_W1A1][isa][t][b][par];
+                    double hc = tab->cpu[BEEX_PREC_W1A32][isa][t][b][par];
+                    char wr[48] = "n/a", hr[48] = "n/a";
                     if (w > 0.0)
-                        snprintf(wr, sizeof wr, "%.2fx", w / f);
+                        snprintf(wr, sizeof wr, "%.2fx (cpu %.2fx)", w / f, fc / wc);
                     if (h > 0.0)
-                        snprintf(hr, sizeof hr, "%.2fx", h / f);
-                    printf("  %-9s %-7s threads %d batch %4d %-8s  w1a1/fp32 %8s  w1a32/fp32 %8s\n",
+                        snprintf(hr, sizeof hr, "%.2fx (cpu %.2fx)", h / f, fc / hc);
+                    printf("  %-9s %-7s threads %d batch %4d %-8s  w1a1/fp32 %-20s  w1a32/fp32 "
+                           "%s\n",
                            sname, beex_isa_name((beex_isa)isa), o->threads.v[t], o->batches.v[b],
                            par ? "examples" : "ops", wr, hr);
                     json_t *j = json_object();
@@ -245,8 +261,12 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
                                         json_string(par ? "across_examples" : "within_ops"));
                     if (w > 0.0)
                         json_object_set_new(j, "w1a1_over_fp32", json_real(w / f));
+                    if (w > 0.0)
+                        json_object_set_new(j, "w1a1_over_fp32_cpu_time", json_real(fc / wc));
                     if (h > 0.0)
                         json_object_set_new(j, "w1a32_over_fp32", json_real(h / f));
+                    if (h > 0.0)
+                        json_object_set_new(j, "w1a32_over_fp32_cpu_time", json_real(fc / hc));
                     json_array_append_new(ratios, j);
                 }
 
@@ -254,20 +274,17 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
      * N blocks) against the same batch running all blocks, which is what the batch costs
      * without compaction (exited rows would still flow through every GEMM). */
     if (o->compaction_batch >= 2 && cfg.blocks > 2) {
-        int isa = o->variants.v[0], th = o->threads.v[o->threads.n - 1];
+        int isa = o->variants.v[0], th = o->threads.v[0];
         printf("\ncompaction (batch %d, %s, %d threads; half the batch capped at block 2 of %d):\n",
                o->compaction_batch, beex_isa_name((beex_isa)isa), th, cfg.blocks);
         for (int i = 0; i < nex; i++)
             cap[i] = i % 2 == 0 ? 2 : cfg.blocks;
-        for (int p = 0; p < o->precisions.n; p++) {
-            beex_mb_case c = {(beex_precision)o->precisions.v[p],
-                              isa,
-                              th,
-                              o->compaction_batch,
-                              BEEX_MB_WITHIN_OPS,
-                              o->min_time,
-                              o->min_reps,
-                              o->max_reps};
+        const int_list *cp =
+            o->compaction_precisions.n > 0 ? &o->compaction_precisions : &o->precisions;
+        for (int p = 0; p < cp->n; p++) {
+            beex_mb_case c = {
+                (beex_precision)cp->v[p], isa,         th,          o->compaction_batch,
+                BEEX_MB_WITHIN_OPS,       o->min_time, o->min_reps, o->max_reps};
             beex_mb_result full, half;
             if (beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex, -INFINITY, NULL,
                                 &full, err, sizeof err) != 0 ||
@@ -279,10 +296,12 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
             /* Ideal: time proportional to the block-rows computed. */
             double ideal = 0.5 + 0.5 * 2.0 / cfg.blocks;
             double got = half.batch_seconds.median / full.batch_seconds.median;
+            double gotc = half.cpu_seconds.median / full.cpu_seconds.median;
             printf("  %-9s %-6s all blocks %9.3f ms  half exit at 2 %9.3f ms  time saved %5.1f %% "
-                   "(ideal %5.1f %%)\n",
+                   "(cpu time %5.1f %%, ideal %5.1f %%)\n",
                    sname, beex_precision_name(c.precision), full.batch_seconds.median * 1e3,
-                   half.batch_seconds.median * 1e3, 100.0 * (1.0 - got), 100.0 * (1.0 - ideal));
+                   half.batch_seconds.median * 1e3, 100.0 * (1.0 - got), 100.0 * (1.0 - gotc),
+                   100.0 * (1.0 - ideal));
             json_array_append_new(benchmarks, case_json(sname, &c, T, "/compaction:none", &full));
             json_array_append_new(benchmarks,
                                   case_json(sname, &c, T, "/compaction:half_at_2", &half));
@@ -295,6 +314,7 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
             json_object_set_new(j, "all_blocks_ms", json_real(full.batch_seconds.median * 1e3));
             json_object_set_new(j, "half_exit_at_2_ms", json_real(half.batch_seconds.median * 1e3));
             json_object_set_new(j, "time_saved_fraction", json_real(1.0 - got));
+            json_object_set_new(j, "cpu_time_saved_fraction", json_real(1.0 - gotc));
             json_object_set_new(j, "ideal_saved_fraction", json_real(1.0 - ideal));
             json_array_append_new(compaction, j);
         }
@@ -322,13 +342,21 @@ int beex_cmd_bench_model(int argc, char **argv)
                                          {"min-reps", required_argument, NULL, 'r'},
                                          {"max-reps", required_argument, NULL, 'R'},
                                          {"compaction-batch", required_argument, NULL, 'c'},
+                                         {"compaction-precisions", required_argument, NULL, 'C'},
                                          {"seed", required_argument, NULL, 'S'},
                                          {"quick", no_argument, NULL, 'q'},
                                          {"json", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    options o = {{0, 1}, 2, {{0, 1, 2}, 3}, {{0}, 0}, {{0}, 0}, {{1, 32}, 2}, 0,
-                 0,      3, 100000,         32,       1,        0.5,          NULL};
+    options o;
+    memset(&o, 0, sizeof o);
+    o.shapes[0] = 0, o.shapes[1] = 1, o.nshapes = 2;
+    o.precisions.v[0] = BEEX_PREC_FP32, o.precisions.v[1] = BEEX_PREC_W1A32;
+    o.precisions.v[2] = BEEX_PREC_W1A1, o.precisions.n = 3;
+    o.batches.v[0] = 1, o.batches.v[1] = 32, o.batches.n = 2;
+    o.parallel_both = 1;
+    o.min_reps = 3, o.max_reps = 100000, o.compaction_batch = 32, o.seed = 1;
+    o.min_time = 0.5;
     int quick = 0, ch, shapes_set = 0, threads_set = 0, batches_set = 0;
     int_list shl;
     optind = 1;
@@ -363,8 +391,12 @@ int beex_cmd_bench_model(int argc, char **argv)
             break;
         case 'P':
             if (strcmp(optarg, "both") == 0)
-                o.parallel_both = 1;
-            else if (strcmp(optarg, "ops") != 0)
+                o.parallel_both = 1, o.parallel_only_examples = 0;
+            else if (strcmp(optarg, "ops") == 0)
+                o.parallel_both = 0, o.parallel_only_examples = 0;
+            else if (strcmp(optarg, "examples") == 0)
+                o.parallel_both = 0, o.parallel_only_examples = 1;
+            else
                 bad = -1;
             break;
         case 'T':
@@ -384,6 +416,9 @@ int beex_cmd_bench_model(int argc, char **argv)
             break;
         case 'c':
             bad = (o.compaction_batch = parse_pos(optarg)) < 0;
+            break;
+        case 'C':
+            bad = parse_list(optarg, "precision", beex_precision_parse, &o.compaction_precisions);
             break;
         case 'S':
             bad = (o.seed = parse_pos(optarg)) < 0;

@@ -3,6 +3,7 @@
  * vocabulary). TASK is a task name or a directory in the TSV layout. */
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,10 +151,15 @@ int beex_cmd_data_stats(int argc, char **argv)
     }
     const char **texts = malloc(ds.train.n * sizeof *texts);
     beex_vocab *v = NULL;
+    int distinct = -1;
     if (texts != NULL) {
         for (size_t i = 0; i < ds.train.n; i++)
             texts[i] = ds.train.ex[i].text;
         v = beex_vocab_build(texts, ds.train.n, vocab_size);
+        /* Every distinct training token, to say how much the size cap cuts. */
+        beex_vocab *all = beex_vocab_build(texts, ds.train.n, INT_MAX);
+        distinct = all != NULL ? beex_vocab_size(all) - 2 : -1;
+        beex_vocab_free(all);
         free(texts);
     }
     if (v == NULL) {
@@ -161,8 +167,8 @@ int beex_cmd_data_stats(int argc, char **argv)
         beex_dataset_free(&ds);
         return 1;
     }
-    printf("task %s (%s): %d classes, vocabulary %d of at most %d\n", argv[optind], ds.dir,
-           ds.n_labels, beex_vocab_size(v), vocab_size);
+    printf("task %s (%s): %d classes, vocabulary %d (cap %d; %d distinct train tokens)\n",
+           argv[optind], ds.dir, ds.n_labels, beex_vocab_size(v), vocab_size, distinct);
     printf("%-6s %8s", "split", "examples");
     for (int l = 0; l < ds.n_labels; l++)
         printf(" %8.8s", ds.labels[l]);
@@ -174,6 +180,7 @@ int beex_cmd_data_stats(int argc, char **argv)
     json_object_set_new(doc, "dir", json_string(ds.dir));
     json_object_set_new(doc, "labels", labels);
     json_object_set_new(doc, "vocab_size", json_integer(beex_vocab_size(v)));
+    json_object_set_new(doc, "distinct_train_tokens", json_integer(distinct));
     const beex_split *sp[3] = {&ds.train, &ds.dev, &ds.test};
     static const char *const names[3] = {"train", "dev", "test"};
     int rc = 0;

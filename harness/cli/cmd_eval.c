@@ -103,7 +103,9 @@ int beex_cmd_eval(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'j': json_path = optarg; break;
+        case 'j':
+            json_path = optarg;
+            break;
         case 't': {
             char *end;
             threads = (int)strtol(optarg, &end, 10);
@@ -113,8 +115,12 @@ int beex_cmd_eval(int argc, char **argv)
             }
             break;
         }
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (optind != argc - 2) {
@@ -155,8 +161,8 @@ int beex_cmd_eval(int argc, char **argv)
         goto out;
     beex_precision pr = prec >= 0 ? (beex_precision)prec : m->cfg.precision;
     v = beex_vocab_from_tokens(m->vocab, m->cfg.vocab);
-    if (v == NULL || beex_tparams_init(&p, &m->cfg, NULL) != 0 || beex_teff_init(&e, &m->cfg) != 0 ||
-        beex_tparams_from_model(&p, m) != 0) {
+    if (v == NULL || beex_tparams_init(&p, &m->cfg, NULL) != 0 ||
+        beex_teff_init(&e, &m->cfg) != 0 || beex_tparams_from_model(&p, m) != 0) {
         fprintf(stderr, "beex eval: out of memory or inconsistent model %s\n", model_path);
         goto out;
     }

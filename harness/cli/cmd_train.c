@@ -88,20 +88,50 @@ int beex_cmd_train(int argc, char **argv)
 {
     beex_train_options o;
     beex_train_options_default(&o);
-    enum { O_PREC = 256, O_LR, O_BATCH, O_EPOCHS, O_SEED, O_LW, O_DROP, O_THREADS, O_D, O_HEADS,
-           O_DFF, O_BLOCKS, O_MAXLEN, O_VOCAB, O_GLOVE, O_INIT, O_OUT, O_RESUME, O_QUIET, O_FP32 };
-    static const struct option opts[] = {
-        {"precision", required_argument, 0, O_PREC}, {"lr", required_argument, 0, O_LR},
-        {"batch", required_argument, 0, O_BATCH},    {"epochs", required_argument, 0, O_EPOCHS},
-        {"seed", required_argument, 0, O_SEED},      {"loss-weights", required_argument, 0, O_LW},
-        {"dropout", required_argument, 0, O_DROP},   {"threads", required_argument, 0, O_THREADS},
-        {"d", required_argument, 0, O_D},            {"heads", required_argument, 0, O_HEADS},
-        {"dff", required_argument, 0, O_DFF},        {"blocks", required_argument, 0, O_BLOCKS},
-        {"max-len", required_argument, 0, O_MAXLEN}, {"vocab", required_argument, 0, O_VOCAB},
-        {"glove", required_argument, 0, O_GLOVE},    {"init", required_argument, 0, O_INIT},
-        {"out", required_argument, 0, O_OUT},        {"resume", no_argument, 0, O_RESUME},
-        {"quiet", no_argument, 0, O_QUIET},          {"fp32-epochs", required_argument, 0, O_FP32},
-        {"help", no_argument, 0, 'h'},               {0, 0, 0, 0}};
+    enum {
+        O_PREC = 256,
+        O_LR,
+        O_BATCH,
+        O_EPOCHS,
+        O_SEED,
+        O_LW,
+        O_DROP,
+        O_THREADS,
+        O_D,
+        O_HEADS,
+        O_DFF,
+        O_BLOCKS,
+        O_MAXLEN,
+        O_VOCAB,
+        O_GLOVE,
+        O_INIT,
+        O_OUT,
+        O_RESUME,
+        O_QUIET,
+        O_FP32
+    };
+    static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
+                                         {"lr", required_argument, 0, O_LR},
+                                         {"batch", required_argument, 0, O_BATCH},
+                                         {"epochs", required_argument, 0, O_EPOCHS},
+                                         {"seed", required_argument, 0, O_SEED},
+                                         {"loss-weights", required_argument, 0, O_LW},
+                                         {"dropout", required_argument, 0, O_DROP},
+                                         {"threads", required_argument, 0, O_THREADS},
+                                         {"d", required_argument, 0, O_D},
+                                         {"heads", required_argument, 0, O_HEADS},
+                                         {"dff", required_argument, 0, O_DFF},
+                                         {"blocks", required_argument, 0, O_BLOCKS},
+                                         {"max-len", required_argument, 0, O_MAXLEN},
+                                         {"vocab", required_argument, 0, O_VOCAB},
+                                         {"glove", required_argument, 0, O_GLOVE},
+                                         {"init", required_argument, 0, O_INIT},
+                                         {"out", required_argument, 0, O_OUT},
+                                         {"resume", no_argument, 0, O_RESUME},
+                                         {"quiet", no_argument, 0, O_QUIET},
+                                         {"fp32-epochs", required_argument, 0, O_FP32},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int nlw = 0, c;
     double x = 0.0;
     optind = 1;
@@ -120,9 +150,15 @@ int beex_cmd_train(int argc, char **argv)
         case O_LR:
             bad = parse_double(optarg, "lr", &o.lr) || !(o.lr > 0 && o.lr < 1);
             break;
-        case O_BATCH: bad = parse_int(optarg, "batch", 1, 1 << 16, &o.batch); break;
-        case O_EPOCHS: bad = parse_int(optarg, "epochs", 1, 100000, &o.epochs); break;
-        case O_FP32: bad = parse_int(optarg, "fp32-epochs", 0, 100000, &o.fp32_epochs); break;
+        case O_BATCH:
+            bad = parse_int(optarg, "batch", 1, 1 << 16, &o.batch);
+            break;
+        case O_EPOCHS:
+            bad = parse_int(optarg, "epochs", 1, 100000, &o.epochs);
+            break;
+        case O_FP32:
+            bad = parse_int(optarg, "fp32-epochs", 0, 100000, &o.fp32_epochs);
+            break;
         case O_SEED: {
             char *end;
             o.seed = strtoull(optarg, &end, 10);
@@ -137,20 +173,51 @@ int beex_cmd_train(int argc, char **argv)
             bad = parse_double(optarg, "dropout", &x) || !(x >= 0 && x < 1);
             o.dropout = (float)x;
             break;
-        case O_THREADS: bad = parse_int(optarg, "threads", 0, 1024, &o.threads); break;
-        case O_D: bad = parse_int(optarg, "d", 1, 16384, &o.cfg.d); break;
-        case O_HEADS: bad = parse_int(optarg, "heads", 1, 16384, &o.cfg.heads); break;
-        case O_DFF: bad = parse_int(optarg, "dff", 1, 65536, &o.cfg.dff); break;
-        case O_BLOCKS: bad = parse_int(optarg, "blocks", 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks); break;
-        case O_MAXLEN: bad = parse_int(optarg, "max-len", 1, 65536, &o.cfg.max_len); break;
-        case O_VOCAB: bad = parse_int(optarg, "vocab", 3, 1 << 22, &o.cfg.vocab); break;
-        case O_GLOVE: o.glove = optarg; break;
-        case O_INIT: o.init = optarg; break;
-        case O_OUT: o.out = optarg; break;
-        case O_RESUME: o.resume = 1; break;
-        case O_QUIET: o.quiet = 1; break;
-        case 'h': usage(stdout, &o); return 0;
-        default: usage(stderr, &o); return 2;
+        case O_THREADS:
+            bad = parse_int(optarg, "threads", 0, 1024, &o.threads);
+            break;
+        case O_D:
+            bad = parse_int(optarg, "d", 1, 16384, &o.cfg.d);
+            break;
+        case O_HEADS:
+            bad = parse_int(optarg, "heads", 1, 16384, &o.cfg.heads);
+            break;
+        case O_DFF:
+            bad = parse_int(optarg, "dff", 1, 65536, &o.cfg.dff);
+            break;
+        case O_BLOCKS:
+            bad = parse_int(optarg, "blocks", 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks);
+            break;
+        case O_MAXLEN:
+            bad = parse_int(optarg, "max-len", 1, 65536, &o.cfg.max_len);
+            break;
+        case O_VOCAB:
+            bad = parse_int(optarg, "vocab", 3, 1 << 22, &o.cfg.vocab);
+            break;
+        case O_GLOVE:
+            o.glove = optarg;
+            break;
+        case O_INIT:
+            o.init = optarg;
+            break;
+        case O_OUT:
+            o.out = optarg;
+            break;
+        case O_RESUME:
+            o.resume = 1;
+            break;
+        case O_QUIET:
+            o.quiet = 1;
+            break;
+        case 'h': {
+            beex_train_options dflt;
+            beex_train_options_default(&dflt);
+            usage(stdout, &dflt);
+            return 0;
+        }
+        default:
+            fprintf(stderr, "(beex train --help lists the options)\n");
+            return 2;
         }
         if (bad) {
             fprintf(stderr, "beex train: bad value '%s' for --%s\n", optarg, opts[c - O_PREC].name);
@@ -159,7 +226,7 @@ int beex_cmd_train(int argc, char **argv)
     }
     if (optind != argc - 1 || o.out == NULL) {
         fprintf(stderr, "beex train: need exactly one TASK and --out MODEL\n");
-        usage(stderr, &o);
+        fprintf(stderr, "(beex train --help lists the options)\n");
         return 2;
     }
     o.task = argv[optind];

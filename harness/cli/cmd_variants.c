@@ -9,9 +9,10 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: beex variants [--help]\n"
-                 "Lists the kernel variants (available, or the reason not), and for each operation\n"
-                 "family the variants it has and the one in use. BEEX_ISA=<variant> forces one.\n");
+    fprintf(out,
+            "usage: beex variants [--help]\n"
+            "Lists the kernel variants (available, or the reason not), and for each operation\n"
+            "family the variants it has and the one in use. BEEX_ISA=<variant> forces one.\n");
 }
 
 int beex_cmd_variants(int argc, char **argv)
@@ -39,8 +40,8 @@ int beex_cmd_variants(int argc, char **argv)
     for (int i = 0; i < BEEX_ISA_COUNT; i++) {
         const char *why = NULL;
         int ok = beex_isa_available((beex_isa)i, &why);
-        printf("  %-8s %s%s\n", beex_isa_name((beex_isa)i), ok ? "available" : "unavailable: ",
-               ok ? "" : why);
+        printf("  %-8s %s%s\n", beex_isa_name((beex_isa)i),
+               ok ? "available" : "unavailable: ", ok ? "" : why);
     }
 
     const beex_op_family *const *fam = NULL;

@@ -207,6 +207,11 @@ int beex_engine_reserve(beex_engine *e, size_t rows)
     free_scratch(e);
     size_t d = (size_t)e->cfg.d, ff = (size_t)e->cfg.dff, f = sizeof(float);
     e->x = malloc(rows * d * f);
+    /* Everything but x serves one group of examples at a time (forward_block.c). */
+    size_t cap =
+        BEEX_FWD_GROUP_ROWS > (size_t)e->cfg.max_len ? BEEX_FWD_GROUP_ROWS : (size_t)e->cfg.max_len;
+    size_t all = rows;
+    rows = rows < cap ? rows : cap;
     e->qkv = malloc(rows * 3 * d * f);
     e->att = malloc(rows * d * f);
     e->y = malloc(rows * d * f);
@@ -224,7 +229,7 @@ int beex_engine_reserve(beex_engine *e, size_t rows)
         free_scratch(e);
         return BEEX_ENOMEM;
     }
-    e->cap_rows = rows;
+    e->cap_rows = all;
     return 0;
 }
 
@@ -232,6 +237,16 @@ void beex_engine_free(beex_engine *e)
 {
     if (e == NULL)
         return;
+    if (e->is_worker) { /* shares the weights: owns only its scratch */
+        free(e->att_scratch);
+        free_scratch(e);
+        free(e);
+        return;
+    }
+    if (e->workers != NULL)
+        for (int t = 0; t < e->threads; t++)
+            beex_engine_free(e->workers[t]);
+    free(e->workers);
     if (e->blocks != NULL)
         for (int b = 0; b < e->cfg.blocks; b++) {
             beex_fwd_block *k = &e->blocks[b];
@@ -268,4 +283,46 @@ int beex_engine_isa(const beex_engine *e)
 const char *beex_engine_fp32_note(const beex_engine *e)
 {
     return e->fp32_note;
+}
+
+int beex_engine_set_split(beex_engine *e, beex_engine_split split)
+{
+    if (e == NULL || (int)split < BEEX_SPLIT_AUTO || split > BEEX_SPLIT_EXAMPLES)
+        return BEEX_EINVAL;
+    e->split = split;
+    return BEEX_OK;
+}
+
+int beex_engine_workers(beex_engine *e)
+{
+    if (e->workers != NULL)
+        return 0;
+    beex_engine **w = calloc((size_t)e->threads, sizeof *w);
+    if (w == NULL)
+        return BEEX_ENOMEM;
+    for (int t = 0; t < e->threads; t++) {
+        beex_engine *k = malloc(sizeof *k);
+        if (k == NULL)
+            goto fail;
+        *k = *e; /* weights, tables, embeddings shared (read only) */
+        k->is_worker = 1;
+        k->threads = 1;
+        k->split = BEEX_SPLIT_OPS;
+        k->workers = NULL;
+        k->cap_rows = 0;
+        k->x = k->qkv = k->att = k->y = k->h = k->a2 = k->a4 = NULL;
+        k->bits = k->gbits = k->ubits = NULL;
+        k->beta = k->gbeta = k->ubeta = NULL;
+        k->att_scratch = malloc(e->att_scratch_per_thread * sizeof(float));
+        w[t] = k;
+        if (k->att_scratch == NULL || beex_engine_reserve(k, (size_t)e->cfg.max_len) != 0)
+            goto fail;
+    }
+    e->workers = w;
+    return 0;
+fail:
+    for (int t = 0; t < e->threads; t++)
+        beex_engine_free(w[t]);
+    free(w);
+    return BEEX_ENOMEM;
 }

@@ -35,7 +35,8 @@ typedef struct {
 
 /* A batch of n examples with early exit at threshold delta (MODEL.md section 5). Examples
  * that have exited leave the batch before the next block (compaction). logits / entropy may
- * be NULL; otherwise n * blocks * classes and n * blocks, filled for the blocks run. */
+ * be NULL; otherwise n * blocks * classes and n * blocks, filled for the blocks run
+ * (NaN for the blocks not run). */
 int beex_engine_run_batch(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                           double delta, beex_exit_result *res, float *logits, float *entropy);
 
@@ -51,5 +52,13 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
 beex_precision beex_engine_precision(const beex_engine *e);
 int beex_engine_isa(const beex_engine *e);
 const char *beex_engine_fp32_note(const beex_engine *e);
+
+/* How a batch of n examples uses the engine's threads. Inside each operation (GEMM rows and
+ * tiles, attention heads, LayerNorm rows), or across examples: the batch is cut into one
+ * contiguous share per thread, each run by a single-threaded worker sharing the weights.
+ * AUTO (the default) splits across examples when n >= threads. Results are identical either
+ * way (every kernel is row-wise with a fixed summation order). */
+typedef enum { BEEX_SPLIT_AUTO = 0, BEEX_SPLIT_OPS, BEEX_SPLIT_EXAMPLES } beex_engine_split;
+int beex_engine_set_split(beex_engine *e, beex_engine_split split);
 
 #endif

@@ -21,12 +21,17 @@ typedef struct {
     float *exit_w, *exit_b;               /* classes x d, classes */
 } beex_fwd_block;
 
-/* The examples still running, stored back to back: example e owns rows
- * [row0[e], row0[e] + len[e]) of every activation buffer. */
+/* The examples still running, stored back to back: example k owns rows
+ * [row0[k], row0[k] + len[k]) of x. A block runs over groups of consecutive examples of at
+ * most BEEX_FWD_GROUP_ROWS rows (or one example), so that the group's intermediate buffers
+ * (Q|K|V, the SLFN hidden layer) stay in cache; inside a group example k's rows start at
+ * row0[k] - base. GEMM rates do not depend on M beyond a few hundred rows. */
+#define BEEX_FWD_GROUP_ROWS 512
 typedef struct {
     int n;
-    int *len, *row0;
+    const int *len, *row0;
     size_t rows;
+    int base;
 } beex_fwd_batch;
 
 struct beex_engine {
@@ -45,7 +50,7 @@ struct beex_engine {
     float *pos;        /* max_len x d */
     beex_fwd_block *blocks;
 
-    /* Scratch, grown on demand to cap_rows token rows. */
+    /* Scratch: x grown on demand to cap_rows token rows, the rest to one group. */
     size_t cap_rows;
     float *x, *qkv, *att, *y, *h, *a2, *a4;
     uint8_t *bits, *gbits, *ubits;
@@ -53,7 +58,16 @@ struct beex_engine {
     size_t ldb_d, ldb_ff; /* packed row bytes for d and dff wide rows */
     float *att_scratch;   /* per thread: max_len^2 scores + dh x max_len transposed keys */
     size_t att_scratch_per_thread;
+
+    /* Splitting a batch across examples: single-threaded workers sharing this engine's
+     * weights (is_worker = 1: they own only their scratch). Created on first use. */
+    beex_engine_split split;
+    int is_worker;
+    beex_engine **workers;
 };
+
+/* The workers for an across-examples split (e->threads of them), created once. */
+int beex_engine_workers(beex_engine *e);
 
 /* Makes room for `rows` token rows. Returns 0 or BEEX_ENOMEM. */
 int beex_engine_reserve(beex_engine *e, size_t rows);

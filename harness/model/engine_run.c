@@ -32,12 +32,42 @@ static void embed_example(const beex_engine *e, const int32_t *ids, int T, float
     }
 }
 
+/* Across examples: contiguous shares of the batch, one single-threaded worker each. */
+static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                     double delta, const int *max_exit, beex_exit_result *res, float *logits,
+                     float *entropy)
+{
+    if (beex_engine_workers(e) != 0)
+        return BEEX_ENOMEM;
+    int nth = e->threads < n ? e->threads : n, rc = BEEX_OK;
+    size_t N = (size_t)e->cfg.blocks, C = (size_t)e->cfg.classes;
+#pragma omp parallel num_threads(nth)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int i0 = n * t / nt, i1 = n * (t + 1) / nt;
+        if (i1 > i0) {
+            int r = beex_engine_run_batch_capped(e->workers[t], ids + i0, lens + i0, i1 - i0, delta,
+                                                 max_exit ? max_exit + i0 : NULL, res + i0,
+                                                 logits ? logits + (size_t)i0 * N * C : NULL,
+                                                 entropy ? entropy + (size_t)i0 * N : NULL);
+            if (r != BEEX_OK) {
+#pragma omp atomic write
+                rc = r;
+            }
+        }
+    }
+    return rc;
+}
+
 int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                                  double delta, const int *max_exit, beex_exit_result *res,
                                  float *logits, float *entropy)
 {
     if (e == NULL || ids == NULL || lens == NULL || res == NULL || n < 1)
         return BEEX_EINVAL;
+    if (!e->is_worker && e->threads > 1 &&
+        (e->split == BEEX_SPLIT_EXAMPLES || (e->split == BEEX_SPLIT_AUTO && n >= e->threads)))
+        return run_split(e, ids, lens, n, delta, max_exit, res, logits, entropy);
     const beex_config *cfg = &e->cfg;
     int N = cfg->blocks, C = cfg->classes;
     size_t d = (size_t)cfg->d, total = 0;
@@ -71,7 +101,7 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
         for (size_t i = 0; i < (size_t)n * (size_t)N; i++)
             entropy[i] = NAN;
 
-    beex_fwd_batch batch = {n, len, row0, total};
+    beex_fwd_batch batch = {n, len, row0, total, 0};
     size_t r = 0;
     for (int i = 0; i < n; i++) {
         idx[i] = i;

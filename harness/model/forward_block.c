@@ -91,7 +91,7 @@ static void attention(beex_engine *e, const beex_fwd_batch *batch)
     for (int job = 0; job < jobs; job++) {
         int ex = job / heads, h = job % heads;
         float *scratch = e->att_scratch + (size_t)omp_get_thread_num() * e->att_scratch_per_thread;
-        size_t r0 = (size_t)batch->row0[ex];
+        size_t r0 = (size_t)(batch->row0[ex] - batch->base);
         attend_one(e, batch->len[ex], e->qkv + r0 * 3 * (size_t)d, e->att + r0 * (size_t)d, h,
                    scratch);
     }
@@ -110,7 +110,8 @@ static int linear(beex_engine *e, const beex_fwd_linear *l, size_t m, const floa
     return beex_fwd_linear_run_packed(l, m, e->bits, e->ldb_d, e->beta, y, ldy, e->threads);
 }
 
-int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch)
+/* One group: x points at the group's first row. */
+static int block_group(beex_engine *e, int b, float *x, const beex_fwd_batch *batch)
 {
     const beex_fwd_block *k = &e->blocks[b];
     size_t m = batch->rows, d = (size_t)e->cfg.d, ff = (size_t)e->cfg.dff;
@@ -118,12 +119,12 @@ int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch)
     if (m == 0)
         return BEEX_OK;
     /* MHA. */
-    if ((rc = linear(e, &k->qkv, m, e->x, d, e->qkv, 3 * d)) != BEEX_OK)
+    if ((rc = linear(e, &k->qkv, m, x, d, e->qkv, 3 * d)) != BEEX_OK)
         return rc;
     attention(e, batch);
     if ((rc = linear(e, &k->o, m, e->att, d, e->a2, d)) != BEEX_OK)
         return rc;
-    ln_args ln1 = {e->x, e->a2, k->ln1_g, k->ln1_b, e->y};
+    ln_args ln1 = {x, e->a2, k->ln1_g, k->ln1_b, e->y};
     beex_fwd_parallel_rows(e, m, ln_rows, &ln1);
 
     /* SLFN. */
@@ -144,8 +145,26 @@ int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch)
     if (rc != BEEX_OK)
         return rc;
     beex_fwd_parallel_rows(e, m, product_rows, NULL);
-    ln_args ln2 = {e->a2, NULL, k->ln2_g, k->ln2_b, e->x};
+    ln_args ln2 = {e->a2, NULL, k->ln2_g, k->ln2_b, x};
     beex_fwd_parallel_rows(e, m, ln_rows, &ln2);
+    return BEEX_OK;
+}
+
+int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch)
+{
+    size_t cap =
+        BEEX_FWD_GROUP_ROWS > (size_t)e->cfg.max_len ? BEEX_FWD_GROUP_ROWS : (size_t)e->cfg.max_len;
+    for (int i = 0; i < batch->n;) {
+        int j = i;
+        size_t rows = 0;
+        while (j < batch->n && (j == i || rows + (size_t)batch->len[j] <= cap))
+            rows += (size_t)batch->len[j++];
+        beex_fwd_batch g = {j - i, batch->len + i, batch->row0 + i, rows, batch->row0[i]};
+        int rc = block_group(e, b, e->x + (size_t)batch->row0[i] * (size_t)e->cfg.d, &g);
+        if (rc != BEEX_OK)
+            return rc;
+        i = j;
+    }
     return BEEX_OK;
 }
 

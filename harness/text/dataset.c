@@ -25,6 +25,10 @@ int beex_dataset_resolve(const char *task, char *dir, size_t dirlen, char *err, 
         snprintf(dir, dirlen, "%s", task);
         return 0;
     }
+    if (strchr(task, '/') != NULL) {
+        snprintf(err, errlen, "%s: no such directory", task);
+        return -1;
+    }
     const char *base = getenv("BEEX_DATA_DIR");
     if (base == NULL || base[0] == '\0')
         base = "datasets/data";

@@ -103,8 +103,9 @@ int beex_train_state_load(const char *path, beex_adam *a, beex_train_state *s, c
              fread(&n, sizeof n, 1, f) == 1 && fread(&step, sizeof step, 1, f) == 1;
     if (!ok || n != a->n) {
         fclose(f);
-        snprintf(err, errlen, "%s: not a training state for this model (%llu parameters, expected %zu)",
-                 path, (unsigned long long)n, a->n);
+        snprintf(err, errlen,
+                 "%s: not a training state for this model (%llu parameters, expected %zu)", path,
+                 (unsigned long long)n, a->n);
         return -1;
     }
     ok = fread(s, sizeof *s, 1, f) == 1 && fread(a->m, sizeof(float), a->n, f) == a->n &&

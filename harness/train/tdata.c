@@ -53,8 +53,8 @@ int beex_predict_split(const beex_tparams *p, const beex_teff *e, beex_precision
         for (long i = 0; i < (long)s->n; i++) {
             if (w == NULL || logits == NULL)
                 continue;
-            beex_tnet_forward(w, p, e, prec, s->ids + (size_t)i * s->max_len, s->len[i], 0.0f, 0,
-                              0, logits);
+            beex_tnet_forward(w, p, e, prec, s->ids + (size_t)i * s->max_len, s->len[i], 0.0f, 0, 0,
+                              logits);
             for (int b = 0; b < c->blocks; b++) {
                 const float *z = logits + (size_t)b * c->classes;
                 int best = 0;

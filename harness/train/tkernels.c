@@ -191,8 +191,8 @@ static inline float sign_pm1(float v)
     return v >= 0.0f ? 1.0f : -1.0f; /* -0.0 >= 0 holds: -0.0 -> +1, as MODEL.md 3 */
 }
 
-void beex_tk_binarize_rows(const float *w, int rows, int cols, int binarized, int smooth,
-                           float *wb, float *alpha)
+void beex_tk_binarize_rows(const float *w, int rows, int cols, int binarized, int smooth, float *wb,
+                           float *alpha)
 {
     for (int j = 0; j < rows; j++) {
         const float *wr = w + (size_t)j * cols;

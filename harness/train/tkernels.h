@@ -23,15 +23,16 @@ float beex_tk_approxsign_grad(float v);
 /* Effective weights of a layer in one precision: fp32 copies w; binarized rows are
  * alpha_j * sign(w_jk) with alpha_j = mean_k |w_jk| (written to alpha when not NULL).
  * smooth = 1 uses F(w) in place of sign (gradient tests only; alpha still mean |w|). */
-void beex_tk_binarize_rows(const float *w, int rows, int cols, int binarized, int smooth,
-                           float *wb, float *alpha);
+void beex_tk_binarize_rows(const float *w, int rows, int cols, int binarized, int smooth, float *wb,
+                           float *alpha);
 /* dw += dwb * alpha_j * max(0, 2 - 2|w_jk|): the weight surrogate, alpha held constant. */
 void beex_tk_binarize_rows_bwd(const float *w, const float *alpha, const float *dwb, int rows,
                                int cols, float *dw);
 
 /* w1a1 activations: xe = beta_t * sign(x - c) + c per token row, beta_t = mean |x - c|
  * (written to beta). smooth = 1 uses F in place of sign (tests). */
-void beex_tk_binarize_act(const float *x, int T, int n, float c, int smooth, float *xe, float *beta);
+void beex_tk_binarize_act(const float *x, int T, int n, float c, int smooth, float *xe,
+                          float *beta);
 /* dx += dxe * beta_t * max(0, 2 - 2|x - c|), beta held constant. */
 void beex_tk_binarize_act_bwd(const float *x, const float *beta, const float *dxe, int T, int n,
                               float c, float *dx);

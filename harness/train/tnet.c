@@ -36,7 +36,7 @@ struct beex_tws {
     float *d_cur, *d_r, *d_m2, *d_m4, *d_ye, *d_o, *d_q, *d_k, *d_v, *d_in, *d_row;
     float *d_ge, *d_g, *d_ue, *d_u;
     float *d_z; /* classes */
-    float *xs; /* w1a1: signs of the current BL input, for exact integer dot products */
+    float *xs;  /* w1a1: signs of the current BL input, for exact integer dot products */
     float *mem;
 };
 
@@ -56,7 +56,8 @@ beex_tws *beex_tws_new(const beex_config *cfg)
     size_t L = (size_t)cfg->max_len, d = (size_t)cfg->d, f = (size_t)cfg->dff;
     size_t H = (size_t)cfg->heads, C = (size_t)cfg->classes;
     size_t per_block = 17 * L * d + 6 * L * f + H * L * L + 8 * L + d + C;
-    size_t total = 2 * L * d + (size_t)cfg->blocks * per_block + 11 * L * d + 4 * L * f + L + C + L * (f > d ? f : d);
+    size_t total = 2 * L * d + (size_t)cfg->blocks * per_block + 11 * L * d + 4 * L * f + L + C +
+                   L * (f > d ? f : d);
     w->mem = calloc(total, sizeof(float));
     w->ids = calloc(L, sizeof(int32_t));
     w->bc = calloc((size_t)cfg->blocks, sizeof *w->bc);
@@ -218,9 +219,9 @@ static void bl_fwd(const beex_tws *w, const float *ein, const float *beta, int T
         }
 }
 
-void beex_tnet_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e,
-                       beex_precision prec, const int32_t *ids, int T, float dropout,
-                       uint64_t rng_seed, int smooth, float *logits)
+void beex_tnet_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e, beex_precision prec,
+                       const int32_t *ids, int T, float dropout, uint64_t rng_seed, int smooth,
+                       float *logits)
 {
     const beex_config *c = &w->cfg;
     int d = c->d, f = c->dff, C = c->classes;
@@ -287,8 +288,7 @@ void beex_tnet_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e,
             make_mask(b->mask_s, Td, dropout, &rng);
         for (size_t k = 0; k < Td; k++)
             r[k] = b->y[k] + b->m2[k] * b->m4[k] * (dropout > 0.0f ? b->mask_s[k] : 1.0f);
-        beex_tk_layernorm_fwd(r, T, d, pb->ln2g, pb->ln2b, c->ln_eps, b->xout, b->xhat2,
-                              b->rstd2);
+        beex_tk_layernorm_fwd(r, T, d, pb->ln2g, pb->ln2b, c->ln_eps, b->xout, b->xhat2, b->rstd2);
         for (int k = 0; k < d; k++)
             b->pooled[k] = 0.0f;
         for (int t = 0; t < T; t++)

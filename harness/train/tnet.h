@@ -17,9 +17,9 @@ void beex_tws_free(beex_tws *w);
  * masks from rng_seed (training); dropout = 0 is the eval-mode pass, which equals the
  * engine's definition. smooth = 1 replaces activation signs by ApproxSign (tests only).
  * logits receives blocks * classes values (may be NULL). */
-void beex_tnet_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e,
-                       beex_precision prec, const int32_t *ids, int T, float dropout,
-                       uint64_t rng_seed, int smooth, float *logits);
+void beex_tnet_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e, beex_precision prec,
+                       const int32_t *ids, int T, float dropout, uint64_t rng_seed, int smooth,
+                       float *logits);
 
 /* Backward of the soft-routing loss L = sum_i lw_i CE_i / sum_i lw_i for label y after
  * beex_tnet_forward on the same workspace. Accumulates into g: dL/dWb for linear weights and

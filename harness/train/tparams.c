@@ -177,7 +177,8 @@ int beex_teff_init(beex_teff *e, const beex_config *cfg)
         e->lin[i].alpha = malloc((size_t)r * sizeof(float));
         e->lin[i].sbt = malloc((size_t)r * k * sizeof(float));
         e->lin[i].ssum = malloc((size_t)r * sizeof(float));
-        if (!e->lin[i].wb || !e->lin[i].wbt || !e->lin[i].alpha || !e->lin[i].sbt || !e->lin[i].ssum)
+        if (!e->lin[i].wb || !e->lin[i].wbt || !e->lin[i].alpha || !e->lin[i].sbt ||
+            !e->lin[i].ssum)
             return -1;
     }
     return 0;

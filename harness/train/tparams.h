@@ -9,8 +9,17 @@
 #include "harness/model/model.h"
 
 /* Linear layers of a block, in file order of MODEL.md section 8. */
-enum { BEEX_TL_Q, BEEX_TL_K, BEEX_TL_V, BEEX_TL_O, BEEX_TL_W1, BEEX_TL_W3, BEEX_TL_W2, BEEX_TL_W4,
-       BEEX_TL_COUNT };
+enum {
+    BEEX_TL_Q,
+    BEEX_TL_K,
+    BEEX_TL_V,
+    BEEX_TL_O,
+    BEEX_TL_W1,
+    BEEX_TL_W3,
+    BEEX_TL_W2,
+    BEEX_TL_W4,
+    BEEX_TL_COUNT
+};
 
 typedef struct {
     float *w, *b; /* rows x cols, rows */

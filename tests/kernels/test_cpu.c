@@ -152,10 +152,8 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_preference_ends_with_scalar),
-        cmocka_unit_test(test_forcing),
-        cmocka_unit_test(test_registry),
+        cmocka_unit_test(test_names),         cmocka_unit_test(test_preference_ends_with_scalar),
+        cmocka_unit_test(test_forcing),       cmocka_unit_test(test_registry),
         cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("variant selection and argument checks", tests, NULL, NULL);

@@ -14,7 +14,8 @@
 #include "kernels/cpu.h"
 #include "kernels/pack.h"
 
-static const size_t grid_cols[] = {1, 7, 8, 15, 16, 17, 63, 64, 65, 127, 128, 511, 512, 513, 1000, 4096};
+static const size_t grid_cols[] = {1,  7,   8,   15,  16,  17,  63,   64,
+                                   65, 127, 128, 511, 512, 513, 1000, 4096};
 static const float centres[] = {0.0f, 0.5f};
 
 static uint64_t rng_state = 0x2545F4914F6CDD1DULL;
@@ -66,14 +67,15 @@ static void test_variant(void **state)
             /* The bytes between rows must be left alone: fill both with the same marker. */
             memset(bits, 0xA5, rows * ldb);
             memset(bits_ref, 0xA5, rows * ldb);
-            assert_int_equal(beex_pack_signs_rows_ref(x, rows, cols, ldx, c, bits_ref, ldb, beta_ref),
-                             BEEX_OK);
+            assert_int_equal(
+                beex_pack_signs_rows_ref(x, rows, cols, ldx, c, bits_ref, ldb, beta_ref), BEEX_OK);
             assert_int_equal(beex_pack_signs_rows_isa(isa, x, rows, cols, ldx, c, bits, ldb, beta),
                              BEEX_OK);
             for (size_t i = 0; i < rows * ldb; i++)
                 if (bits[i] != bits_ref[i])
                     fail_msg("%s cols=%zu c=%g byte %zu: %02x != %02x",
-                             beex_isa_name((beex_isa)isa), cols, (double)c, i, bits[i], bits_ref[i]);
+                             beex_isa_name((beex_isa)isa), cols, (double)c, i, bits[i],
+                             bits_ref[i]);
             for (size_t i = 0; i < rows; i++) {
                 float ulp = nextafterf(beta_ref[i], INFINITY) - beta_ref[i];
                 if (!(fabsf(beta[i] - beta_ref[i]) <= ulp))

@@ -14,8 +14,8 @@ enum { MR = 2, NR = 4, CW = 4, FLUSH = 31 };
         __m256i x_ = _mm256_xor_si256(a, b);                                                       \
         __m256i lo_ = _mm256_and_si256(x_, nib);                                                   \
         __m256i hi_ = _mm256_and_si256(_mm256_srli_epi16(x_, 4), nib);                             \
-        acc = _mm256_add_epi8(acc, _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo_),                 \
-                                                   _mm256_shuffle_epi8(lut, hi_)));                \
+        acc = _mm256_add_epi8(                                                                     \
+            acc, _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo_), _mm256_shuffle_epi8(lut, hi_)));   \
     } while (0)
 
 static inline int64_t hsum64(__m256i v)

@@ -10,8 +10,8 @@
         __m256i x_ = _mm256_xor_si256(a, b);                                                       \
         __m256i lo_ = _mm256_and_si256(x_, nib);                                                   \
         __m256i hi_ = _mm256_and_si256(_mm256_srli_epi16(x_, 4), nib);                             \
-        acc = _mm256_add_epi8(acc, _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo_),                 \
-                                                   _mm256_shuffle_epi8(lut, hi_)));                \
+        acc = _mm256_add_epi8(                                                                     \
+            acc, _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo_), _mm256_shuffle_epi8(lut, hi_)));   \
     } while (0)
 
 uint64_t beex_bound_loop_avx2(uint64_t iters, uint64_t *sink)
@@ -35,8 +35,9 @@ uint64_t beex_bound_loop_avx2(uint64_t iters, uint64_t *sink)
         XPA(c03, a0, b3);
         XPA(c13, a1, b3);
     }
-    __m256i s = _mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(c00, c01), _mm256_add_epi8(c02, c03)),
-                                _mm256_add_epi8(_mm256_add_epi8(c10, c11), _mm256_add_epi8(c12, c13)));
+    __m256i s =
+        _mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(c00, c01), _mm256_add_epi8(c02, c03)),
+                        _mm256_add_epi8(_mm256_add_epi8(c10, c11), _mm256_add_epi8(c12, c13)));
     s = _mm256_sad_epu8(s, _mm256_setzero_si256());
     *sink = (uint64_t)(_mm256_extract_epi64(s, 0) + _mm256_extract_epi64(s, 1) +
                        _mm256_extract_epi64(s, 2) + _mm256_extract_epi64(s, 3));

@@ -14,14 +14,14 @@ enum { MR = 3, NR = 8, CW = 8 };
 static inline __m512i reduce8(__m512i p0, __m512i p1, __m512i p2, __m512i p3, __m512i p4,
                               __m512i p5, __m512i p6, __m512i p7)
 {
-    __m512i t01 = _mm512_add_epi64(_mm512_shuffle_i64x2(p0, p1, 0x44),
-                                   _mm512_shuffle_i64x2(p0, p1, 0xEE));
-    __m512i t23 = _mm512_add_epi64(_mm512_shuffle_i64x2(p2, p3, 0x44),
-                                   _mm512_shuffle_i64x2(p2, p3, 0xEE));
-    __m512i t45 = _mm512_add_epi64(_mm512_shuffle_i64x2(p4, p5, 0x44),
-                                   _mm512_shuffle_i64x2(p4, p5, 0xEE));
-    __m512i t67 = _mm512_add_epi64(_mm512_shuffle_i64x2(p6, p7, 0x44),
-                                   _mm512_shuffle_i64x2(p6, p7, 0xEE));
+    __m512i t01 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(p0, p1, 0x44), _mm512_shuffle_i64x2(p0, p1, 0xEE));
+    __m512i t23 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(p2, p3, 0x44), _mm512_shuffle_i64x2(p2, p3, 0xEE));
+    __m512i t45 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(p4, p5, 0x44), _mm512_shuffle_i64x2(p4, p5, 0xEE));
+    __m512i t67 =
+        _mm512_add_epi64(_mm512_shuffle_i64x2(p6, p7, 0x44), _mm512_shuffle_i64x2(p6, p7, 0xEE));
     __m512i u0 = _mm512_add_epi64(_mm512_shuffle_i64x2(t01, t23, 0x88),
                                   _mm512_shuffle_i64x2(t01, t23, 0xDD));
     __m512i u1 = _mm512_add_epi64(_mm512_shuffle_i64x2(t45, t67, 0x88),
@@ -39,7 +39,7 @@ static inline __m512i row_sums(__m512i c0, __m512i c1, __m512i c2, __m512i c3, _
 #define XPA(acc, a, b) acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(a, b)))
 #define COLUMN(j)                                                                                  \
     do {                                                                                           \
-        __m512i bj = _mm512_load_si512(b + (j) * CW);                                             \
+        __m512i bj = _mm512_load_si512(b + (j)*CW);                                                \
         XPA(c0##j, a0, bj);                                                                        \
         XPA(c1##j, a1, bj);                                                                        \
         XPA(c2##j, a2, bj);                                                                        \
@@ -51,10 +51,8 @@ static inline void w1a1_tile(const uint64_t *a, size_t as, const uint64_t *b, si
 {
     __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00,
             c06 = c00, c07 = c00;
-    __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00, c16 = c00,
-            c17 = c00;
-    __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00, c25 = c00, c26 = c00,
-            c27 = c00;
+    __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00, c16 = c00, c17 = c00;
+    __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00, c25 = c00, c26 = c00, c27 = c00;
     const uint64_t *a0p = a, *a1p = a + as, *a2p = a + 2 * as;
     for (size_t c = 0; c < chunks; c++, b += NR * CW) {
         __m512i a0 = _mm512_load_si512(a0p + c * CW);
@@ -78,8 +76,8 @@ static inline void w1a1_tile(const uint64_t *a, size_t as, const uint64_t *b, si
  * product rounded before the add, exactly as the reference. */
 static inline void store_row(const beex_w1a1_job *job, size_t i, size_t j, __m512i pop)
 {
-    __m512i dot = _mm512_sub_epi64(_mm512_set1_epi64((long long)job->w->k),
-                                   _mm512_add_epi64(pop, pop));
+    __m512i dot =
+        _mm512_sub_epi64(_mm512_set1_epi64((long long)job->w->k), _mm512_add_epi64(pop, pop));
     if (job->dot != NULL) {
         _mm256_storeu_si256((__m256i *)(job->dot + i * job->ldd + j), _mm512_cvtepi64_epi32(dot));
         return;
@@ -142,12 +140,14 @@ static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t 
                     size_t kk = q * 64 + sub * 16;
                     if (kk >= k)
                         break;
-                    __mmask16 lm = k - kk >= 16 ? (__mmask16)0xFFFF
-                                                : (__mmask16)((1u << (k - kk)) - 1u);
+                    __mmask16 lm =
+                        k - kk >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - kk)) - 1u);
                     __m512 xa = _mm512_maskz_loadu_ps(lm, x0 + kk);
                     __m512 xb = _mm512_maskz_loadu_ps(lm, x1 + kk);
-                    __mmask16 m0 = (__mmask16)(w0 >> (16 * sub)), m1 = (__mmask16)(w1 >> (16 * sub));
-                    __mmask16 m2 = (__mmask16)(w2 >> (16 * sub)), m3 = (__mmask16)(w3 >> (16 * sub));
+                    __mmask16 m0 = (__mmask16)(w0 >> (16 * sub)),
+                              m1 = (__mmask16)(w1 >> (16 * sub));
+                    __mmask16 m2 = (__mmask16)(w2 >> (16 * sub)),
+                              m3 = (__mmask16)(w3 >> (16 * sub));
                     s00 = _mm512_add_ps(s00, _mm512_mask_xor_ps(xa, m0, xa, sign));
                     s01 = _mm512_add_ps(s01, _mm512_mask_xor_ps(xa, m1, xa, sign));
                     s02 = _mm512_add_ps(s02, _mm512_mask_xor_ps(xa, m2, xa, sign));
@@ -164,9 +164,9 @@ static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t 
                                  _mm512_reduce_add_ps(s12), _mm512_reduce_add_ps(s13)}};
             for (size_t rr = 0; rr < rows; rr++)
                 for (size_t c = 0; c < cols; c++)
-                    job->y[(i + rr) * job->ldy + j + c] = beex_mul_then_add(
-                        job->alpha ? job->alpha[j + c] : 1.0f, sums[rr][c],
-                        job->bias ? job->bias[j + c] : 0.0f);
+                    job->y[(i + rr) * job->ldy + j + c] =
+                        beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, sums[rr][c],
+                                          job->bias ? job->bias[j + c] : 0.0f);
         }
     }
 }

@@ -25,28 +25,25 @@ uint64_t beex_bound_loop_avx512(uint64_t iters, uint64_t *sink)
             b6 = _mm512_set1_epi64(7), b7 = _mm512_set1_epi64(8);
     __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00, c04 = c00, c05 = c00,
             c06 = c00, c07 = c00;
-    __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00, c16 = c00,
-            c17 = c00;
-    __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00, c25 = c00, c26 = c00,
-            c27 = c00;
+    __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00, c14 = c00, c15 = c00, c16 = c00, c17 = c00;
+    __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00, c24 = c00, c25 = c00, c26 = c00, c27 = c00;
     for (uint64_t it = 0; it < iters; it++) {
         __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2));
         ROW(0, a0);
         ROW(1, a1);
         ROW(2, a2);
     }
-    __m512i s = _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c00, c01),
-                                                  _mm512_add_epi64(c02, c03)),
-                                 _mm512_add_epi64(_mm512_add_epi64(c04, c05),
-                                                  _mm512_add_epi64(c06, c07)));
-    s = _mm512_add_epi64(s, _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c10, c11),
-                                                              _mm512_add_epi64(c12, c13)),
-                                             _mm512_add_epi64(_mm512_add_epi64(c14, c15),
-                                                              _mm512_add_epi64(c16, c17))));
-    s = _mm512_add_epi64(s, _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c20, c21),
-                                                              _mm512_add_epi64(c22, c23)),
-                                             _mm512_add_epi64(_mm512_add_epi64(c24, c25),
-                                                              _mm512_add_epi64(c26, c27))));
+    __m512i s =
+        _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c00, c01), _mm512_add_epi64(c02, c03)),
+                         _mm512_add_epi64(_mm512_add_epi64(c04, c05), _mm512_add_epi64(c06, c07)));
+    s = _mm512_add_epi64(
+        s,
+        _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c10, c11), _mm512_add_epi64(c12, c13)),
+                         _mm512_add_epi64(_mm512_add_epi64(c14, c15), _mm512_add_epi64(c16, c17))));
+    s = _mm512_add_epi64(
+        s,
+        _mm512_add_epi64(_mm512_add_epi64(_mm512_add_epi64(c20, c21), _mm512_add_epi64(c22, c23)),
+                         _mm512_add_epi64(_mm512_add_epi64(c24, c25), _mm512_add_epi64(c26, c27))));
     *sink = (uint64_t)_mm512_reduce_add_epi64(s);
     return iters * 24u * 512u;
 }

@@ -23,9 +23,8 @@ void beex_pack_rows_avx512(const float *x, size_t rows, size_t cols, size_t ldx,
                 word |= (uint64_t)_mm512_mask_cmp_ps_mask(lm, v, zero, _CMP_LT_OQ) << (k - k0);
                 __m512 a = _mm512_maskz_mov_ps(lm, _mm512_abs_ps(v));
                 acc0 = _mm512_add_pd(acc0, _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
-                acc1 = _mm512_add_pd(
-                    acc1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(
-                              _mm512_castps_pd(a), 1))));
+                acc1 = _mm512_add_pd(acc1, _mm512_cvtps_pd(_mm256_castpd_ps(
+                                               _mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))));
             }
             size_t nbytes = kb - k0 / 8 < 8 ? kb - k0 / 8 : 8;
             beex_pack_store_word(out + k0 / 8, word, nbytes);

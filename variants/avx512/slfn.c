@@ -15,14 +15,12 @@ static inline __mmask16 tail_mask(size_t k, size_t n)
 
 static void avx512_gates(float *h1, float *h3, size_t rows, size_t dff, size_t ldh)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
     for (size_t r = 0; r < rows; r++) {
         float *a = h1 + r * ldh, *b = h3 + r * ldh;
         for (size_t k = 0; k < dff; k += 16) {
             __mmask16 m = tail_mask(k, dff);
             __m512 x = _mm512_maskz_loadu_ps(m, a + k);
-            __m512 e = beex_exp_avx512(_mm512_sub_ps(_mm512_setzero_ps(), x));
-            _mm512_mask_storeu_ps(a + k, m, _mm512_div_ps(one, _mm512_add_ps(one, e)));
+            _mm512_mask_storeu_ps(a + k, m, beex_sigmoid_avx512(x));
             __m512 y = _mm512_maskz_loadu_ps(m, b + k);
             _mm512_mask_storeu_ps(b + k, m, beex_tanh_avx512(y));
         }
@@ -33,7 +31,7 @@ static void avx512_gates_pack(const float *h1, const float *h3, size_t rows, siz
                               uint8_t *gbits, uint8_t *ubits, size_t ldb, float *gbeta,
                               float *ubeta)
 {
-    const __m512 one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
+    const __m512 half = _mm512_set1_ps(0.5f);
     const __m512 zero = _mm512_setzero_ps();
     size_t nb = beex_packed_row_bytes(dff);
     for (size_t r = 0; r < rows; r++) {
@@ -44,8 +42,7 @@ static void avx512_gates_pack(const float *h1, const float *h3, size_t rows, siz
             __mmask16 m = tail_mask(k, dff);
             __m512 x = _mm512_maskz_loadu_ps(m, a + k);
             __m512 y = _mm512_maskz_loadu_ps(m, b + k);
-            __m512 g =
-                _mm512_div_ps(one, _mm512_add_ps(one, beex_exp_avx512(_mm512_sub_ps(zero, x))));
+            __m512 g = beex_sigmoid_avx512(x);
             __m512 u = beex_tanh_avx512(y);
             gs = _mm512_add_ps(gs, _mm512_maskz_mov_ps(m, _mm512_abs_ps(_mm512_sub_ps(g, half))));
             us = _mm512_add_ps(us, _mm512_maskz_mov_ps(m, _mm512_abs_ps(u)));

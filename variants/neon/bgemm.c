@@ -10,7 +10,7 @@ enum { MR = 4, NR = 4, CW = 2, FLUSH = 31 };
 #define XPA(acc, a, b) acc = vaddq_u8(acc, vcntq_u8(veorq_u8(a, b)))
 #define COLUMN(j)                                                                                  \
     do {                                                                                           \
-        uint8x16_t bj = vld1q_u8((const uint8_t *)(bp + (j) * CW));                                \
+        uint8x16_t bj = vld1q_u8((const uint8_t *)(bp + (j)*CW));                                  \
         XPA(c0##j, a0, bj);                                                                        \
         XPA(c1##j, a1, bj);                                                                        \
         XPA(c2##j, a2, bj);                                                                        \
@@ -18,10 +18,10 @@ enum { MR = 4, NR = 4, CW = 2, FLUSH = 31 };
     } while (0)
 #define FLUSH_ROW(r)                                                                               \
     do {                                                                                           \
-        pop[(r) * NR + 0] += vaddlvq_u8(c##r##0);                                                  \
-        pop[(r) * NR + 1] += vaddlvq_u8(c##r##1);                                                  \
-        pop[(r) * NR + 2] += vaddlvq_u8(c##r##2);                                                  \
-        pop[(r) * NR + 3] += vaddlvq_u8(c##r##3);                                                  \
+        pop[(r)*NR + 0] += vaddlvq_u8(c##r##0);                                                    \
+        pop[(r)*NR + 1] += vaddlvq_u8(c##r##1);                                                    \
+        pop[(r)*NR + 2] += vaddlvq_u8(c##r##2);                                                    \
+        pop[(r)*NR + 3] += vaddlvq_u8(c##r##3);                                                    \
     } while (0)
 
 static void w1a1_tile(const uint64_t *a, size_t as, const uint64_t *b, size_t chunks,
@@ -101,8 +101,9 @@ static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t 
                 float sum = vaddvq_f32(s[c]);
                 for (size_t kk = kv; kk < k; kk++)
                     sum += ((r[c][kk / 64] >> (kk % 64)) & 1u) ? -x[kk] : x[kk];
-                job->y[i * job->ldy + j + c] = beex_mul_then_add(
-                    job->alpha ? job->alpha[j + c] : 1.0f, sum, job->bias ? job->bias[j + c] : 0.0f);
+                job->y[i * job->ldy + j + c] =
+                    beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, sum,
+                                      job->bias ? job->bias[j + c] : 0.0f);
             }
         }
     }

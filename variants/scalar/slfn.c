@@ -1,5 +1,6 @@
 /* SLFN steps in portable C: the shared exp approximation, loops simple enough for the
  * compiler to vectorise with the baseline ISA. */
+#include <math.h>
 #include <string.h>
 
 #include "kernels/elementwise_math.h"
@@ -27,12 +28,24 @@ static void scalar_gates_pack(const float *h1, const float *h3, size_t rows, siz
         uint8_t *gb = gbits + r * ldb, *ub = ubits + r * ldb;
         memset(gb, 0, nb);
         memset(ub, 0, nb);
-        float gs = 0.0f, us = 0.0f;
+        /* Eight partial sums in fixed lanes (independent dependency chains), the bits in a
+         * loop of their own. */
+        float gl[8] = {0}, ul[8] = {0}, gs = 0.0f, us = 0.0f;
+        size_t k8 = dff / 8 * 8;
+        for (size_t k = 0; k < k8; k += 8)
+            for (size_t l = 0; l < 8; l++) {
+                gl[l] += fabsf(beex_sigmoid_approx(a[k + l]) - 0.5f);
+                ul[l] += fabsf(beex_tanh_approx(b[k + l]));
+            }
+        for (size_t k = k8; k < dff; k++) {
+            gs += fabsf(beex_sigmoid_approx(a[k]) - 0.5f);
+            us += fabsf(beex_tanh_approx(b[k]));
+        }
+        for (size_t l = 0; l < 8; l++) {
+            gs += gl[l];
+            us += ul[l];
+        }
         for (size_t k = 0; k < dff; k++) {
-            float g = beex_sigmoid_approx(a[k]) - 0.5f;
-            float u = beex_tanh_approx(b[k]);
-            gs += g < 0.0f ? -g : g;
-            us += u < 0.0f ? -u : u;
             gb[k / 8] |= (uint8_t)((a[k] < 0.0f) << (k % 8));
             ub[k / 8] |= (uint8_t)((b[k] < 0.0f) << (k % 8));
         }

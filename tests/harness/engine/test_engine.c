@@ -223,19 +223,63 @@ static void test_batched_equals_batch1_and_threads(void **state)
                             1e-5f * (1.0f + fabsf(one[j])));
         }
         beex_engine_free(e);
-        /* Two threads: same exits, same logits (row-wise kernels, fixed summation order). */
-        e = make_engine(f->m, (beex_precision)p, -1, 2);
-        run(e, f, 0.1, NULL, r2, lg2, NULL);
-        for (int i = 0; i < NEX; i++) {
-            assert_int_equal(r2[i].exit_block, r[i].exit_block);
-            assert_int_equal(r2[i].prediction, r[i].prediction);
+        /* Two threads, inside the operations or across the examples: same exits, same logits
+         * (row-wise kernels, fixed summation order). */
+        for (int split = BEEX_SPLIT_OPS; split <= BEEX_SPLIT_EXAMPLES; split++) {
+            e = make_engine(f->m, (beex_precision)p, -1, 2);
+            assert_int_equal(beex_engine_set_split(e, (beex_engine_split)split), 0);
+            run(e, f, 0.1, NULL, r2, lg2, NULL);
+            for (int i = 0; i < NEX; i++) {
+                assert_int_equal(r2[i].exit_block, r[i].exit_block);
+                assert_int_equal(r2[i].prediction, r[i].prediction);
+            }
+            for (size_t j = 0; j < nl; j++)
+                assert_true(isnan(lg[j]) ? isnan(lg2[j])
+                                         : fabsf(lg2[j] - lg[j]) <= 1e-5f * (1.0f + fabsf(lg[j])));
+            beex_engine_free(e);
         }
-        for (size_t j = 0; j < nl; j++)
-            assert_true(isnan(lg[j]) ? isnan(lg2[j])
-                                     : fabsf(lg2[j] - lg[j]) <= 1e-5f * (1.0f + fabsf(lg[j])));
-        beex_engine_free(e);
     }
     free(lg), free(lg2), free(one), free(en), free(en1);
+}
+
+/* A batch of more rows than one group (BEEX_FWD_GROUP_ROWS = 512): results as batch-1. */
+static void test_batch_spanning_groups(void **state)
+{
+    fixture *f = *state;
+    const beex_config *c = &f->m->cfg;
+    enum { NB = 120 }; /* about 780 rows: two groups */
+    int32_t *ids[NB];
+    int lens[NB];
+    beex_exit_result r[NB], r1;
+    size_t per = (size_t)c->blocks * c->classes;
+    float *lg = malloc(NB * per * sizeof *lg), *one = malloc(per * sizeof *one);
+    assert_non_null(lg);
+    assert_non_null(one);
+    for (int i = 0; i < NB; i++) {
+        lens[i] = 1 + (i * 7) % c->max_len;
+        ids[i] = malloc((size_t)lens[i] * sizeof(int32_t));
+        assert_non_null(ids[i]);
+        for (int t = 0; t < lens[i]; t++)
+            ids[i][t] = (int32_t)((i * 31 + t * 17) % c->vocab);
+    }
+    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++) {
+        beex_engine *e = make_engine(f->m, (beex_precision)p, -1, 1);
+        assert_int_equal(
+            beex_engine_run_batch(e, (const int32_t *const *)ids, lens, NB, 0.05, r, lg, NULL), 0);
+        for (int i = 0; i < NB; i++) {
+            const int32_t *one_ids[1] = {ids[i]};
+            assert_int_equal(beex_engine_run_batch(e, one_ids, &lens[i], 1, 0.05, &r1, one, NULL),
+                             0);
+            assert_int_equal(r1.exit_block, r[i].exit_block);
+            assert_int_equal(r1.prediction, r[i].prediction);
+            for (int j = 0; j < r1.exit_block * c->classes; j++)
+                assert_true(fabsf(one[j] - lg[i * per + j]) <= 1e-5f * (1.0f + fabsf(one[j])));
+        }
+        beex_engine_free(e);
+    }
+    for (int i = 0; i < NB; i++)
+        free(ids[i]);
+    free(lg), free(one);
 }
 
 static void test_delta_extremes_and_caps(void **state)
@@ -305,6 +349,7 @@ int main(void)
         cmocka_unit_test(test_trace_matches_plain_forward),
         cmocka_unit_test(test_variants_agree_on_exits_and_predictions),
         cmocka_unit_test(test_batched_equals_batch1_and_threads),
+        cmocka_unit_test(test_batch_spanning_groups),
         cmocka_unit_test(test_delta_extremes_and_caps),
         cmocka_unit_test(test_bad_input_is_rejected),
     };

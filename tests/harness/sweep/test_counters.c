@@ -48,6 +48,10 @@ static void sde_events_read_by_papi(void **state)
     assert_int_equal(PAPI_start(es), PAPI_OK);
     assert_int_equal(PAPI_stop(es, v), PAPI_OK);
     assert_int_equal(v[0], 0);
+    PAPI_cleanup_eventset(es);
+    PAPI_destroy_eventset(&es);
+    PAPI_shutdown();
+    beex_sde_shutdown();
 }
 
 static void hardware_counters_or_reason(void **state)

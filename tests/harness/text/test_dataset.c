@@ -84,7 +84,16 @@ static void test_malformed(void **state)
     expect_error("badutf8", "badutf8/dev.tsv:2:", "invalid UTF-8 at byte 7");
     expect_error("emptyfile", "emptyfile/test.tsv", "empty file");
     expect_error("oneclass", "oneclass/train.tsv", "only one class");
-    expect_error("no-such-task-xyz", "no-such-task-xyz", "fetch.sh");
+    expect_error("no-such-dir-xyz", "no-such-dir-xyz", "no such directory");
+
+    /* A bare task name that is not prepared points at the fetch script. */
+    char err[512] = "";
+    beex_dataset ds;
+    setenv("BEEX_DATA_DIR", "/nonexistent-beex-data", 1);
+    assert_int_equal(beex_dataset_load("no-such-task-xyz", &ds, err, sizeof err), -1);
+    unsetenv("BEEX_DATA_DIR");
+    assert_non_null(strstr(err, "datasets/fetch.sh no-such-task-xyz"));
+    assert_non_null(strstr(err, "/nonexistent-beex-data/no-such-task-xyz"));
 }
 
 static void test_resolve_env(void **state)

@@ -31,8 +31,15 @@ static uint32_t rnd(void)
 
 static void compare(beex_precision prec)
 {
-    beex_config cfg = {.vocab = 50, .d = 32, .heads = 4, .dff = 48, .blocks = 3, .max_len = 20,
-                       .classes = 3, .precision = prec, .ln_eps = 1e-6f};
+    beex_config cfg = {.vocab = 50,
+                       .d = 32,
+                       .heads = 4,
+                       .dff = 48,
+                       .blocks = 3,
+                       .max_len = 20,
+                       .classes = 3,
+                       .precision = prec,
+                       .ln_eps = 1e-6f};
     char err[256], path[64];
     beex_model *m = NULL, *loaded = NULL;
     assert_int_equal(beex_model_alloc(&cfg, &m, err, sizeof err), 0);

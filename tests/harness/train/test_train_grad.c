@@ -19,8 +19,15 @@
 
 static beex_config tiny_config(void)
 {
-    beex_config c = {.vocab = 11, .d = 8, .heads = 2, .dff = 12, .blocks = 2, .max_len = 6,
-                     .classes = 3, .precision = BEEX_PREC_FP32, .ln_eps = 1e-6f};
+    beex_config c = {.vocab = 11,
+                     .d = 8,
+                     .heads = 2,
+                     .dff = 12,
+                     .blocks = 2,
+                     .max_len = 6,
+                     .classes = 3,
+                     .precision = BEEX_PREC_FP32,
+                     .ln_eps = 1e-6f};
     return c;
 }
 
@@ -76,8 +83,8 @@ static int check_range(net_fixture *f, size_t lo, size_t hi, const char *what)
         double tol = 2e-3 + 2e-2 * fabs(fd);
         if (fabs(fd - an) > tol) {
             if (bad < 5)
-                fprintf(stderr, "%s: param %zu analytic %.6g finite difference %.6g\n", what, i,
-                        an, fd);
+                fprintf(stderr, "%s: param %zu analytic %.6g finite difference %.6g\n", what, i, an,
+                        fd);
             bad++;
         }
     }

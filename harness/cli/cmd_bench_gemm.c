@@ -1,0 +1,386 @@
+/* `beex bench gemm`: the binarized GEMMs per variant, shape and thread count, with the spread of
+ * the repetitions and three ratios measured in the same run: against the variant's own
+ * in-register bound loop, against the scalar variant, and against libxsmm fp32. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/bench/bgemm_bench.h"
+#include "harness/bench/bound.h"
+#include "harness/bench/threads.h"
+#include "harness/cli/commands.h"
+#include "harness/report/atomic_file.h"
+#include "harness/report/context.h"
+
+enum { MAX_SHAPES = 64, MAX_THREADS = 8 };
+
+typedef struct {
+    beex_gemm_shape shapes[MAX_SHAPES];
+    int nshapes;
+    int use[BEEX_ISA_COUNT]; /* variants to report */
+    int threads[MAX_THREADS];
+    int nthreads;
+    int ops[2]; /* w1a1, w1a32 */
+    int reps;
+    double bound_seconds;
+    int libxsmm;
+    const char *json;
+} bench_opts;
+
+static void usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: beex bench gemm [options]\n"
+        "  --shapes LIST     MxNxK[,MxNxK...]  (default: M=64 with K,N in {128,256,768,3072},\n"
+        "                    then 1024x1024x1024 and 2048x2048x4096)\n"
+        "  --quick           small shapes for CI: 64x128x128, 64x256x768, 256x256x1024\n"
+        "  --variant LIST    scalar,avx2,avx512,neon (default: every available one, or BEEX_ISA)\n"
+        "  --threads LIST    thread counts (default 1,2); threads are pinned one per core\n"
+        "  --op LIST         w1a1,w1a32 (default w1a1)\n"
+        "  --reps N          timed repetitions per row after one warm-up (default 9)\n"
+        "  --bound-seconds S length of each bound-loop run (default 0.002, best of 15)\n"
+        "  --no-libxsmm      skip the libxsmm fp32 comparison\n"
+        "  --json FILE       write Google Benchmark-shaped JSON (written atomically)\n"
+        "The scalar variant is always measured, since every row's vs_scalar needs it.\n");
+}
+
+static int parse_shapes(const char *arg, bench_opts *o)
+{
+    o->nshapes = 0;
+    const char *p = arg;
+    while (*p != '\0') {
+        unsigned long long m, n, k;
+        int used = 0;
+        if (o->nshapes >= MAX_SHAPES || sscanf(p, "%llux%llux%llu%n", &m, &n, &k, &used) != 3 ||
+            m == 0 || n == 0 || k == 0 || m > 65536 || n > 65536 || k > 1048576)
+            return -1;
+        o->shapes[o->nshapes++] = (beex_gemm_shape){(size_t)m, (size_t)n, (size_t)k};
+        p += used;
+        if (*p == ',')
+            p++;
+        else if (*p != '\0')
+            return -1;
+    }
+    return o->nshapes > 0 ? 0 : -1;
+}
+
+static void default_shapes(bench_opts *o, int quick)
+{
+    static const size_t dims[] = {128, 256, 768, 3072};
+    o->nshapes = 0;
+    if (quick) {
+        o->shapes[o->nshapes++] = (beex_gemm_shape){64, 128, 128};
+        o->shapes[o->nshapes++] = (beex_gemm_shape){64, 256, 768};
+        o->shapes[o->nshapes++] = (beex_gemm_shape){256, 256, 1024};
+        return;
+    }
+    for (int ki = 0; ki < 4; ki++)
+        for (int ni = 0; ni < 4; ni++)
+            o->shapes[o->nshapes++] = (beex_gemm_shape){64, dims[ni], dims[ki]};
+    o->shapes[o->nshapes++] = (beex_gemm_shape){1024, 1024, 1024};
+    o->shapes[o->nshapes++] = (beex_gemm_shape){2048, 2048, 4096};
+}
+
+/* Comma-separated list of words; calls fn on each. */
+static int each_word(const char *arg, int (*fn)(const char *, bench_opts *), bench_opts *o)
+{
+    char buf[256];
+    if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf)
+        return -1;
+    char *save = NULL;
+    int count = 0;
+    for (char *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save), count++)
+        if (fn(w, o) != 0)
+            return -1;
+    return count > 0 ? 0 : -1;
+}
+
+static int add_variant(const char *w, bench_opts *o)
+{
+    int isa = beex_isa_parse(w);
+    if (isa < 0) {
+        fprintf(stderr, "beex bench gemm: unknown variant '%s'\n", w);
+        return -1;
+    }
+    const char *why = NULL;
+    if (!beex_isa_available((beex_isa)isa, &why)) {
+        fprintf(stderr, "beex bench gemm: variant %s is not usable here: %s\n", w, why);
+        return -1;
+    }
+    o->use[isa] = 1;
+    return 0;
+}
+
+static int add_threads(const char *w, bench_opts *o)
+{
+    char *end = NULL;
+    errno = 0;
+    long t = strtol(w, &end, 10);
+    if (errno != 0 || end == w || *end != '\0' || t < 1 || t > 256 || o->nthreads >= MAX_THREADS)
+        return -1;
+    o->threads[o->nthreads++] = (int)t;
+    return 0;
+}
+
+static int add_op(const char *w, bench_opts *o)
+{
+    if (strcmp(w, "w1a1") == 0)
+        o->ops[0] = 1;
+    else if (strcmp(w, "w1a32") == 0)
+        o->ops[1] = 1;
+    else
+        return -1;
+    return 0;
+}
+
+static void print_header(void)
+{
+    printf("%-6s %-8s %6s %6s %6s %3s %10s %10s %10s %11s %7s %9s %9s\n", "op", "variant", "M", "N",
+           "K", "thr", "median_ms", "min_ms", "max_ms", "G(b)MAC/s", "bound", "vs_scalar",
+           "vs_xsmm");
+}
+
+static void print_ratio(double v, int width, int prec)
+{
+    if (isfinite(v))
+        printf(" %*.*f", width, prec, v);
+    else
+        printf(" %*s", width, "-");
+}
+
+static void print_row(const beex_gemm_row *r)
+{
+    printf("%-6s %-8s %6zu %6zu %6zu %3d %10.4f %10.4f %10.4f %11.1f", beex_gemm_op_name(r->op),
+           r->variant, r->shape.m, r->shape.n, r->shape.k, r->threads, r->seconds.median * 1e3,
+           r->seconds.min * 1e3, r->seconds.max * 1e3, r->macs_per_s / 1e9);
+    print_ratio(r->bound_ratio, 7, 3);
+    print_ratio(r->vs_scalar, 9, 2);
+    print_ratio(r->vs_libxsmm, 9, 2);
+    printf("\n");
+    fflush(stdout);
+}
+
+static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
+{
+    if (rows == NULL)
+        return 0;
+    json_t *j = beex_gemm_row_json(r, reps);
+    return j == NULL || json_array_append_new(rows, j) != 0 ? -1 : 0;
+}
+
+/* All rows of one shape on one thread count: libxsmm, scalar, then the other variants. */
+static int bench_shape(const bench_opts *o, beex_gemm_shape s, int threads, json_t *rows)
+{
+    char err[256];
+    double macs = (double)s.m * (double)s.n * (double)s.k;
+    double xsmm_median = NAN;
+    if (o->libxsmm) {
+        beex_gemm_row r = {.op = BEEX_GEMM_OP_FP32,
+                           .variant = "libxsmm",
+                           .shape = s,
+                           .threads = threads,
+                           .bound = NAN,
+                           .bound_ratio = NAN,
+                           .bound_ratio_best = NAN,
+                           .vs_scalar = NAN,
+                           .vs_libxsmm = 1.0};
+        if (beex_bench_libxsmm(s, threads, o->reps, &r.seconds, err, sizeof err) != 0) {
+            fprintf(stderr, "beex bench gemm: %s\n", err);
+            return -1;
+        }
+        r.macs_per_s = macs / r.seconds.median;
+        xsmm_median = r.seconds.median;
+        print_row(&r);
+        if (append_row(rows, &r, o->reps) != 0)
+            return -1;
+    }
+    static const beex_isa order[] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512,
+                                     BEEX_ISA_NEON};
+    for (int op = 0; op < 2; op++) {
+        if (!o->ops[op])
+            continue;
+        double scalar_median = NAN;
+        for (size_t v = 0; v < sizeof order / sizeof order[0]; v++) {
+            beex_isa isa = order[v];
+            if (isa != BEEX_ISA_SCALAR && !o->use[isa])
+                continue;
+            beex_gemm_row r = {.op = (beex_gemm_op)op,
+                               .variant = beex_isa_name(isa),
+                               .shape = s,
+                               .threads = threads};
+            if (beex_bench_binary(r.op, isa, s, threads, o->reps, &r.seconds, err, sizeof err) !=
+                0) {
+                fprintf(stderr, "beex bench gemm: %s\n", err);
+                return -1;
+            }
+            r.macs_per_s = macs / r.seconds.median;
+            if (isa == BEEX_ISA_SCALAR)
+                scalar_median = r.seconds.median;
+            /* The bound loops model the W1A1 micro-kernels only. */
+            r.bound = r.op == BEEX_GEMM_OP_W1A1
+                          ? beex_bound_measure(isa, threads, 15, o->bound_seconds)
+                          : NAN;
+            if (!(r.bound > 0.0))
+                r.bound = NAN;
+            r.bound_ratio = r.macs_per_s / r.bound;
+            r.bound_ratio_best = macs / r.seconds.min / r.bound;
+            r.vs_scalar = scalar_median / r.seconds.median;
+            r.vs_libxsmm = xsmm_median / r.seconds.median;
+            if (isa == BEEX_ISA_SCALAR && !o->use[BEEX_ISA_SCALAR])
+                continue; /* measured for the ratios only */
+            print_row(&r);
+            if (append_row(rows, &r, o->reps) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int beex_cmd_bench_gemm(int argc, char **argv)
+{
+    static const struct option opts[] = {{"shapes", required_argument, NULL, 's'},
+                                         {"quick", no_argument, NULL, 'q'},
+                                         {"variant", required_argument, NULL, 'v'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"op", required_argument, NULL, 'o'},
+                                         {"reps", required_argument, NULL, 'r'},
+                                         {"bound-seconds", required_argument, NULL, 'b'},
+                                         {"no-libxsmm", no_argument, NULL, 'x'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    bench_opts o;
+    memset(&o, 0, sizeof o);
+    o.reps = 9;
+    o.bound_seconds = 0.002;
+    o.libxsmm = 1;
+    int quick = 0, shapes_given = 0, variants_given = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 's':
+            if (parse_shapes(optarg, &o) != 0) {
+                fprintf(stderr, "beex bench gemm: bad --shapes '%s' (want MxNxK[,MxNxK...])\n",
+                        optarg);
+                return 2;
+            }
+            shapes_given = 1;
+            break;
+        case 'q':
+            quick = 1;
+            break;
+        case 'v':
+            if (each_word(optarg, add_variant, &o) != 0)
+                return 2;
+            variants_given = 1;
+            break;
+        case 't':
+            o.nthreads = 0;
+            if (each_word(optarg, add_threads, &o) != 0) {
+                fprintf(stderr, "beex bench gemm: bad --threads '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'o':
+            o.ops[0] = o.ops[1] = 0;
+            if (each_word(optarg, add_op, &o) != 0) {
+                fprintf(stderr, "beex bench gemm: bad --op '%s' (w1a1, w1a32)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'r':
+            o.reps = (int)strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || o.reps < 1 || o.reps > 10000) {
+                fprintf(stderr, "beex bench gemm: bad --reps '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'b':
+            o.bound_seconds = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o.bound_seconds > 0.0) ||
+                o.bound_seconds > 10.0) {
+                fprintf(stderr, "beex bench gemm: bad --bound-seconds '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'x':
+            o.libxsmm = 0;
+            break;
+        case 'j':
+            o.json = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "beex bench gemm: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!shapes_given)
+        default_shapes(&o, quick);
+    if (o.nthreads == 0) {
+        o.threads[0] = 1, o.threads[1] = 2;
+        o.nthreads = 2;
+    }
+    if (!o.ops[0] && !o.ops[1])
+        o.ops[0] = 1;
+    if (!variants_given) {
+        int forced = beex_isa_forced();
+        for (int i = 0; i < BEEX_ISA_COUNT; i++)
+            o.use[i] = forced >= 0 ? i == forced : beex_isa_available((beex_isa)i, NULL);
+    }
+
+    json_t *rows = o.json != NULL ? json_array() : NULL;
+    if (o.json != NULL && rows == NULL) {
+        fprintf(stderr, "beex bench gemm: out of memory\n");
+        return 1;
+    }
+    printf("bound loops:");
+    for (int i = 0; i < BEEX_ISA_COUNT; i++)
+        if (o.use[i] || i == BEEX_ISA_SCALAR)
+            printf(" %s = %s;", beex_isa_name((beex_isa)i), beex_bound_describe((beex_isa)i));
+    printf("\nratios: bound = (b)MAC/s over the variant's bound loop on as many threads;"
+           " vs_* = their median time over this one\n\n");
+    print_header();
+    int status = 0;
+    for (int t = 0; t < o.nthreads && status == 0; t++) {
+        char err[256];
+        if (beex_threads_setup(o.threads[t], err, sizeof err) < 0) {
+            fprintf(stderr, "beex bench gemm: %s\n", err);
+            status = 1;
+            break;
+        }
+        for (int s = 0; s < o.nshapes && status == 0; s++)
+            if (bench_shape(&o, o.shapes[s], o.threads[t], rows) != 0)
+                status = 1;
+    }
+    if (status == 0 && o.json != NULL) {
+        json_t *doc = json_object();
+        json_t *ctx = beex_context_json();
+        char err[256];
+        if (doc == NULL || ctx == NULL || json_object_set_new(doc, "context", ctx) != 0 ||
+            json_object_set(doc, "benchmarks", rows) != 0) {
+            fprintf(stderr, "beex bench gemm: cannot build the JSON document\n");
+            status = 1;
+        } else if (beex_json_write_atomic(doc, o.json, err, sizeof err) != 0) {
+            fprintf(stderr, "beex bench gemm: %s\n", err);
+            status = 1;
+        } else {
+            printf("\nwrote %s\n", o.json);
+        }
+        json_decref(doc);
+    }
+    json_decref(rows);
+    return status;
+}
