@@ -119,7 +119,7 @@ int beex_cmd_compare(int argc, char **argv)
         status = 2;
         goto done;
     }
-    printf("%-52s %11s %11s %9s %9s %-8s %14s %14s %8s\n", "benchmark", "old median", "new median",
+    printf("%-52s %11s %11s %9s %9s %-8s %14s %14s %8s\n", "benchmark", "old med. s", "new med. s",
            "change", "p-value", "time", "old instr", "new instr", "change");
     for (long i = 0; i < n; i++) {
         print_row(&rows[i]);
