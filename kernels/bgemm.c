@@ -142,7 +142,8 @@ beex_isa beex_bmatrix_isa(const beex_bmatrix *w)
 }
 
 /* The calling thread's activation buffer, kept between calls: a fresh allocation per call
- * (mmap, page faults, zeroing) cost more than the whole GEMM at model sizes. Freed at exit. */
+ * (mmap, page faults, zeroing) cost more than the whole GEMM at model sizes. It lives as
+ * long as its thread (one buffer per calling thread, grown on demand). */
 static _Thread_local uint64_t *scratch;
 static _Thread_local size_t scratch_cap;
 
@@ -194,7 +195,7 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
         mc = 512 / ops->mr * ops->mr;
     size_t mblocks = (mpad + mc - 1) / mc;
     int nt = team_size(threads);
-    size_t want = nt > 1 ? 4 * (size_t)nt : 1; /* a few blocks per thread, for balance */
+    size_t want = nt > 1 ? 16 * (size_t)nt : 1; /* many blocks per thread, for balance */
     size_t nsplit = (want + mblocks - 1) / mblocks;
     if (nsplit > w->npanels)
         nsplit = w->npanels;

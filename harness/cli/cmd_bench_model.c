@@ -15,6 +15,7 @@
 #include "harness/bench/threads.h"
 #include "harness/cli/commands.h"
 #include "harness/model/engine.h"
+#include "harness/model/forward_fp32.h"
 #include "harness/report/atomic_file.h"
 #include "harness/report/context.h"
 #include "kernels/cpu.h"
@@ -30,6 +31,7 @@ typedef struct {
     int shapes[2], nshapes; /* 0 small, 1 bert-base */
     int_list precisions, variants, threads, batches;
     int_list compaction_precisions; /* n = 0: the same as precisions */
+    int variants_auto;              /* no --variants: all for small, the best for bert-base */
     int parallel_both, parallel_only_examples, tokens, min_reps, max_reps, compaction_batch, seed;
     double min_time;
     const char *json;
@@ -53,6 +55,9 @@ static void usage(FILE *out)
         "--parallel: for threads > 1 and batch > 1, threads inside each operation (ops), across\n"
         "the examples of a batch (examples: one single-threaded worker per share), or both\n"
         "(default).\n"
+        "Without --variants: every available variant on small, the best one on bert-base; the\n"
+        "compaction experiment runs every precision on small, w1a1 on bert-base unless\n"
+        "--compaction-precisions says otherwise.\n"
         "--quick: small shape, 1 thread, batches 1 and 8, short timing.\n");
 }
 
@@ -154,9 +159,17 @@ typedef struct {
     double cpu[3][BEEX_ISA_COUNT][MAXL][MAXL][2]; /* median CPU seconds per batch */
 } table;
 
-static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *ratios,
+static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_t *ratios,
                        json_t *compaction)
 {
+    /* BERT-base is ~100x the small model: unless asked, only the best variant, and the
+     * compaction experiment in w1a1 only. */
+    options oo = *o_in;
+    const options *o = &oo;
+    if (shape == 1 && o_in->variants_auto)
+        oo.variants.n = 1;
+    if (shape == 1 && o_in->compaction_precisions.n == 0)
+        oo.compaction_precisions.v[0] = BEEX_PREC_W1A1, oo.compaction_precisions.n = 1;
     beex_config cfg = shape_config(shape);
     const char *sname = shape_names[shape];
     char err[512];
@@ -193,6 +206,9 @@ static int bench_shape(const options *o, int shape, json_t *benchmarks, json_t *
     }
     printf("\n%s: vocab %d, d %d, heads %d, dff %d, blocks %d, %d tokens per example\n", sname,
            cfg.vocab, cfg.d, cfg.heads, cfg.dff, cfg.blocks, T);
+    const char *why = NULL;
+    printf("fp32 products (twin GEMMs, attention): %s%s%s\n", beex_fp32_backend_name(),
+           beex_fp32_backend_ready(&why) ? "" : ": ", why ? why : "");
     printf("%-9s %-6s %-7s %2s %4s %-8s %5s %11s %9s %9s %9s %9s\n", "shape", "prec", "variant",
            "th", "bat", "parallel", "reps", "examples/s", "p50 ms", "p90 ms", "p99 ms", "cpu ms");
     for (int p = 0; p < o->precisions.n; p++)
@@ -357,7 +373,7 @@ int beex_cmd_bench_model(int argc, char **argv)
     o.parallel_both = 1;
     o.min_reps = 3, o.max_reps = 100000, o.compaction_batch = 32, o.seed = 1;
     o.min_time = 0.5;
-    int quick = 0, ch, shapes_set = 0, threads_set = 0, batches_set = 0;
+    int quick = 0, ch, shapes_set = 0, threads_set = 0, batches_set = 0, all_variants = 0;
     int_list shl;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -377,7 +393,7 @@ int beex_cmd_bench_model(int argc, char **argv)
             break;
         case 'v':
             if (strcmp(optarg, "all") == 0)
-                o.variants.n = 0;
+                o.variants.n = 0, all_variants = 1;
             else
                 bad = parse_list(optarg, "variant", parse_isa, &o.variants);
             break;
@@ -468,6 +484,7 @@ int beex_cmd_bench_model(int argc, char **argv)
         }
     }
     if (o.variants.n == 0) {
+        o.variants_auto = !all_variants;
         beex_isa order[BEEX_ISA_COUNT];
         int n = beex_isa_preference(order, BEEX_ISA_COUNT);
         for (int i = 0; i < n; i++) {
@@ -499,6 +516,9 @@ int beex_cmd_bench_model(int argc, char **argv)
         json_object_set_new(doc, "benchmarks", benchmarks);
         json_object_set_new(beex, "speed_ratios", ratios);
         json_object_set_new(beex, "compaction", compaction);
+        json_object_set_new(beex, "fp32_backend", json_string(beex_fp32_backend_name()));
+        json_object_set_new(beex, "fp32_fallback_tiles",
+                            json_integer((json_int_t)beex_fp32_fallback_tiles()));
         json_object_set_new(beex, "exit_rule",
                             json_string("no early exit (delta = -inf) outside the compaction "
                                         "experiment; caps via beex_engine_run_batch_capped"));

@@ -280,6 +280,8 @@ int beex_cmd_run(int argc, char **argv)
         fprintf(stderr, "beex run: %s\n", err);
         goto out;
     }
+    if (beex_engine_fp32_note(e) != NULL)
+        fprintf(stderr, "beex run: note: %s\n", beex_engine_fp32_note(e));
     p.cap = batch;
     p.ids = calloc((size_t)batch, sizeof *p.ids);
     p.lens = calloc((size_t)batch, sizeof *p.lens);

@@ -26,7 +26,7 @@ typedef struct {
  * most BEEX_FWD_GROUP_ROWS rows (or one example), so that the group's intermediate buffers
  * (Q|K|V, the SLFN hidden layer) stay in cache; inside a group example k's rows start at
  * row0[k] - base. GEMM rates do not depend on M beyond a few hundred rows. */
-#define BEEX_FWD_GROUP_ROWS 128
+#define BEEX_FWD_GROUP_ROWS 512
 typedef struct {
     int n;
     const int *len, *row0;

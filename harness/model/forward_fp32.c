@@ -8,6 +8,7 @@
 #include <libxsmm.h>
 #include <omp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Tile of the output: NB outputs x MB tokens, K summed in KB chunks (A panel 256 x 64 and
@@ -114,4 +115,15 @@ void beex_fp32_gemm_xwt(size_t m, size_t n, size_t k, const float *x, size_t ldx
                    y + i0 * ldy + j0, (int)ldy, 1);
             }
         }
+}
+
+const char *beex_fp32_backend_name(void)
+{
+    static char name[64];
+    pthread_once(&init_once, init_backend);
+    if (!backend_ok)
+        return "plain blocked loop";
+    if (name[0] == '\0')
+        snprintf(name, sizeof name, "libxsmm %s (JIT)", libxsmm_get_target_arch());
+    return name;
 }

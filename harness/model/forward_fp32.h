@@ -22,6 +22,9 @@ void beex_fp32_gemm_xwt(size_t m, size_t n, size_t k, const float *x, size_t ldx
 void beex_fp32_small_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                           float *c, int ldc);
 
+/* "libxsmm <JIT target>" when libxsmm kernels are in use, else "plain blocked loop". */
+const char *beex_fp32_backend_name(void);
+
 /* Tiles computed by the plain loop because libxsmm gave no kernel (should stay 0). */
 unsigned long beex_fp32_fallback_tiles(void);
 

@@ -457,7 +457,7 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
                               (double)right / (double)done, (double)done / (t - t0), prec);
             }
         }
-        double train_loss = loss_sum / (double)n;
+        double train_loss = loss_sum / (double)n, train_s = now_s() - t0;
         o->final_loss_out = train_loss;
         if (epoch == first_epoch)
             o->first_loss_out = train_loss;
@@ -481,7 +481,8 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
                     o->epochs, beex_precision_name(prec), train_loss, (double)right / (double)n);
             for (int b = 0; b < cfg->blocks; b++)
                 fprintf(stderr, " %.3f", dev_acc[b]);
-            fprintf(stderr, " (%.1f s)%s\n", now_s() - t0, improved ? " *best" : "");
+            fprintf(stderr, " (%.1f s, %.0f ex/s)%s\n", train_s, (double)n / train_s,
+                    improved ? " *best" : "");
         }
         if (improved) {
             st.best_dev = dev_full;

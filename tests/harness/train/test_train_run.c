@@ -131,9 +131,9 @@ static void test_deterministic(void **state)
     snprintf(a, sizeof a, "%s/det-a.safetensors", tmp_dir);
     snprintf(b, sizeof b, "%s/det-b.safetensors", tmp_dir);
     beex_train_options o;
-    small_options(&o, a, BEEX_PREC_W1A1, 2);
+    small_options(&o, a, BEEX_PREC_W1A1, 1);
     assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
-    small_options(&o, b, BEEX_PREC_W1A1, 2);
+    small_options(&o, b, BEEX_PREC_W1A1, 1);
     assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
     char la[300], lb[300];
     snprintf(la, sizeof la, "%s.last.safetensors", a);
@@ -142,7 +142,7 @@ static void test_deterministic(void **state)
     /* a different seed must give a different model */
     char c[256], lc[300];
     snprintf(c, sizeof c, "%s/det-c.safetensors", tmp_dir);
-    small_options(&o, c, BEEX_PREC_W1A1, 2);
+    small_options(&o, c, BEEX_PREC_W1A1, 1);
     o.seed = 8;
     assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
     snprintf(lc, sizeof lc, "%s.last.safetensors", c);
@@ -153,7 +153,7 @@ static void test_deterministic(void **state)
     free(y);
 }
 
-/* Two-stage (1 fp32 epoch, then w1a1) run interrupted after epoch 2 and resumed. */
+/* Two-stage (1 fp32 epoch, then w1a1) run interrupted after epoch 2 of 3 and resumed. */
 static void test_resume(void **state)
 {
     (void)state;
@@ -161,13 +161,13 @@ static void test_resume(void **state)
     snprintf(a, sizeof a, "%s/res-a.safetensors", tmp_dir);
     snprintf(b, sizeof b, "%s/res-b.safetensors", tmp_dir);
     beex_train_options o;
-    small_options(&o, a, BEEX_PREC_W1A1, 4);
+    small_options(&o, a, BEEX_PREC_W1A1, 3);
     o.fp32_epochs = 1;
     assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
     small_options(&o, b, BEEX_PREC_W1A1, 2);
     o.fp32_epochs = 1;
     assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
-    small_options(&o, b, BEEX_PREC_W1A1, 4);
+    small_options(&o, b, BEEX_PREC_W1A1, 3);
     o.fp32_epochs = 1;
     o.resume = 1;
     assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
