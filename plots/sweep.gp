@@ -4,8 +4,8 @@
 if (!exists("dir")) dir = "."
 if (!exists("term")) term = "pngcairo"
 ext = (term eq "svg") ? "svg" : "png"
-if (term eq "svg") set terminal svg size 900,600 dynamic enhanced font "Sans,13" background "white"
-if (term ne "svg") set terminal pngcairo size 900,600 enhanced font "Sans,11"
+if (term eq "svg") set terminal svg size 900,700 dynamic enhanced font "Sans,13" background "white"
+if (term ne "svg") set terminal pngcairo size 900,700 enhanced font "Sans,11"
 if (!exists("outdir")) outdir = dir . "/plots"
 out = outdir . "/"
 set datafile separator ","
@@ -19,7 +19,7 @@ set output out . "accuracy_vs_ops." . ext
 set title "Test " . metric_name . " vs OPs per example (OPs = FLOPs + BOPs/64); thresholds chosen on dev"
 set xlabel "OPs per example"
 set ylabel "test " . metric_name
-set format x "%.0s%c"
+set format x "%.1s%c"
 r = dir . "/replay.csv"
 set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
 sel(p) = sprintf("< grep '^%s,.*,test,' %s", p, r)
@@ -35,21 +35,39 @@ unset format x
 t = dir . "/timed.csv"
 if (system("test -s " . t . " && echo y") eq "y") {
     set output out . "accuracy_vs_time." . ext
-    set title "Test " . metric_name . " vs measured time per example (median, bars min..max)"
-    set xlabel "microseconds per example"
-    set logscale x
-    # Colour = variant, symbol = threads x batch; bars span min..max over the repetitions.
+    # One panel per variant (stacked, same x axis); colour and symbol = threads x batch;
+    # bars span min..max over the repetitions.
     variants = system("tail -n +2 " . t . " | cut -d, -f1 | sort -u | tr '\\n' ' '")
     tbs = system("tail -n +2 " . t . " | cut -d, -f2,3 | sort -t, -k1n -k2n -u | tr '\\n' ' '")
-    colours = "#1b9e77 #d95f02 #7570b3 #e7298a #66a61e"
+    colours = "#1b9e77 #d95f02 #7570b3 #e7298a #66a61e #e6ab02"
     pts = "7 5 9 11 13 15 4 6"
-    plot for [vi=1:words(variants)] for [ti=1:words(tbs)] t \
-         using ((strcol(1) eq word(variants, vi) && (strcol(2) . "," . strcol(3)) eq word(tbs, ti)) ? $6 : NaN):10:7:8 \
-         with xerrorbars pt (int(word(pts, ti))) ps 1.3 lc rgb word(colours, vi) \
-         title sprintf("%s, %s thr, batch %s", word(variants, vi), \
-                       word(system("echo " . word(tbs, ti) . " | tr , ' '"), 1), \
-                       word(system("echo " . word(tbs, ti) . " | tr , ' '"), 2))
+    tmin = real(system("tail -n +2 " . t . " | cut -d, -f7 | sort -g | head -1"))
+    tmax = real(system("tail -n +2 " . t . " | cut -d, -f8 | sort -g | tail -1"))
+    nv = words(variants)
+    set multiplot layout nv, 1 title "Test " . metric_name . " vs measured time per example (median; bars min..max over the repetitions)"
+    set logscale x
+    set xrange [tmin / 1.3 : tmax * 1.3]
+    set offsets 0, 0, graph 0.15, graph 0.15
+    set key outside right center box opaque noenhanced
+    unset title
+    set ylabel metric_name
+    set format y "%.3f"
+    do for [vi=1:nv] {
+        set label 1 word(variants, vi) at graph 0.02, graph 0.85 font ",12" front
+        set xlabel (vi == nv) ? "microseconds per example" : ""
+        plot for [ti=1:words(tbs)] t \
+             using ((strcol(1) eq word(variants, vi) && (strcol(2) . "," . strcol(3)) eq word(tbs, ti)) ? $6 : NaN):10:7:8 \
+             with xerrorbars pt (int(word(pts, ti))) ps 1.3 lc rgb word(colours, ti) \
+             title sprintf("%s thr, batch %s", word(system("echo " . word(tbs, ti) . " | tr , ' '"), 1), \
+                           word(system("echo " . word(tbs, ti) . " | tr , ' '"), 2))
+    }
+    unset multiplot
+    unset label 1
     unset logscale x
+    set xrange [*:*]
+    set offsets 0, 0, 0, 0
+    set format y
+    set key outside right top box opaque
 }
 
 # --- exit histograms ----------------------------------------------------------------------

@@ -6,7 +6,7 @@
 # Knobs (environment):
 #   TRAIN_ARGS   options for `beex train mr` (placeholder defaults below, to be replaced by the
 #                settings the trainer's calibration recommends)
-#   USE_GLOVE=1  initialise the embeddings from GloVe 100-d (adds --glove PATH --d 100)
+#   USE_GLOVE    1 (default): initialise the embeddings from GloVe 100-d (--glove PATH --d 100)
 #   SWEEP_ARGS   extra options for `beex sweep` (e.g. "--quick", "--variants avx2,avx512")
 #   JOBS         build parallelism (default: nproc)
 #   MODEL        model file to reuse or train (default models/mr-w1a1.safetensors)
@@ -15,8 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-TRAIN_ARGS=${TRAIN_ARGS:-"--precision w1a1 --epochs 10 --batch 32 --lr 0.001 --seed 1"}
-USE_GLOVE=${USE_GLOVE:-0}
+TRAIN_ARGS=${TRAIN_ARGS:-"--precision w1a1 --epochs 4 --seed 1"}
+USE_GLOVE=${USE_GLOVE:-1}
 SWEEP_ARGS=${SWEEP_ARGS:-""}
 JOBS=${JOBS:-$(nproc)}
 MODEL=${MODEL:-models/mr-w1a1.safetensors}
@@ -55,7 +55,7 @@ fi
 step "sweep: trace, replay, timed Pareto points -> $RUN"
 mkdir -p "$RUN"
 # shellcheck disable=SC2086
-"$BEEX" sweep "$MODEL" mr --out "$RUN" --points 4 $SWEEP_ARGS | tee "$RUN/summary.txt"
+"$BEEX" sweep "$MODEL" mr --out "$RUN" --points 3 $SWEEP_ARGS | tee "$RUN/summary.txt"
 
 step "plots -> plots/out/$(basename "$RUN")"
 bash plots/plot.sh -o plots/out "$RUN"

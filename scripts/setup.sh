@@ -23,7 +23,7 @@ HOST_PACKAGES=(
     libcmocka-dev libjansson-dev zlib1g-dev
     clang libclang-rt-14-dev clang-format valgrind
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-    gnuplot-nox
+    gnuplot-nox jq
 )
 ARM64_PACKAGES=(libcmocka-dev:arm64 libc6:arm64)
 

@@ -59,11 +59,12 @@ static double run_team(bound_loop_fn fn, int threads, uint64_t iters)
     return t > 0.0 ? (double)total / t : -1.0;
 }
 
-double beex_bound_measure(beex_isa isa, int threads, int reps, double seconds)
+int beex_bound_measure(beex_isa isa, int threads, int reps, double seconds, double *median,
+                       double *best)
 {
     if ((int)isa < 0 || isa >= BEEX_ISA_COUNT || bound_table[isa] == NULL ||
         !beex_isa_available(isa, NULL) || threads < 1 || reps < 1 || seconds <= 0.0)
-        return -1.0;
+        return -1;
     bound_loop_fn fn = bound_table[isa];
     /* Calibrate on one thread: iterations per second of the loop. */
     uint64_t sink = 0, probe = 1u << 14;
@@ -75,11 +76,14 @@ double beex_bound_measure(beex_isa isa, int threads, int reps, double seconds)
     uint64_t iters = (uint64_t)(seconds * rate / per_iter) + 1;
     double *samples = malloc((size_t)reps * sizeof *samples);
     if (samples == NULL)
-        return -1.0;
+        return -1;
     for (int r = 0; r < reps; r++)
         samples[r] = run_team(fn, threads, iters);
     qsort(samples, (size_t)reps, sizeof *samples, cmp_double);
-    double best = samples[reps - 1];
+    if (median != NULL)
+        *median = samples[reps / 2];
+    if (best != NULL)
+        *best = samples[reps - 1];
     free(samples);
-    return best;
+    return 0;
 }

@@ -17,10 +17,12 @@ uint64_t beex_bound_loop_avx512(uint64_t iters, uint64_t *sink);
 uint64_t beex_bound_loop_neon(uint64_t iters, uint64_t *sink);
 
 /* Measured peak of variant `isa` on `threads` threads (each running the loop at once), in
- * bMAC/s: the best of `reps` runs of about `seconds` each (a bound is a peak; on a shared
- * machine preemption only ever lowers a run, so the best run is the least disturbed). Returns a
- * negative value when the variant has no loop here or is unavailable. */
-double beex_bound_measure(beex_isa isa, int threads, int reps, double seconds);
+ * bMAC/s, over `reps` runs of about `seconds` each: *median and *best (either may be NULL).
+ * The benchmark sizes the runs like the kernel's own repetitions and compares median with
+ * median and best with best, so that on a shared machine both sides see the same
+ * interference. Returns 0, or -1 when the variant has no loop here or is unavailable. */
+int beex_bound_measure(beex_isa isa, int threads, int reps, double seconds, double *median,
+                       double *best);
 
 /* A sentence describing the loop's instruction mix, for the report. */
 const char *beex_bound_describe(beex_isa isa);

@@ -37,7 +37,7 @@ void beex_train_options_default(beex_train_options *o)
     o->cfg.heads = 4;
     o->lr = 1e-3;
     o->batch = 32;
-    o->epochs = 10;
+    o->epochs = 6;
     o->seed = 1;
     o->dropout = 0.1f;
 }

@@ -2,8 +2,9 @@
  * 64-bit word and every variant's chunk; M and N from 1 past every tile; odd leading
  * dimensions; 1 and 2 threads; padding bits set to garbage in both operands (they must not
  * count). Integer dots and fused W1A1 fp32 outputs must be exactly equal; W1A32 within
- * |y - y_ref| <= K * FLT_EPSILON * |alpha| * sum_k |x_k| + 2 * FLT_EPSILON * |y_ref| (two
- * summation orders of the same K terms). A variant this CPU lacks is skipped, with its reason. */
+ * |y - y_ref| <= 2 K * FLT_EPSILON * |alpha| * sum_k |x_k| + 2 * FLT_EPSILON * |y_ref| (worst-case
+ * error of the reference's sum plus that of a variant's sum_k x_k - 2 * sum_{bit set} x_k). A
+ * variant this CPU lacks is skipped, with its reason. */
 #include <float.h>
 #include <math.h>
 #include <setjmp.h>
@@ -120,7 +121,7 @@ static void check_shape(int isa, size_t m, size_t n, size_t k, int threads)
             l1 += fabs((double)x[i * ldx + kk]);
         for (size_t j = 0; j < n; j++) {
             double ref = y_ref[i * ldy + j], got = y[i * ldy + j];
-            double tol = (double)k * FLT_EPSILON * fabs((double)sw[j]) * l1 +
+            double tol = 2.0 * (double)k * FLT_EPSILON * fabs((double)sw[j]) * l1 +
                          2.0 * FLT_EPSILON * fabs(ref) + 1e-30;
             if (!(fabs(got - ref) <= tol))
                 fail_msg("%s w1a32 m=%zu n=%zu k=%zu t=%d at (%zu,%zu): %.9g vs %.9g (tol %.3g)",

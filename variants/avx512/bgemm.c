@@ -1,16 +1,19 @@
-/* AVX-512 VPOPCNTDQ binarized GEMMs. W1A1: a 3 x 8 tile of zmm accumulators (24 of the 32
- * registers; 3 A rows + 1 B row + 1 temporary make 29), XOR + VPOPCNTQ + VPADDQ per 512 bits,
- * fully unrolled so the accumulators stay in registers. Eight panel rows make each tile row
- * reduce to exactly one vector of eight sums, which the fused transform stores in one go.
- * (KERNELS.md suggests 4 x 6; 3 x 8 does the same work per load with a cheaper reduction.) */
+/* AVX-512 VPOPCNTDQ binarized GEMMs. W1A1: a 3 x 8 tile of zmm accumulators (24
+ * of the 32 registers; 3 A rows + 1 B row + 1 temporary make 29), XOR +
+ * VPOPCNTQ + VPADDQ per 512 bits, fully unrolled so the accumulators stay in
+ * registers. Eight panel rows make each tile row reduce to exactly one vector
+ * of eight sums, which the fused transform stores in one go. (KERNELS.md
+ * suggests 4 x 6; 3 x 8 does the same work per load with a cheaper reduction.)
+ */
 #include <immintrin.h>
 
 #include "kernels/bgemm_variant.h"
 
 enum { MR = 3, NR = 8, CW = 8 };
 
-/* Eight vectors of eight 64-bit partial sums -> one vector [sum(p0), sum(p4), sum(p1), sum(p5),
- * sum(p2), sum(p6), sum(p3), sum(p7)]: a transpose-and-add tree, 21 operations in all. */
+/* Eight vectors of eight 64-bit partial sums -> one vector [sum(p0), sum(p4),
+ * sum(p1), sum(p5), sum(p2), sum(p6), sum(p3), sum(p7)]: a transpose-and-add
+ * tree, 21 operations in all. */
 static inline __m512i reduce8(__m512i p0, __m512i p1, __m512i p2, __m512i p3, __m512i p4,
                               __m512i p5, __m512i p6, __m512i p7)
 {
@@ -45,7 +48,8 @@ static inline __m512i row_sums(__m512i c0, __m512i c1, __m512i c2, __m512i c3, _
         XPA(c2##j, a2, bj);                                                                        \
     } while (0)
 
-/* The 3 x 8 micro-kernel: pop[r] holds the XOR popcounts of A row r against panel rows 0..7. */
+/* The 3 x 8 micro-kernel: pop[r] holds the XOR popcounts of A row r against
+ * panel rows 0..7. */
 static inline void w1a1_tile(const uint64_t *a, size_t as, const uint64_t *b, size_t chunks,
                              __m512i pop[MR])
 {
@@ -72,8 +76,8 @@ static inline void w1a1_tile(const uint64_t *a, size_t as, const uint64_t *b, si
     pop[2] = row_sums(c20, c21, c22, c23, c24, c25, c26, c27);
 }
 
-/* Writes one full tile row: dot = k - 2 * pop, then (scale_a * scale_w) * dot + bias with the
- * product rounded before the add, exactly as the reference. */
+/* Writes one full tile row: dot = k - 2 * pop, then (scale_a * scale_w) * dot +
+ * bias with the product rounded before the add, exactly as the reference. */
 static inline void store_row(const beex_w1a1_job *job, size_t i, size_t j, __m512i pop)
 {
     __m512i dot =
@@ -115,58 +119,71 @@ static void w1a1_block(const beex_w1a1_job *job, size_t i0, size_t i1, size_t p0
     }
 }
 
-/* W1A32: 2 rows x 4 columns of 16-lane fp32 accumulators; each weight bit flips the sign of
- * its activation (masked XOR of the sign bit). Sums are reordered (16 lanes, then a tree), so
- * results agree with the sequential reference within the tolerance stated in the tests. */
+/* W1A32 as sum_k s_k x_k = sum_k x_k - 2 * sum_{k: bit set} x_k: one masked add
+ * per 16 weights (the weight bits are the mask) instead of a sign flip and an
+ * add, and the row sum is shared by every column. 4 rows x 4 columns of
+ * accumulators plus 4 row sums. The sums are reordered, so results agree with
+ * the sequential reference within the tolerance stated in
+ * tests/kernels/test_bgemm.c. */
+#define MADD(r, c) s##r##c = _mm512_mask_add_ps(s##r##c, m##c, s##r##c, x##r)
+#define MROW(r)                                                                                    \
+    do {                                                                                           \
+        t##r = _mm512_add_ps(t##r, x##r);                                                          \
+        MADD(r, 0);                                                                                \
+        MADD(r, 1);                                                                                \
+        MADD(r, 2);                                                                                \
+        MADD(r, 3);                                                                                \
+    } while (0)
+
 static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t j0, size_t j1)
 {
     const beex_bmatrix *w = job->w;
     size_t k = w->k, kw = w->kwords;
-    const __m512 sign = _mm512_castsi512_ps(_mm512_set1_epi32((int)0x80000000u));
-    for (size_t i = i0; i < i1; i += 2) {
-        size_t rows = i + 2 <= i1 ? 2 : 1;
-        const float *x0 = job->x + i * job->ldx;
-        const float *x1 = rows == 2 ? x0 + job->ldx : x0;
+    for (size_t i = i0; i < i1; i += 4) {
+        size_t rows = i1 - i < 4 ? i1 - i : 4;
+        const float *xr[4];
+        for (size_t r = 0; r < 4; r++) /* missing rows repeat the last one; never stored */
+            xr[r] = job->x + (i + (r < rows ? r : rows - 1)) * job->ldx;
         for (size_t j = j0; j < j1; j += 4) {
             size_t cols = j1 - j < 4 ? j1 - j : 4;
-            const uint64_t *r[4];
+            const uint64_t *wr[4];
             for (size_t c = 0; c < 4; c++)
-                r[c] = w->rows + (j + (c < cols ? c : 0)) * kw;
-            __m512 s00 = _mm512_setzero_ps(), s01 = s00, s02 = s00, s03 = s00;
-            __m512 s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-            for (size_t q = 0; q < kw; q++) {
-                uint64_t w0 = r[0][q], w1 = r[1][q], w2 = r[2][q], w3 = r[3][q];
-                for (unsigned sub = 0; sub < 4; sub++) {
-                    size_t kk = q * 64 + sub * 16;
-                    if (kk >= k)
-                        break;
-                    __mmask16 lm =
-                        k - kk >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - kk)) - 1u);
-                    __m512 xa = _mm512_maskz_loadu_ps(lm, x0 + kk);
-                    __m512 xb = _mm512_maskz_loadu_ps(lm, x1 + kk);
-                    __mmask16 m0 = (__mmask16)(w0 >> (16 * sub)),
-                              m1 = (__mmask16)(w1 >> (16 * sub));
-                    __mmask16 m2 = (__mmask16)(w2 >> (16 * sub)),
-                              m3 = (__mmask16)(w3 >> (16 * sub));
-                    s00 = _mm512_add_ps(s00, _mm512_mask_xor_ps(xa, m0, xa, sign));
-                    s01 = _mm512_add_ps(s01, _mm512_mask_xor_ps(xa, m1, xa, sign));
-                    s02 = _mm512_add_ps(s02, _mm512_mask_xor_ps(xa, m2, xa, sign));
-                    s03 = _mm512_add_ps(s03, _mm512_mask_xor_ps(xa, m3, xa, sign));
-                    s10 = _mm512_add_ps(s10, _mm512_mask_xor_ps(xb, m0, xb, sign));
-                    s11 = _mm512_add_ps(s11, _mm512_mask_xor_ps(xb, m1, xb, sign));
-                    s12 = _mm512_add_ps(s12, _mm512_mask_xor_ps(xb, m2, xb, sign));
-                    s13 = _mm512_add_ps(s13, _mm512_mask_xor_ps(xb, m3, xb, sign));
-                }
+                wr[c] = w->rows + (j + (c < cols ? c : 0)) * kw;
+            __m512 z = _mm512_setzero_ps();
+            __m512 s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
+            __m512 s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
+            __m512 t0 = z, t1 = z, t2 = z, t3 = z;
+            for (size_t kk = 0; kk < k; kk += 16) {
+                size_t q = kk / 64;
+                unsigned sh = (unsigned)(kk % 64);
+                __mmask16 lm =
+                    k - kk >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (k - kk)) - 1u);
+                __mmask16 m0 = (__mmask16)(wr[0][q] >> sh), m1 = (__mmask16)(wr[1][q] >> sh);
+                __mmask16 m2 = (__mmask16)(wr[2][q] >> sh), m3 = (__mmask16)(wr[3][q] >> sh);
+                __m512 x0 = _mm512_maskz_loadu_ps(lm, xr[0] + kk);
+                __m512 x1 = _mm512_maskz_loadu_ps(lm, xr[1] + kk);
+                __m512 x2 = _mm512_maskz_loadu_ps(lm, xr[2] + kk);
+                __m512 x3 = _mm512_maskz_loadu_ps(lm, xr[3] + kk);
+                MROW(0);
+                MROW(1);
+                MROW(2);
+                MROW(3);
             }
-            float sums[2][4] = {{_mm512_reduce_add_ps(s00), _mm512_reduce_add_ps(s01),
-                                 _mm512_reduce_add_ps(s02), _mm512_reduce_add_ps(s03)},
-                                {_mm512_reduce_add_ps(s10), _mm512_reduce_add_ps(s11),
-                                 _mm512_reduce_add_ps(s12), _mm512_reduce_add_ps(s13)}};
-            for (size_t rr = 0; rr < rows; rr++)
+            float tot[4] = {_mm512_reduce_add_ps(t0), _mm512_reduce_add_ps(t1),
+                            _mm512_reduce_add_ps(t2), _mm512_reduce_add_ps(t3)};
+            float neg[4][4] = {{_mm512_reduce_add_ps(s00), _mm512_reduce_add_ps(s01),
+                                _mm512_reduce_add_ps(s02), _mm512_reduce_add_ps(s03)},
+                               {_mm512_reduce_add_ps(s10), _mm512_reduce_add_ps(s11),
+                                _mm512_reduce_add_ps(s12), _mm512_reduce_add_ps(s13)},
+                               {_mm512_reduce_add_ps(s20), _mm512_reduce_add_ps(s21),
+                                _mm512_reduce_add_ps(s22), _mm512_reduce_add_ps(s23)},
+                               {_mm512_reduce_add_ps(s30), _mm512_reduce_add_ps(s31),
+                                _mm512_reduce_add_ps(s32), _mm512_reduce_add_ps(s33)}};
+            for (size_t r = 0; r < rows; r++)
                 for (size_t c = 0; c < cols; c++)
-                    job->y[(i + rr) * job->ldy + j + c] =
-                        beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, sums[rr][c],
-                                          job->bias ? job->bias[j + c] : 0.0f);
+                    job->y[(i + r) * job->ldy + j + c] = beex_mul_then_add(
+                        job->alpha ? job->alpha[j + c] : 1.0f, tot[r] - 2.0f * neg[r][c],
+                        job->bias ? job->bias[j + c] : 0.0f);
         }
     }
 }

@@ -242,12 +242,12 @@ static void test_batched_equals_batch1_and_threads(void **state)
     free(lg), free(lg2), free(one), free(en), free(en1);
 }
 
-/* A batch of more rows than one group (BEEX_FWD_GROUP_ROWS = 512): results as batch-1. */
+/* A batch of more rows than one group (BEEX_FWD_GROUP_ROWS): results as batch-1. */
 static void test_batch_spanning_groups(void **state)
 {
     fixture *f = *state;
     const beex_config *c = &f->m->cfg;
-    enum { NB = 120 }; /* about 780 rows: two groups */
+    enum { NB = 120 }; /* about 780 rows: several groups */
     int32_t *ids[NB];
     int lens[NB];
     beex_exit_result r[NB], r1;
