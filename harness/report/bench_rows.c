@@ -74,11 +74,23 @@ static int from_benchmarks(const json_t *bm, beex_bench_set *out)
 {
     size_t i;
     json_t *b;
+    /* Repetitions are compared when the file has them; a file of aggregates only (as
+     * `beex bench gemm --json` writes) contributes its medians as single samples, which
+     * `beex compare` reports without a statistical verdict. */
+    int has_iterations = 0;
     json_array_foreach(bm, i, b)
     {
         const char *type = json_string_value(json_object_get(b, "run_type"));
-        if (type != NULL && strcmp(type, "iteration") != 0)
-            continue; /* aggregates (mean, median, stddev) are recomputed here */
+        has_iterations |= type == NULL || strcmp(type, "iteration") == 0;
+    }
+    json_array_foreach(bm, i, b)
+    {
+        const char *type = json_string_value(json_object_get(b, "run_type"));
+        const char *agg = json_string_value(json_object_get(b, "aggregate_name"));
+        int is_iteration = type == NULL || strcmp(type, "iteration") == 0;
+        int is_median = !is_iteration && agg != NULL && strcmp(agg, "median") == 0;
+        if (!(is_iteration || (!has_iterations && is_median)))
+            continue;
         const char *name = json_string_value(json_object_get(b, "run_name"));
         if (name == NULL)
             name = json_string_value(json_object_get(b, "name"));
