@@ -92,13 +92,25 @@ int beex_bmatrix_create(const uint8_t *bits, size_t n, size_t k, size_t ldb, int
         return BEEX_ENOMEM;
     w->isa = (beex_isa)isa;
     w->ops = ops;
+    beex_bgemm_layout *lay = &w->lay;
+    if (ops->layout != NULL) {
+        ops->layout(k, lay);
+    } else {
+        lay->mr = ops->mr, lay->nr = ops->nr, lay->cw = ops->cw;
+        for (unsigned r = 0; r < lay->nr; r++)
+            lay->slot[r] = (unsigned char)r;
+    }
+    if (lay->mr == 0 || lay->cw == 0 || lay->nr == 0 || lay->nr > BEEX_BGEMM_MAX_NR) {
+        free(w); /* a variant's layout out of the contract: refuse, never overrun slot[] */
+        return BEEX_EINVAL;
+    }
     w->n = n;
     w->k = k;
     w->kwords = (k + 63) / 64;
-    w->chunks = (w->kwords + ops->cw - 1) / ops->cw;
-    w->npanels = (n + ops->nr - 1) / ops->nr;
-    size_t row_words = w->chunks * ops->cw;
-    w->panels = alloc_words(w->npanels * ops->nr * row_words);
+    w->chunks = (w->kwords + lay->cw - 1) / lay->cw;
+    w->npanels = (n + lay->nr - 1) / lay->nr;
+    size_t row_words = w->chunks * lay->cw;
+    w->panels = alloc_words(w->npanels * lay->nr * row_words);
     w->rows = alloc_words(n * w->kwords);
     uint64_t *tmp = alloc_words(row_words);
     if (w->panels == NULL || w->rows == NULL || tmp == NULL) {
@@ -109,10 +121,11 @@ int beex_bmatrix_create(const uint8_t *bits, size_t n, size_t k, size_t ldb, int
     for (size_t j = 0; j < n; j++) {
         load_row_words(bits + j * ldb, k, tmp, row_words);
         memcpy(w->rows + j * w->kwords, tmp, w->kwords * sizeof *tmp);
-        uint64_t *panel = w->panels + (j / ops->nr) * ops->nr * row_words;
-        size_t r = j % ops->nr;
+        uint64_t *panel = w->panels + (j / lay->nr) * lay->nr * row_words;
+        size_t r = j % lay->nr;
         for (size_t c = 0; c < w->chunks; c++)
-            memcpy(panel + (c * ops->nr + r) * ops->cw, tmp + c * ops->cw, ops->cw * sizeof *tmp);
+            memcpy(panel + (c * lay->nr + lay->slot[r]) * lay->cw, tmp + c * lay->cw,
+                   lay->cw * sizeof *tmp);
     }
     free(tmp);
     *out = w;
@@ -162,8 +175,20 @@ static int team_size(int threads)
     return threads > 0 ? threads : omp_get_max_threads();
 }
 
+/* Block b of the W1A1 output: row block b % mblocks, panel block b / mblocks. */
+static void w1a1_run_block(const beex_w1a1_job *job, long b, size_t mblocks, size_t mc, size_t pc)
+{
+    const beex_bmatrix *w = job->w;
+    size_t mb = (size_t)b % mblocks, pb = (size_t)b / mblocks;
+    size_t i0 = mb * mc, i1 = i0 + mc < job->m ? i0 + mc : job->m;
+    size_t p0 = pb * pc, p1 = p0 + pc < w->npanels ? p0 + pc : w->npanels;
+    w->ops->w1a1_block(job, i0, i1, p0, p1);
+}
+
 /* Packs A, cuts the output into blocks of about 128 KiB of activations by a share of the
- * panels, and runs the variant's block function on each. */
+ * panels, and runs the variant's block function on each: on the calling thread when there is
+ * one thread or one block (entering an OpenMP region costs about a microsecond, a large share
+ * of a model-sized call), otherwise on an OpenMP team taking blocks dynamically. */
 static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t lda,
                     beex_w1a1_job *job, int threads)
 {
@@ -171,9 +196,9 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
         return BEEX_EINVAL;
     if (!beex_isa_available(w->isa, NULL))
         return BEEX_EUNSUPPORTED;
-    const beex_bgemm_ops *ops = w->ops;
-    size_t stride = w->chunks * ops->cw;
-    size_t mpad = (m + ops->mr - 1) / ops->mr * ops->mr;
+    const beex_bgemm_layout *lay = &w->lay;
+    size_t stride = w->chunks * lay->cw;
+    size_t mpad = (m + lay->mr - 1) / lay->mr * lay->mr;
     uint64_t *abuf = scratch_words(mpad * stride);
     if (abuf == NULL)
         return BEEX_ENOMEM;
@@ -188,28 +213,41 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
     /* Row blocks of about 128 KiB of packed activations stay in L2 while one weight panel
      * (a few KiB) stays in L1 and is reused by every tile of the block. */
     size_t mc = (size_t)(128 * 1024) / (stride * sizeof(uint64_t));
-    mc = mc / ops->mr * ops->mr;
-    if (mc < ops->mr)
-        mc = ops->mr;
+    mc = mc / lay->mr * lay->mr;
+    if (mc < lay->mr)
+        mc = lay->mr;
     if (mc > 512)
-        mc = 512 / ops->mr * ops->mr;
+        mc = 512 / lay->mr * lay->mr;
     size_t mblocks = (mpad + mc - 1) / mc;
+    mc = ((mpad + mblocks - 1) / mblocks + lay->mr - 1) / lay->mr * lay->mr; /* even blocks */
+    mblocks = (mpad + mc - 1) / mc;
+    /* Threads take blocks dynamically. About four blocks per thread: finer blocks (one
+     * panel each at model sizes) cost more in scheduling and cache traffic than they gain in
+     * balance; the panel split grows until the blocks divide evenly over the team. */
     int nt = team_size(threads);
-    size_t want = nt > 1 ? 16 * (size_t)nt : 1; /* many blocks per thread, for balance */
-    size_t nsplit = (want + mblocks - 1) / mblocks;
-    if (nsplit > w->npanels)
-        nsplit = w->npanels;
-    size_t pc = (w->npanels + nsplit - 1) / nsplit;
-    size_t pblocks = (w->npanels + pc - 1) / pc;
+    size_t nsplit = 1, pc = w->npanels, pblocks = 1;
+    if (nt > 1) {
+        nsplit = (4 * (size_t)nt + mblocks - 1) / mblocks;
+        for (;; nsplit++) {
+            if (nsplit > w->npanels)
+                nsplit = w->npanels;
+            pc = (w->npanels + nsplit - 1) / nsplit;
+            pblocks = (w->npanels + pc - 1) / pc;
+            size_t total = mblocks * pblocks;
+            if (nsplit == w->npanels || total % (size_t)nt == 0 || total >= 16 * (size_t)nt)
+                break;
+        }
+    }
     long nblocks = (long)(mblocks * pblocks);
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && nblocks > 1)
-    for (long b = 0; b < nblocks; b++) {
-        size_t mb = (size_t)b % mblocks, pb = (size_t)b / mblocks;
-        size_t i0 = mb * mc, i1 = i0 + mc < m ? i0 + mc : m;
-        size_t p0 = pb * pc, p1 = p0 + pc < w->npanels ? p0 + pc : w->npanels;
-        ops->w1a1_block(job, i0, i1, p0, p1);
+    if (nt == 1 || nblocks == 1) { /* no OpenMP region: entering one costs about a microsecond */
+        for (long b = 0; b < nblocks; b++)
+            w1a1_run_block(job, b, mblocks, mc, pc);
+        return BEEX_OK;
     }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (long b = 0; b < nblocks; b++)
+        w1a1_run_block(job, b, mblocks, mc, pc);
     return BEEX_OK;
 }
 
@@ -239,6 +277,16 @@ int beex_bgemm_w1a1(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
     return w1a1_run(w, m, a, lda, &job, threads);
 }
 
+/* Block b of the W1A32 output: row block b % mblocks, column block b / mblocks. */
+static void w1a32_run_block(const beex_w1a32_job *job, long b, size_t mblocks, size_t mc, size_t nc)
+{
+    size_t m = job->m, n = job->w->n;
+    size_t mb = (size_t)b % mblocks, nb = (size_t)b / mblocks;
+    size_t i1 = (mb + 1) * mc < m ? (mb + 1) * mc : m;
+    size_t j1 = (nb + 1) * nc < n ? (nb + 1) * nc : n;
+    job->w->ops->w1a32_block(job, mb * mc, i1, nb * nc, j1);
+}
+
 int beex_gemm_w1a32(const beex_bmatrix *w, size_t m, const float *x, size_t ldx, const float *alpha,
                     const float *bias, float *y, size_t ldy, int threads)
 {
@@ -252,12 +300,13 @@ int beex_gemm_w1a32(const beex_bmatrix *w, size_t m, const float *x, size_t ldx,
     long nblocks = (long)(mblocks * nblocks_n);
     int nt = team_size(threads);
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1 && nblocks > 1)
-    for (long b = 0; b < nblocks; b++) {
-        size_t mb = (size_t)b % mblocks, nb = (size_t)b / mblocks;
-        size_t i1 = (mb + 1) * mc < m ? (mb + 1) * mc : m;
-        size_t j1 = (nb + 1) * nc < w->n ? (nb + 1) * nc : w->n;
-        w->ops->w1a32_block(&job, mb * mc, i1, nb * nc, j1);
+    if (nt == 1 || nblocks == 1) {
+        for (long b = 0; b < nblocks; b++)
+            w1a32_run_block(&job, b, mblocks, mc, nc);
+        return BEEX_OK;
     }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (long b = 0; b < nblocks; b++)
+        w1a32_run_block(&job, b, mblocks, mc, nc);
     return BEEX_OK;
 }

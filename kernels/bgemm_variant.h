@@ -11,13 +11,25 @@
 
 typedef struct beex_bgemm_ops beex_bgemm_ops;
 
-/* Weights in one variant's layout. K is split into chunks of cw 64-bit words (one vector
- * register); bits past k are zero, so padding never counts in XOR-popcount. Rows are grouped
- * in panels of nr rows stored chunk-major: panels[p][chunk][r][word], so the micro-kernel
- * streams one panel linearly. Rows past n in the last panel are zero. */
+enum { BEEX_BGEMM_MAX_NR = 32 };
+
+/* A variant's layout for one weight matrix (it may depend on k): micro-tile rows mr, panel
+ * rows nr, words per row per chunk cw, and where panel row r is stored inside a
+ * chunk (slot[r] in 0..nr-1). A variant whose write-back combines its registers' lanes in a
+ * permuted order stores the rows permuted, so the sums come out in column order for free. */
+typedef struct {
+    unsigned mr, nr, cw;
+    unsigned char slot[BEEX_BGEMM_MAX_NR];
+} beex_bgemm_layout;
+
+/* Weights in one variant's layout (lay). K is split into chunks of cw 64-bit words (one vector
+ * register, or a part of one); bits past k are zero, so padding never counts in XOR-popcount.
+ * Rows are grouped in panels of nr rows stored chunk-major: panels[p][chunk][slot[r]][word],
+ * so the micro-kernel streams one panel linearly. Rows past n in the last panel are zero. */
 struct beex_bmatrix {
     beex_isa isa;
     const beex_bgemm_ops *ops;
+    beex_bgemm_layout lay;
     size_t n, k;
     size_t kwords;  /* ceil(k / 64): words of one plain row */
     size_t chunks;  /* ceil(kwords / cw) */
@@ -52,11 +64,13 @@ typedef struct {
 } beex_w1a32_job;
 
 struct beex_bgemm_ops {
-    unsigned mr, nr, cw; /* micro-tile rows x panel rows, words per chunk */
+    unsigned mr, nr, cw; /* default layout: micro-tile rows x panel rows, words per chunk */
     /* Output rows [i0, i1) (i0 a multiple of mr) x panels [p0, p1). */
     void (*w1a1_block)(const beex_w1a1_job *job, size_t i0, size_t i1, size_t p0, size_t p1);
     /* Output rows [i0, i1) x columns [j0, j1). */
     void (*w1a32_block)(const beex_w1a32_job *job, size_t i0, size_t i1, size_t j0, size_t j1);
+    /* Optional: the layout for k-bit rows (NULL: mr, nr, cw above, rows in order). */
+    void (*layout)(size_t k, beex_bgemm_layout *out);
 };
 
 /* One table entry per variant (variants/<isa>/bgemm.c). */

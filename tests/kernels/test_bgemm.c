@@ -21,8 +21,9 @@
 #include "kernels/pack.h"
 
 static const size_t grid_k[] = {1, 7, 63, 64, 65, 127, 128, 511, 512, 513, 1000, 4096};
-static const size_t grid_m[] = {1, 2, 3, 4, 5, 8, 9};
-static const size_t grid_n[] = {1, 2, 3, 4, 5, 7, 8, 9, 17};
+static const size_t grid_m[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13};
+/* Past every tile: AVX2 4x8, AVX-512 6x32 (one weight column per lane), scalar and NEON. */
+static const size_t grid_n[] = {1, 2, 3, 4, 5, 7, 8, 9, 17, 31, 32, 33, 65};
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
 static uint32_t rnd(void)

@@ -88,4 +88,4 @@ static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t 
     }
 }
 
-const beex_bgemm_ops beex_bgemm_ops_scalar = {MR, NR, CW, w1a1_block, w1a32_block};
+const beex_bgemm_ops beex_bgemm_ops_scalar = {MR, NR, CW, w1a1_block, w1a32_block, NULL};
