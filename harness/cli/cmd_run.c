@@ -256,7 +256,7 @@ int beex_cmd_run(int argc, char **argv)
     }
     beex_model *m = NULL;
     if (beex_model_load(argv[optind], &m, err, sizeof err) != 0) {
-        fprintf(stderr, "beex run: %s: %s\n", argv[optind], err);
+        fprintf(stderr, "beex run: %s\n", err); /* err already names the file */
         return 1;
     }
     const beex_config *c = &m->cfg;
