@@ -11,6 +11,7 @@
 #include "harness/bench/bgemm_bench.h"
 #include "harness/bench/bound.h"
 #include "harness/bench/threads.h"
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/report/atomic_file.h"
 #include "harness/report/context.h"
@@ -300,11 +301,8 @@ int beex_cmd_bench_gemm(int argc, char **argv)
             }
             break;
         case 'r':
-            o.reps = (int)strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || o.reps < 1 || o.reps > 10000) {
-                fprintf(stderr, "beex bench gemm: bad --reps '%s'\n", optarg);
+            if (beex_arg_int("bench gemm", "reps", optarg, 1, 10000, &o.reps) != 0)
                 return 2;
-            }
             break;
         case 'b':
             o.bound_seconds = strtod(optarg, &end);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/report/atomic_file.h"
 #include "harness/text/dataset.h"
@@ -114,15 +115,10 @@ int beex_cmd_data_stats(int argc, char **argv)
     int vocab_size = 8192, c;
     const char *json_path = NULL, *glove_path = NULL;
     while ((c = getopt_long(argc, argv, "v:g:j:h", opts, NULL)) != -1) {
-        char *end;
         switch (c) {
         case 'v':
-            vocab_size = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || vocab_size < 2 || vocab_size > 10000000) {
-                fprintf(stderr, "beex data stats: --vocab wants an integer >= 2, got '%s'\n",
-                        optarg);
+            if (beex_arg_int("data stats", "vocab", optarg, 2, 10000000, &vocab_size) != 0)
                 return 2;
-            }
             break;
         case 'g':
             glove_path = optarg;

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "harness/bench/threads.h"
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/model/model.h"
 #include "harness/report/atomic_file.h"
@@ -107,12 +108,8 @@ int beex_cmd_eval(int argc, char **argv)
             json_path = optarg;
             break;
         case 't': {
-            char *end;
-            threads = (int)strtol(optarg, &end, 10);
-            if (*optarg == 0 || *end != 0 || threads < 0) {
-                fprintf(stderr, "beex eval: --threads needs a count, got '%s'\n", optarg);
+            if (beex_arg_int("eval", "threads", optarg, 0, 1024, &threads) != 0)
                 return 2;
-            }
             break;
         }
         case 'h':

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/model/model.h"
 
@@ -24,19 +25,6 @@ static void usage(FILE *out)
             "  small      vocab 8192, d 128, heads 4, dff 256, blocks 6, max_len 64 (default)\n"
             "  bert-base  vocab 30522, d 768, heads 12, dff 3072, blocks 12, max_len 128\n"
             "classes defaults to 2, precision to w1a1, seed to 1.\n");
-}
-
-static int parse_int(const char *opt, const char *s, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < INT_MIN || v > INT_MAX) {
-        fprintf(stderr, "beex init: --%s needs an integer, got '%s'\n", opt, s);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
 }
 
 static int parse_seed(const char *s, uint64_t *out)
@@ -133,7 +121,8 @@ int beex_cmd_init(int argc, char **argv)
             return 0;
         default:
             if (c >= OPT_VOCAB && c < OPT_EPS) {
-                if (parse_int(field_names[c - OPT_VOCAB], optarg, &over[c - OPT_VOCAB]) != 0)
+                if (beex_arg_int("init", field_names[c - OPT_VOCAB], optarg, 0, 1 << 30,
+                                 &over[c - OPT_VOCAB]) != 0)
                     return 2;
                 have[c - OPT_VOCAB] = 1;
                 break;

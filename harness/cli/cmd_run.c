@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness/bench/threads.h"
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/model/cost.h"
 #include "harness/model/engine.h"
@@ -39,19 +40,6 @@ typedef struct {
     int32_t **ids;
     int *lens, *untrunc, n, cap;
 } pending;
-
-static int parse_int_arg(const char *opt, const char *s, int lo, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > INT_MAX) {
-        fprintf(stderr, "beex run: --%s needs an integer >= %d, got '%s'\n", opt, lo, s);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
 
 /* Parses one --ids line into ids (at most max_len kept). Returns the untruncated count,
  * or -1 after printing why. */
@@ -222,11 +210,11 @@ int beex_cmd_run(int argc, char **argv)
             break;
         }
         case 't':
-            if (parse_int_arg("threads", optarg, 1, &threads) != 0)
+            if (beex_arg_int("run", "threads", optarg, 1, 1024, &threads) != 0)
                 return 2;
             break;
         case 'b':
-            if (parse_int_arg("batch", optarg, 1, &batch) != 0)
+            if (beex_arg_int("run", "batch", optarg, 1, 1 << 20, &batch) != 0)
                 return 2;
             break;
         case 'i':

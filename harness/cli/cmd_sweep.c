@@ -10,6 +10,7 @@
 #include "harness/bench/sweep.h"
 #include "harness/bench/sweep_run.h"
 #include "harness/bench/threads.h"
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/report/context.h"
 #include "harness/report/run_dir.h"
@@ -93,7 +94,6 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -126,18 +126,12 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
             }
             break;
         case O_REPS:
-            a->reps = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || a->reps < 9 || a->reps > 100000) {
-                fprintf(stderr, "beex sweep: --reps must be an integer >= 9\n");
+            if (beex_arg_int("sweep", "reps", optarg, 9, 100000, &a->reps) != 0)
                 return 2;
-            }
             break;
         case O_POINTS:
-            a->points = (int)strtol(optarg, &end, 10);
-            if (*end != '\0' || a->points < 1 || a->points > MAX_POINTS) {
-                fprintf(stderr, "beex sweep: --points must be in 1..%d\n", MAX_POINTS);
+            if (beex_arg_int("sweep", "points", optarg, 1, MAX_POINTS, &a->points) != 0)
                 return 2;
-            }
             break;
         case O_OUT:
             a->out = optarg;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/train/trainer.h"
 
@@ -35,31 +36,6 @@ static void usage(FILE *out, const beex_train_options *d)
             beex_precision_name(d->cfg.precision), d->lr, d->batch, d->epochs,
             (unsigned long long)d->seed, (double)d->dropout, d->cfg.d, d->cfg.heads, d->cfg.dff,
             d->cfg.blocks, d->cfg.max_len, d->cfg.vocab);
-}
-
-static int parse_int(const char *s, const char *name, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == 0 || *end != 0 || v < lo || v > hi) {
-        fprintf(stderr, "beex train: --%s needs an integer in [%d, %d], got '%s'\n", name, lo, hi,
-                s);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
-static int parse_double(const char *s, const char *name, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (*s == 0 || *end != 0) {
-        fprintf(stderr, "beex train: --%s needs a number, got '%s'\n", name, s);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 static int parse_weights(const char *s, float *w, int max)
@@ -172,17 +148,17 @@ int beex_cmd_train(int argc, char **argv)
             break;
         }
         case O_LR:
-            bad = parse_double(optarg, "lr", &o.lr) || !(o.lr > 0 && o.lr < 1);
+            bad = beex_arg_double("train", "lr", optarg, &o.lr) || !(o.lr > 0 && o.lr < 1);
             break;
         case O_BATCH:
-            bad = parse_int(optarg, "batch", 1, 1 << 16, &o.batch);
+            bad = beex_arg_int("train", "batch", optarg, 1, 1 << 16, &o.batch);
             break;
         case O_EPOCHS:
-            bad = parse_int(optarg, "epochs", 1, 100000, &o.epochs);
+            bad = beex_arg_int("train", "epochs", optarg, 1, 100000, &o.epochs);
             break;
         case O_FP32:
             fp32_given = 1;
-            bad = parse_int(optarg, "fp32-epochs", 0, 100000, &o.fp32_epochs);
+            bad = beex_arg_int("train", "fp32-epochs", optarg, 0, 100000, &o.fp32_epochs);
             break;
         case O_SEED: {
             char *end;
@@ -195,29 +171,29 @@ int beex_cmd_train(int argc, char **argv)
             bad = nlw < 0;
             break;
         case O_DROP:
-            bad = parse_double(optarg, "dropout", &x) || !(x >= 0 && x < 1);
+            bad = beex_arg_double("train", "dropout", optarg, &x) || !(x >= 0 && x < 1);
             o.dropout = (float)x;
             break;
         case O_THREADS:
-            bad = parse_int(optarg, "threads", 0, 1024, &o.threads);
+            bad = beex_arg_int("train", "threads", optarg, 0, 1024, &o.threads);
             break;
         case O_D:
-            bad = parse_int(optarg, "d", 1, 16384, &o.cfg.d);
+            bad = beex_arg_int("train", "d", optarg, 1, 16384, &o.cfg.d);
             break;
         case O_HEADS:
-            bad = parse_int(optarg, "heads", 1, 16384, &o.cfg.heads);
+            bad = beex_arg_int("train", "heads", optarg, 1, 16384, &o.cfg.heads);
             break;
         case O_DFF:
-            bad = parse_int(optarg, "dff", 1, 65536, &o.cfg.dff);
+            bad = beex_arg_int("train", "dff", optarg, 1, 65536, &o.cfg.dff);
             break;
         case O_BLOCKS:
-            bad = parse_int(optarg, "blocks", 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks);
+            bad = beex_arg_int("train", "blocks", optarg, 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks);
             break;
         case O_MAXLEN:
-            bad = parse_int(optarg, "max-len", 1, 65536, &o.cfg.max_len);
+            bad = beex_arg_int("train", "max-len", optarg, 1, 65536, &o.cfg.max_len);
             break;
         case O_VOCAB:
-            bad = parse_int(optarg, "vocab", 3, 1 << 22, &o.cfg.vocab);
+            bad = beex_arg_int("train", "vocab", optarg, 3, 1 << 22, &o.cfg.vocab);
             break;
         case O_GLOVE:
             o.glove = optarg;

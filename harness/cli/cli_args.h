@@ -1,0 +1,14 @@
+/* Numeric option values for every subcommand: one strict parser, so that "12x", "", a value
+ * past the range or one that overflows `long` is rejected the same way everywhere, with a
+ * message naming the command, the option and the accepted range. */
+#ifndef BEEX_CLI_CLI_ARGS_H
+#define BEEX_CLI_CLI_ARGS_H
+
+/* Parses s as a decimal integer in [lo, hi]. On error prints
+ * "beex CMD: --OPT needs an integer in [lo, hi], got 'S'" and returns -1. */
+int beex_arg_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
+
+/* Parses s as a finite number. On error prints a message and returns -1. */
+int beex_arg_double(const char *cmd, const char *opt, const char *s, double *out);
+
+#endif
