@@ -1,6 +1,7 @@
 /* Reads <dir>/{train,dev,test}.tsv. Every failure names the file and, where one applies, the
  * line (1-based), so a user's own data set can be fixed from the message alone. */
 #include "harness/text/dataset.h"
+#include "harness/text/read_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -46,48 +47,6 @@ int beex_dataset_resolve(const char *task, char *dir, size_t dirlen, char *err, 
     return 0;
 }
 
-/* Whole file into memory, NUL-terminated. */
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    while (b != NULL) {
-        if (n + 1 >= cap) {
-            char *nb = realloc(b, cap * 2);
-            if (nb == NULL) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb, cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - 1 - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (b == NULL) {
-        fclose(f);
-        snprintf(err, errlen, "%s: out of memory", path);
-        return NULL;
-    }
-    if (ferror(f)) {
-        snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
-        fclose(f);
-        free(b);
-        return NULL;
-    }
-    fclose(f);
-    b[n] = '\0';
-    *len = n;
-    return b;
-}
-
 /* One parsed line: label and text point into the file buffer (NUL-terminated in place). */
 typedef struct {
     char *label, *text;
@@ -110,7 +69,7 @@ static int parse_tsv(const char *path, raw_file *r, char *err, size_t errlen)
 {
     size_t len;
     memset(r, 0, sizeof *r);
-    r->buf = slurp(path, &len, err, errlen);
+    r->buf = beex_read_file(path, &len, err, errlen);
     if (r->buf == NULL)
         return -1;
     char *p = r->buf, *end = r->buf + len;
@@ -214,7 +173,7 @@ static int read_labels_file(const char *dir, beex_dataset *ds, char *err, size_t
     fclose(f);
     raw_file r;
     size_t len;
-    r.buf = slurp(path, &len, err, errlen);
+    r.buf = beex_read_file(path, &len, err, errlen);
     if (r.buf == NULL)
         return -1;
     long line = 0;

@@ -28,44 +28,6 @@ struct beex_prep {
     size_t slot_cap;
 };
 
-char *beex_read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap);
-    for (;;) {
-        if (b == NULL)
-            break;
-        if (n + 1 >= cap) {
-            char *nb = realloc(b, cap * 2);
-            if (nb == NULL) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb, cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - 1 - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = b == NULL || ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(err, errlen, "%s: %s", path, b == NULL ? "out of memory" : "read error");
-        free(b);
-        return NULL;
-    }
-    b[n] = '\0';
-    *len = n;
-    return b;
-}
-
 /* Windows-1252 reading of a byte: Latin-1 except 0x80-0x9F, where mails of the time put
  * curly quotes, dashes and the ellipsis. Undefined positions stay C1 controls (spaces). */
 static uint32_t cp1252(unsigned char b)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "harness/text/read_file.h" /* beex_read_file, used by every parser */
 #include "harness/text/split.h"
 
 typedef struct beex_prep beex_prep;
@@ -53,8 +54,5 @@ int beex_prepare_spam(const char *data_dir, beex_prep *p, char *err, size_t errl
 
 /* Brown genre names in letter order a..r (15 genres; the corpus has no i, o or q). */
 extern const char *const beex_brown_genres[15];
-
-/* Helpers shared by the parsers: the whole file (NUL-terminated) or NULL with err set. */
-char *beex_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
 #endif
