@@ -22,7 +22,13 @@ static void usage(FILE *out, const beex_train_options *d)
             "  --init CKPT        start from a checkpoint (its architecture and vocabulary)\n"
             "  --glove PATH|none  initial token embeddings from GloVe JSON (needs --d 100;\n"
             "                     default: the datasets/glove.sh copy when d = 100 and present)\n"
+            "  --glove-words N    also admit GloVe's N most frequent words to the vocabulary,\n"
+            "                     so unseen dev/test words keep their vector (default %d)\n"
+            "  --freeze-embed     keep the token embeddings at their initial (GloVe) values\n"
             "  --lr X             Adam learning rate (default %g)\n"
+            "  --warmup F         linear warm-up over fraction F of each stage's steps\n"
+            "                     (default %g)\n"
+            "  --lr-decay D       linear (to 0 at the end of each stage) | none (default %s)\n"
             "  --batch N          examples per step (default %d)\n"
             "  --epochs N         (default %d)\n"
             "  --seed N           (default %llu)\n"
@@ -33,9 +39,10 @@ static void usage(FILE *out, const beex_train_options *d)
             "                     (defaults %d %d %d %d %d %d)\n"
             "  --resume           continue from MODEL.last.safetensors + MODEL.state\n"
             "  --quiet            no progress output\n",
-            beex_precision_name(d->cfg.precision), d->lr, d->batch, d->epochs,
-            (unsigned long long)d->seed, (double)d->dropout, d->cfg.d, d->cfg.heads, d->cfg.dff,
-            d->cfg.blocks, d->cfg.max_len, d->cfg.vocab);
+            beex_precision_name(d->cfg.precision), d->glove_words, d->lr, d->warmup,
+            d->lr_decay ? "linear" : "none", d->batch, d->epochs, (unsigned long long)d->seed,
+            (double)d->dropout, d->cfg.d, d->cfg.heads, d->cfg.dff, d->cfg.blocks, d->cfg.max_len,
+            d->cfg.vocab);
 }
 
 static int parse_weights(const char *s, float *w, int max)
@@ -108,7 +115,11 @@ int beex_cmd_train(int argc, char **argv)
         O_OUT,
         O_RESUME,
         O_QUIET,
-        O_FP32
+        O_FP32,
+        O_GLOVE_WORDS,
+        O_FREEZE,
+        O_WARMUP,
+        O_DECAY
     };
     static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
                                          {"lr", required_argument, 0, O_LR},
@@ -130,6 +141,10 @@ int beex_cmd_train(int argc, char **argv)
                                          {"resume", no_argument, 0, O_RESUME},
                                          {"quiet", no_argument, 0, O_QUIET},
                                          {"fp32-epochs", required_argument, 0, O_FP32},
+                                         {"glove-words", required_argument, 0, O_GLOVE_WORDS},
+                                         {"freeze-embed", no_argument, 0, O_FREEZE},
+                                         {"warmup", required_argument, 0, O_WARMUP},
+                                         {"lr-decay", required_argument, 0, O_DECAY},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int nlw = 0, c, fp32_given = 0;
@@ -197,6 +212,24 @@ int beex_cmd_train(int argc, char **argv)
             break;
         case O_GLOVE:
             o.glove = optarg;
+            break;
+        case O_WARMUP:
+            bad = beex_arg_double("train", "warmup", optarg, &o.warmup) ||
+                  !(o.warmup >= 0 && o.warmup <= 1);
+            break;
+        case O_DECAY:
+            if (strcmp(optarg, "linear") == 0 || strcmp(optarg, "none") == 0) {
+                o.lr_decay = optarg[0] == 'l';
+            } else {
+                fprintf(stderr, "beex train: --lr-decay is linear or none, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_FREEZE:
+            o.freeze_embed = 1;
+            break;
+        case O_GLOVE_WORDS:
+            bad = beex_arg_int("train", "glove-words", optarg, 0, 1 << 20, &o.glove_words);
             break;
         case O_INIT:
             o.init = optarg;

@@ -88,30 +88,103 @@ static int scan(const char *buf, size_t len, const beex_vocab *v, float *out, in
     return 0;
 }
 
-int beex_glove_lookup(const char *json_path, const beex_vocab *v, float *out, int *found, char *err,
-                      size_t errlen)
+/* Maps the whole file read-only; *len receives its size. */
+static void *map_file(const char *json_path, size_t *len, char *err, size_t errlen)
 {
-    *found = 0;
     int fd = open(json_path, O_RDONLY);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s (run datasets/glove.sh)", json_path,
                  strerror(errno));
-        return -1;
+        return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || st.st_size == 0) {
         snprintf(err, errlen, "%s: empty or unreadable", json_path);
         close(fd);
-        return -1;
+        return NULL;
     }
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
         snprintf(err, errlen, "%s: mmap: %s", json_path, strerror(errno));
-        return -1;
+        return NULL;
     }
     madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-    int rc = scan(map, (size_t)st.st_size, v, out, found, err, errlen, json_path);
-    munmap(map, (size_t)st.st_size);
+    *len = (size_t)st.st_size;
+    return map;
+}
+
+int beex_glove_lookup(const char *json_path, const beex_vocab *v, float *out, int *found, char *err,
+                      size_t errlen)
+{
+    *found = 0;
+    size_t len = 0;
+    char *map = map_file(json_path, &len, err, errlen);
+    if (map == NULL)
+        return -1;
+    int rc = scan(map, len, v, out, found, err, errlen, json_path);
+    munmap(map, len);
     return rc;
+}
+
+/* The "words" array lists the vocabulary by corpus frequency, most frequent first; each
+ * element is decoded with jansson so escaped keys come out as the tokenizer would spell them. */
+static int first_words(const char *buf, size_t len, int n, char **words, int *count, char *err,
+                       size_t errlen, const char *path)
+{
+    static const char marker[] = "\"words\":[";
+    const char *end = buf + len;
+    const char *p = memmem(buf, len, marker, sizeof marker - 1);
+    if (p == NULL) {
+        snprintf(err, errlen, "%s: no \"words\" array (not the wink GloVe JSON?)", path);
+        return -1;
+    }
+    p += sizeof marker - 1;
+    int got = 0;
+    while (got < n) {
+        while (p < end && (*p == ' ' || *p == ',' || *p == '\n'))
+            p++;
+        if (p < end && *p == ']')
+            break;
+        const char *q = p < end && *p == '"' ? string_end(p, end) : NULL;
+        json_t *s = q != NULL ? json_loadb(p, (size_t)(q - p + 1), JSON_DECODE_ANY, NULL) : NULL;
+        if (s == NULL || !json_is_string(s)) {
+            json_decref(s);
+            snprintf(err, errlen, "%s: malformed word at byte %zu", path, (size_t)(p - buf));
+            return -1;
+        }
+        words[got] = strdup(json_string_value(s));
+        json_decref(s);
+        if (words[got] == NULL) {
+            snprintf(err, errlen, "out of memory for GloVe words");
+            return -1;
+        }
+        got++;
+        p = q + 1;
+    }
+    *count = got;
+    return 0;
+}
+
+char **beex_glove_first_words(const char *json_path, int n, int *count, char *err, size_t errlen)
+{
+    *count = 0;
+    char **words = calloc(n > 0 ? (size_t)n : 1, sizeof *words);
+    if (words == NULL) {
+        snprintf(err, errlen, "out of memory for GloVe words");
+        return NULL;
+    }
+    size_t len = 0;
+    char *map = map_file(json_path, &len, err, errlen);
+    int rc = map != NULL ? first_words(map, len, n, words, count, err, errlen, json_path) : -1;
+    if (map != NULL)
+        munmap(map, len);
+    if (rc != 0) {
+        for (int i = 0; i < n; i++)
+            free(words[i]);
+        free(words);
+        *count = 0;
+        return NULL;
+    }
+    return words;
 }

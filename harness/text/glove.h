@@ -16,4 +16,10 @@
 int beex_glove_lookup(const char *json_path, const beex_vocab *v, float *out, int *found, char *err,
                       size_t errlen);
 
+/* The n most frequent words of the GloVe vocabulary (fewer if it has fewer), in frequency
+ * order, as a malloc'd array of malloc'd strings; *count receives how many. Returns NULL with
+ * err set on failure. The trainer admits them to its vocabulary beside the training words so
+ * that dev/test words never seen in training still get their pre-trained vector. */
+char **beex_glove_first_words(const char *json_path, int n, int *count, char *err, size_t errlen);
+
 #endif

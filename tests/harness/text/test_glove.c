@@ -53,8 +53,39 @@ static void test_lookup(void **state)
     beex_vocab_free(v);
 }
 
+/* The "words" list in file order (GloVe's frequency order), escapes decoded, cut at n. */
+static void test_first_words(void **state)
+{
+    (void)state;
+    char path[4096], err[256];
+    int n = -1;
+    data_path("glove-mini.json", path, sizeof path);
+    char **w = beex_glove_first_words(path, 2, &n, err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(n, 2);
+    assert_string_equal(w[0], "the");
+    assert_string_equal(w[1], "caf\xC3\xA9");
+    for (int i = 0; i < n; i++)
+        free(w[i]);
+    free(w);
+    w = beex_glove_first_words(path, 10, &n, err, sizeof err);
+    assert_non_null(w);
+    assert_int_equal(n, 3);
+    assert_string_equal(w[2], "film");
+    for (int i = 0; i < n; i++)
+        free(w[i]);
+    free(w);
+    data_path("good/train.tsv", path, sizeof path);
+    assert_null(beex_glove_first_words(path, 2, &n, err, sizeof err));
+    assert_non_null(strstr(err, "words"));
+    data_path("no-such-glove.json", path, sizeof path);
+    assert_null(beex_glove_first_words(path, 2, &n, err, sizeof err));
+    assert_non_null(strstr(err, "glove.sh"));
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_lookup),
+                                       cmocka_unit_test(test_first_words)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "harness/model/model.h"
 #include "harness/train/trainer.h"
 
 static char data_dir[4096], tmp_dir[64];
@@ -182,13 +183,106 @@ static void test_resume(void **state)
     assert_same_file(la, lb);
 }
 
+/* Warm-up over a quarter of each stage, then linear decay; stage two restarts both. */
+static void test_schedule(void **state)
+{
+    (void)state;
+    beex_train_options o;
+    beex_train_options_default(&o);
+    o.lr = 1e-3;
+    o.epochs = 4;
+    assert_float_equal(beex_train_step_lr(&o, 3, 9, 10), 1e-3, 0); /* constant by default */
+    o.warmup = 0.25;                                               /* 10 of 40 steps */
+    o.lr_decay = 1;
+    assert_float_equal(beex_train_step_lr(&o, 0, 0, 10), 1e-3 * 0.1 * 1.0, 1e-9);
+    assert_float_equal(beex_train_step_lr(&o, 0, 4, 10), 1e-3 * 0.5 * (1 - 4 / 40.0), 1e-9);
+    assert_float_equal(beex_train_step_lr(&o, 1, 0, 10), 1e-3 * (1 - 10 / 40.0), 1e-9);
+    assert_float_equal(beex_train_step_lr(&o, 3, 9, 10), 1e-3 / 40.0, 1e-9);
+    o.fp32_epochs = 2; /* stages of 20 steps: warm-up 5 steps each */
+    assert_float_equal(beex_train_step_lr(&o, 1, 9, 10), 1e-3 / 20.0, 1e-9);
+    assert_float_equal(beex_train_step_lr(&o, 2, 0, 10), 1e-3 * 0.2, 1e-9);
+    assert_float_equal(beex_train_step_lr(&o, 2, 5, 10), 1e-3 * (1 - 5 / 20.0), 1e-9);
+}
+
+/* With warm-up and decay the learning rate depends on the whole schedule: a run interrupted
+ * after one epoch of three (stop_after) and resumed must end in the uninterrupted bytes. */
+static void test_resume_with_schedule(void **state)
+{
+    (void)state;
+    char a[256], b[256], err[512];
+    snprintf(a, sizeof a, "%s/sch-a.safetensors", tmp_dir);
+    snprintf(b, sizeof b, "%s/sch-b.safetensors", tmp_dir);
+    beex_train_options o;
+    small_options(&o, a, BEEX_PREC_W1A32, 3);
+    o.warmup = 0.3;
+    o.lr_decay = 1;
+    assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
+    small_options(&o, b, BEEX_PREC_W1A32, 3);
+    o.warmup = 0.3;
+    o.lr_decay = 1;
+    o.stop_after = 1;
+    assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
+    o.stop_after = 0;
+    o.resume = 1;
+    assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
+    char la[300], lb[300];
+    snprintf(la, sizeof la, "%s.last.safetensors", a);
+    snprintf(lb, sizeof lb, "%s.last.safetensors", b);
+    assert_same_file(la, lb);
+    snprintf(la, sizeof la, "%s.state", a);
+    snprintf(lb, sizeof lb, "%s.state", b);
+    assert_same_file(la, lb);
+}
+
+/* --glove-words: GloVe's frequent words join the vocabulary after the training words, with
+ * their vectors; a word training never sees keeps its vector; --freeze-embed keeps every
+ * row. The fixture's word k (the, caf\u00e9, film) has vector[i] = k + 1 + i / 1000. */
+static void test_glove_words(void **state)
+{
+    (void)state;
+    char out[256], glove[4200], err[512];
+    const char *base = getenv("BEEX_TEST_DATA");
+    snprintf(glove, sizeof glove, "%s/text/glove-mini.json", base ? base : "tests/data");
+    for (int freeze = 0; freeze <= 1; freeze++) {
+        snprintf(out, sizeof out, "%s/glove-%d.safetensors", tmp_dir, freeze);
+        beex_train_options o;
+        small_options(&o, out, BEEX_PREC_FP32, 1);
+        o.cfg.d = 100;
+        o.cfg.blocks = 1;
+        o.glove = glove;
+        o.glove_words = 3;
+        o.freeze_embed = freeze;
+        assert_int_equal(beex_train_run(&o, err, sizeof err), 0);
+        beex_model *m = NULL;
+        assert_int_equal(beex_model_load(out, &m, err, sizeof err), 0);
+        int the = -1, cafe = -1;
+        for (int v = 0; v < m->cfg.vocab; v++) {
+            if (strcmp(m->vocab[v], "the") == 0)
+                the = v;
+            if (strcmp(m->vocab[v], "caf\xC3\xA9") == 0)
+                cafe = v;
+        }
+        /* "the" is a training word (id < 100), "cafe" only GloVe's: appended after them */
+        assert_true(the >= 2 && the < 100);
+        assert_int_equal(cafe, m->cfg.vocab - 1);
+        for (int i = 0; i < 100; i++)
+            assert_float_equal(m->tok_embed[(size_t)cafe * 100 + (size_t)i], 2.0f + (float)i / 1000,
+                               1e-6);
+        int moved = 0;
+        for (int i = 0; i < 100; i++)
+            moved |= m->tok_embed[(size_t)the * 100 + (size_t)i] != 1.0f + (float)i / 1000;
+        assert_int_equal(moved, !freeze);
+        beex_model_free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fp32_learns),
-        cmocka_unit_test(test_w1a1_learns),
-        cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_fp32_learns),   cmocka_unit_test(test_w1a1_learns),
+        cmocka_unit_test(test_deterministic), cmocka_unit_test(test_resume),
+        cmocka_unit_test(test_schedule),      cmocka_unit_test(test_resume_with_schedule),
+        cmocka_unit_test(test_glove_words),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
