@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Trains and evaluates the models of the training report (issue 5; results/training.md):
+# for every task, the fp32 twin, then w1a32 and w1a1 each continued from the twin with BAT
+# (the two-stage schedule), then `beex eval` of all three. Writes the models to models/ and
+# the eval JSON, logs and a Markdown table to results/runs/train-<UTC stamp>/.
+#
+# usage: bash scripts/train_report.sh [TASK ...]     (default: mr conll2010 spam mrdoc brown)
+# Environment: THREADS (default 1: two tasks can then run side by side on two cores),
+#              BUILD_DIR (default build/release). Fetch the tasks and GloVe first
+#              (datasets/fetch.sh TASK, datasets/glove.sh). Budget on this 2-core VM with one
+#              thread: mr 15 min, conll2010 15, spam 35, mrdoc 40, brown 90.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BEEX=${BUILD_DIR:-build/release}/beex
+THREADS=${THREADS:-1}
+[ -x "$BEEX" ] || { echo "train_report: build $BEEX first (README)" >&2; exit 1; }
+glove=$(bash datasets/glove.sh)
+out=results/runs/train-$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$out" models
+
+# Per-task recipes (measured; see results/training.md). Common to all: GloVe 100-d.
+recipe_fp32() {
+    case $1 in
+    mr) echo "--glove-words 20000 --warmup 0.1 --lr-decay linear --epochs 6" ;;
+    spam) echo "--epochs 3" ;;
+    mrdoc) echo "--max-len 128 --batch 16 --warmup 0.1 --lr-decay linear --epochs 6" ;;
+    brown) echo "--warmup 0.1 --lr-decay linear --epochs 2" ;;
+    *) echo "--epochs 6" ;;
+    esac
+}
+recipe_bat() {
+    case $1 in
+    mrdoc) echo "--batch 16 --warmup 0.1 --lr-decay linear --epochs 4" ;;
+    spam) echo "--epochs 2" ;;
+    brown) echo "--warmup 0.1 --lr-decay linear --epochs 2" ;;
+    *) echo "--epochs 4" ;;
+    esac
+}
+
+train() { # NAME TASK ARGS...
+    local name=$1 task=$2
+    shift 2
+    local t0=$SECONDS
+    "$BEEX" train "$task" --threads "$THREADS" --quiet --out "models/$name.safetensors" "$@" \
+        2>"$out/$name.log"
+    echo $((SECONDS - t0)) >"$out/$name.seconds"
+    "$BEEX" eval "models/$name.safetensors" "$task" --threads "$THREADS" \
+        --json "$out/$name.eval.json" >>"$out/$name.log"
+}
+
+tasks=("$@")
+[ ${#tasks[@]} -gt 0 ] || tasks=(mr conll2010 spam mrdoc brown)
+for task in "${tasks[@]}"; do
+    # shellcheck disable=SC2046 # recipes are option lists on purpose
+    train "$task-fp32" "$task" --precision fp32 --glove "$glove" --d 100 $(recipe_fp32 "$task")
+    for p in w1a32 w1a1; do
+        # shellcheck disable=SC2046
+        train "$task-$p" "$task" --precision "$p" --init "models/$task-fp32.safetensors" \
+            $(recipe_bat "$task")
+    done
+done
+
+{
+    echo "| model | test accuracy, exits 1..N (last = full depth) | F1 | MCC | dev (full) | train s |"
+    echo "|---|---|---|---|---|---|"
+    for f in "$out"/*.eval.json; do
+        n=$(basename "$f" .eval.json)
+        jq -r --arg n "$n" --arg s "$(cat "$out/$n.seconds")" '
+            def r3: . * 1000 | round / 1000;
+            [.results[] | select(.split == "test")] as $t
+            | [.results[] | select(.split == "dev")] as $d
+            | "| \($n) | \($t | map(.accuracy | r3 | tostring) | join(" ")) | \($t[-1].f1 // "-" | if type == "number" then r3 else . end) | \($t[-1].mcc // "-" | if type == "number" then r3 else . end) | \($d[-1].accuracy | r3) | \($s) |"' "$f"
+    done
+} >"$out/table.md"
+cat "$out/table.md"
+echo "train_report: $out"
