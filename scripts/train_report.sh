@@ -6,13 +6,15 @@
 #
 # usage: bash scripts/train_report.sh [TASK ...]     (default: mr conll2010 spam mrdoc brown)
 # Environment: THREADS (default 1: two tasks can then run side by side on two cores),
-#              BUILD_DIR (default build/release). Fetch the tasks and GloVe first
+#              BUILD_DIR (default build/release), EXTRA (options appended to every
+#              `beex train`, after the recipe, so they win; e.g. "--epochs 1" for a smoke run). Fetch the tasks and GloVe first
 #              (datasets/fetch.sh TASK, datasets/glove.sh). Budget on this 2-core VM with one
 #              thread: mr 15 min, conll2010 15, spam 35, mrdoc 40, brown 90.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BEEX=${BUILD_DIR:-build/release}/beex
 THREADS=${THREADS:-1}
+EXTRA=${EXTRA:-}
 [ -x "$BEEX" ] || { echo "train_report: build $BEEX first (README)" >&2; exit 1; }
 glove=$(bash datasets/glove.sh)
 out=results/runs/train-$(date -u +%Y%m%dT%H%M%SZ)
@@ -41,8 +43,9 @@ train() { # NAME TASK ARGS...
     local name=$1 task=$2
     shift 2
     local t0=$SECONDS
+    # shellcheck disable=SC2086 # EXTRA is an option list on purpose
     "$BEEX" train "$task" --threads "$THREADS" --quiet --out "models/$name.safetensors" "$@" \
-        2>"$out/$name.log"
+        $EXTRA 2>"$out/$name.log"
     echo $((SECONDS - t0)) >"$out/$name.seconds"
     "$BEEX" eval "models/$name.safetensors" "$task" --threads "$THREADS" \
         --json "$out/$name.eval.json" >>"$out/$name.log"
@@ -51,12 +54,13 @@ train() { # NAME TASK ARGS...
 tasks=("$@")
 [ ${#tasks[@]} -gt 0 ] || tasks=(mr conll2010 spam mrdoc brown)
 for task in "${tasks[@]}"; do
+    name=$(basename "$task") # a task may also be a directory with train/dev/test.tsv
     # shellcheck disable=SC2046 # recipes are option lists on purpose
-    train "$task-fp32" "$task" --precision fp32 --glove "$glove" --d 100 $(recipe_fp32 "$task")
+    train "$name-fp32" "$task" --precision fp32 --glove "$glove" --d 100 $(recipe_fp32 "$name")
     for p in w1a32 w1a1; do
         # shellcheck disable=SC2046
-        train "$task-$p" "$task" --precision "$p" --init "models/$task-fp32.safetensors" \
-            $(recipe_bat "$task")
+        train "$name-$p" "$task" --precision "$p" --init "models/$name-fp32.safetensors" \
+            $(recipe_bat "$name")
     done
 done
 
