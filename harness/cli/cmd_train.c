@@ -275,6 +275,11 @@ int beex_cmd_train(int argc, char **argv)
         return 2;
     }
     apply_measured_defaults(&o, fp32_given);
+    if ((o.glove_words > 0 || o.freeze_embed) && o.glove == NULL) {
+        fprintf(stderr, "beex train: --glove-words and --freeze-embed need GloVe vectors "
+                        "(--glove PATH with --d 100)\n");
+        return 2;
+    }
     o.progress = !o.quiet && isatty(2);
     char err[512];
     if (beex_train_run(&o, err, sizeof err) != 0) {
