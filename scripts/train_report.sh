@@ -44,11 +44,19 @@ train() { # NAME TASK ARGS...
     shift 2
     local t0=$SECONDS
     # shellcheck disable=SC2086 # EXTRA is an option list on purpose
-    "$BEEX" train "$task" --threads "$THREADS" --quiet --out "models/$name.safetensors" "$@" \
-        $EXTRA 2>"$out/$name.log"
+    if ! "$BEEX" train "$task" --threads "$THREADS" --quiet --out "models/$name.safetensors" \
+        "$@" $EXTRA 2>"$out/$name.log"; then
+        echo "train_report: training $name failed ($out/$name.log):" >&2
+        tail -n 5 "$out/$name.log" >&2
+        exit 1
+    fi
     echo $((SECONDS - t0)) >"$out/$name.seconds"
-    "$BEEX" eval "models/$name.safetensors" "$task" --threads "$THREADS" \
-        --json "$out/$name.eval.json" >>"$out/$name.log"
+    if ! "$BEEX" eval "models/$name.safetensors" "$task" --threads "$THREADS" \
+        --json "$out/$name.eval.json" >>"$out/$name.log" 2>&1; then
+        echo "train_report: evaluating $name failed ($out/$name.log):" >&2
+        tail -n 5 "$out/$name.log" >&2
+        exit 1
+    fi
 }
 
 tasks=("$@")

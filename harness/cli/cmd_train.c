@@ -24,7 +24,8 @@ static void usage(FILE *out, const beex_train_options *d)
             "                     default: the datasets/glove.sh copy when d = 100 and present)\n"
             "  --glove-words N    also admit GloVe's N most frequent words to the vocabulary,\n"
             "                     so unseen dev/test words keep their vector (default %d)\n"
-            "  --freeze-embed     keep the token embeddings at their initial (GloVe) values\n"
+            "  --freeze-embed     keep the token embeddings at their initial values (GloVe,\n"
+            "                     random or --init)\n"
             "  --lr X             Adam learning rate (default %g)\n"
             "  --warmup F         linear warm-up over fraction F of each stage's steps\n"
             "                     (default %g)\n"
@@ -275,9 +276,9 @@ int beex_cmd_train(int argc, char **argv)
         return 2;
     }
     apply_measured_defaults(&o, fp32_given);
-    if ((o.glove_words > 0 || o.freeze_embed) && o.glove == NULL) {
-        fprintf(stderr, "beex train: --glove-words and --freeze-embed need GloVe vectors "
-                        "(--glove PATH with --d 100)\n");
+    if (o.glove_words > 0 && o.glove == NULL) {
+        fprintf(stderr, "beex train: --glove-words needs GloVe vectors (--glove PATH with --d 100, "
+                        "and no --init, whose vocabulary is fixed)\n");
         return 2;
     }
     o.progress = !o.quiet && isatty(2);

@@ -27,22 +27,39 @@ static const char *string_end(const char *s, const char *end)
     return NULL;
 }
 
+/* Just past `"member":open` (open: '{' or '['); NULL with err set when the file has none. */
+static const char *member_start(const char *buf, size_t len, const char *member, char open,
+                                char *err, size_t errlen, const char *path)
+{
+    char marker[32];
+    int n = snprintf(marker, sizeof marker, "\"%s\":%c", member, open);
+    const char *p = memmem(buf, len, marker, (size_t)n);
+    if (p == NULL) {
+        snprintf(err, errlen, "%s: no \"%s\" member (not the wink GloVe JSON?)", path, member);
+        return NULL;
+    }
+    return p + n;
+}
+
+/* Skips the separators between elements of an object or array. */
+static const char *skip_separators(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == ',' || *p == '\n'))
+        p++;
+    return p;
+}
+
 static int scan(const char *buf, size_t len, const beex_vocab *v, float *out, int *found, char *err,
                 size_t errlen, const char *path)
 {
-    static const char marker[] = "\"vectors\":{";
     const char *end = buf + len;
-    const char *p = memmem(buf, len, marker, sizeof marker - 1);
-    if (p == NULL) {
-        snprintf(err, errlen, "%s: no \"vectors\" object (not the wink GloVe JSON?)", path);
+    const char *p = member_start(buf, len, "vectors", '{', err, errlen, path);
+    if (p == NULL)
         return -1;
-    }
-    p += sizeof marker - 1;
     char key[256];
     int filled = 0;
     for (;;) {
-        while (p < end && (*p == ' ' || *p == ',' || *p == '\n'))
-            p++;
+        p = skip_separators(p, end);
         if (p < end && *p == '}')
             break;
         const char *q = p < end && *p == '"' ? string_end(p, end) : NULL;
@@ -132,18 +149,13 @@ int beex_glove_lookup(const char *json_path, const beex_vocab *v, float *out, in
 static int first_words(const char *buf, size_t len, int n, char **words, int *count, char *err,
                        size_t errlen, const char *path)
 {
-    static const char marker[] = "\"words\":[";
     const char *end = buf + len;
-    const char *p = memmem(buf, len, marker, sizeof marker - 1);
-    if (p == NULL) {
-        snprintf(err, errlen, "%s: no \"words\" array (not the wink GloVe JSON?)", path);
+    const char *p = member_start(buf, len, "words", '[', err, errlen, path);
+    if (p == NULL)
         return -1;
-    }
-    p += sizeof marker - 1;
     int got = 0;
     while (got < n) {
-        while (p < end && (*p == ' ' || *p == ',' || *p == '\n'))
-            p++;
+        p = skip_separators(p, end);
         if (p < end && *p == ']')
             break;
         const char *q = p < end && *p == '"' ? string_end(p, end) : NULL;

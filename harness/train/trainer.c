@@ -202,8 +202,9 @@ static int add_glove_words(run_ctx *c, const beex_train_options *o, char *err, s
 double beex_train_step_lr(const beex_train_options *o, int epoch, size_t step_in_epoch,
                           size_t steps_per_epoch)
 {
-    int stage_first = epoch < o->fp32_epochs ? 0 : o->fp32_epochs;
-    int stage_epochs = epoch < o->fp32_epochs ? o->fp32_epochs : o->epochs - o->fp32_epochs;
+    int split = o->fp32_epochs < o->epochs ? o->fp32_epochs : o->epochs; /* end of stage 1 */
+    int stage_first = epoch < split ? 0 : split;
+    int stage_epochs = epoch < split ? split : o->epochs - split;
     double total = (double)stage_epochs * (double)steps_per_epoch;
     double s = (double)(epoch - stage_first) * (double)steps_per_epoch + (double)step_in_epoch;
     double f = 1.0, w = o->warmup * total;
