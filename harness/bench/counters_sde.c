@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "harness/bench/counters.h"
-#include "harness/bench/replay.h"
+#include "harness/eval/replay.h"
 
 static papi_handle_t sde_handle;
 static int sde_blocks, sde_fixed_done;

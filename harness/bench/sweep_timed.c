@@ -1,12 +1,14 @@
 /* Timed runs of one Pareto point: the test set in batches through the early-exit engine,
  * repeated, with the first pass checked example by example against the replay (the engine
  * and the replay share exit.h, so any difference is a bug, not noise). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/bench/counters.h"
 #include "harness/bench/sweep.h"
+#include "harness/eval/sweep_table.h"
 #include "kernels/cpu.h"
 
 void beex_timed_run_free(beex_timed_run *r)
@@ -18,13 +20,17 @@ void beex_timed_run_free(beex_timed_run *r)
     r->hw = NULL;
 }
 
-static int one_pass(beex_engine *e, const beex_encoded *test, int batch, double delta,
-                    beex_exit_result *res)
+/* Static depth k runs as "never exit by entropy" (delta = -inf) with every example capped
+ * at block k. */
+static int one_pass(beex_engine *e, const beex_encoded *test, int batch, const beex_policy *p,
+                    int *cap, beex_exit_result *res)
 {
+    double delta = p->kind == BEEX_POLICY_DELTA ? p->param : -INFINITY;
     for (int i = 0; i < test->n; i += batch) {
         int nb = test->n - i < batch ? test->n - i : batch;
-        if (beex_engine_run_batch(e, (const int32_t *const *)(test->ids + i), test->lens + i, nb,
-                                  delta, res + i, NULL, NULL) != 0)
+        if (beex_engine_run_batch_capped(e, (const int32_t *const *)(test->ids + i), test->lens + i,
+                                         nb, delta, p->kind == BEEX_POLICY_STATIC ? cap + i : NULL,
+                                         res + i, NULL, NULL) != 0)
             return -1;
     }
     return 0;
@@ -37,14 +43,22 @@ int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_re
     int n = test->n, B = s->cfg->blocks;
     beex_exit_result *res = calloc((size_t)(n > 0 ? n : 1), sizeof *res);
     int *pred = malloc((size_t)(n > 0 ? n : 1) * sizeof *pred);
+    int *cap = malloc((size_t)(n > 0 ? n : 1) * sizeof *cap);
     double *per_ex = malloc((size_t)run->reps * sizeof *per_ex);
     run->seconds = malloc((size_t)run->reps * sizeof *run->seconds);
-    if (!res || !pred || !per_ex || !run->seconds || n <= 0 || run->batch < 1) {
+    if (!res || !pred || !cap || !per_ex || !run->seconds || n <= 0 || run->batch < 1) {
         snprintf(err, errlen, n <= 0 ? "no test examples" : "out of memory");
         goto fail;
     }
+    if (!beex_policy_timeable(&run->policy)) {
+        snprintf(err, errlen, "the engine cannot run the %s rule online",
+                 beex_policy_name(run->policy.kind));
+        goto fail;
+    }
+    for (int i = 0; i < n; i++)
+        cap[i] = (int)run->policy.param;
     /* Warm-up pass, which is also the checked one: it feeds the SDE counters once. */
-    if (one_pass(e, test, run->batch, run->delta, res) != 0) {
+    if (one_pass(e, test, run->batch, &run->policy, cap, res) != 0) {
         snprintf(err, errlen, "engine failed (%s, %d threads, batch %d)",
                  beex_isa_name((beex_isa)run->isa), run->threads, run->batch);
         goto fail;
@@ -79,7 +93,7 @@ int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_re
     beex_hw_counters_start(&hc);
     for (int r = 0; r < run->reps; r++) {
         double t0 = beex_now_seconds();
-        if (one_pass(e, test, run->batch, run->delta, res) != 0) {
+        if (one_pass(e, test, run->batch, &run->policy, cap, res) != 0) {
             snprintf(err, errlen, "engine failed in repetition %d", r);
             beex_hw_counters_stop(&hc);
             goto fail;
@@ -92,11 +106,13 @@ int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_re
     run->per_example = beex_stats_of(per_ex, (size_t)run->reps);
     free(res);
     free(pred);
+    free(cap);
     free(per_ex);
     return 0;
 fail:
     free(res);
     free(pred);
+    free(cap);
     free(per_ex);
     beex_timed_run_free(run);
     return -1;

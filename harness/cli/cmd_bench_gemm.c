@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/bench/bgemm_bench.h"
 #include "harness/bench/bound.h"
 #include "harness/bench/threads.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
-#include "harness/report/atomic_file.h"
 #include "harness/report/context.h"
 
 enum { MAX_SHAPES = 64, MAX_THREADS = 8 };

@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/bench/model_bench.h"
 #include "harness/bench/threads.h"
 #include "harness/cli/commands.h"
 #include "harness/model/engine.h"
 #include "harness/model/forward_fp32.h"
-#include "harness/report/atomic_file.h"
 #include "harness/report/context.h"
 #include "kernels/cpu.h"
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/cli/commands.h"
-#include "harness/report/atomic_file.h"
 #include "harness/report/compare.h"
 
 static void usage(FILE *out)

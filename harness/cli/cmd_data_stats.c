@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
-#include "harness/report/atomic_file.h"
 #include "harness/text/dataset.h"
 #include "harness/text/glove.h"
 #include "harness/text/tokenizer.h"

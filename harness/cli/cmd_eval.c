@@ -1,120 +1,109 @@
-/* `beex eval MODEL TASK`: accuracy (binary tasks: also F1 of the positive class and the
- * Matthews correlation) at full depth and per exit block, on dev and test, in eval mode. */
+/* `beex eval MODEL TASK`: every exit block's accuracy, F1 and MCC on dev and test with 95 %
+ * bootstrap intervals and the paired comparison with full depth, through the one evaluation
+ * path (harness/eval/: the engine's trace, labels by name, one metrics module), so that exit
+ * k here equals static depth k of `beex sweep` exactly. */
 #include <getopt.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/bench/threads.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
+#include "harness/eval/exits.h"
+#include "harness/eval/labels.h"
+#include "harness/eval/trace.h"
+#include "harness/model/engine.h"
 #include "harness/model/model.h"
-#include "harness/report/atomic_file.h"
 #include "harness/report/context.h"
+#include "harness/report/sweep_report.h"
 #include "harness/text/dataset.h"
 #include "harness/text/tokenizer.h"
-#include "harness/train/tdata.h"
-#include "harness/train/tparams.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: beex eval MODEL TASK [--precision fp32|w1a32|w1a1] [--json FILE]\n"
-                 "                 [--threads N]\n"
-                 "MODEL is a training checkpoint; the precision defaults to the one it was\n"
-                 "trained in. Prints accuracy per exit block (block N = full depth) on dev and\n"
-                 "test; binary tasks add F1 of the positive class (label \"1\", else the second\n"
-                 "label) and the Matthews correlation.\n");
+    fprintf(out,
+            "usage: beex eval MODEL TASK [options]\n"
+            "  Accuracy, F1 and MCC of every exit block (block N = full depth) on dev and test,\n"
+            "  each with its 95 %% bootstrap interval, and each exit against full depth: the\n"
+            "  paired difference of the task's metric with its interval and the exact McNemar\n"
+            "  p-value. Exit k equals static depth k of `beex sweep` by construction.\n"
+            "  --precision P     fp32 | w1a32 | w1a1 (default: the model's own)\n"
+            "  --metric M        accuracy | f1 | mcc: the compared metric (default: the task's)\n"
+            "  --positive NAME   class whose F1 a binary task reports (default: the class named\n"
+            "                    1, pos, positive, spam, true or yes, else the second)\n"
+            "  --resamples N     bootstrap resamples, at least 2000 (default 2000)\n"
+            "  --seed N          bootstrap seed (default 1)\n"
+            "  --threads N       OpenMP threads for the bootstrap (default: all)\n"
+            "  --json FILE       also write the figures as JSON\n"
+            "F1 is the positive class's for two classes and macro F1 otherwise; MCC is\n"
+            "Gorodkin's R_K (the usual MCC for two classes). Labels are matched to the model's\n"
+            "classes by name: a task label the model does not know is an error.\n"
+            "Exit status: 0 ok, 1 bad model, data or output file, 2 usage error.\n");
 }
 
-/* Maps the data set's label indices onto the model's label order by name. */
-static int map_labels(const beex_model *m, const beex_dataset *ds, int *map)
-{
-    for (int i = 0; i < ds->n_labels; i++) {
-        map[i] = -1;
-        for (int j = 0; j < m->cfg.classes; j++)
-            if (m->labels[j] != NULL && strcmp(m->labels[j], ds->labels[i]) == 0)
-                map[i] = j;
-        if (map[i] < 0) {
-            fprintf(stderr, "beex eval: label '%s' of the task is not a class of the model\n",
-                    ds->labels[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
+typedef struct {
+    int prec, metric, threads, resamples;
+    unsigned long long seed;
+    const char *json_path, *positive, *model, *task;
+} eval_args;
 
-static json_t *eval_split(const char *name, const beex_split *sp, const int *map,
-                          const beex_model *m, const beex_vocab *v, const beex_tparams *p,
-                          const beex_teff *e, beex_precision prec, int positive)
-{
-    const beex_config *c = &m->cfg;
-    beex_tsplit ts;
-    if (beex_tsplit_encode(sp, v, c->max_len, &ts) != 0)
-        return NULL;
-    for (size_t i = 0; i < ts.n; i++)
-        ts.label[i] = map[ts.label[i]];
-    int *pred = malloc((ts.n ? ts.n : 1) * (size_t)c->blocks * sizeof(int));
-    json_t *arr = NULL;
-    if (pred != NULL && beex_predict_split(p, e, prec, &ts, pred) == 0) {
-        arr = json_array();
-        printf("%-5s (%zu examples)\n  exit  accuracy", name, ts.n);
-        if (c->classes == 2)
-            printf("      F1     MCC");
-        printf("\n");
-        for (int b = 0; b < c->blocks; b++) {
-            beex_metrics mt =
-                beex_metrics_of(pred, ts.label, ts.n, c->blocks, b, c->classes, positive);
-            printf("  %4d    %.4f", b + 1, mt.accuracy);
-            if (c->classes == 2)
-                printf("  %.4f  %+.4f", mt.f1, mt.mcc);
-            printf("%s\n", b == c->blocks - 1 ? "   (full depth)" : "");
-            json_t *row = json_pack("{s:s, s:i, s:I, s:f}", "split", name, "exit_block", b + 1,
-                                    "examples", (json_int_t)ts.n, "accuracy", mt.accuracy);
-            if (c->classes == 2) {
-                json_object_set_new(row, "f1", json_real(mt.f1));
-                json_object_set_new(row, "mcc", json_real(mt.mcc));
-            }
-            json_array_append_new(arr, row);
-        }
-    }
-    free(pred);
-    beex_tsplit_free(&ts);
-    return arr;
-}
-
-int beex_cmd_eval(int argc, char **argv)
+static int parse(int argc, char **argv, eval_args *a)
 {
     static const struct option opts[] = {{"precision", required_argument, 0, 'p'},
                                          {"json", required_argument, 0, 'j'},
                                          {"threads", required_argument, 0, 't'},
+                                         {"metric", required_argument, 0, 'm'},
+                                         {"positive", required_argument, 0, 'P'},
+                                         {"resamples", required_argument, 0, 'r'},
+                                         {"seed", required_argument, 0, 's'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    int prec = -1, threads = 0, c;
-    const char *json_path = NULL;
+    *a = (eval_args){
+        -1,   -1,   0,   BEEX_BOOTSTRAP_MIN_RESAMPLES, BEEX_BOOTSTRAP_DEFAULT_SEED, NULL,
+        NULL, NULL, NULL};
+    int c, v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p':
-            prec = beex_precision_parse(optarg);
-            if (prec < 0) {
-                fprintf(stderr, "beex eval: unknown precision '%s'\n", optarg);
+            if ((a->prec = beex_precision_parse(optarg)) < 0) {
+                fprintf(stderr, "beex eval: unknown --precision '%s' (fp32, w1a32, w1a1)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'm':
+            if ((a->metric = beex_metric_parse(optarg)) < 0) {
+                fprintf(stderr, "beex eval: unknown --metric '%s' (accuracy, f1, mcc)\n", optarg);
                 return 2;
             }
             break;
         case 'j':
-            json_path = optarg;
+            a->json_path = optarg;
             break;
-        case 't': {
-            if (beex_arg_int("eval", "threads", optarg, 0, 1024, &threads) != 0)
+        case 'P':
+            a->positive = optarg;
+            break;
+        case 't':
+            if (beex_arg_int("eval", "threads", optarg, 1, 1024, &a->threads) != 0)
                 return 2;
             break;
-        }
+        case 'r':
+            if (beex_arg_int("eval", "resamples", optarg, BEEX_BOOTSTRAP_MIN_RESAMPLES, 1000000,
+                             &a->resamples) != 0)
+                return 2;
+            break;
+        case 's':
+            if (beex_arg_int("eval", "seed", optarg, 0, 2147483647, &v) != 0)
+                return 2;
+            a->seed = (unsigned long long)v;
+            break;
         case 'h':
             usage(stdout);
-            return 0;
+            return 1;
         default:
             usage(stderr);
             return 2;
@@ -124,83 +113,155 @@ int beex_cmd_eval(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    const char *model_path = argv[optind], *task = argv[optind + 1];
-    char err[512];
-    if (beex_threads_setup(threads, err, sizeof err) < 0) {
-        fprintf(stderr, "beex eval: %s\n", err);
-        return 1;
+    a->model = argv[optind];
+    a->task = argv[optind + 1];
+    return 0;
+}
+
+static void print_ci(beex_interval ci)
+{
+    printf(" [%.4f,%.4f]", ci.lo, ci.hi);
+}
+
+/* Prints one split's table and returns its JSON rows. */
+static json_t *report_split(const char *name, const beex_replay_point *pts, int blocks, int n,
+                            const char *metric_name)
+{
+    json_t *rows = json_array();
+    printf("%s (%d examples; one example = %.2f point)\n", name, n, 100.0 / n);
+    printf("  exit  accuracy [95 %% CI]        F1 [95 %% CI]              MCC [95 %% CI]"
+           "              %s vs full [CI] (points)  McNemar p\n",
+           metric_name);
+    for (int b = 0; b < blocks; b++) {
+        const beex_replay_point *p = &pts[b];
+        const beex_point_stats *st = &p->stats;
+        printf("  %4d   %.4f", b + 1, p->scores.accuracy);
+        print_ci(st->ci[0]);
+        printf("  %.4f", p->scores.f1);
+        print_ci(st->ci[1]);
+        printf("  %+.4f", p->scores.mcc);
+        print_ci(st->ci[2]);
+        if (b == blocks - 1)
+            printf("   (full depth)\n");
+        else
+            printf("   %+6.2f [%+6.2f,%+6.2f]   %.3g\n", 100 * st->diff_full,
+                   100 * st->diff_full_ci.lo, 100 * st->diff_full_ci.hi, st->mcnemar_p);
+        json_t *row = beex_replay_point_json(p, blocks);
+        json_object_set_new(row, "split", json_string(name));
+        json_object_set_new(row, "exit_block", json_integer(b + 1));
+        json_object_set_new(row, "examples", json_integer(n));
+        json_array_append_new(rows, row);
     }
+    return rows;
+}
+
+int beex_cmd_eval(int argc, char **argv)
+{
+    eval_args a;
+    int prc = parse(argc, argv, &a);
+    if (prc != 0)
+        return prc == 1 ? 0 : prc;
+    char err[512], why[400];
     beex_model *m = NULL;
     beex_dataset ds;
     int have_ds = 0, rc = 1;
     beex_vocab *v = NULL;
-    beex_tparams p;
-    beex_teff e;
-    memset(&p, 0, sizeof p);
-    memset(&e, 0, sizeof e);
-    json_t *doc = NULL;
-    if (beex_model_load(model_path, &m, err, sizeof err) != 0) {
-        fprintf(stderr, "beex eval: %s\n", err);
-        goto out;
-    }
-    if (m->is_deployment || m->tok_embed == NULL) {
-        fprintf(stderr, "beex eval: %s is a deployment file; evaluate the training checkpoint\n",
-                model_path);
-        goto out;
-    }
-    if (beex_dataset_load(task, &ds, err, sizeof err) != 0) {
-        fprintf(stderr, "beex eval: %s\n", err);
-        goto out;
-    }
+    beex_engine *e = NULL;
+    beex_trace tr[2];
+    beex_replay_point *pts = NULL;
+    memset(tr, 0, sizeof tr);
+    json_t *doc = NULL, *rows = json_array();
+    /* Output and inputs first: nothing long runs before every check has passed. */
+    if (a.json_path != NULL && beex_check_output_file(a.json_path, err, sizeof err) != 0)
+        goto fail;
+    if (beex_threads_setup(a.threads, err, sizeof err) < 0 ||
+        beex_model_load(a.model, &m, err, sizeof err) != 0 ||
+        beex_dataset_load(a.task, &ds, err, sizeof err) != 0)
+        goto fail;
     have_ds = 1;
-    int map[4096];
-    if (ds.n_labels > 4096 || map_labels(m, &ds, map) != 0)
-        goto out;
-    beex_precision pr = prec >= 0 ? (beex_precision)prec : m->cfg.precision;
-    v = beex_vocab_from_tokens(m->vocab, m->cfg.vocab);
-    if (v == NULL || beex_tparams_init(&p, &m->cfg, NULL) != 0 ||
-        beex_teff_init(&e, &m->cfg) != 0 || beex_tparams_from_model(&p, m) != 0) {
-        fprintf(stderr, "beex eval: out of memory or inconsistent model %s\n", model_path);
-        goto out;
+    beex_precision pr = a.prec >= 0 ? (beex_precision)a.prec : m->cfg.precision;
+    if (m->is_deployment && pr != m->cfg.precision) {
+        snprintf(err, sizeof err, "%s: a deployment file runs only in its own precision (%s)",
+                 a.model, beex_precision_name(m->cfg.precision));
+        goto fail;
     }
-    beex_teff_update(&e, &p, pr, 0);
-    int positive = 1;
-    for (int j = 0; j < m->cfg.classes; j++)
-        if (m->labels[j] != NULL && strcmp(m->labels[j], "1") == 0)
-            positive = j;
-    printf("model %s, task %s, precision %s, %d blocks\n", model_path, task,
-           beex_precision_name(pr), m->cfg.blocks);
-    json_t *rows = json_array();
+    int map[256];
+    if (ds.n_labels > 256) {
+        snprintf(err, sizeof err, "%s: more than 256 labels", a.task);
+        goto fail;
+    }
+    if (beex_label_map(&ds, m, map, why, sizeof why) != 0) {
+        snprintf(err, sizeof err, "%s on %s: %s", a.model, a.task, why);
+        goto fail;
+    }
+    int positive = beex_positive_class(m, a.positive, err, sizeof err);
+    if (positive == -2)
+        goto fail;
+    if (m->vocab == NULL || (v = beex_vocab_from_tokens(m->vocab, m->cfg.vocab)) == NULL) {
+        snprintf(err, sizeof err, "%s: the model carries no vocabulary", a.model);
+        goto fail;
+    }
+    beex_engine_options eo = {pr, -1, 0};
+    if (beex_engine_create(m, &eo, &e, err, sizeof err) != 0)
+        goto fail;
+    beex_metric metric = a.metric >= 0 ? (beex_metric)a.metric : beex_metric_for_task(a.task);
+    beex_config cfg = m->cfg;
+    beex_replay_setup rs = {&cfg, pr, metric, positive};
+    pts = calloc((size_t)cfg.blocks, sizeof *pts);
+    if (pts == NULL) {
+        snprintf(err, sizeof err, "out of memory");
+        goto fail;
+    }
+    printf("model %s, task %s, precision %s, %d blocks; F1 = %s%s%s%s, MCC = %s\n", a.model, a.task,
+           beex_precision_name(pr), cfg.blocks, beex_f1_kind(cfg.classes),
+           positive >= 0 ? " '" : "", positive >= 0 ? m->labels[positive] : "",
+           positive >= 0 ? "'" : "", beex_mcc_kind(cfg.classes));
+    printf("intervals: 95 %% percentile bootstrap (%d resamples, seed %llu), paired against full "
+           "depth\n",
+           a.resamples, a.seed);
     const char *names[2] = {"dev", "test"};
     const beex_split *splits[2] = {&ds.dev, &ds.test};
-    for (int s = 0; s < 2; s++) {
-        json_t *r = eval_split(names[s], splits[s], map, m, v, &p, &e, pr, positive);
-        if (r == NULL) {
-            fprintf(stderr, "beex eval: out of memory evaluating %s\n", names[s]);
-            json_decref(rows);
-            goto out;
+    for (int k = 0; k < 2; k++) {
+        if (splits[k]->n == 0) {
+            snprintf(err, sizeof err, "%s: the %s split is empty", a.task, names[k]);
+            goto fail;
         }
+        if (beex_trace_split(e, splits[k], v, map, 0, (int)splits[k]->n, NULL, &tr[k], err,
+                             sizeof err) != 0 ||
+            beex_exit_points(&tr[k], &rs, a.resamples, a.seed, pts, err, sizeof err) != 0)
+            goto fail;
+        json_t *r = report_split(names[k], pts, cfg.blocks, tr[k].n, beex_metric_name(metric));
         json_array_extend(rows, r);
         json_decref(r);
     }
-    if (json_path != NULL) {
+    if (a.json_path != NULL) {
         char fp[17] = "unknown";
-        (void)beex_file_fingerprint(model_path, fp);
-        doc = json_pack("{s:o, s:s, s:s, s:s, s:s, s:o}", "context", beex_context_json(), "model",
-                        model_path, "model_fingerprint", fp, "task", task, "precision",
-                        beex_precision_name(pr), "results", rows);
-        if (doc == NULL || beex_json_write_atomic(doc, json_path, err, sizeof err) != 0) {
-            fprintf(stderr, "beex eval: %s\n", doc ? err : "cannot build the JSON document");
-            goto out;
+        (void)beex_file_fingerprint(a.model, fp);
+        doc = json_pack(
+            "{s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:{s:i, s:I, s:f}, s:O}", "context",
+            beex_context_json(), "model", a.model, "model_fingerprint", fp, "task", a.task,
+            "precision", beex_precision_name(pr), "metric", beex_metric_name(metric),
+            "positive_class", positive >= 0 ? json_string(m->labels[positive]) : json_null(), "f1",
+            beex_f1_kind(cfg.classes), "mcc", beex_mcc_kind(cfg.classes), "bootstrap", "resamples",
+            a.resamples, "seed", (json_int_t)a.seed, "level", 0.95, "results", rows);
+        if (doc == NULL) {
+            snprintf(err, sizeof err, "cannot build the JSON document");
+            goto fail;
         }
-    } else {
-        json_decref(rows);
+        if (beex_json_write_atomic(doc, a.json_path, err, sizeof err) != 0)
+            goto fail;
     }
     rc = 0;
+    goto out;
+fail:
+    fprintf(stderr, "beex eval: %s\n", err);
 out:
     json_decref(doc);
-    beex_tparams_free(&p);
-    beex_teff_free(&e);
+    json_decref(rows);
+    free(pts);
+    beex_trace_free(&tr[0]);
+    beex_trace_free(&tr[1]);
+    beex_engine_free(e);
     beex_vocab_free(v);
     if (have_ds)
         beex_dataset_free(&ds);

@@ -19,12 +19,14 @@ static void usage(FILE *out)
             "usage: beex init --out FILE [--seed N] [--preset small|bert-base]\n"
             "                 [--vocab N] [--d N] [--heads N] [--dff N] [--blocks N]\n"
             "                 [--max-len N] [--classes N] [--precision fp32|w1a32|w1a1]\n"
-            "                 [--ln-eps X]\n\n"
+            "                 [--ln-eps X] [--labels NAME,NAME,...]\n\n"
             "Writes a training checkpoint (latent fp32 weights, safetensors) with seeded random\n"
             "weights. Options after the preset override its values.\n"
             "  small      vocab 8192, d 128, heads 4, dff 256, blocks 6, max_len 64 (default)\n"
             "  bert-base  vocab 30522, d 768, heads 12, dff 3072, blocks 12, max_len 128\n"
-            "classes defaults to 2, precision to w1a1, seed to 1.\n");
+            "classes defaults to 2, precision to w1a1, seed to 1. The class names default to\n"
+            "0..classes-1; --labels names them (and sets classes), so that the model can be\n"
+            "evaluated on a task whose labels carry those names (labels match by name).\n");
 }
 
 static int parse_seed(const char *s, uint64_t *out)
@@ -77,9 +79,12 @@ int beex_cmd_init(int argc, char **argv)
         {"max-len", required_argument, 0, OPT_MAXLEN},
         {"classes", required_argument, 0, OPT_CLASSES},
         {"ln-eps", required_argument, 0, OPT_EPS},
+        {"labels", required_argument, 0, 'L'},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
+    char *names[256];
+    int n_names = 0;
     const char *out = NULL, *preset = "small";
     uint64_t seed = 1;
     /* Overrides are collected first so that they win over the preset in any order. */
@@ -116,6 +121,30 @@ int beex_cmd_init(int argc, char **argv)
             have_eps = 1;
             break;
         }
+        case 'L': {
+            /* strtok would merge empty fields: split by hand so that "a,,b" is refused. */
+            n_names = 0;
+            for (const char *p = optarg;; p++) {
+                const char *q = strchr(p, ',');
+                size_t len = q ? (size_t)(q - p) : strlen(p);
+                if (len == 0 || n_names >= 256) {
+                    fprintf(stderr,
+                            "beex init: --labels wants 2 to 256 non-empty names, got '%s'\n",
+                            optarg);
+                    return 2;
+                }
+                for (int k = 0; k < n_names; k++)
+                    if (strlen(names[k]) == len && strncmp(names[k], p, len) == 0) {
+                        fprintf(stderr, "beex init: --labels names '%.*s' twice\n", (int)len, p);
+                        return 2;
+                    }
+                names[n_names++] = (char *)p; /* argv outlives the command */
+                if (q == NULL)
+                    break;
+                p = q;
+            }
+            break;
+        }
         case 'h':
             usage(stdout);
             return 0;
@@ -150,6 +179,14 @@ int beex_cmd_init(int argc, char **argv)
             *fields[i] = over[i];
     if (precision >= 0)
         cfg.precision = (beex_precision)precision;
+    if (n_names > 0) {
+        if (have[OPT_CLASSES - OPT_VOCAB] && cfg.classes != n_names) {
+            fprintf(stderr, "beex init: --classes %d but --labels names %d classes\n", cfg.classes,
+                    n_names);
+            return 2;
+        }
+        cfg.classes = n_names;
+    }
     if (have_eps)
         cfg.ln_eps = eps;
     char err[512];
@@ -161,6 +198,15 @@ int beex_cmd_init(int argc, char **argv)
     if (beex_model_alloc(&cfg, &m, err, sizeof err) != 0) {
         fprintf(stderr, "beex init: %s\n", err);
         return 1;
+    }
+    for (int i = 0; i < n_names; i++) {
+        const char *end = strchr(names[i], ',');
+        size_t len = end ? (size_t)(end - names[i]) : strlen(names[i]);
+        if ((m->labels[i] = strndup(names[i], len)) == NULL) {
+            fprintf(stderr, "beex init: out of memory\n");
+            beex_model_free(m);
+            return 1;
+        }
     }
     beex_model_init_random(m, seed);
     int rc = beex_model_save_checkpoint(m, out, err, sizeof err);

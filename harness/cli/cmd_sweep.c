@@ -1,20 +1,16 @@
 /* `beex sweep MODEL TASK`: full-depth trace of dev and test, offline replay of every exit
- * rule, and timed runs of the dev Pareto points per variant x threads x batch size. */
+ * rule with bootstrap intervals and paired comparisons, the dev Pareto front over all rules,
+ * and timed runs of its points per variant x threads x batch size. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/bench/counters.h"
-#include "harness/bench/replay_io.h"
-#include "harness/bench/sweep.h"
-#include "harness/bench/sweep_run.h"
-#include "harness/bench/threads.h"
+#include "harness/app/sweep_run.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
-#include "harness/report/context.h"
-#include "harness/report/run_dir.h"
-#include "harness/report/sweep_report.h"
+#include "harness/eval/intervals.h"
+#include "harness/model/model.h"
 #include "kernels/cpu.h"
 
 #define MAX_POINTS BEEX_SWEEP_MAX_POINTS
@@ -25,7 +21,9 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: beex sweep MODEL TASK [options]\n"
             "  Trace every dev and test example through all blocks, replay exit rules\n"
-            "  (delta grid, entropy tau, patience, static depth), time the dev Pareto points.\n"
+            "  (delta grid, entropy tau, patience, static depth) with 95 %% bootstrap intervals\n"
+            "  and paired comparisons against full depth and against static depth at equal\n"
+            "  cost; time the points of the dev Pareto front over all rules.\n"
             "  --precision P     fp32 | w1a32 | w1a1 (default: the model's)\n"
             "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
             "                    this CPU runs; a missing one is reported and skipped)\n"
@@ -39,7 +37,17 @@ static void usage(FILE *out)
             "                    shards with `beex merge`, then time with --trace\n"
             "  --trace DIR       reuse trace_dev.csv / trace_test.csv from DIR (no trace pass)\n"
             "  --no-timed        replay only\n"
-            "  --quick           coarser grid (delta step 0.05), fewer timed points\n");
+            "  --quick           coarser grid (delta step 0.05), fewer timed points\n"
+            "  --resamples N     bootstrap resamples, at least 2000 (default 2000)\n"
+            "  --seed N          bootstrap seed (default 1): same inputs, same intervals\n"
+            "  --positive NAME   class whose F1 a binary task reports (default: the class\n"
+            "                    named 1, pos, positive, spam, true or yes, else the second)\n"
+            "  --overwrite       replace the files of an earlier run in --out\n"
+            "The run directory appears only when every file is written (a failure or Ctrl-C\n"
+            "leaves none); an --out that already holds files is refused without --overwrite.\n"
+            "Labels are matched to the model's classes by name; a mismatch is an error.\n"
+            "Exit status: 0 ok, 1 runtime error or a timed run disagreeing with the replay,\n"
+            "2 usage error.\n");
 }
 
 static int parse_int_list(const char *s, int *out, int cap, int min)
@@ -64,6 +72,8 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
     a->reps = 9;
     a->points = -1;
     a->metric = -1;
+    a->resamples = BEEX_BOOTSTRAP_MIN_RESAMPLES;
+    a->seed = BEEX_BOOTSTRAP_DEFAULT_SEED;
     snprintf(a->variants_arg, sizeof a->variants_arg, "all");
     enum {
         O_PREC = 256,
@@ -77,7 +87,11 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
         O_TRACE,
         O_POINTS,
         O_NOTIMED,
-        O_METRIC
+        O_METRIC,
+        O_RESAMPLES,
+        O_SEED,
+        O_POSITIVE,
+        O_OVERWRITE
     };
     static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
                                          {"variants", required_argument, 0, O_VAR},
@@ -91,6 +105,10 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
                                          {"points", required_argument, 0, O_POINTS},
                                          {"no-timed", no_argument, 0, O_NOTIMED},
                                          {"metric", required_argument, 0, O_METRIC},
+                                         {"resamples", required_argument, 0, O_RESAMPLES},
+                                         {"seed", required_argument, 0, O_SEED},
+                                         {"positive", required_argument, 0, O_POSITIVE},
+                                         {"overwrite", no_argument, 0, O_OVERWRITE},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -158,6 +176,24 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
                 fprintf(stderr, "beex sweep: unknown metric '%s' (accuracy, f1, mcc)\n", optarg);
                 return 2;
             }
+            break;
+        case O_RESAMPLES:
+            if (beex_arg_int("sweep", "resamples", optarg, BEEX_BOOTSTRAP_MIN_RESAMPLES, 1000000,
+                             &a->resamples) != 0)
+                return 2;
+            break;
+        case O_SEED: {
+            int seed;
+            if (beex_arg_int("sweep", "seed", optarg, 0, 2147483647, &seed) != 0)
+                return 2;
+            a->seed = (unsigned long long)seed;
+            break;
+        }
+        case O_POSITIVE:
+            a->positive = optarg;
+            break;
+        case O_OVERWRITE:
+            a->overwrite = 1;
             break;
         default:
             usage(stderr);

@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/cli/commands.h"
-#include "harness/report/atomic_file.h"
 #include "kernels/cpu.h"
 
 typedef struct {

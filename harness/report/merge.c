@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/bench/replay_io.h"
+#include "harness/base/atomic_file.h"
 #include "harness/bench/sweep.h"
-#include "harness/report/atomic_file.h"
+#include "harness/eval/trace_io.h"
 #include "harness/report/context.h"
 #include "harness/report/sweep_report.h"
+#include "harness/report/sweep_summary.h"
 
 static const char *str_at(const json_t *doc, const char *a, const char *b, const char *c)
 {
@@ -80,20 +81,33 @@ int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, ch
         snprintf(err, errlen, "%s: settings.effective lacks precision or metric", in[0].path);
         goto done;
     }
-    int positive = cfg.classes == 2 ? 1 : -1;
+    /* The shards recorded the positive class by name and the bootstrap settings: the merged
+     * replay must equal one unsharded sweep's, byte for byte. */
+    int positive = -1;
     const json_t *labels = json_object_get(d0, "labels");
-    for (int c = 0; c < cfg.classes && cfg.classes == 2; c++) {
+    const char *pos_name = json_string_value(json_object_get(eff, "positive_class"));
+    for (int c = 0; c < cfg.classes && pos_name != NULL; c++) {
         const char *name = json_string_value(json_array_get(labels, (size_t)c));
-        if (name != NULL && strcmp(name, "1") == 0)
+        if (name != NULL && strcmp(name, pos_name) == 0)
             positive = c;
     }
-    beex_replay_setup rs = {&cfg, (beex_precision)prec, (beex_metric)metric, positive};
-    int quick = json_is_true(
-        json_object_get(json_object_get(json_object_get(d0, "settings"), "requested"), "quick"));
-    if (beex_sweep_replay_all(&mdev, &mtest, &rs, quick, &table) != 0) {
-        snprintf(err, errlen, "replay of the merged trace failed");
+    const json_t *boot = json_object_get(eff, "bootstrap");
+    json_int_t resamples = json_integer_value(json_object_get(boot, "resamples"));
+    json_int_t seed = json_integer_value(json_object_get(boot, "seed"));
+    if ((cfg.classes == 2 && pos_name != NULL && positive < 0) ||
+        resamples < BEEX_BOOTSTRAP_MIN_RESAMPLES || resamples > 1000000 || seed < 0) {
+        snprintf(err, errlen,
+                 "%s: settings.effective lacks a known positive_class or bootstrap settings",
+                 in[0].path);
         goto done;
     }
+    beex_replay_setup rs = {&cfg, (beex_precision)prec, (beex_metric)metric, positive};
+    beex_sweep_table_options to = {
+        json_is_true(json_object_get(json_object_get(json_object_get(d0, "settings"), "requested"),
+                                     "quick")),
+        (int)resamples, (uint64_t)seed};
+    if (beex_sweep_replay_all(&mdev, &mtest, &rs, &to, &table, err, errlen) != 0)
+        goto done;
     char p[4200];
     snprintf(p, sizeof p, "%s/trace_dev.csv", out_dir);
     if (beex_trace_write_csv(&mdev, p, err, errlen) != 0)
@@ -106,14 +120,22 @@ int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, ch
     json_object_del(doc, "shard");
     json_object_set_new(doc, "context", beex_context_json());
     json_object_set_new(doc, "shard_contexts", json_incref(contexts));
-    int idx[BEEX_MAX_BLOCKS + 2], nidx = 0;
-    idx[nidx++] = table.full;
-    idx[nidx++] = table.selected;
+    int idx[4], nidx = 0;
+    const int shown[4] = {table.full, table.selected, table.selected_sig, table.selected_delta};
+    for (int k = 0; k < 4; k++) {
+        int dup = shown[k] < 0;
+        for (int j = 0; j < nidx && !dup; j++)
+            dup = idx[j] == shown[k];
+        if (!dup)
+            idx[nidx++] = shown[k];
+    }
     rc =
         beex_sweep_write_outputs(out_dir, doc, &table, cfg.blocks, NULL, 0, idx, nidx, err, errlen);
     json_decref(doc);
     if (rc == 0) {
-        beex_print_pareto_table(stdout, &table, beex_metric_name((beex_metric)metric), NULL, 0);
+        beex_summary_info info = {beex_metric_name((beex_metric)metric), mtest.n, (int)resamples,
+                                  (unsigned long long)seed};
+        beex_print_sweep_summary(stdout, &table, &info, NULL, 0);
         printf("merged %d shards (%d dev + %d test examples) into %s\n", n, mdev.n, mtest.n,
                out_dir);
     }

@@ -1,11 +1,16 @@
 #include "harness/report/run_dir.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "harness/base/atomic_file.h"
 
 int beex_mkdir_p(const char *dir, char *err, size_t errlen)
 {
@@ -61,4 +66,118 @@ void beex_default_run_dir(char *out, size_t len, const char *kind, const char *t
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(out, len, "results/runs/%s-%.*s-%s-%s-%s%s%s", kind, tlen, base, precision, host,
              stamp, suffix ? "-" : "", suffix ? suffix : "");
+}
+
+/* 1 when dir holds no entry but . and .., 0 otherwise, -1 when it cannot be read. */
+static int dir_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return -1;
+    struct dirent *e;
+    int empty = 1;
+    while (empty && (e = readdir(d)) != NULL)
+        empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+    closedir(d);
+    return empty;
+}
+
+int beex_run_dir_stage(const char *final, int overwrite, char *staging, size_t len, char *err,
+                       size_t errlen)
+{
+    struct stat st;
+    if (lstat(final, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s: exists and is not a directory", final);
+            return -1;
+        }
+        int empty = dir_is_empty(final);
+        if (empty < 0) {
+            snprintf(err, errlen, "%s: cannot read: %s", final, strerror(errno));
+            return -1;
+        }
+        if (!empty && !overwrite) {
+            snprintf(err, errlen,
+                     "%s: already holds files (an earlier run?); choose another --out or pass "
+                     "--overwrite",
+                     final);
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        snprintf(err, errlen, "%s: %s", final, strerror(errno));
+        return -1;
+    }
+    char parent[4096];
+    if (snprintf(parent, sizeof parent, "%s", final) >= (int)sizeof parent ||
+        snprintf(staging, len, "%s.partial-%ld", final, (long)getpid()) >= (int)len) {
+        snprintf(err, errlen, "%s: directory name too long", final);
+        return -1;
+    }
+    if (beex_mkdir_p(dirname(parent), err, errlen) != 0)
+        return -1;
+    if (mkdir(staging, 0777) != 0) {
+        snprintf(err, errlen, "%s: cannot create directory: %s", staging, strerror(errno));
+        return -1;
+    }
+    beex_atomic_track_dir(staging);
+    return 0;
+}
+
+void beex_run_dir_abandon(const char *staging)
+{
+    beex_atomic_track_dir(NULL);
+    DIR *d = opendir(staging);
+    if (d != NULL) {
+        struct dirent *e;
+        char p[4400];
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(p, sizeof p, "%s/%s", staging, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(staging);
+}
+
+int beex_run_dir_commit(const char *staging, const char *final, int overwrite, int pick_new_name,
+                        char *used, size_t usedlen, char *err, size_t errlen)
+{
+    char target[4200];
+    snprintf(target, sizeof target, "%s", final);
+    for (int attempt = 2;; attempt++) {
+        struct stat st;
+        /* rename() replaces an empty directory by itself; a full one needs moving aside. */
+        if (overwrite && lstat(target, &st) == 0 && S_ISDIR(st.st_mode) &&
+            dir_is_empty(target) == 0) {
+            char old[4400];
+            snprintf(old, sizeof old, "%s.replaced-%ld", target, (long)getpid());
+            if (rename(target, old) != 0) {
+                snprintf(err, errlen, "%s: cannot move the earlier run aside: %s", target,
+                         strerror(errno));
+                return -1;
+            }
+            if (rename(staging, target) != 0) {
+                snprintf(err, errlen, "%s: cannot rename %s into place: %s", target, staging,
+                         strerror(errno));
+                rename(old, target);
+                return -1;
+            }
+            beex_run_dir_abandon(old);
+            break;
+        }
+        if (rename(staging, target) == 0)
+            break;
+        if ((errno == EEXIST || errno == ENOTEMPTY) && pick_new_name && attempt < 100) {
+            snprintf(target, sizeof target, "%s-%d", final, attempt);
+            continue;
+        }
+        snprintf(err, errlen, "%s: cannot rename %s into place: %s", target, staging,
+                 strerror(errno));
+        return -1;
+    }
+    beex_atomic_track_dir(NULL);
+    snprintf(used, usedlen, "%s", target);
+    return 0;
 }

@@ -11,4 +11,20 @@ int beex_mkdir_p(const char *dir, char *err, size_t errlen);
 void beex_default_run_dir(char *out, size_t len, const char *kind, const char *task,
                           const char *precision, const char *suffix);
 
+/* A run's files appear together or not at all: they are written into a staging directory
+ * next to the final one and renamed into place at the end.
+ * beex_run_dir_stage checks `final` before any work: it may be absent or an empty directory
+ * (or, with overwrite, a directory of an earlier run); anything else is an error. It creates
+ * the parents and "<final>.partial-<pid>". Returns 0, or -1 with err set. */
+int beex_run_dir_stage(const char *final, int overwrite, char *staging, size_t len, char *err,
+                       size_t errlen);
+/* Renames staging to final. With overwrite an existing final directory is replaced; with
+ * pick_new_name (default run directories) a final that appeared meanwhile (another run in the
+ * same second) makes it try "<final>-2", "-3", ... The name used goes to `used`. Returns 0, or
+ * -1 with err set (staging is then left for inspection). */
+int beex_run_dir_commit(const char *staging, const char *final, int overwrite, int pick_new_name,
+                        char *used, size_t usedlen, char *err, size_t errlen);
+/* Removes a staging directory and the files in it (after a failure). */
+void beex_run_dir_abandon(const char *staging);
+
 #endif

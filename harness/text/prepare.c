@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-#include "harness/report/atomic_file.h"
+#include "harness/base/atomic_file.h"
 #include "harness/text/utf8.h"
 
 typedef struct {

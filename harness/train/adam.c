@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/report/atomic_file.h"
+#include "harness/base/atomic_file.h"
 
 #define STATE_MAGIC "BEEXTRS1"
 

@@ -16,6 +16,11 @@
 #include <unistd.h>
 
 #include "harness/bench/threads.h"
+#include "harness/eval/encode.h"
+#include "harness/eval/exits.h"
+#include "harness/eval/labels.h"
+#include "harness/eval/trace.h"
+#include "harness/model/engine.h"
 #include "harness/text/dataset.h"
 #include "harness/text/glove.h"
 #include "harness/text/tokenizer.h"
@@ -71,7 +76,9 @@ typedef struct {
     beex_dataset ds;
     int have_ds;
     beex_vocab *vocab;
-    beex_tsplit train, dev;
+    beex_tsplit train;
+    beex_encoded dev; /* scored through the one evaluation path (harness/eval/) */
+    int positive;
     beex_model *model;
     beex_tparams p, grad;
     beex_tparams *tgrad; /* per thread */
@@ -80,7 +87,6 @@ typedef struct {
     beex_tws **ws;
     beex_adam adam;
     float lw[BEEX_TRAIN_MAX_BLOCKS];
-    int *pred;
     char last_path[4096], state_path[4096];
 } run_ctx;
 
@@ -90,7 +96,7 @@ static void ctx_free(run_ctx *c)
         beex_dataset_free(&c->ds);
     beex_vocab_free(c->vocab);
     beex_tsplit_free(&c->train);
-    beex_tsplit_free(&c->dev);
+    beex_encoded_free(&c->dev);
     beex_model_free(c->model);
     beex_tparams_free(&c->p);
     beex_tparams_free(&c->grad);
@@ -104,7 +110,6 @@ static void ctx_free(run_ctx *c)
             beex_tws_free(c->ws[t]);
     free(c->ws);
     beex_adam_free(&c->adam);
-    free(c->pred);
 }
 
 /* Vocabulary strings and labels travel in the checkpoint. */
@@ -265,6 +270,36 @@ static int save_model(run_ctx *c, const beex_train_options *o, beex_precision pr
     return beex_model_save_checkpoint(c->model, path, err, errlen);
 }
 
+/* Dev accuracy of every exit of the current weights, through the one evaluation path: the
+ * latent weights go into the model, an engine runs the trace, harness/eval scores it. */
+static int score_dev(run_ctx *c, beex_precision prec, int threads, double *dev_acc, char *err,
+                     size_t errlen)
+{
+    beex_tparams_to_model(&c->p, c->model);
+    c->model->cfg.precision = prec;
+    if (beex_model_derive_binary(c->model) != 0) {
+        snprintf(err, errlen, "cannot derive binary weights for the dev pass");
+        return -1;
+    }
+    beex_engine *e = NULL;
+    beex_engine_options eo = {prec, -1, threads};
+    beex_trace tr;
+    memset(&tr, 0, sizeof tr);
+    beex_scores sc[BEEX_MAX_BLOCKS];
+    int rc = -1;
+    if (beex_engine_create(c->model, &eo, &e, err, errlen) == 0 &&
+        beex_trace_run(e, &c->dev, NULL, &tr, err, errlen) == 0) {
+        rc = beex_exit_scores(&tr, c->positive, sc);
+        if (rc != 0)
+            snprintf(err, errlen, "scoring dev failed");
+        for (int b = 0; rc == 0 && b < c->model->cfg.blocks; b++)
+            dev_acc[b] = sc[b].accuracy;
+    }
+    beex_trace_free(&tr);
+    beex_engine_free(e);
+    return rc;
+}
+
 static int file_exists(const char *p)
 {
     struct stat st;
@@ -288,6 +323,23 @@ static int prepare(run_ctx *c, beex_train_options *o, char *err, size_t errlen)
         if (c->model->cfg.classes != c->ds.n_labels) {
             snprintf(err, errlen, "--init %s: %d classes, task %s has %d", o->init,
                      c->model->cfg.classes, o->task, c->ds.n_labels);
+            return -1;
+        }
+        /* Classes are matched by name, and the trainer indexes them as the data set does: the
+         * same names in the same order, or an error naming both. */
+        char why[400];
+        int *map = malloc((size_t)c->ds.n_labels * sizeof *map), same = map != NULL;
+        if (map != NULL && beex_label_map(&c->ds, c->model, map, why, sizeof why) != 0) {
+            snprintf(err, errlen, "--init %s: %s", o->init, why);
+            free(map);
+            return -1;
+        }
+        for (int i = 0; same && i < c->ds.n_labels; i++)
+            same = map[i] == i;
+        free(map);
+        if (!same) {
+            snprintf(err, errlen, "--init %s: the task %s orders its labels differently", o->init,
+                     o->task);
             return -1;
         }
         c->vocab = beex_vocab_from_tokens(c->model->vocab, c->model->cfg.vocab);
@@ -338,21 +390,33 @@ static int prepare(run_ctx *c, beex_train_options *o, char *err, size_t errlen)
     for (int i = 0; i < cfg.blocks; i++)
         c->lw[i] = o->loss_weights[i] = any ? o->loss_weights[i] : (float)(i + 1);
     if (beex_tsplit_encode(&c->ds.train, c->vocab, cfg.max_len, &c->train) != 0 ||
-        beex_tsplit_encode(&c->ds.dev, c->vocab, cfg.max_len, &c->dev) != 0 ||
         beex_tparams_init(&c->p, &cfg, NULL) != 0 || beex_tparams_init(&c->grad, &cfg, NULL) != 0 ||
         beex_teff_init(&c->eff, &cfg) != 0 || beex_adam_init(&c->adam, c->p.n, o->lr) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (c->train.n == 0 || c->dev.n == 0) {
+    if (c->train.n == 0 || c->ds.dev.n == 0) {
         snprintf(err, errlen, "task %s: empty train or dev split", o->task);
         return -1;
     }
-    c->pred = malloc(c->dev.n * (size_t)cfg.blocks * sizeof(int));
+    /* Model classes are the data set's labels in its order (checked above for --init). */
+    int *identity = malloc((size_t)c->ds.n_labels * sizeof *identity);
+    for (int i = 0; identity != NULL && i < c->ds.n_labels; i++)
+        identity[i] = i;
+    int enc = identity != NULL ? beex_encode_split(&c->ds.dev, c->vocab, cfg.max_len, identity, 0,
+                                                   (int)c->ds.dev.n, &c->dev, err, errlen)
+                               : -1;
+    free(identity);
+    if (enc != 0) {
+        if (identity == NULL)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->positive = beex_positive_class(c->model, NULL, err, errlen);
     c->nthreads = beex_threads_count();
     c->tgrad = calloc((size_t)c->nthreads, sizeof *c->tgrad);
     c->ws = calloc((size_t)c->nthreads, sizeof *c->ws);
-    if (c->pred == NULL || c->tgrad == NULL || c->ws == NULL) {
+    if (c->tgrad == NULL || c->ws == NULL) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -520,16 +584,9 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
         o->final_loss_out = train_loss;
         if (epoch == first_epoch)
             o->first_loss_out = train_loss;
-        /* dev accuracy per exit, in eval mode */
-        beex_teff_update(&c.eff, &c.p, prec, 0);
-        if (beex_predict_split(&c.p, &c.eff, prec, &c.dev, c.pred) != 0) {
-            snprintf(err, errlen, "out of memory evaluating dev");
+        /* dev accuracy per exit, through the engine as beex eval and beex sweep see it */
+        if (score_dev(&c, prec, o->threads, dev_acc, err, errlen) != 0)
             goto done_buf;
-        }
-        for (int b = 0; b < cfg->blocks; b++)
-            dev_acc[b] =
-                beex_metrics_of(c.pred, c.dev.label, c.dev.n, cfg->blocks, b, cfg->classes, 1)
-                    .accuracy;
         double dev_full = dev_acc[cfg->blocks - 1];
         int selectable = prec == cfg->precision;
         int improved = selectable && dev_full > st.best_dev;

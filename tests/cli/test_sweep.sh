@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # The random model's placeholder vocabulary is "[PAD]", "[UNK]", "w2", ...: texts made of
 # those tokens exercise real token ids.
 "$BEEX" init --out m.safetensors --seed 3 --vocab 120 --d 32 --heads 2 --dff 64 --blocks 5 \
-    --max-len 24 >/dev/null
+    --max-len 24 --labels 0,1 >/dev/null
 mkdir task
 for s in train dev test; do
     awk -v seed="${#s}" 'BEGIN { srand(seed); for (i = 0; i < 60; i++) { t = "";
@@ -40,16 +40,51 @@ grep -q '"fingerprint"' run/sweep.json || fail "no checksums in sweep.json"
 grep -q '"requested"' run/sweep.json && grep -q '"effective"' run/sweep.json || fail "settings missing"
 grep -q '"sde"' run/sweep.json || fail "SDE counters missing"
 grep -q '"hardware"' run/sweep.json || fail "hardware counter record missing"
-grep -q 'selected on dev' out.txt || fail "no Pareto table printed"
+grep -q 'Dev Pareto front over all rules' out.txt || fail "no Pareto table printed"
+grep -q '^Selected (' out.txt || fail "no selected point described"
+grep -q 'Does any rule beat static depth at equal cost' out.txt || fail "no iso-cost verdict"
+# every point carries its interval and paired comparisons (issue 10 item 2)
+jq -e '(.replay.points | length) as $n | [.replay.points[] | select((.test_ci95 | length) == 2
+        and (.vs_full_depth.ci95 | length) == 2 and (.vs_full_depth.mcnemar_p >= 0)
+        and (.iso_cost_gain.ci95 | length) == 2)] | length == $n' run/sweep.json >/dev/null || fail "a point lacks its intervals"
+jq -e '[.replay.points[] | select(.test_ci95[0] > .test.metric or .test_ci95[1] < .test.metric)]
+       | length == 0' run/sweep.json >/dev/null || fail "a test interval excludes its own point estimate"
+jq -e '.findings.entropy.mean_per_block_test | length == 5' run/sweep.json >/dev/null ||
+    fail "findings lack the entropy per block"
+head -1 run/replay.csv | grep -q '^policy,param,split,metric,metric_lo,metric_hi,' ||
+    fail "replay.csv lacks the interval columns"
 # every timed run reproduces the replay
-awk -F, 'NR > 1 && $14 != 1 { bad = 1 } END { exit bad }' run/timed.csv || fail "a timed run disagrees with the replay"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "matches_replay") c = i }
+    NR > 1 && $c != 1 { bad = 1 } END { exit bad || !c }' run/timed.csv ||
+    fail "a timed run disagrees with the replay"
 rows=$(($(wc -l <run/timed.csv) - 1))
 [ "$rows" -ge 2 ] || fail "expected timed rows, got $rows"
+# Static-depth points are timed through the engine's per-example cap and match the replay too.
 # 5 blocks x 60 examples in each trace, plus the header
 [ "$(wc -l <run/trace_test.csv)" = 301 ] || fail "trace_test.csv should have 301 lines"
 # the replay's test histograms add up to the example count
-awk -F, 'NR > 1 && $3 == "test" { s = 0; for (i = 14; i <= 18; i++) s += $i; if (s != 60) bad = 1 } END { exit bad }' \
-    run/replay.csv || fail "exit histogram does not sum to 60"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "exit_1") c = i }
+    NR > 1 && $3 == "test" { s = 0; for (i = c; i < c + 5; i++) s += $i; if (s != 60) bad = 1 }
+    END { exit bad || !c }' run/replay.csv || fail "exit histogram does not sum to 60"
+
+# The same sweep again gives the same intervals (seeded bootstrap), byte for byte; a rerun into
+# a run directory that holds files is refused unless --overwrite; a failing run leaves no folder.
+"$BEEX" sweep m.safetensors task --out again --no-timed >/dev/null 2>&1 || fail "second sweep failed"
+cmp again/replay.csv run/replay.csv || fail "the same inputs gave another replay.csv"
+set +e
+"$BEEX" sweep m.safetensors task --out again --no-timed >/dev/null 2>err2.txt; rc=$?
+set -e
+[ $rc = 1 ] && grep -q -- '--overwrite' err2.txt || fail "a rerun into a full --out should be refused (rc $rc)"
+"$BEEX" sweep m.safetensors task --out again --no-timed --overwrite --seed 7 >/dev/null 2>&1 ||
+    fail "--overwrite refused"
+! cmp -s again/replay.csv run/replay.csv || fail "--seed 7 should change the intervals"
+ls -d again.* 2>/dev/null && fail "staging directories left behind"
+mkdir emptytrace
+set +e
+"$BEEX" sweep m.safetensors task --trace emptytrace --out failed --no-timed >/dev/null 2>&1; rc=$?
+set -e
+[ $rc = 1 ] || fail "a sweep with a missing trace should exit 1, got $rc"
+[ ! -e failed ] && ! ls -d failed.* >/dev/null 2>&1 || fail "a failed sweep left a run folder"
 
 # Shards 0/3, 1/3, 2/3 merged give the same trace and replay as one pass.
 for i in 0 1 2; do "$BEEX" sweep m.safetensors task --shard $i/3 --out shard$i >/dev/null 2>&1; done
@@ -87,6 +122,6 @@ wait $pid
 rc=$?
 set -e
 [ $rc = 130 ] || fail "interrupted sweep exited $rc, expected 130"
-if ls intr | grep -q '\.tmp\.'; then fail "temporary files left after SIGINT"; fi
-[ ! -e intr/sweep.json ] || fail "sweep.json written by an interrupted run"
+[ ! -e intr ] || fail "an interrupted sweep left its run folder"
+if ls -d intr.* 2>/dev/null; then fail "an interrupted sweep left its staging folder"; fi
 echo "test_sweep: ok"

@@ -1,7 +1,7 @@
 /* The `beex sweep` pipeline end to end, from parsed options: load, trace (or reuse a trace,
  * or trace one shard and stop), replay, timed runs, result files and the printed summary. */
-#ifndef BEEX_BENCH_SWEEP_RUN_H
-#define BEEX_BENCH_SWEEP_RUN_H
+#ifndef BEEX_APP_SWEEP_RUN_H
+#define BEEX_APP_SWEEP_RUN_H
 
 #include "kernels/cpu.h"
 
@@ -16,6 +16,10 @@ typedef struct {
     int batches[BEEX_SWEEP_MAX_LIST], n_batches;                /* 0 entries: 1 and 32 */
     int reps, points, quick, no_timed, metric;                  /* metric -1: the task's */
     int shard_i, shard_n;                                       /* shard_n 0: no sharding */
+    int resamples;                                              /* bootstrap resamples */
+    unsigned long long seed;                                    /* bootstrap seed */
+    const char *positive;                                       /* NULL: the usual rule */
+    int overwrite;                                              /* replace an earlier run */
     char variants_arg[128], threads_arg[128], batches_arg[128]; /* as requested */
 } beex_sweep_options;
 

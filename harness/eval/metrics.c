@@ -1,4 +1,4 @@
-#include "harness/bench/replay_metrics.h"
+#include "harness/eval/metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -68,6 +68,16 @@ static double f1_of_class(const double *cm, int classes, int c)
     return pred_c + true_c > 0 ? 2 * tp / (pred_c + true_c) : 0;
 }
 
+const char *beex_f1_kind(int classes)
+{
+    return classes == 2 ? "F1 of the positive class" : "macro F1";
+}
+
+const char *beex_mcc_kind(int classes)
+{
+    return classes == 2 ? "Matthews correlation" : "Gorodkin's R_K (multi-class MCC)";
+}
+
 int beex_scores_of(const int *labels, const int *pred, int n, int classes, int positive,
                    beex_scores *out)
 {
@@ -83,10 +93,24 @@ int beex_scores_of(const int *labels, const int *pred, int n, int classes, int p
         }
         cm[labels[i] * classes + pred[i]] += 1;
     }
-    double correct = 0;
-    for (int c = 0; c < classes; c++)
+    int rc = beex_scores_of_cm(cm, classes, positive, out);
+    free(cm);
+    return rc;
+}
+
+int beex_scores_of_cm(const double *cm, int classes, int positive, beex_scores *out)
+{
+    if (classes < 2 || out == NULL || positive >= classes)
+        return -1;
+    double correct = 0, s = 0;
+    for (int c = 0; c < classes; c++) {
         correct += cm[c * classes + c];
-    out->accuracy = correct / n;
+        for (int k = 0; k < classes; k++)
+            s += cm[c * classes + k];
+    }
+    if (s <= 0)
+        return -1;
+    out->accuracy = correct / s;
 
     if (classes == 2 && positive >= 0) {
         out->f1 = f1_of_class(cm, classes, positive);
@@ -98,7 +122,7 @@ int beex_scores_of(const int *labels, const int *pred, int n, int classes, int p
     }
 
     /* Gorodkin: MCC = (c s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2)). */
-    double s = n, sum_pt = 0, sum_pp = 0, sum_tt = 0;
+    double sum_pt = 0, sum_pp = 0, sum_tt = 0;
     for (int k = 0; k < classes; k++) {
         double p = 0, t = 0;
         for (int j = 0; j < classes; j++) {
@@ -111,6 +135,5 @@ int beex_scores_of(const int *labels, const int *pred, int n, int classes, int p
     }
     double den = sqrt((s * s - sum_pp) * (s * s - sum_tt));
     out->mcc = den > 0 ? (correct * s - sum_pt) / den : 0;
-    free(cm);
     return 0;
 }

@@ -1,9 +1,15 @@
-#include "harness/report/atomic_file.h"
+#include "harness/base/atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define MAX_TRACKED 16
@@ -25,11 +31,53 @@ static void untrack(const char *p)
             tracked[i] = NULL;
 }
 
+/* A run's staging directory (run_dir.h): on a signal its files and itself are removed, so
+ * an interrupted run leaves no folder. */
+static char tracked_dir[4300];
+static volatile sig_atomic_t have_tracked_dir;
+
+void beex_atomic_track_dir(const char *dir)
+{
+    have_tracked_dir = 0;
+    if (dir != NULL && strlen(dir) < sizeof tracked_dir) {
+        memcpy(tracked_dir, dir, strlen(dir) + 1);
+        have_tracked_dir = 1;
+    }
+}
+
+/* Only raw system calls here (open, getdents64, unlinkat, rmdir): async-signal-safe. */
+static void remove_tracked_dir(void)
+{
+    if (!have_tracked_dir)
+        return;
+    int fd = open(tracked_dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        char buf[4096];
+        long n;
+        while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+            for (long off = 0; off < n;) {
+                struct {
+                    unsigned long long ino;
+                    long long off;
+                    unsigned short reclen;
+                    unsigned char type;
+                    char name[];
+                } *d = (void *)(buf + off);
+                if (strcmp(d->name, ".") != 0 && strcmp(d->name, "..") != 0)
+                    unlinkat(fd, d->name, 0);
+                off += d->reclen;
+            }
+        close(fd);
+    }
+    rmdir(tracked_dir);
+}
+
 static void on_signal(int sig)
 {
     for (int i = 0; i < MAX_TRACKED; i++)
         if (tracked[i] != NULL)
             unlink(tracked[i]); /* async-signal-safe */
+    remove_tracked_dir();
     static const char msg[] = "\nbeex: interrupted; partial results removed\n";
     ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)w;
@@ -46,9 +94,55 @@ void beex_atomic_install_signal_cleanup(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+int beex_check_output_file(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (path == NULL || path[0] == '\0') {
+        snprintf(err, errlen, "empty output file name");
+        return -1;
+    }
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s: is a directory; give a file name", path);
+            return -1;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            snprintf(err, errlen,
+                     "%s: is not a regular file (a device, FIFO or socket); give a file name",
+                     path);
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        snprintf(err, errlen, "%s: path too long", path);
+        return -1;
+    }
+    const char *dir = dirname(buf);
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: directory %s does not exist", path, dir);
+        return -1;
+    }
+    if (access(dir, W_OK) != 0) {
+        snprintf(err, errlen, "%s: directory %s is not writable: %s", path, dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int beex_atomic_open(beex_atomic_file *af, const char *path, char *err, size_t errlen)
 {
     memset(af, 0, sizeof *af);
+    if (beex_check_output_file(path, err, errlen) != 0)
+        return -1;
+    /* A symlink is followed: write next to its target and rename over the target. */
+    char resolved[PATH_MAX];
+    struct stat lst;
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, resolved) != NULL)
+        path = resolved;
     size_t n = strlen(path) + 32;
     af->tmp_path = malloc(n);
     af->final_path = strdup(path);

@@ -1,30 +1,16 @@
 /* Offline replay of exit rules on a full-depth trace (MODEL.md section 5): the paper's
  * entropy-ratio rule over a grid of delta and the baselines (absolute entropy tau, patience p,
- * static depth k), each scored for quality, exit histogram and analytic cost (cost.h); and the
- * Pareto front of quality against OPs. Pure computation: no model, no engine. */
-#ifndef BEEX_BENCH_REPLAY_H
-#define BEEX_BENCH_REPLAY_H
+ * static depth k), each scored for quality, exit histogram, how concentrated its exits are,
+ * and analytic cost (cost.h). Pure computation: no model, no engine. */
+#ifndef BEEX_EVAL_REPLAY_H
+#define BEEX_EVAL_REPLAY_H
 
 #include <stdint.h>
 
-#include "harness/bench/replay_metrics.h"
+#include "harness/eval/metrics.h"
+#include "harness/eval/trace.h"
 #include "harness/model/cost.h"
 #include "harness/model/model.h"
-
-#define BEEX_MAX_BLOCKS 64
-
-/* Per example and block: logits and entropy, as beex_engine_trace returns them. */
-typedef struct {
-    int n, blocks, classes;
-    int32_t *index; /* n: example number within its split (shards keep the global one) */
-    int32_t *label; /* n */
-    int32_t *len;   /* n: token count T after truncation */
-    float *logits;  /* n * blocks * classes */
-    float *entropy; /* n * blocks */
-} beex_trace;
-
-int beex_trace_alloc(beex_trace *t, int n, int blocks, int classes);
-void beex_trace_free(beex_trace *t);
 
 typedef enum {
     BEEX_POLICY_DELTA = 0, /* paper: fractional entropy reduction below delta */
@@ -33,16 +19,21 @@ typedef enum {
     BEEX_POLICY_STATIC     /* fixed depth k */
 } beex_policy_kind;
 
+#define BEEX_POLICY_KINDS 4
+
 typedef struct {
     beex_policy_kind kind;
     double param;
 } beex_policy;
 
 const char *beex_policy_name(beex_policy_kind k);
-int beex_policy_parse(const char *s); /* -1 when unknown */
 
 /* 1-based exit block of example i under policy p (through exit.h, as the engine does). */
 int beex_policy_exit_block(const beex_trace *t, int i, const beex_policy *p);
+
+/* A point whose most common exit block holds at least this share of the examples is called
+ * "equivalent to static depth k" (STATISTICS.md). */
+#define BEEX_STATIC_EQUIVALENT_SHARE 0.95
 
 typedef struct {
     beex_policy policy;
@@ -52,6 +43,10 @@ typedef struct {
     double saving;             /* 1 - OPs / OPs at full depth */
     beex_cost cost;            /* mean per example */
     int hist[BEEX_MAX_BLOCKS]; /* examples exiting after block i+1 */
+    int mode_block;            /* most common exit block (1-based; the lower on a tie) */
+    double mode_share;         /* its share of the examples */
+    int static_equivalent;     /* mode_block when mode_share >= 0.95, else 0 */
+    beex_point_stats stats;    /* intervals and paired comparisons (intervals.h) */
 } beex_replay_point;
 
 typedef struct {
@@ -62,7 +57,8 @@ typedef struct {
 } beex_replay_setup;
 
 /* Scores one policy; exit_blocks / preds (n each) receive the per-example decisions when not
- * NULL. Returns 0, or -1 on bad input (empty trace, more than BEEX_MAX_BLOCKS blocks). */
+ * NULL. The stats member is left zeroed. Returns 0, or -1 on bad input (empty trace, more
+ * than BEEX_MAX_BLOCKS blocks, a shape other than the setup's). */
 int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_setup *s,
                 beex_replay_point *out, int *exit_blocks, int *preds);
 
@@ -73,7 +69,9 @@ int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_set
 int beex_policy_grid(int blocks, int classes, int quick, beex_policy **out);
 
 /* Marks on_front[i] = 1 for points not dominated by another (lower or equal cost and higher or
- * equal quality, one strictly). */
-void beex_pareto_mark(const double *cost, const double *quality, int n, int *on_front);
+ * equal quality, one strictly). Entries with include[i] == 0 (include may be NULL) neither
+ * count nor get marked. */
+void beex_pareto_mark(const double *cost, const double *quality, const int *include, int n,
+                      int *on_front);
 
 #endif

@@ -1,57 +1,23 @@
 /* The sweep pipeline. Order matters for honesty: thresholds are chosen on dev before test is
  * looked at, and the timed runs must reproduce the replay exactly before their times count. */
-#include "harness/bench/sweep_run.h"
+#include "harness/app/sweep_run.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/atomic_file.h"
+#include "harness/base/progress.h"
 #include "harness/bench/counters.h"
-#include "harness/bench/replay_io.h"
 #include "harness/bench/sweep.h"
 #include "harness/bench/threads.h"
-#include "harness/report/atomic_file.h"
+#include "harness/eval/labels.h"
+#include "harness/eval/sweep_table.h"
+#include "harness/eval/trace_io.h"
 #include "harness/report/context.h"
 #include "harness/report/run_dir.h"
 #include "harness/report/sweep_report.h"
-
-/* Maps the data set's label names onto the model's classes: by name, or by position when
- * the model only has placeholder names ("0".."C-1", as `beex init` writes). */
-static int map_labels(const beex_dataset *ds, const beex_model *m, int *map, char *err,
-                      size_t errlen)
-{
-    int C = m->cfg.classes, by_name = 1;
-    for (int i = 0; i < ds->n_labels && by_name; i++) {
-        map[i] = -1;
-        for (int c = 0; c < C; c++)
-            if (m->labels != NULL && m->labels[c] != NULL &&
-                strcmp(m->labels[c], ds->labels[i]) == 0)
-                map[i] = c;
-        if (map[i] < 0)
-            by_name = 0;
-    }
-    if (by_name)
-        return 0;
-    if (ds->n_labels != C) {
-        snprintf(err, errlen, "the task has %d labels, the model %d classes", ds->n_labels, C);
-        return -1;
-    }
-    fprintf(stderr, "beex sweep: the model's class names differ from the task's labels; "
-                    "matching them by position\n");
-    for (int i = 0; i < C; i++)
-        map[i] = i;
-    return 0;
-}
-
-static int positive_class(const beex_model *m)
-{
-    if (m->cfg.classes != 2)
-        return -1;
-    for (int c = 0; c < 2; c++)
-        if (m->labels != NULL && m->labels[c] != NULL && strcmp(m->labels[c], "1") == 0)
-            return c;
-    return 1;
-}
+#include "harness/report/sweep_summary.h"
 
 static json_t *int_array(const int *v, int n)
 {
@@ -80,15 +46,18 @@ static json_t *requested_json(const beex_sweep_options *o)
         json_object_set_new(r, "shard", json_pack("{s:i, s:i}", "i", o->shard_i, "n", o->shard_n));
     if (o->trace_dir != NULL)
         json_object_set_new(r, "trace", json_string(o->trace_dir));
+    json_object_set_new(r, "resamples", json_integer(o->resamples));
+    json_object_set_new(r, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(r, "positive", o->positive ? json_string(o->positive) : json_null());
     return r;
 }
 
-/* Seeds: the sweep itself draws no random numbers; the model's own (training or init) seed
- * travels in its metadata when the writer put it there. */
-static json_t *seeds_json(const beex_model *m)
+/* Seeds: the sweep draws random numbers only for the bootstrap; the model's own (training or
+ * init) seed travels in its metadata when the writer put it there. */
+static json_t *seeds_json(const beex_model *m, unsigned long long bootstrap_seed)
 {
     json_t *s = json_object();
-    json_object_set_new(s, "sweep", json_string("none (deterministic)"));
+    json_object_set_new(s, "bootstrap", json_integer((json_int_t)bootstrap_seed));
     json_t *meta = m->metadata_json ? json_loads(m->metadata_json, 0, NULL) : NULL;
     json_t *seed = meta && json_is_object(meta) ? json_object_get(meta, "seed") : NULL;
     json_object_set(s, "model", seed ? seed : json_null());
@@ -102,7 +71,7 @@ typedef struct {
     beex_dataset ds;
     int ds_loaded;
     beex_vocab *vocab;
-    beex_encoded dev, test;
+    beex_encoded test;
     beex_trace tdev, ttest;
     beex_sweep_table table;
     beex_timed_run *runs;
@@ -118,7 +87,6 @@ static void state_free(sweep_state *s)
     beex_sweep_table_free(&s->table);
     beex_trace_free(&s->tdev);
     beex_trace_free(&s->ttest);
-    beex_encoded_free(&s->dev);
     beex_encoded_free(&s->test);
     if (s->vocab)
         beex_vocab_free(s->vocab);
@@ -156,17 +124,13 @@ static int trace_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
         int first = 0, count = (int)splits[k]->n;
         if (o->shard_n > 0)
             shard_range(splits[k]->n, o->shard_i, o->shard_n, &first, &count);
-        beex_encoded enc;
         char what[64], path[4200];
         snprintf(what, sizeof what, "trace %s", names[k]);
-        if (beex_encode_split(splits[k], s->vocab, s->model->cfg.max_len, label_map, first, count,
-                              &enc, err, errlen) != 0 ||
-            beex_sweep_trace(e, &enc, what, traces[k], err, errlen) != 0) {
-            beex_encoded_free(&enc);
+        if (beex_trace_split(e, splits[k], s->vocab, label_map, first, count, what, traces[k], err,
+                             errlen) != 0) {
             beex_engine_free(e);
             return -1;
         }
-        beex_encoded_free(&enc);
         if (o->shard_n > 0)
             snprintf(path, sizeof path, "%s/trace_%s.shard-%d-of-%d.csv", dir, names[k], o->shard_i,
                      o->shard_n);
@@ -255,7 +219,7 @@ static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
                     *r = (beex_timed_run){.isa = beex_engine_isa(e),
                                           .threads = got,
                                           .batch = batches[b],
-                                          .delta = want->policy.param,
+                                          .policy = want->policy,
                                           .table_index = pts[p],
                                           .reps = o->reps};
                     if (beex_sweep_timed_run(e, &s->test, rs, rexit + (size_t)p * n,
@@ -268,16 +232,18 @@ static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
                                  memcmp(r->hist, want->hist, sizeof r->hist) == 0;
                     if (!r->matches) {
                         fprintf(stderr,
-                                "\nbeex sweep: MISMATCH %s/%d threads/batch %d at delta %g: "
+                                "\nbeex sweep: MISMATCH %s/%d threads/batch %d at %s %g: "
                                 "accuracy %.6f vs replay %.6f, %d examples differ\n",
-                                beex_isa_name((beex_isa)r->isa), r->threads, r->batch, r->delta,
-                                r->accuracy, want->scores.accuracy, r->mismatched_examples);
+                                beex_isa_name((beex_isa)r->isa), r->threads, r->batch,
+                                beex_policy_name(r->policy.kind), r->policy.param, r->accuracy,
+                                want->scores.accuracy, r->mismatched_examples);
                         bad++;
                     } else if (r->mismatched_examples > 0) {
                         fprintf(stderr,
-                                "\nbeex sweep: note: %s delta %g: %d examples decide "
+                                "\nbeex sweep: note: %s %s %g: %d examples decide "
                                 "differently yet the totals agree\n",
-                                beex_isa_name((beex_isa)r->isa), r->delta, r->mismatched_examples);
+                                beex_isa_name((beex_isa)r->isa), beex_policy_name(r->policy.kind),
+                                r->policy.param, r->mismatched_examples);
                     }
                     beex_progress("timed runs", ++done, total);
                 }
@@ -296,36 +262,99 @@ static int encode_test(sweep_state *s, const int *label_map, char *err, size_t e
                              (int)s->ds.test.n, &s->test, err, errlen);
 }
 
+/* The document's head: provenance, inputs, settings (filled in as the run goes). */
+static json_t *doc_head(const beex_sweep_options *o, const sweep_state *s, const char *data_dir,
+                        beex_precision prec, beex_metric metric, int positive, json_t **effective)
+{
+    const beex_config *cfg = &s->model->cfg;
+    json_t *doc = json_object();
+    json_object_set_new(doc, "kind",
+                        json_string(o->shard_n > 0 ? "beex-sweep-shard" : "beex-sweep"));
+    json_object_set_new(doc, "context", beex_context_json());
+    json_object_set_new(doc, "inputs", beex_inputs_json(o->model, data_dir));
+    json_object_set_new(doc, "seeds", seeds_json(s->model, o->seed));
+    json_object_set_new(doc, "task", json_string(o->task));
+    json_object_set_new(doc, "model_config", beex_config_json(cfg));
+    json_t *labels = json_array();
+    for (int c = 0; c < cfg->classes; c++)
+        json_array_append_new(
+            labels,
+            json_string(s->model->labels && s->model->labels[c] ? s->model->labels[c] : "?"));
+    json_object_set_new(doc, "labels", labels);
+    json_t *settings = json_object(), *eff = json_object();
+    json_object_set_new(settings, "requested", requested_json(o));
+    json_object_set_new(eff, "precision", json_string(beex_precision_name(prec)));
+    json_object_set_new(eff, "metric", json_string(beex_metric_name(metric)));
+    json_object_set_new(eff, "positive_class",
+                        positive >= 0 ? json_string(s->model->labels[positive]) : json_null());
+    json_object_set_new(eff, "f1", json_string(beex_f1_kind(cfg->classes)));
+    json_object_set_new(eff, "mcc", json_string(beex_mcc_kind(cfg->classes)));
+    json_object_set_new(
+        eff, "bootstrap",
+        json_pack("{s:i, s:I, s:f, s:s}", "resamples", o->resamples, "seed", (json_int_t)o->seed,
+                  "level", 0.95, "method",
+                  "percentile; examples resampled with replacement; every point rescored on the "
+                  "same resamples (paired); McNemar exact two-sided on discordant pairs"));
+    json_object_set_new(eff, "bops_divisor", json_real(BEEX_BOPS_DIVISOR));
+    json_object_set_new(settings, "effective", eff);
+    json_object_set_new(doc, "settings", settings);
+    *effective = eff;
+    return doc;
+}
+
+/* Loads model, data and vocabulary and checks everything that can be checked before the long
+ * work: precision, labels by name, the positive class. */
+static int load_inputs(const beex_sweep_options *o, sweep_state *s, char *data_dir, size_t data_len,
+                       int *label_map, beex_precision *prec, int *positive, char *err,
+                       size_t errlen)
+{
+    if (beex_model_load(o->model, &s->model, err, errlen) != 0)
+        return -1;
+    if (beex_dataset_resolve(o->task, data_dir, data_len, err, errlen) != 0 ||
+        beex_dataset_load(o->task, &s->ds, err, errlen) != 0)
+        return -1;
+    s->ds_loaded = 1;
+    const beex_config *cfg = &s->model->cfg;
+    *prec = o->precision >= 0 ? (beex_precision)o->precision : cfg->precision;
+    if (s->model->is_deployment && *prec != cfg->precision) {
+        snprintf(err, errlen, "a deployment file runs only in its own precision (%s)",
+                 beex_precision_name(cfg->precision));
+        return -1;
+    }
+    if (s->ds.n_labels > 256) {
+        snprintf(err, errlen, "%s: more than 256 labels", o->task);
+        return -1;
+    }
+    char why[400];
+    if (beex_label_map(&s->ds, s->model, label_map, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s on %s: %s", o->model, o->task, why);
+        return -1;
+    }
+    *positive = beex_positive_class(s->model, o->positive, err, errlen);
+    if (*positive == -2)
+        return -1;
+    if (s->model->vocab == NULL ||
+        (s->vocab = beex_vocab_from_tokens(s->model->vocab, cfg->vocab)) == NULL) {
+        snprintf(err, errlen, "%s: the model carries no vocabulary", o->model);
+        return -1;
+    }
+    return 0;
+}
+
 int beex_sweep_run(const beex_sweep_options *o)
 {
     sweep_state s;
     memset(&s, 0, sizeof s);
-    char err[512], dir[4096], data_dir[4096];
-    int status = 1;
+    char err[512], dir[4096], stage[4200] = "", data_dir[4096], used[4200];
+    int status = 1, label_map[256], positive = -1;
+    beex_precision prec;
 
-    if (beex_model_load(o->model, &s.model, err, sizeof err) != 0)
+    if (load_inputs(o, &s, data_dir, sizeof data_dir, label_map, &prec, &positive, err,
+                    sizeof err) != 0)
         goto fail;
-    if (beex_dataset_resolve(o->task, data_dir, sizeof data_dir, err, sizeof err) != 0 ||
-        beex_dataset_load(o->task, &s.ds, err, sizeof err) != 0)
-        goto fail;
-    s.ds_loaded = 1;
     const beex_config *cfg = &s.model->cfg;
     if (beex_sde_init(cfg->blocks) != 0)
         fprintf(stderr, "beex sweep: PAPI SDE counters could not be registered; going on\n");
-    beex_precision prec = o->precision >= 0 ? (beex_precision)o->precision : cfg->precision;
-    if (s.model->is_deployment && prec != cfg->precision) {
-        snprintf(err, sizeof err, "a deployment file runs only in its own precision (%s)",
-                 beex_precision_name(cfg->precision));
-        goto fail;
-    }
-    int label_map[256];
-    if (s.ds.n_labels > 256 || map_labels(&s.ds, s.model, label_map, err, sizeof err) != 0)
-        goto fail;
-    if (s.model->vocab == NULL ||
-        (s.vocab = beex_vocab_from_tokens(s.model->vocab, cfg->vocab)) == NULL) {
-        snprintf(err, sizeof err, "%s: the model carries no vocabulary", o->model);
-        goto fail;
-    }
     char suffix[64];
     snprintf(suffix, sizeof suffix, "shard-%d-of-%d", o->shard_i, o->shard_n);
     if (o->out != NULL)
@@ -333,30 +362,13 @@ int beex_sweep_run(const beex_sweep_options *o)
     else
         beex_default_run_dir(dir, sizeof dir, "sweep", o->task, beex_precision_name(prec),
                              o->shard_n > 0 ? suffix : NULL);
-    if (beex_mkdir_p(dir, err, sizeof err) != 0)
+    if (beex_run_dir_stage(dir, o->overwrite, stage, sizeof stage, err, sizeof err) != 0) {
+        stage[0] = '\0';
         goto fail;
-
-    s.doc = json_object();
-    json_object_set_new(s.doc, "kind",
-                        json_string(o->shard_n > 0 ? "beex-sweep-shard" : "beex-sweep"));
-    json_object_set_new(s.doc, "context", beex_context_json());
-    json_object_set_new(s.doc, "inputs", beex_inputs_json(o->model, data_dir));
-    json_object_set_new(s.doc, "seeds", seeds_json(s.model));
-    json_object_set_new(s.doc, "task", json_string(o->task));
-    json_object_set_new(s.doc, "model_config", beex_config_json(cfg));
-    json_t *labels = json_array();
-    for (int c = 0; c < cfg->classes; c++)
-        json_array_append_new(
-            labels, json_string(s.model->labels && s.model->labels[c] ? s.model->labels[c] : "?"));
-    json_object_set_new(s.doc, "labels", labels);
-    json_t *settings = json_object(), *effective = json_object();
-    json_object_set_new(settings, "requested", requested_json(o));
-    json_object_set_new(effective, "precision", json_string(beex_precision_name(prec)));
+    }
     beex_metric metric = o->metric >= 0 ? (beex_metric)o->metric : beex_metric_for_task(o->task);
-    json_object_set_new(effective, "metric", json_string(beex_metric_name(metric)));
-    json_object_set_new(effective, "bops_divisor", json_real(BEEX_BOPS_DIVISOR));
-    json_object_set_new(settings, "effective", effective); /* filled in as we go */
-    json_object_set_new(s.doc, "settings", settings);
+    json_t *effective;
+    s.doc = doc_head(o, &s, data_dir, prec, metric, positive, &effective);
 
     /* 1. the trace */
     if (o->trace_dir != NULL) {
@@ -368,30 +380,31 @@ int beex_sweep_run(const beex_sweep_options *o)
                      o->trace_dir);
             goto fail;
         }
-    } else if (trace_pass(o, &s, prec, label_map, dir, effective, err, sizeof err) != 0) {
+    } else if (trace_pass(o, &s, prec, label_map, stage, effective, err, sizeof err) != 0) {
         goto fail;
     }
     if (o->shard_n > 0) {
         json_object_set_new(s.doc, "shard",
                             json_pack("{s:i, s:i, s:i, s:i}", "i", o->shard_i, "n", o->shard_n,
                                       "dev_examples", s.tdev.n, "test_examples", s.ttest.n));
-        char p[4200];
-        snprintf(p, sizeof p, "%s/shard-%d-of-%d.json", dir, o->shard_i, o->shard_n);
-        if (beex_json_write_atomic(s.doc, p, err, sizeof err) != 0)
+        char p[4400];
+        snprintf(p, sizeof p, "%s/shard-%d-of-%d.json", stage, o->shard_i, o->shard_n);
+        if (beex_json_write_atomic(s.doc, p, err, sizeof err) != 0 ||
+            beex_run_dir_commit(stage, dir, o->overwrite, o->out == NULL, used, sizeof used, err,
+                                sizeof err) != 0)
             goto fail;
         printf("shard %d/%d traced: %d dev + %d test examples in %s\n", o->shard_i, o->shard_n,
-               s.tdev.n, s.ttest.n, dir);
+               s.tdev.n, s.ttest.n, used);
         status = 0;
         goto done;
     }
 
-    /* 2. the replay, thresholds chosen on dev */
+    /* 2. the replay with intervals, thresholds chosen on dev */
     beex_config ccfg = *cfg;
-    beex_replay_setup rs = {&ccfg, prec, metric, positive_class(s.model)};
-    if (beex_sweep_replay_all(&s.tdev, &s.ttest, &rs, o->quick, &s.table) != 0) {
-        snprintf(err, sizeof err, "replay failed (trace shape or memory)");
+    beex_replay_setup rs = {&ccfg, prec, metric, positive};
+    beex_sweep_table_options to = {o->quick, o->resamples, o->seed};
+    if (beex_sweep_replay_all(&s.tdev, &s.ttest, &rs, &to, &s.table, err, sizeof err) != 0)
         goto fail;
-    }
     int pts[BEEX_SWEEP_MAX_POINTS];
     int npts = beex_sweep_timed_points(&s.table, o->points, pts);
 
@@ -402,7 +415,7 @@ int beex_sweep_run(const beex_sweep_options *o)
         json_array_append_new(variants, json_string(beex_isa_name((beex_isa)o->variants[v])));
     json_object_set_new(effective, "variants", variants);
     json_object_set_new(effective, "reps", json_integer(o->reps));
-    if (!o->no_timed) {
+    if (!o->no_timed && npts > 0) {
         if (encode_test(&s, label_map, err, sizeof err) != 0)
             goto fail;
         mismatches = timed_pass(o, &s, prec, &rs, pts, npts, effective, err, sizeof err);
@@ -416,15 +429,26 @@ int beex_sweep_run(const beex_sweep_options *o)
     json_object_set_new(counters, "hardware", beex_hw_counters_json(&hc));
     json_object_set_new(s.doc, "counters", counters);
 
-    int hist_idx[BEEX_SWEEP_MAX_POINTS + 1], nhist = 0;
+    /* Histograms: full depth, then the timed points and the chosen ones. */
+    int hist_idx[BEEX_SWEEP_MAX_POINTS + 4], nhist = 0;
+    const int extra[3] = {s.table.selected, s.table.selected_sig, s.table.selected_delta};
     hist_idx[nhist++] = s.table.full;
-    for (int k = 0; k < npts; k++)
-        hist_idx[nhist++] = pts[k];
-    if (beex_sweep_write_outputs(dir, s.doc, &s.table, cfg->blocks, s.runs, s.nruns, hist_idx,
-                                 nhist, err, sizeof err) != 0)
+    for (int k = 0; k < npts + 3; k++) {
+        int i = k < npts ? pts[k] : extra[k - npts], dup = i < 0;
+        for (int j = 0; j < nhist && !dup; j++)
+            dup = hist_idx[j] == i;
+        if (!dup)
+            hist_idx[nhist++] = i;
+    }
+    if (beex_sweep_write_outputs(stage, s.doc, &s.table, cfg->blocks, s.runs, s.nruns, hist_idx,
+                                 nhist, err, sizeof err) != 0 ||
+        beex_run_dir_commit(stage, dir, o->overwrite, o->out == NULL, used, sizeof used, err,
+                            sizeof err) != 0)
         goto fail;
-    beex_print_pareto_table(stdout, &s.table, beex_metric_name(metric), s.runs, s.nruns);
-    printf("results: %s/sweep.json (+ replay.csv, pareto.csv, timed.csv, hist.csv)\n", dir);
+    stage[0] = '\0';
+    beex_summary_info info = {beex_metric_name(metric), s.ttest.n, o->resamples, o->seed};
+    beex_print_sweep_summary(stdout, &s.table, &info, s.runs, s.nruns);
+    printf("results: %s/sweep.json (+ replay.csv, pareto.csv, timed.csv, hist.csv)\n", used);
     if (mismatches > 0) {
         fprintf(stderr, "beex sweep: %d timed runs disagree with the replay (see timed.csv)\n",
                 mismatches);
@@ -435,6 +459,8 @@ int beex_sweep_run(const beex_sweep_options *o)
     goto done;
 fail:
     fprintf(stderr, "beex sweep: %s\n", err);
+    if (stage[0] != '\0')
+        beex_run_dir_abandon(stage);
 done:
     state_free(&s);
     return status;

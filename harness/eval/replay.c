@@ -1,4 +1,4 @@
-#include "harness/bench/replay.h"
+#include "harness/eval/replay.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -6,50 +6,12 @@
 
 #include "harness/model/exit.h"
 
-int beex_trace_alloc(beex_trace *t, int n, int blocks, int classes)
-{
-    memset(t, 0, sizeof *t);
-    if (n < 0 || blocks < 1 || blocks > BEEX_MAX_BLOCKS || classes < 1)
-        return -1;
-    size_t nn = n > 0 ? (size_t)n : 1;
-    t->n = n;
-    t->blocks = blocks;
-    t->classes = classes;
-    t->index = calloc(nn, sizeof *t->index);
-    t->label = calloc(nn, sizeof *t->label);
-    t->len = calloc(nn, sizeof *t->len);
-    t->logits = calloc(nn * blocks * classes, sizeof *t->logits);
-    t->entropy = calloc(nn * blocks, sizeof *t->entropy);
-    if (!t->index || !t->label || !t->len || !t->logits || !t->entropy) {
-        beex_trace_free(t);
-        return -1;
-    }
-    return 0;
-}
-
-void beex_trace_free(beex_trace *t)
-{
-    free(t->index);
-    free(t->label);
-    free(t->len);
-    free(t->logits);
-    free(t->entropy);
-    memset(t, 0, sizeof *t);
-}
-
-static const char *const policy_names[] = {"delta", "entropy", "patience", "static"};
+static const char *const policy_names[BEEX_POLICY_KINDS] = {"delta", "entropy", "patience",
+                                                            "static"};
 
 const char *beex_policy_name(beex_policy_kind k)
 {
-    return (unsigned)k < 4 ? policy_names[k] : "unknown";
-}
-
-int beex_policy_parse(const char *s)
-{
-    for (int k = 0; k < 4; k++)
-        if (strcmp(s, policy_names[k]) == 0)
-            return k;
-    return -1;
+    return (unsigned)k < BEEX_POLICY_KINDS ? policy_names[k] : "unknown";
 }
 
 int beex_policy_exit_block(const beex_trace *t, int i, const beex_policy *p)
@@ -112,6 +74,12 @@ int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_set
         return -1;
     out->metric = beex_scores_get(&out->scores, s->metric);
     out->mean_exit = exit_sum / t->n;
+    out->mode_block = 1;
+    for (int b = 1; b < t->blocks; b++)
+        if (out->hist[b] > out->hist[out->mode_block - 1])
+            out->mode_block = b + 1;
+    out->mode_share = (double)out->hist[out->mode_block - 1] / t->n;
+    out->static_equivalent = out->mode_share >= BEEX_STATIC_EQUIVALENT_SHARE ? out->mode_block : 0;
     out->cost.flops = flops / t->n;
     out->cost.bops = bops / t->n;
     out->cost.ops = out->cost.flops + out->cost.bops / BEEX_BOPS_DIVISOR;
@@ -143,12 +111,13 @@ int beex_policy_grid(int blocks, int classes, int quick, beex_policy **out)
     return n;
 }
 
-void beex_pareto_mark(const double *cost, const double *quality, int n, int *on_front)
+void beex_pareto_mark(const double *cost, const double *quality, const int *include, int n,
+                      int *on_front)
 {
     for (int i = 0; i < n; i++) {
-        on_front[i] = 1;
+        on_front[i] = include == NULL || include[i];
         for (int j = 0; j < n && on_front[i]; j++) {
-            if (j == i)
+            if (j == i || (include != NULL && !include[j]))
                 continue;
             int no_worse = cost[j] <= cost[i] && quality[j] >= quality[i];
             int better = cost[j] < cost[i] || quality[j] > quality[i];

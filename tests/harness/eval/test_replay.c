@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/bench/replay.h"
-#include "harness/bench/replay_io.h"
+#include "harness/eval/replay.h"
+#include "harness/eval/trace_io.h"
 
 /* 3 examples, 4 blocks, 2 classes. Entropies and argmaxes chosen so that each rule exits at a
  * block computed by hand below. Logits: (z0, z1) = (1, 0) predicts 0, (0, 1) predicts 1. */
@@ -129,10 +129,16 @@ static void pareto(void **state)
     double cost[] = {1, 2, 3, 2, 4, 1};
     double qual[] = {0.5, 0.7, 0.7, 0.6, 0.9, 0.4};
     int on[6];
-    beex_pareto_mark(cost, qual, 6, on);
+    beex_pareto_mark(cost, qual, NULL, 6, on);
     int want[] = {1, 1, 0, 0, 1, 0};
     for (int i = 0; i < 6; i++)
         assert_int_equal(on[i], want[i]);
+    /* Leaving out point 1 (2, 0.7) puts point 3 (2, 0.6) on the front and marks 1 off. */
+    int include[] = {1, 0, 1, 1, 1, 1};
+    beex_pareto_mark(cost, qual, include, 6, on);
+    int want2[] = {1, 0, 1, 1, 1, 0};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(on[i], want2[i]);
 }
 
 static void grid(void **state)

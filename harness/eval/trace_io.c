@@ -1,12 +1,12 @@
-#include "harness/bench/replay_io.h"
+#include "harness/eval/trace_io.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/model/exit.h"
-#include "harness/report/atomic_file.h"
 
 int beex_trace_write_csv(const beex_trace *t, const char *path, char *err, size_t errlen)
 {

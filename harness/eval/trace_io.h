@@ -2,14 +2,14 @@
  * across shards: one CSV row per example and block,
  *   example,label,len,block,entropy,prediction,logit_0,...,logit_{C-1}
  * with floats printed to 9 significant digits (they read back bit-exact). */
-#ifndef BEEX_BENCH_REPLAY_IO_H
-#define BEEX_BENCH_REPLAY_IO_H
+#ifndef BEEX_EVAL_TRACE_IO_H
+#define BEEX_EVAL_TRACE_IO_H
 
 #include <stddef.h>
 
-#include "harness/bench/replay.h"
+#include "harness/eval/replay.h"
 
-/* Written atomically (harness/report/atomic_file.h). Returns 0, or -1 with err set. */
+/* Written atomically (harness/base/atomic_file.h). Returns 0, or -1 with err set. */
 int beex_trace_write_csv(const beex_trace *t, const char *path, char *err, size_t errlen);
 /* Reads a file written above; errors name the file and line. Returns 0, or -1. */
 int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errlen);

@@ -1,0 +1,51 @@
+#include "harness/base/paired_tests.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+double beex_mcnemar_exact_p(long b, long c)
+{
+    if (b < 0 || c < 0)
+        return NAN;
+    long n = b + c, k = b < c ? b : c;
+    if (n == 0)
+        return 1.0;
+    /* Sum the binomial tail in log space: n reaches thousands on the larger test splits. */
+    double log_half_n = -(double)n * log(2.0), tail = 0.0;
+    for (long i = 0; i <= k; i++) {
+        double log_choose =
+            lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1);
+        tail += exp(log_choose + log_half_n);
+    }
+    double p = 2.0 * tail;
+    return p > 1.0 ? 1.0 : p;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double beex_quantile_sorted_inplace(double *v, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    qsort(v, n, sizeof *v, cmp_double);
+    if (q <= 0)
+        return v[0];
+    if (q >= 1)
+        return v[n - 1];
+    double h = (double)(n - 1) * q;
+    size_t i = (size_t)floor(h);
+    double frac = h - (double)i;
+    return i + 1 < n ? v[i] + frac * (v[i + 1] - v[i]) : v[i];
+}
+
+void beex_percentile_interval(double *v, size_t n, double level, double *lo, double *hi)
+{
+    double a = (1.0 - level) / 2.0;
+    *lo = beex_quantile_sorted_inplace(v, n, a);
+    /* already sorted: the second call's qsort is cheap on sorted input */
+    *hi = beex_quantile_sorted_inplace(v, n, 1.0 - a);
+}
