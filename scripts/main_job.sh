@@ -65,28 +65,32 @@ else
     "$BEEX" train mr --out "$MODEL" --init "$twin" $TRAIN_ARGS
 fi
 
-step "sweep: trace, replay, timed Pareto points -> $RUN"
-mkdir -p "$RUN"
+step "sweep: trace, replay with intervals, timed Pareto points -> $RUN"
+# The run folder appears only when the sweep has written every file; its printed summary is
+# kept beside them.
+summary_tmp=$(mktemp)
+trap 'rm -f "$summary_tmp"' EXIT
 # shellcheck disable=SC2086
-"$BEEX" sweep "$MODEL" mr --out "$RUN" --points 3 $SWEEP_ARGS | tee "$RUN/summary.txt"
+"$BEEX" sweep "$MODEL" mr --out "$RUN" --points 3 $SWEEP_ARGS | tee "$summary_tmp"
+cp "$summary_tmp" "$RUN/summary.txt"
 
 step "plots -> plots/out/$(basename "$RUN")"
 bash plots/plot.sh -o plots/out "$RUN"
 
 step "summary"
-sel=$(awk -F, '$8 == 1' "$RUN/pareto.csv" | head -1)
-full=$(awk -F, '$1 == "static" && $3 == "test"' "$RUN/replay.csv" | tail -1)
-IFS=, read -r delta _ test_m _ mean_exit ops saving _ <<<"$sel"
-full_m=$(cut -d, -f4 <<<"$full")
-full_ops=$(cut -d, -f12 <<<"$full")
 printf 'model            %s\n' "$MODEL"
-printf 'full depth       test metric %.4f, %.4g OPs per example\n' "$full_m" "$full_ops"
-printf 'selected delta   %s (chosen on dev): test metric %.4f, mean exit block %.2f,\n' "$delta" "$test_m" "$mean_exit"
-printf '                 %.4g OPs per example = %.1f %% fewer than full depth, %+.2f points\n' \
-    "$ops" "$(awk -v s="$saving" 'BEGIN { print 100 * s }')" "$(awk -v a="$test_m" -v b="$full_m" 'BEGIN { print 100 * (a - b) }')"
+# Full depth, the three dev-chosen points in words (static depth in disguise? significant?),
+# the iso-cost verdict and the entropy: the sweep's own sentences, from one evaluation path.
+sed -n '/^full depth:/,/^intervals:/p; /^Selected (/,$p' "$RUN/summary.txt" | grep -v '^results:'
 if [ -f "$RUN/timed.csv" ]; then
-    echo "measured at the selected delta (median us per example; min..max over the repetitions):"
-    awk -F, -v d="$delta" 'NR > 1 && $4 == d { printf "  %-7s %d thr batch %-3d %9.1f  (%.1f..%.1f)\n", $1, $2, $3, $6, $7, $8 }' "$RUN/timed.csv"
+    sel=$(jq -r '.replay.selected.test | "\(.policy),\(.param)"' "$RUN/sweep.json")
+    echo "measured at the selected point ($sel; median us per example, min..max over the repetitions):"
+    awk -F, -v sel="$sel" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+        ($c["policy"] "," $c["param"]) == sel {
+            printf "  %-7s %d thr batch %-3d %9.1f  (%.1f..%.1f)\n", $c["variant"], $c["threads"],
+                $c["batch"], $c["median_us_per_example"], $c["min_us"], $c["max_us"]; n++ }
+        END { if (!n) print "  (not timed: the engine runs delta and static-depth rules only)" }' \
+        "$RUN/timed.csv"
 fi
-printf 'results          %s/sweep.json (+ CSV), plots in plots/out/%s/\n' "$RUN" "$(basename "$RUN")"
+printf 'results          %s/sweep.json (+ CSV, summary.txt), plots in plots/out/%s/\n' "$RUN" "$(basename "$RUN")"
 printf 'elapsed          %d s\n' "$(($(date +%s) - start))"

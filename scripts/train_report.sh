@@ -5,6 +5,8 @@
 # the eval JSON, logs and a Markdown table to results/runs/train-<UTC stamp>/.
 #
 # usage: bash scripts/train_report.sh [TASK ...]     (default: mr conll2010 spam mrdoc brown)
+#        EVAL_ONLY=1 bash scripts/train_report.sh TASK ...   (re-evaluate the models already in
+#        models/ through `beex eval`, the one evaluation path, without training)
 # Environment: THREADS (default 1: two tasks can then run side by side on two cores),
 #              BUILD_DIR (default build/release), EXTRA (options appended to every
 #              `beex train`, after the recipe, so they win; e.g. "--epochs 1" for a smoke run). Fetch the tasks and GloVe first
@@ -14,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BEEX=${BUILD_DIR:-build/release}/beex
 THREADS=${THREADS:-1}
+EVAL_ONLY=${EVAL_ONLY:-0}
 EXTRA=${EXTRA:-}
 [ -x "$BEEX" ] || { echo "train_report: build $BEEX first (README)" >&2; exit 1; }
 glove=$(bash datasets/glove.sh)
@@ -39,9 +42,25 @@ recipe_bat() {
     esac
 }
 
+evaluate() { # NAME TASK
+    local name=$1 task=$2
+    if ! "$BEEX" eval "models/$name.safetensors" "$task" --threads "$THREADS" \
+        --json "$out/$name.eval.json" >>"$out/$name.log" 2>&1; then
+        echo "train_report: evaluating $name failed ($out/$name.log):" >&2
+        tail -n 5 "$out/$name.log" >&2
+        exit 1
+    fi
+}
+
 train() { # NAME TASK ARGS...
     local name=$1 task=$2
     shift 2
+    if [ "$EVAL_ONLY" = 1 ]; then
+        [ -f "models/$name.safetensors" ] || { echo "train_report: models/$name.safetensors missing" >&2; exit 1; }
+        echo "-" >"$out/$name.seconds"
+        evaluate "$name" "$task"
+        return
+    fi
     local t0=$SECONDS
     # shellcheck disable=SC2086 # EXTRA is an option list on purpose
     if ! "$BEEX" train "$task" --threads "$THREADS" --quiet --out "models/$name.safetensors" \
@@ -51,12 +70,7 @@ train() { # NAME TASK ARGS...
         exit 1
     fi
     echo $((SECONDS - t0)) >"$out/$name.seconds"
-    if ! "$BEEX" eval "models/$name.safetensors" "$task" --threads "$THREADS" \
-        --json "$out/$name.eval.json" >>"$out/$name.log" 2>&1; then
-        echo "train_report: evaluating $name failed ($out/$name.log):" >&2
-        tail -n 5 "$out/$name.log" >&2
-        exit 1
-    fi
+    evaluate "$name" "$task"
 }
 
 tasks=("$@")
@@ -73,16 +87,26 @@ for task in "${tasks[@]}"; do
 done
 
 {
-    echo "| model | test accuracy, exits 1..N (last = full depth) | F1 | MCC | dev (full) | train s |"
-    echo "|---|---|---|---|---|---|"
+    # Test figures per exit from `beex eval` (the one evaluation path); full depth with its 95 %
+    # bootstrap interval; the best exit against full depth with the paired interval and McNemar.
+    echo "| model | test accuracy, exits 1..N (last = full depth) | full depth [95 % CI] | F1 [CI] | MCC [CI] | best exit vs full, points [CI], McNemar p | dev (full) | train s |"
+    echo "|---|---|---|---|---|---|---|---|"
     for f in "$out"/*.eval.json; do
         n=$(basename "$f" .eval.json)
         jq -r --arg n "$n" --arg s "$(cat "$out/$n.seconds")" '
-            def r3: . * 1000 | round / 1000;
+            def r3: . * 1000 | round / 1000 | tostring;
+            def ci(x): "[\(x[0] | r3), \(x[1] | r3)]";
+            def pts: . * 10000 | round / 100 | tostring;
             [.results[] | select(.split == "test")] as $t
             | [.results[] | select(.split == "dev")] as $d
-            | "| \($n) | \($t | map(.accuracy | r3 | tostring) | join(" ")) | \($t[-1].f1 // "-" | if type == "number" then r3 else . end) | \($t[-1].mcc // "-" | if type == "number" then r3 else . end) | \($d[-1].accuracy | r3) | \($s) |"' "$f"
+            | ($t | max_by(.accuracy)) as $b
+            | "| \($n) | \($t | map(.accuracy | r3) | join(" ")) | \($t[-1].accuracy | r3) \(ci($t[-1].ci95.accuracy))"
+              + " | \($t[-1].f1 | r3) \(ci($t[-1].ci95.f1)) | \($t[-1].mcc | r3) \(ci($t[-1].ci95.mcc))"
+              + " | exit \($b.exit_block): \($b.vs_full_depth.diff | pts) [\($b.vs_full_depth.ci95[0] | pts), \($b.vs_full_depth.ci95[1] | pts)], p \($b.vs_full_depth.mcnemar_p * 1000 | round / 1000)"
+              + " | \($d[-1].accuracy | r3) | \($s) |"' "$f"
     done
+    echo
+    echo "F1: $(jq -r '.f1' "$(ls "$out"/*.eval.json | head -1)"); MCC: $(jq -r '.mcc' "$(ls "$out"/*.eval.json | head -1)"); intervals: 95 % percentile bootstrap, 2,000 resamples, seed 1 (beex eval)."
 } >"$out/table.md"
 cat "$out/table.md"
 echo "train_report: $out"

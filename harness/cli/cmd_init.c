@@ -84,6 +84,7 @@ int beex_cmd_init(int argc, char **argv)
         {0, 0, 0, 0},
     };
     char *names[256];
+    size_t name_len[256];
     int n_names = 0;
     const char *out = NULL, *preset = "small";
     uint64_t seed = 1;
@@ -134,10 +135,11 @@ int beex_cmd_init(int argc, char **argv)
                     return 2;
                 }
                 for (int k = 0; k < n_names; k++)
-                    if (strlen(names[k]) == len && strncmp(names[k], p, len) == 0) {
+                    if (name_len[k] == len && strncmp(names[k], p, len) == 0) {
                         fprintf(stderr, "beex init: --labels names '%.*s' twice\n", (int)len, p);
                         return 2;
                     }
+                name_len[n_names] = len;
                 names[n_names++] = (char *)p; /* argv outlives the command */
                 if (q == NULL)
                     break;
@@ -200,9 +202,7 @@ int beex_cmd_init(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < n_names; i++) {
-        const char *end = strchr(names[i], ',');
-        size_t len = end ? (size_t)(end - names[i]) : strlen(names[i]);
-        if ((m->labels[i] = strndup(names[i], len)) == NULL) {
+        if ((m->labels[i] = strndup(names[i], name_len[i])) == NULL) {
             fprintf(stderr, "beex init: out of memory\n");
             beex_model_free(m);
             return 1;
