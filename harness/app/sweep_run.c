@@ -448,7 +448,8 @@ int beex_sweep_run(const beex_sweep_options *o)
     stage[0] = '\0';
     beex_summary_info info = {beex_metric_name(metric), s.ttest.n, o->resamples, o->seed};
     beex_print_sweep_summary(stdout, &s.table, &info, s.runs, s.nruns);
-    printf("results: %s/sweep.json (+ replay.csv, pareto.csv, timed.csv, hist.csv)\n", used);
+    printf("results: %s/sweep.json (+ replay.csv, pareto.csv,%s hist.csv, traces)\n", used,
+           s.nruns > 0 ? " timed.csv," : "");
     if (mismatches > 0) {
         fprintf(stderr, "beex sweep: %d timed runs disagree with the replay (see timed.csv)\n",
                 mismatches);

@@ -138,11 +138,26 @@ int beex_atomic_open(beex_atomic_file *af, const char *path, char *err, size_t e
     memset(af, 0, sizeof *af);
     if (beex_check_output_file(path, err, errlen) != 0)
         return -1;
-    /* A symlink is followed: write next to its target and rename over the target. */
-    char resolved[PATH_MAX];
+    /* A symlink is followed, even one whose target does not exist yet: write next to the
+     * target and rename over it, so that the link stays. */
+    char resolved[PATH_MAX], link[PATH_MAX], dir[PATH_MAX];
     struct stat lst;
-    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) && realpath(path, resolved) != NULL)
+    snprintf(resolved, sizeof resolved, "%s", path);
+    for (int depth = 0; depth < 8 && lstat(resolved, &lst) == 0 && S_ISLNK(lst.st_mode); depth++) {
+        ssize_t k = readlink(resolved, link, sizeof link - 1);
+        if (k <= 0)
+            break;
+        link[k] = '\0';
+        snprintf(dir, sizeof dir, "%s", resolved);
+        if (link[0] == '/' || snprintf(resolved, sizeof resolved, "%s/%s", dirname(dir), link) >=
+                                  (int)sizeof resolved)
+            snprintf(resolved, sizeof resolved, "%s", link);
+    }
+    if (strcmp(resolved, path) != 0) {
+        if (beex_check_output_file(resolved, err, errlen) != 0)
+            return -1;
         path = resolved;
+    }
     size_t n = strlen(path) + 32;
     af->tmp_path = malloc(n);
     af->final_path = strdup(path);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "harness/base/atomic_file.h"
+
 int beex_arg_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
 {
     char *end;
@@ -32,4 +34,13 @@ int beex_arg_double(const char *cmd, const char *opt, const char *s, double *out
     }
     *out = v;
     return 0;
+}
+
+int beex_arg_output(const char *cmd, const char *opt, const char *path)
+{
+    char err[512];
+    if (beex_check_output_file(path, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "beex %s: --%s: %s\n", cmd, opt, err);
+    return -1;
 }

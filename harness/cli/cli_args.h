@@ -11,4 +11,9 @@ int beex_arg_int(const char *cmd, const char *opt, const char *s, int lo, int hi
 /* Parses s as a finite number. On error prints a message and returns -1. */
 int beex_arg_double(const char *cmd, const char *opt, const char *s, double *out);
 
+/* Checks an output file option before any work (base/atomic_file.h's rules: an existing
+ * writable directory; not a directory, device or FIFO). On error prints
+ * "beex CMD: --OPT PATH: why" and returns -1. */
+int beex_arg_output(const char *cmd, const char *opt, const char *path);
+
 #endif

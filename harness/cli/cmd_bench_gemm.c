@@ -330,6 +330,8 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         fprintf(stderr, "beex bench gemm: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    if (o.json != NULL && beex_arg_output("bench gemm", "json", o.json) != 0)
+        return 1;
     if (!shapes_given)
         default_shapes(&o, quick);
     if (o.nthreads == 0) {

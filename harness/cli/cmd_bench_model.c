@@ -14,6 +14,7 @@
 #include "harness/base/atomic_file.h"
 #include "harness/bench/model_bench.h"
 #include "harness/bench/threads.h"
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/model/engine.h"
 #include "harness/model/forward_fp32.h"
@@ -481,6 +482,8 @@ int beex_cmd_bench_model(int argc, char **argv)
         fprintf(stderr, "beex bench model: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    if (o.json != NULL && beex_arg_output("bench model", "json", o.json) != 0)
+        return 1;
     if (quick) {
         if (!shapes_set)
             o.shapes[0] = 0, o.nshapes = 1;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/report/compare.h"
 
@@ -100,6 +101,8 @@ int beex_cmd_compare(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (json_out != NULL && beex_arg_output("compare", "json", json_out) != 0)
+        return 2;
     char err[512];
     beex_bench_set a, b;
     if (beex_bench_set_load(argv[optind], &a, err, sizeof err) != 0) {

@@ -139,6 +139,8 @@ int beex_cmd_data_stats(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (json_path != NULL && beex_arg_output("data stats", "json", json_path) != 0)
+        return 1;
     char err[512];
     beex_dataset ds;
     if (beex_dataset_load(argv[optind], &ds, err, sizeof err) != 0) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/model/model.h"
 
@@ -64,6 +65,8 @@ int beex_cmd_export(int argc, char **argv)
         return 2;
     }
     const char *in = argv[optind];
+    if (beex_arg_output("export", "out", out) != 0)
+        return 1;
     char err[512];
     beex_model *m = NULL;
     if (beex_model_load(in, &m, err, sizeof err) != 0) {

@@ -191,6 +191,8 @@ int beex_cmd_init(int argc, char **argv)
     }
     if (have_eps)
         cfg.ln_eps = eps;
+    if (beex_arg_output("init", "out", out) != 0)
+        return 1;
     char err[512];
     if (beex_config_check(&cfg, err, sizeof err) != 0) {
         fprintf(stderr, "beex init: %s\n", err);

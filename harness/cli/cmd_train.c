@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
+#include "harness/text/dataset.h"
 #include "harness/train/trainer.h"
 
 static void usage(FILE *out, const beex_train_options *d)
@@ -90,6 +92,25 @@ static void apply_measured_defaults(beex_train_options *o, int fp32_given)
     }
     if (!fp32_given && o->init == NULL && o->cfg.precision != BEEX_PREC_FP32 && o->epochs > 2)
         o->fp32_epochs = 2;
+}
+
+/* --out must not be one of the task's own files (training would overwrite its data). */
+static int refuses_data_file(const char *task, const char *out)
+{
+    char dir[4096], err[512], p[4200];
+    struct stat so, sd;
+    if (stat(out, &so) != 0 || beex_dataset_resolve(task, dir, sizeof dir, err, sizeof err) != 0)
+        return 0; /* a new file, or a task the run itself will report */
+    static const char *const files[] = {"train.tsv", "dev.tsv", "test.tsv", "labels.txt"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        if (stat(p, &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino) {
+            fprintf(stderr, "beex train: --out %s is the task's %s; give a model file name\n", out,
+                    files[i]);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int beex_cmd_train(int argc, char **argv)
@@ -281,6 +302,8 @@ int beex_cmd_train(int argc, char **argv)
                         "and no --init, whose vocabulary is fixed)\n");
         return 2;
     }
+    if (beex_arg_output("train", "out", o.out) != 0 || refuses_data_file(o.task, o.out) != 0)
+        return 1;
     o.progress = !o.quiet && isatty(2);
     char err[512];
     if (beex_train_run(&o, err, sizeof err) != 0) {

@@ -1,10 +1,18 @@
 /* `beex`: the suite's single program. Dispatches to one subcommand per file. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/base/atomic_file.h"
 #include "harness/cli/commands.h"
 #include "kernels/cpu.h"
+
+static int fcntl_stdout_closed(void)
+{
+    return fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF;
+}
 
 typedef struct {
     const char *name; /* "bench gemm": two words when the command has a group */
@@ -32,6 +40,25 @@ static const command commands[] = {
     {"compare", beex_cmd_compare, "regression verdict between two results files"},
 };
 
+/* Output a command printed but the system could not keep (a full disk, a closed stdout) is a
+ * failure of the whole command: checked once here, for every command, at the end. */
+static int finish(int status)
+{
+    errno = 0;
+    int bad = fflush(stdout) != 0 || ferror(stdout);
+    int saved = errno;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        fprintf(stderr, "beex: cannot write standard output: %s\n",
+                saved ? strerror(saved) : "I/O error");
+        return status == 0 || status == 2 ? 1 : status;
+    }
+    return status;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out, "usage: beex COMMAND [options]   (beex COMMAND --help for its options)\n\n");
@@ -51,13 +78,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "beex: %s\n", err);
         return 2;
     }
+    /* With descriptor 1 closed, the next file opened (a model, a results file) would get it
+     * and receive everything printed: refuse before anything is opened. */
+    if (fcntl_stdout_closed()) {
+        fprintf(stderr, "beex: standard output is closed; redirect it to a file or /dev/null\n");
+        return 1;
+    }
     beex_atomic_install_signal_cleanup();
     char name[64];
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         const char *space = strchr(commands[i].name, ' ');
         if (space == NULL) {
             if (strcmp(argv[1], commands[i].name) == 0)
-                return commands[i].fn(argc - 1, argv + 1);
+                return finish(commands[i].fn(argc - 1, argv + 1));
             continue;
         }
         size_t glen = (size_t)(space - commands[i].name);
@@ -65,7 +98,7 @@ int main(int argc, char **argv)
             strcmp(argv[2], space + 1) == 0) {
             snprintf(name, sizeof name, "%s", commands[i].name);
             argv[2] = name;
-            return commands[i].fn(argc - 2, argv + 2);
+            return finish(commands[i].fn(argc - 2, argv + 2));
         }
     }
     fprintf(stderr, "beex: unknown command '%s%s%s'\n\n", argv[1], argc >= 3 ? " " : "",
