@@ -20,6 +20,9 @@ typedef struct {
     int32_t *len;   /* n: token count T after truncation */
     float *logits;  /* n * blocks * classes */
     float *entropy; /* n * blocks */
+    /* Where it came from: "model=<fingerprint> data=<fingerprint>" of the model file and the
+     * split's data file, so that a trace is never scored against another model or data. */
+    char origin[96];
 } beex_trace;
 
 int beex_trace_alloc(beex_trace *t, int n, int blocks, int classes);

@@ -13,6 +13,8 @@ int beex_trace_write_csv(const beex_trace *t, const char *path, char *err, size_
     beex_atomic_file af;
     if (beex_atomic_open(&af, path, err, errlen) != 0)
         return -1;
+    if (t->origin[0] != '\0')
+        fprintf(af.f, "# beex trace %s\n", t->origin);
     fprintf(af.f, "example,label,len,block,entropy,prediction");
     for (int c = 0; c < t->classes; c++)
         fprintf(af.f, ",logit_%d", c);
@@ -51,10 +53,17 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
     }
     char *line = NULL;
     size_t cap = 0;
-    int classes = 0, rows = 0, blocks = 0;
-    /* Pass 1: header (classes) and the shape. */
-    if (getline(&line, &cap, f) < 0 || strncmp(line, "example,label,len,block,entropy,", 32) != 0) {
-        snprintf(err, errlen, "%s: line 1: not a beex trace (header missing)", path);
+    int classes = 0, rows = 0, blocks = 0, hdr = 1;
+    char origin[sizeof t->origin] = "";
+    /* Pass 1: the optional origin line, the header (classes) and the shape. */
+    ssize_t got = getline(&line, &cap, f);
+    if (got > 13 && strncmp(line, "# beex trace ", 13) == 0) {
+        snprintf(origin, sizeof origin, "%.*s", (int)strcspn(line + 13, "\r\n"), line + 13);
+        hdr = 2;
+        got = getline(&line, &cap, f);
+    }
+    if (got < 0 || strncmp(line, "example,label,len,block,entropy,", 32) != 0) {
+        snprintf(err, errlen, "%s: line %d: not a beex trace (header missing)", path, hdr);
         goto fail;
     }
     for (char *q = line; (q = strstr(q, ",logit_")) != NULL; q++)
@@ -62,7 +71,7 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
     while (getline(&line, &cap, f) >= 0) {
         int ex, lab, len, blk;
         if (sscanf(line, "%d,%d,%d,%d,", &ex, &lab, &len, &blk) != 4) {
-            snprintf(err, errlen, "%s: line %d: malformed row", path, rows + 2);
+            snprintf(err, errlen, "%s: line %d: malformed row", path, rows + hdr + 1);
             goto fail;
         }
         if (blk > blocks)
@@ -78,10 +87,12 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
         snprintf(err, errlen, "%s: out of memory", path);
         goto fail;
     }
+    memcpy(t->origin, origin, sizeof origin);
     /* Pass 2: values; rows must come example by example, blocks 1..N in order. */
     rewind(f);
-    if (getline(&line, &cap, f) < 0)
-        goto io_fail;
+    for (int h = 0; h < hdr; h++)
+        if (getline(&line, &cap, f) < 0)
+            goto io_fail;
     for (int r = 0; r < rows; r++) {
         if (getline(&line, &cap, f) < 0)
             goto io_fail;
@@ -90,13 +101,13 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
         char *p = line;
         for (int k = 0; k < 6; k++)
             if (field_double(&p, &v[k]) != 0) {
-                snprintf(err, errlen, "%s: line %d: bad number in column %d", path, r + 2, k + 1);
+                snprintf(err, errlen, "%s: line %d: bad number in column %d", path, r + hdr + 1, k + 1);
                 goto fail_free;
             }
         if ((int)v[3] != b + 1 || v[1] < 0 || v[1] >= classes || v[2] < 1 ||
             (b > 0 && (int)v[0] != t->index[i])) {
             snprintf(err, errlen, "%s: line %d: rows out of order or label/len out of range", path,
-                     r + 2);
+                     r + hdr + 1);
             goto fail_free;
         }
         t->index[i] = (int32_t)v[0];
@@ -107,7 +118,7 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
         for (int c = 0; c < classes; c++) {
             double x;
             if (field_double(&p, &x) != 0) {
-                snprintf(err, errlen, "%s: line %d: bad logit %d", path, r + 2, c);
+                snprintf(err, errlen, "%s: line %d: bad logit %d", path, r + hdr + 1, c);
                 goto fail_free;
             }
             z[c] = (float)x;
@@ -147,6 +158,12 @@ int beex_trace_concat(const beex_trace *parts, int nparts, beex_trace *out, char
     }
     int n = 0;
     for (int k = 0; k < nparts; k++) {
+        if (strcmp(parts[k].origin, parts[0].origin) != 0) {
+            snprintf(err, errlen, "shard %d comes from %s, shard 0 from %s", k,
+                     parts[k].origin[0] ? parts[k].origin : "an unknown model and data",
+                     parts[0].origin[0] ? parts[0].origin : "an unknown model and data");
+            return -1;
+        }
         if (parts[k].blocks != parts[0].blocks || parts[k].classes != parts[0].classes) {
             snprintf(err, errlen, "shard %d has %d blocks x %d classes, shard 0 has %d x %d", k,
                      parts[k].blocks, parts[k].classes, parts[0].blocks, parts[0].classes);
@@ -165,6 +182,7 @@ int beex_trace_concat(const beex_trace *parts, int nparts, beex_trace *out, char
         for (int r = 0; r < parts[k].n; r++)
             s[m++] = (slot){parts[k].index[r], k, r};
     qsort(s, (size_t)n, sizeof *s, cmp_slot);
+    memcpy(out->origin, parts[0].origin, sizeof out->origin);
     int B = out->blocks, C = out->classes;
     for (int i = 0; i < n; i++) {
         if (s[i].index != i) {

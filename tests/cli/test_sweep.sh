@@ -60,8 +60,10 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "matches_replay") c = i }
 rows=$(($(wc -l <run/timed.csv) - 1))
 [ "$rows" -ge 2 ] || fail "expected timed rows, got $rows"
 # Static-depth points are timed through the engine's per-example cap and match the replay too.
-# 5 blocks x 60 examples in each trace, plus the header
-[ "$(wc -l <run/trace_test.csv)" = 301 ] || fail "trace_test.csv should have 301 lines"
+# 5 blocks x 60 examples in each trace, plus the origin line and the header
+[ "$(wc -l <run/trace_test.csv)" = 302 ] || fail "trace_test.csv should have 302 lines"
+grep -q '^# beex trace model=[0-9a-f]* data=[0-9a-f]*$' run/trace_test.csv ||
+    fail "the trace does not say which model and data it comes from"
 # the replay's test histograms add up to the example count
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "exit_1") c = i }
     NR > 1 && $3 == "test" { s = 0; for (i = c; i < c + 5; i++) s += $i; if (s != 60) bad = 1 }
@@ -103,7 +105,7 @@ set -e
 # with the disagreement recorded in timed.csv.
 mkdir doctored
 cp merged/trace_dev.csv doctored/
-awk -F, -v OFS=, 'NR > 1 { $5 = 1.0 } { print }' merged/trace_test.csv >doctored/trace_test.csv
+awk -F, -v OFS=, 'NR > 2 { $5 = 1.0 } { print }' merged/trace_test.csv >doctored/trace_test.csv
 set +e
 "$BEEX" sweep m.safetensors task --trace doctored --out bad --threads 1 --batches 4 --points 4 \
     --variants scalar >/dev/null 2>&1
@@ -111,6 +113,28 @@ rc=$?
 set -e
 [ $rc = 1 ] || fail "a timed run disagreeing with the replay should exit 1, got $rc"
 grep -q ",0$" bad/timed.csv || fail "timed.csv should record matches_replay = 0"
+
+# Another model's trace is refused, with or without timing, and nothing is written.
+"$BEEX" init --out other.safetensors --seed 4 --vocab 120 --d 32 --heads 2 --dff 64 --blocks 5 \
+    --max-len 24 --labels 0,1 >/dev/null
+for timing in --no-timed "--threads 1 --batches 4 --points 1 --variants scalar"; do
+    set +e
+    # shellcheck disable=SC2086 # option list on purpose
+    "$BEEX" sweep other.safetensors task --trace merged --out foreign $timing >/dev/null 2>err3.txt
+    rc=$?
+    set -e
+    [ $rc = 1 ] && grep -q "not from this model and data" err3.txt ||
+        fail "another model's trace accepted ($timing): rc $rc"
+    [ ! -e foreign ] || fail "a refused trace left a run folder"
+done
+# A trace without its origin line (written elsewhere) is refused too.
+mkdir anon
+tail -n +2 merged/trace_dev.csv >anon/trace_dev.csv
+tail -n +2 merged/trace_test.csv >anon/trace_test.csv
+set +e
+"$BEEX" sweep m.safetensors task --trace anon --out anonrun --no-timed >/dev/null 2>err4.txt; rc=$?
+set -e
+[ $rc = 1 ] && grep -q "unknown model and data" err4.txt || fail "an anonymous trace accepted: rc $rc"
 
 # Ctrl-C during the timed runs: exit 130 and no temporary file left behind.
 "$BEEX" sweep m.safetensors task --out intr --reps 500 --threads 1 --batches 1 >/dev/null 2>&1 &
