@@ -101,6 +101,18 @@ int beex_bootstrap_points(const beex_bootstrap_setup *s, const int *preds, int P
         snprintf(err, errlen, "bootstrap: bad arguments (n %d, points %d, resamples %d)", n, P, B);
         return -1;
     }
+    for (int i = 0; i < n; i++)
+        if (s->labels[i] < 0 || s->labels[i] >= s->classes) {
+            snprintf(err, errlen, "bootstrap: label %d outside the %d classes", s->labels[i],
+                     s->classes);
+            return -1;
+        }
+    for (int p = 0; iso_lower != NULL && p < P; p++)
+        if (iso_lower[p] < 0 || iso_lower[p] >= P || iso_upper[p] < 0 || iso_upper[p] >= P ||
+            !(iso_weight[p] >= 0 && iso_weight[p] <= 1)) {
+            snprintf(err, errlen, "bootstrap: point %d has a bad static-depth reference", p);
+            return -1;
+        }
     for (size_t i = 0; i < (size_t)P * (size_t)n; i++)
         if (preds[i] < 0 || preds[i] >= s->classes) {
             snprintf(err, errlen, "bootstrap: prediction %d outside the %d classes", preds[i],

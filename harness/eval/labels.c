@@ -54,9 +54,14 @@ int beex_positive_class(const beex_model *m, const char *name, char *err, size_t
 {
     int C = m->cfg.classes;
     if (name != NULL) {
+        if (C != 2) {
+            snprintf(err, errlen, "--positive applies to two classes; this model has %d (macro F1)",
+                     C);
+            return -2;
+        }
         for (int c = 0; c < C; c++)
             if (strcmp(class_name(m, c), name) == 0)
-                return C == 2 ? c : -1;
+                return c;
         snprintf(err, errlen, "--positive '%s' is not a class of the model", name);
         return -2;
     }

@@ -15,7 +15,8 @@ int beex_label_map(const beex_dataset *ds, const beex_model *m, int *map, char *
 
 /* The class whose F1 a binary task reports. `name` (may be NULL) picks it by name; otherwise
  * the first class named "1", "pos", "positive", "spam", "true" or "yes", else class 1.
- * Returns -1 for more than two classes (macro F1), -2 when `name` is not a class (err set). */
+ * Returns -1 for more than two classes (macro F1), -2 when `name` is given but is not a class
+ * or the model has more than two classes (err set). */
 int beex_positive_class(const beex_model *m, const char *name, char *err, size_t errlen);
 
 #endif

@@ -42,7 +42,8 @@ int beex_metric_parse(const char *s); /* -1 when unknown */
 /* The headline metric of a task: reuters-* -> F1, conll2010 -> MCC, others -> accuracy. */
 beex_metric beex_metric_for_task(const char *task);
 /* What the F1 and MCC figures mean for this many classes, for output files and tables:
- * "F1 of class '<name>'" or "macro F1 over C classes", "MCC" or "Gorodkin's R_K". */
+ * "F1 of the positive class" (its name is written beside it) or "macro F1"; "Matthews
+ * correlation" or "Gorodkin's R_K (multi-class MCC)". */
 const char *beex_f1_kind(int classes);
 const char *beex_mcc_kind(int classes);
 

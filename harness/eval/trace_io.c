@@ -101,7 +101,8 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
         char *p = line;
         for (int k = 0; k < 6; k++)
             if (field_double(&p, &v[k]) != 0) {
-                snprintf(err, errlen, "%s: line %d: bad number in column %d", path, r + hdr + 1, k + 1);
+                snprintf(err, errlen, "%s: line %d: bad number in column %d", path, r + hdr + 1,
+                         k + 1);
                 goto fail_free;
             }
         if ((int)v[3] != b + 1 || v[1] < 0 || v[1] >= classes || v[2] < 1 ||

@@ -8,8 +8,6 @@
 /* New reference: a Google Benchmark-like "context" object, plus beex's own fields. */
 json_t *beex_context_json(void);
 
-/* sha256-free content fingerprint of a file (FNV-1a 64 over its bytes, hex) for the
- * "checksums" of models and data. Returns 0 on success. */
-int beex_file_fingerprint(const char *path, char out_hex[17]);
+#include "harness/base/fingerprint.h" /* beex_file_fingerprint, for the inputs' checksums */
 
 #endif

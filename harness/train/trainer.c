@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/base/fingerprint.h"
 #include "harness/bench/threads.h"
 #include "harness/eval/encode.h"
 #include "harness/eval/exits.h"
@@ -231,6 +232,8 @@ static char *settings_json(const beex_train_options *o, int epoch, beex_precisio
     }
     json_object_set_new(j, "trainer", json_string("beex train"));
     json_object_set_new(j, "task", json_string(o->task));
+    /* --resume refuses a checkpoint trained on other data (issue 11 item 6). */
+    json_object_set_new(j, "train_data_fingerprint", json_string(o->train_fp));
     json_object_set_new(j, "precision", json_string(beex_precision_name(prec)));
     json_object_set_new(j, "fp32_epochs", json_integer(o->fp32_epochs));
     json_object_set_new(j, "epoch", json_integer(epoch));
@@ -300,6 +303,32 @@ static int score_dev(run_ctx *c, beex_precision prec, int threads, double *dev_a
     return rc;
 }
 
+/* A checkpoint is resumed only on the data it was trained on: the same labels in the same order
+ * and the same train.tsv bytes. */
+static int resume_mismatch(const beex_model *last, const beex_dataset *ds, const char *train_fp,
+                           const char *path, char *err, size_t errlen)
+{
+    int same = last->cfg.classes == ds->n_labels;
+    for (int i = 0; same && i < ds->n_labels; i++)
+        same = last->labels[i] != NULL && strcmp(last->labels[i], ds->labels[i]) == 0;
+    if (!same) {
+        snprintf(err, errlen, "--resume: %s has classes other than the task's labels ('%s', ...)",
+                 path, ds->n_labels > 0 ? ds->labels[0] : "");
+        return -1;
+    }
+    json_t *meta = last->metadata_json ? json_loads(last->metadata_json, 0, NULL) : NULL;
+    const char *fp = json_string_value(json_object_get(meta, "train_data_fingerprint"));
+    int rc = 0;
+    if (fp == NULL || strcmp(fp, train_fp) != 0) {
+        snprintf(err, errlen,
+                 "--resume: %s was trained on other data (train.tsv fingerprint %s, now %s)", path,
+                 fp ? fp : "not recorded", train_fp);
+        rc = -1;
+    }
+    json_decref(meta);
+    return rc;
+}
+
 static int file_exists(const char *p)
 {
     struct stat st;
@@ -312,6 +341,12 @@ static int prepare(run_ctx *c, beex_train_options *o, char *err, size_t errlen)
     if (beex_dataset_load(o->task, &c->ds, err, errlen) != 0)
         return -1;
     c->have_ds = 1;
+    char train_path[4200];
+    snprintf(train_path, sizeof train_path, "%s/train.tsv", c->ds.dir);
+    if (beex_file_fingerprint(train_path, o->train_fp) != 0) {
+        snprintf(err, errlen, "%s: cannot read", train_path);
+        return -1;
+    }
     beex_config cfg = o->cfg;
     if (o->init != NULL) {
         if (beex_model_load(o->init, &c->model, err, errlen) != 0)
@@ -493,6 +528,10 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
         if (beex_model_load(c.last_path, &last, err, errlen) != 0)
             goto done;
         int bad = beex_tparams_from_model(&c.p, last);
+        if (!bad && resume_mismatch(last, &c.ds, o->train_fp, c.last_path, err, errlen) != 0) {
+            beex_model_free(last);
+            goto done;
+        }
         beex_model_free(last);
         if (bad) {
             snprintf(err, errlen, "%s does not match this run's configuration", c.last_path);

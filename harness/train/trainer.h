@@ -36,6 +36,7 @@ typedef struct {
     int quiet;          /* no per-epoch lines */
     double seconds_out; /* filled: wall time of the training loop */
     double best_dev_out;
+    char train_fp[17]; /* filled by the run: fingerprint of the task's train.tsv */
     int best_epoch_out;
     double first_loss_out; /* mean training loss of the first epoch run */
     double final_loss_out; /* mean training loss of the last epoch */

@@ -33,6 +33,20 @@ for f in m.safetensors m.safetensors.last.safetensors m.safetensors.state; do
 done
 "$beex" train "$data" --out "$tmp/m.safetensors" --precision w1a1 --epochs 3 --resume "${small[@]}" ||
     fail "resume"
+# --resume refuses another task (other labels) and other data under the same labels.
+mkdir "$tmp/relabel" "$tmp/redata"
+for s in train dev test; do
+    sed 's/^neg\t/-1\t/; s/^pos\t/1\t/' "$data/$s.tsv" >"$tmp/relabel/$s.tsv"
+    cp "$data/$s.tsv" "$tmp/redata/$s.tsv"
+done
+head -n -5 "$data/train.tsv" >"$tmp/redata/train.tsv"
+cp "$tmp/m.safetensors.last.safetensors" "$tmp/m.keep"
+for other in relabel redata; do
+    err=$("$beex" train "$tmp/$other" --out "$tmp/m.safetensors" --precision w1a1 --epochs 4 --resume \
+        "${small[@]}" 2>&1)
+    [ $? -eq 1 ] && echo "$err" | grep -q -- "--resume" || fail "--resume on $other: $err"
+    cmp -s "$tmp/m.keep" "$tmp/m.safetensors.last.safetensors" || fail "--resume on $other changed the run"
+done
 
 out=$("$beex" eval "$tmp/m.safetensors" "$data" --json "$tmp/e.json") || fail "eval"
 echo "$out" | grep -q "full depth" || fail "eval output lacks the full-depth row"

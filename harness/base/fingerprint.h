@@ -1,0 +1,9 @@
+/* Content fingerprints of files (models, data sets), so that results, traces and resumed
+ * training runs can say what they were computed from and refuse a mix-up. */
+#ifndef BEEX_BASE_FINGERPRINT_H
+#define BEEX_BASE_FINGERPRINT_H
+
+/* FNV-1a 64 over the file's bytes, as 16 hex digits. Returns 0, or -1 when unreadable. */
+int beex_file_fingerprint(const char *path, char out_hex[17]);
+
+#endif
