@@ -157,13 +157,31 @@ done:
 int beex_merge_machines(const beex_merge_input *in, int n, const char *out_dir, char *err,
                         size_t errlen)
 {
+    /* A machines table compares one model on one task across machines: anything else would
+     * set timings of different work side by side (issue 11 item 7). */
+    const char *what[3][3] = {{"inputs", "model", "fingerprint"},
+                              {"task", NULL, NULL},
+                              {"settings", "effective", "precision"}};
+    const char *names[3] = {"model", "task", "precision"};
+    for (int k = 1; k < n; k++)
+        for (int w = 0; w < 3; w++) {
+            const char *a = str_at(in[0].doc, what[w][0], what[w][1], what[w][2]);
+            const char *b = str_at(in[k].doc, what[w][0], what[w][1], what[w][2]);
+            if (strcmp(a, b) != 0) {
+                snprintf(err, errlen,
+                         "%s and %s are sweeps of a different %s (%s vs %s): a machines table "
+                         "compares one model on one task",
+                         in[0].path, in[k].path, names[w], a, b);
+                return -1;
+            }
+        }
     char p[4200];
     snprintf(p, sizeof p, "%s/machines.csv", out_dir);
     beex_atomic_file af;
     if (beex_atomic_open(&af, p, err, errlen) != 0)
         return -1;
-    fprintf(af.f, "arch,host,cpu,task,precision,variant,threads,batch,delta,selected,"
-                  "median_us_per_example,min_us,max_us,metric,ops\n");
+    fprintf(af.f, "arch,host,cpu,task,precision,variant,threads,batch,rule,selected,"
+                  "median_us_per_example,min_us,max_us,metric,ops,metric_lo,metric_hi\n");
     /* One table per architecture, machines in the order given. */
     const char *arches[16];
     int narch = 0;
@@ -177,55 +195,66 @@ int beex_merge_machines(const beex_merge_input *in, int n, const char *out_dir, 
     }
     for (int j = 0; j < narch; j++) {
         printf("\n== architecture %s ==\n", arches[j]);
-        printf("%-16s %-28s %-8s %5s %5s %7s %12s %10s %12s\n", "host", "cpu", "variant", "thr",
-               "batch", "delta", "us/example", "metric", "OPs");
+        printf("%-16s %-28s %-8s %5s %5s %-14s %12s %10s %12s\n", "host", "cpu", "variant", "thr",
+               "batch", "rule", "us/example", "metric", "OPs");
         for (int k = 0; k < n; k++) {
             const json_t *d = in[k].doc;
             if (strcmp(str_at(d, "context", "machine", NULL), arches[j]) != 0)
                 continue;
             const json_t *sel =
                 json_object_get(json_object_get(json_object_get(d, "replay"), "selected"), "test");
-            double sel_delta = json_number_value(json_object_get(sel, "param"));
+            const char *sel_policy = str_at(sel, "policy", NULL, NULL);
+            double sel_param = json_number_value(json_object_get(sel, "param"));
             size_t i;
             json_t *t;
             json_array_foreach(json_object_get(d, "timed"), i, t)
             {
                 const json_t *s = json_object_get(t, "seconds_per_example");
-                double delta = json_number_value(json_object_get(t, "delta"));
+                const char *policy = str_at(t, "policy", NULL, NULL);
+                double param = json_number_value(json_object_get(t, "param"));
                 double med = json_number_value(json_object_get(s, "median")) * 1e6;
-                /* OPs of this point: from the replay table entry with the same delta. */
-                double ops = NAN;
+                int selected = strcmp(policy, sel_policy) == 0 && param == sel_param;
+                char rule[64];
+                snprintf(rule, sizeof rule, "%s %g", policy, param);
+                /* OPs and interval of this point: from the replay entry of the same rule. */
+                double ops = NAN, lo = NAN, hi = NAN;
                 size_t q;
                 json_t *pt;
                 json_array_foreach(json_object_get(json_object_get(d, "replay"), "points"), q, pt)
                 {
                     const json_t *tp = json_object_get(pt, "test");
-                    if (strcmp(str_at(tp, "policy", NULL, NULL), "delta") == 0 &&
-                        json_number_value(json_object_get(tp, "param")) == delta)
+                    if (strcmp(str_at(tp, "policy", NULL, NULL), policy) == 0 &&
+                        json_number_value(json_object_get(tp, "param")) == param) {
                         ops = json_number_value(json_object_get(tp, "ops"));
+                        const json_t *ci = json_object_get(pt, "test_ci95");
+                        lo = json_number_value(json_array_get(ci, 0));
+                        hi = json_number_value(json_array_get(ci, 1));
+                    }
                 }
-                fprintf(af.f, "%s,%s,\"%s\",%s,%s,%s,%lld,%lld,%g,%d,%.4f,%.4f,%.4f,%.6f,%.6g\n",
-                        arches[j], str_at(d, "context", "host_name", NULL),
-                        str_at(d, "context", "cpu_model", NULL), str_at(d, "task", NULL, NULL),
-                        str_at(d, "settings", "effective", "precision"),
-                        str_at(t, "variant", NULL, NULL),
-                        json_integer_value(json_object_get(t, "threads")),
-                        json_integer_value(json_object_get(t, "batch")), delta, delta == sel_delta,
-                        med, json_number_value(json_object_get(s, "min")) * 1e6,
-                        json_number_value(json_object_get(s, "max")) * 1e6,
-                        json_number_value(json_object_get(t, "metric")), ops);
-                if (delta == sel_delta)
-                    printf("%-16.16s %-28.28s %-8s %5lld %5lld %7.3g %12.2f %10.4f %12.4g\n",
+                fprintf(
+                    af.f,
+                    "%s,%s,\"%s\",%s,%s,%s,%lld,%lld,%s,%d,%.4f,%.4f,%.4f,%.6f,%.6g,%.6f,%.6f\n",
+                    arches[j], str_at(d, "context", "host_name", NULL),
+                    str_at(d, "context", "cpu_model", NULL), str_at(d, "task", NULL, NULL),
+                    str_at(d, "settings", "effective", "precision"),
+                    str_at(t, "variant", NULL, NULL),
+                    json_integer_value(json_object_get(t, "threads")),
+                    json_integer_value(json_object_get(t, "batch")), rule, selected, med,
+                    json_number_value(json_object_get(s, "min")) * 1e6,
+                    json_number_value(json_object_get(s, "max")) * 1e6,
+                    json_number_value(json_object_get(t, "metric")), ops, lo, hi);
+                if (selected)
+                    printf("%-16.16s %-28.28s %-8s %5lld %5lld %-14s %12.2f %10.4f %12.4g\n",
                            str_at(d, "context", "host_name", NULL),
                            str_at(d, "context", "cpu_model", NULL),
                            str_at(t, "variant", NULL, NULL),
                            json_integer_value(json_object_get(t, "threads")),
-                           json_integer_value(json_object_get(t, "batch")), delta, med,
+                           json_integer_value(json_object_get(t, "batch")), rule, med,
                            json_number_value(json_object_get(t, "metric")), ops);
             }
         }
     }
-    printf("(rows at each machine's selected delta; all timed points in machines.csv)\n");
+    printf("(rows at each machine's selected point; all timed points in machines.csv)\n");
     return beex_atomic_commit(&af, err, errlen);
 }
 

@@ -127,6 +127,17 @@ for timing in --no-timed "--threads 1 --batches 4 --points 1 --variants scalar";
         fail "another model's trace accepted ($timing): rc $rc"
     [ ! -e foreign ] || fail "a refused trace left a run folder"
 done
+# Sweeps of one model on two "machines" make a machines table; sweeps of different models are
+# refused with what differs.
+"$BEEX" merge --out mach run timed2 >/dev/null 2>&1 || fail "merging two sweeps of one model failed"
+head -1 mach/machines.csv | grep -q ',rule,selected,' || fail "machines.csv lacks the rule column"
+[ "$(awk -F, 'NR > 1 && $10 == 1' mach/machines.csv | wc -l)" -ge 1 ] || fail "no selected row in machines.csv"
+"$BEEX" sweep other.safetensors task --out otherrun --no-timed >/dev/null 2>&1 || fail "sweep of the other model"
+set +e
+"$BEEX" merge --out mixed run otherrun >/dev/null 2>err5.txt; rc=$?
+set -e
+[ $rc = 1 ] && grep -q "different model" err5.txt || fail "merging sweeps of two models: rc $rc"
+
 # A trace without its origin line (written elsewhere) is refused too.
 mkdir anon
 tail -n +2 merged/trace_dev.csv >anon/trace_dev.csv
