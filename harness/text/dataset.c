@@ -148,6 +148,44 @@ static int find_label(const beex_dataset *ds, const char *name)
     return -1;
 }
 
+/* 1 when labels.txt fixed the names and one of them is itself a decimal integer: then an
+ * integer in a TSV could mean a name or a line number. */
+static int names_look_numeric(const beex_dataset *ds)
+{
+    long v;
+    for (int i = 0; i < ds->n_labels; i++)
+        if (parse_int(ds->labels[i], &v))
+            return 1;
+    return 0;
+}
+
+/* A TSV label's index: its name, or, when labels.txt fixed the names (DATASETS.md: "labels.txt
+ * (label names in index order)"), an integer 0..n-1 indexing its lines. -1 when unknown, -2
+ * when ambiguous (labels.txt names are integers too, and this one is not among them). */
+static int label_index(const beex_dataset *ds, const char *name, int fixed)
+{
+    int i = find_label(ds, name);
+    long v;
+    if (i >= 0 || !fixed || !parse_int(name, &v))
+        return i;
+    if (names_look_numeric(ds))
+        return -2;
+    return v >= 0 && v < ds->n_labels ? (int)v : -1;
+}
+
+static void label_error(const beex_dataset *ds, const char *path, long line, const char *label,
+                        int why, char *err, size_t errlen)
+{
+    if (why == -2)
+        snprintf(err, errlen,
+                 "%s:%ld: label '%.64s' is an integer, and %s/labels.txt names its labels with "
+                 "integers too: is it a name or a line number? Use the names of labels.txt",
+                 path, line, label, ds->dir);
+    else
+        snprintf(err, errlen, "%s:%ld: unknown label '%.64s' (not in %s)", path, line, label,
+                 ds->n_labels > 0 ? "the label set of train.tsv / labels.txt" : "train.tsv");
+}
+
 static int add_label(beex_dataset *ds, const char *name)
 {
     char **nl = realloc(ds->labels, (size_t)(ds->n_labels + 1) * sizeof *nl);
@@ -208,8 +246,8 @@ static int read_labels_file(const char *dir, beex_dataset *ds, char *err, size_t
     return rc < 0 ? -1 : 1;
 }
 
-static int fill_split(beex_dataset *ds, const raw_file *r, const char *path, beex_split *out,
-                      char *err, size_t errlen)
+static int fill_split(beex_dataset *ds, const raw_file *r, const char *path, int fixed,
+                      beex_split *out, char *err, size_t errlen)
 {
     out->ex = calloc(r->n, sizeof *out->ex);
     if (out->ex == NULL) {
@@ -217,11 +255,9 @@ static int fill_split(beex_dataset *ds, const raw_file *r, const char *path, bee
         return -1;
     }
     for (size_t i = 0; i < r->n; i++) {
-        int label = find_label(ds, r->lines[i].label);
+        int label = label_index(ds, r->lines[i].label, fixed);
         if (label < 0) {
-            snprintf(err, errlen, "%s:%ld: unknown label '%.64s' (not in %s)", path,
-                     r->lines[i].line, r->lines[i].label,
-                     ds->n_labels > 0 ? "the label set of train.tsv / labels.txt" : "train.tsv");
+            label_error(ds, path, r->lines[i].line, r->lines[i].label, label, err, errlen);
             return -1;
         }
         out->ex[i].label = label;
@@ -256,8 +292,13 @@ static int labels_from_train(beex_dataset *ds, const raw_file *train, const char
     }
     int present = 0;
     for (size_t i = 0; i < train->n; i++) {
-        int l = find_label(ds, train->lines[i].label);
-        if (l >= 0 && !seen[l])
+        int l = label_index(ds, train->lines[i].label, fixed);
+        if (l < 0) {
+            label_error(ds, path, train->lines[i].line, train->lines[i].label, l, err, errlen);
+            free(seen);
+            return -1;
+        }
+        if (!seen[l])
             seen[l] = 1, present++;
     }
     free(seen);
@@ -294,7 +335,7 @@ int beex_dataset_load(const char *task_or_dir, beex_dataset *ds, char *err, size
         if (rc == 0 && s == 0)
             rc = labels_from_train(ds, &r, path, fixed, err, errlen);
         if (rc == 0)
-            rc = fill_split(ds, &r, path, splits[s], err, errlen);
+            rc = fill_split(ds, &r, path, fixed, splits[s], err, errlen);
         raw_free(&r);
         if (rc != 0) {
             beex_dataset_free(ds);

@@ -2,7 +2,9 @@
  * (DATASETS.md). A task name (mr, spam, ...) resolves to datasets/data/<task>; any other
  * directory in the same layout works too. Label names are taken from train (sorted by byte
  * order, or by the optional <dir>/labels.txt, one name a line, which fixes the order; when
- * every label is a decimal integer they sort by value, so labels 0..14 get indices 0..14). */
+ * every label is a decimal integer they sort by value, so labels 0..14 get indices 0..14). With
+ * labels.txt, a TSV label is one of its names or an integer indexing its lines (0 = first);
+ * an integer is refused as ambiguous when labels.txt's names are integers too. */
 #ifndef BEEX_TEXT_DATASET_H
 #define BEEX_TEXT_DATASET_H
 

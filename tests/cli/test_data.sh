@@ -49,4 +49,19 @@ grep -q $'^pos\treview 1 says "good" second line$' "$tmp/mr"/*.tsv || fail "text
 # Same input, same bytes.
 "$beex" data prepare mr "$tmp/raw" "$tmp/mr2" >/dev/null
 cmp "$tmp/mr/train.tsv" "$tmp/mr2/train.tsv" || fail "prepare is not deterministic"
+# labels.txt with names and integer labels in the TSVs (datasets/README.md's own layout):
+# integers index labels.txt's lines; with integer names too, an unknown integer is ambiguous
+# and the message names both files (issue 11 item 9).
+mkdir -p "$tmp/named" "$tmp/numeric"
+printf 'neg\npos\n' >"$tmp/named/labels.txt"
+printf -- '-1\n1\n' >"$tmp/numeric/labels.txt"
+for s in train dev test; do
+    printf '0\tbad film\n1\tgood film\n0\tawful\n1\tgreat\n1\tfine\n' >"$tmp/named/$s.tsv"
+    cp "$tmp/named/$s.tsv" "$tmp/numeric/$s.tsv"
+done
+out=$("$beex" data stats "$tmp/named") || fail "labels.txt names with integer TSV labels"
+echo "$out" | grep -Eq '^train +5 +2 +3' || fail "integer labels should index labels.txt: $out"
+err=$("$beex" data stats "$tmp/numeric" 2>&1) && fail "ambiguous integer labels accepted"
+echo "$err" | grep -q "numeric/train.tsv:1" && echo "$err" | grep -q "numeric/labels.txt" ||
+    fail "the ambiguity message must name both files: $err"
 echo "test_data: ok"
