@@ -19,7 +19,8 @@ enum {
     BEEX_OK = 0,
     BEEX_EINVAL = -1,       /* null pointer, zero size, bad stride */
     BEEX_EUNSUPPORTED = -2, /* the CPU or the build lacks the requested variant */
-    BEEX_ENOMEM = -3
+    BEEX_ENOMEM = -3,
+    BEEX_ENONFINITE = -4 /* a logit or entropy came out NaN or infinite (weights out of range) */
 };
 
 const char *beex_isa_name(beex_isa isa);

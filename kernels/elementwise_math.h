@@ -24,7 +24,8 @@
 
 static inline float beex_exp_approx(float x)
 {
-    x = x < BEEX_EXP_LO ? BEEX_EXP_LO : (x > BEEX_EXP_HI ? BEEX_EXP_HI : x);
+    /* !(x >= LO) also catches NaN: every input then gives a defined exponent below. */
+    x = !(x >= BEEX_EXP_LO) ? BEEX_EXP_LO : (x > BEEX_EXP_HI ? BEEX_EXP_HI : x);
     float n = (x * BEEX_EXP_LOG2E + BEEX_EXP_ROUND) - BEEX_EXP_ROUND;
     float r = x - n * BEEX_EXP_LN2_HI;
     r = r - n * BEEX_EXP_LN2_LO;
@@ -35,7 +36,7 @@ static inline float beex_exp_approx(float x)
     p = p * r + BEEX_EXP_P4;
     p = p * r + BEEX_EXP_P5;
     p = p * (r * r) + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23; /* n in [-126, 127]: a normal float */
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;

@@ -84,7 +84,8 @@ static json_t *real_or_null(double v)
 }
 
 static int print_example(const beex_model *m, long index, int T, int untrunc,
-                         const beex_exit_result *r, const float *logits, const float *entropy)
+                         const beex_exit_result *r, int blocks_run, const float *logits,
+                         const float *entropy)
 {
     const beex_config *c = &m->cfg;
     json_t *o = json_object(), *blocks = json_array(), *cost = json_object();
@@ -95,9 +96,7 @@ static int print_example(const beex_model *m, long index, int T, int untrunc,
     json_object_set_new(o, "prediction", json_integer(r->prediction));
     if (m->labels != NULL && m->labels[r->prediction] != NULL)
         json_object_set_new(o, "label", json_string(m->labels[r->prediction]));
-    for (int b = 0; b < c->blocks; b++) {
-        if (isnan(entropy[b]))
-            break; /* not run: the example had exited */
+    for (int b = 0; b < blocks_run; b++) {
         json_t *blk = json_object(), *z = json_array();
         for (int j = 0; j < c->classes; j++)
             json_array_append_new(z, real_or_null(logits[(size_t)b * c->classes + j]));
@@ -137,6 +136,15 @@ static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long ind
     }
     int krc = beex_engine_run_batch(e, (const int32_t *const *)p->ids, p->lens, p->n,
                                     full ? -INFINITY : delta, res, logits, ent);
+    if (krc == BEEX_ENONFINITE) {
+        for (int i = 0; i < p->n; i++)
+            if (res[i].prediction < 0)
+                fprintf(stderr,
+                        "beex run: example %ld, block %d: a logit or entropy is not finite "
+                        "(weights out of range?)\n",
+                        index0 + i, res[i].exit_block);
+        goto out;
+    }
     if (krc != 0) {
         fprintf(stderr, "beex run: the forward pass failed (code %d)\n", krc);
         goto out;
@@ -152,7 +160,8 @@ static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long ind
             beex_cost k = beex_cost_until(c, beex_engine_precision(e), p->lens[i], r->exit_block);
             r->flops = k.flops, r->bops = k.bops, r->ops = k.ops;
         }
-        if (print_example(m, index0 + i, p->lens[i], p->untrunc[i], &res[i], z, h) != 0) {
+        int run = full ? c->blocks : res[i].exit_block;
+        if (print_example(m, index0 + i, p->lens[i], p->untrunc[i], &res[i], run, z, h) != 0) {
             fprintf(stderr, "beex run: cannot write the result\n");
             goto out;
         }

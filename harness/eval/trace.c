@@ -7,6 +7,7 @@
 
 #include "harness/base/progress.h"
 #include "harness/model/exit.h"
+#include "kernels/cpu.h"
 
 int beex_trace_alloc(beex_trace *t, int n, int blocks, int classes)
 {
@@ -59,7 +60,18 @@ int beex_trace_run(beex_engine *e, const beex_encoded *enc, const char *what, be
         out->len[i] = enc->lens[i] < cfg->max_len ? enc->lens[i] : cfg->max_len;
         float *z = out->logits + (size_t)i * cfg->blocks * cfg->classes;
         float *h = out->entropy + (size_t)i * cfg->blocks;
-        if (beex_engine_trace(e, enc->ids[i], enc->lens[i], z, h) != 0) {
+        int rc = beex_engine_trace(e, enc->ids[i], enc->lens[i], z, h);
+        if (rc == BEEX_ENONFINITE) {
+            int b = 0;
+            while (b < cfg->blocks && isfinite(h[b]))
+                b++;
+            snprintf(err, errlen,
+                     "example %d, block %d: non-finite logit or entropy (weights out of range?)",
+                     enc->index[i], b + 1);
+            beex_trace_free(out);
+            return -1;
+        }
+        if (rc != 0) {
             snprintf(err, errlen, "forward pass failed on example %d", enc->index[i]);
             beex_trace_free(out);
             return -1;

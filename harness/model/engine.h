@@ -35,8 +35,10 @@ typedef struct {
 
 /* A batch of n examples with early exit at threshold delta (MODEL.md section 5). Examples
  * that have exited leave the batch before the next block (compaction). logits / entropy may
- * be NULL; otherwise n * blocks * classes and n * blocks, filled for the blocks run
- * (NaN for the blocks not run). */
+ * be NULL; otherwise n * blocks * classes and n * blocks, filled for the blocks run (blocks
+ * 1..res[i].exit_block; the rest are left NaN but are not a signal: use exit_block).
+ * Returns BEEX_ENONFINITE when a logit or entropy is not finite; the first such example then
+ * has prediction -1 and exit_block = the block where it happened. */
 int beex_engine_run_batch(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                           double delta, beex_exit_result *res, float *logits, float *entropy);
 

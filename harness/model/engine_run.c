@@ -116,14 +116,23 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
     for (int b = 0; b < N && batch.n > 0; b++) {
         if ((rc = beex_fwd_block_run(e, b, &batch)) != BEEX_OK)
             goto out;
-        int na = batch.n, block = b + 1;
+        int na = batch.n, block = b + 1, bad = -1;
 #pragma omp parallel for schedule(static) num_threads(e->threads < na ? e->threads : na)
         for (int a = 0; a < na; a++) {
             float *zz = z + (size_t)a * C;
             float *pool = pooled + (size_t)omp_get_thread_num() * d;
             beex_fwd_exit_head(e, b, e->x + (size_t)row0[a] * d, len[a], pool, zz);
             hz[a] = beex_entropy_of_logits(zz, C);
-            int i = idx[a];
+            int i = idx[a], finite = isfinite(hz[a]);
+            for (int j = 0; j < C && finite; j++)
+                finite = isfinite(zz[j]);
+            if (!finite) {
+                /* A NaN must never pass for a prediction: the example is reported, not run on. */
+#pragma omp critical(beex_nonfinite)
+                if (bad < 0 || i < bad)
+                    bad = i;
+                continue;
+            }
             int cap = max_exit ? max_exit[i] : N;
             int ex = block == N || block >= cap ||
                      (block >= 2 && beex_exit_entropy_ratio_step(h_prev[a], hz[a], delta));
@@ -140,6 +149,12 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
                 res[i].bops = c.bops;
                 res[i].ops = c.ops;
             }
+        }
+        if (bad >= 0) {
+            res[bad].exit_block = block;
+            res[bad].prediction = -1;
+            rc = BEEX_ENONFINITE;
+            goto out;
         }
         /* Compaction: survivors keep their order and move down (memmove, never up). */
         int w = 0;
