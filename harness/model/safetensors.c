@@ -2,10 +2,12 @@
 #include "harness/model/safetensors.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness/base/atomic_file.h"
 
@@ -277,21 +279,94 @@ fail:
     return -1;
 }
 
+/* Reads and checks the 8-byte length and the JSON header before the body: a huge file whose
+ * header is wrong is refused without reading gigabytes. The full check is beex_st_parse. */
+static int header_precheck(FILE *fp, size_t len, char *err, size_t errlen)
+{
+    uint8_t lenbuf[8];
+    if (len < 8 || fread(lenbuf, 1, 8, fp) != 8) {
+        snprintf(err, errlen, "truncated file: %zu bytes, fewer than the 8-byte header length",
+                 len);
+        return -1;
+    }
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--)
+        hlen = hlen << 8 | lenbuf[i];
+    if (hlen > len - 8) {
+        snprintf(err, errlen, "header length %llu runs past the end of the file (%zu bytes)",
+                 (unsigned long long)hlen, len);
+        return -1;
+    }
+    if (hlen > BEEX_ST_MAX_HEADER || hlen < 2) {
+        snprintf(err, errlen, "header length %llu outside 2..%llu bytes", (unsigned long long)hlen,
+                 (unsigned long long)BEEX_ST_MAX_HEADER);
+        return -1;
+    }
+    char *h = malloc((size_t)hlen);
+    json_t *j = NULL;
+    int rc = -1;
+    if (h == NULL || fread(h, 1, (size_t)hlen, fp) != (size_t)hlen) {
+        snprintf(err, errlen, "cannot read the %llu-byte header", (unsigned long long)hlen);
+        goto out;
+    }
+    json_error_t je;
+    if ((j = json_loadb(h, (size_t)hlen, 0, &je)) == NULL || !json_is_object(j)) {
+        snprintf(err, errlen, "header is not a JSON object: %s", j ? "wrong type" : je.text);
+        goto out;
+    }
+    /* The tensors must tile the body exactly: the largest end offset is the body's size. */
+    uint64_t body = len - 8 - hlen, end = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v)
+    {
+        json_t *off = json_object_get(v, "data_offsets");
+        json_t *e = json_array_get(off, 1);
+        if (strcmp(key, "__metadata__") != 0 && json_is_integer(e) &&
+            (uint64_t)json_integer_value(e) > end)
+            end = (uint64_t)json_integer_value(e);
+    }
+    if (end != body) {
+        snprintf(err, errlen, "the tensors span %llu bytes, the body holds %llu",
+                 (unsigned long long)end, (unsigned long long)body);
+        goto out;
+    }
+    rc = 0;
+out:
+    json_decref(j);
+    free(h);
+    return rc;
+}
+
 int beex_st_read(const char *path, beex_st_file *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *fp = fopen(path, "rb");
-    if (fp == NULL) {
+    /* O_NONBLOCK: opening a FIFO with no writer must not hang; it is refused below. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "%s: not a regular file", path);
-        fclose(fp);
+        close(fd);
+        return -1;
+    }
+    FILE *fp = fdopen(fd, "rb");
+    if (fp == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
         return -1;
     }
     size_t len = (size_t)st.st_size;
+    char why[384];
+    if (header_precheck(fp, len, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        fclose(fp);
+        return -1;
+    }
+    rewind(fp);
     uint8_t *buf = malloc(len ? len : 1);
     if (buf == NULL) {
         snprintf(err, errlen, "%s: out of memory reading %zu bytes", path, len);
