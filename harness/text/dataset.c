@@ -4,6 +4,7 @@
 #include "harness/text/read_file.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,12 +141,49 @@ static int by_label(const void *a, const void *b)
     return strcmp(x, y);
 }
 
+/* Label lookup by hashing: data sets with tens of thousands of classes load in linear time. */
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
 static int find_label(const beex_dataset *ds, const char *name)
 {
-    for (int i = 0; i < ds->n_labels; i++)
-        if (strcmp(ds->labels[i], name) == 0)
-            return i;
-    return -1;
+    if (ds->label_cap == 0)
+        return -1;
+    size_t mask = (size_t)ds->label_cap - 1;
+    for (size_t k = name_hash(name) & mask;; k = (k + 1) & mask) {
+        int v = ds->label_slots[k];
+        if (v == 0)
+            return -1;
+        if (strcmp(ds->labels[v - 1], name) == 0)
+            return v - 1;
+    }
+}
+
+/* Rebuilds the index for the current labels (after adding past half the capacity, or after
+ * the labels were reordered). Returns 0, or -1 when out of memory. */
+static int reindex_labels(beex_dataset *ds)
+{
+    int cap = 16;
+    while (cap < 2 * (ds->n_labels + 1))
+        cap *= 2;
+    int *slots = calloc((size_t)cap, sizeof *slots);
+    if (slots == NULL)
+        return -1;
+    free(ds->label_slots);
+    ds->label_slots = slots;
+    ds->label_cap = cap;
+    for (int i = 0; i < ds->n_labels; i++) {
+        size_t k = name_hash(ds->labels[i]) & (size_t)(cap - 1);
+        while (slots[k] != 0)
+            k = (k + 1) & (size_t)(cap - 1);
+        slots[k] = i + 1;
+    }
+    return 0;
 }
 
 /* 1 when labels.txt fixed the names and one of them is itself a decimal integer: then an
@@ -186,6 +224,16 @@ static void label_error(const beex_dataset *ds, const char *path, long line, con
                  ds->n_labels > 0 ? "the label set of train.tsv / labels.txt" : "train.tsv");
 }
 
+static int insert_slot(beex_dataset *ds)
+{
+    size_t mask = (size_t)ds->label_cap - 1;
+    size_t k = name_hash(ds->labels[ds->n_labels - 1]) & mask;
+    while (ds->label_slots[k] != 0)
+        k = (k + 1) & mask;
+    ds->label_slots[k] = ds->n_labels;
+    return 0;
+}
+
 static int add_label(beex_dataset *ds, const char *name)
 {
     char **nl = realloc(ds->labels, (size_t)(ds->n_labels + 1) * sizeof *nl);
@@ -196,7 +244,7 @@ static int add_label(beex_dataset *ds, const char *name)
     if (ds->labels[ds->n_labels] == NULL)
         return -1;
     ds->n_labels++;
-    return 0;
+    return 2 * (ds->n_labels + 1) > ds->label_cap ? reindex_labels(ds) : insert_slot(ds);
 }
 
 /* labels.txt, when present, fixes the label set and its order. Returns 1 if read, 0 if
@@ -283,6 +331,10 @@ static int labels_from_train(beex_dataset *ds, const raw_file *train, const char
                 return -1;
             }
         qsort(ds->labels, (size_t)ds->n_labels, sizeof *ds->labels, by_label);
+        if (reindex_labels(ds) != 0) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            return -1;
+        }
     }
     /* Classes actually present in train: a single one cannot train a classifier. */
     seen = calloc((size_t)ds->n_labels, sizeof *seen);
@@ -356,6 +408,7 @@ void beex_dataset_free(beex_dataset *ds)
     for (int i = 0; i < ds->n_labels; i++)
         free(ds->labels[i]);
     free(ds->labels);
+    free(ds->label_slots);
     free(ds->dir);
     memset(ds, 0, sizeof *ds);
 }

@@ -25,6 +25,8 @@ typedef struct {
     char **labels;
     int n_labels;
     beex_split train, dev, test;
+    int *label_slots; /* private: open-addressing index of labels (label + 1, 0 = empty) */
+    int label_cap;
 } beex_dataset;
 
 /* Resolves a task name or a directory to the directory holding the TSV files: a path that
