@@ -44,3 +44,37 @@ int beex_arg_output(const char *cmd, const char *opt, const char *path)
     fprintf(stderr, "beex %s: --%s: %s\n", cmd, opt, err);
     return -1;
 }
+
+int beex_list_has_empty_field(const char *s)
+{
+    if (s[0] == '\0' || s[0] == ',')
+        return 1;
+    for (const char *p = s; *p; p++)
+        if (*p == ',' && (p[1] == ',' || p[1] == '\0'))
+            return 1;
+    return 0;
+}
+
+int beex_arg_int_list(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out,
+                      int cap)
+{
+    int n = 0;
+    const char *p = s;
+    if (!beex_list_has_empty_field(s))
+        for (;;) {
+            char *end;
+            errno = 0;
+            long v = strtol(p, &end, 10);
+            if (end == p || errno != 0 || v < lo || v > hi || n >= cap ||
+                (*end != ',' && *end != '\0') || *p == ' ' || *p == '+')
+                break;
+            out[n++] = (int)v;
+            if (*end == '\0')
+                return n;
+            p = end + 1;
+        }
+    fprintf(stderr,
+            "beex %s: --%s needs a comma list of at most %d integers in [%d, %d], got '%s'\n", cmd,
+            opt, cap, lo, hi, s);
+    return -1;
+}

@@ -8,6 +8,19 @@
  * "beex CMD: --OPT needs an integer in [lo, hi], got 'S'" and returns -1. */
 int beex_arg_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out);
 
+/* One rule for --threads in every command: an integer in [1, BEEX_MAX_THREADS]; omitting the
+ * option means one thread per allowed core. */
+#define BEEX_MAX_THREADS 256
+
+/* Parses a comma list of integers in [lo, hi], at most cap of them, into out; an empty field
+ * ("1,,2", "8,", ",8") is an error. Returns the count, or -1 after printing
+ * "beex CMD: --OPT needs a comma list of integers in [lo, hi], got 'S'". */
+int beex_arg_int_list(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out,
+                      int cap);
+
+/* 1 when a comma list has an empty field (leading, trailing or doubled comma, or empty). */
+int beex_list_has_empty_field(const char *s);
+
 /* Parses s as a finite number. On error prints a message and returns -1. */
 int beex_arg_double(const char *cmd, const char *opt, const char *s, double *out);
 

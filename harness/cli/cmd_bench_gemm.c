@@ -54,6 +54,8 @@ static int parse_shapes(const char *arg, bench_opts *o)
 {
     o->nshapes = 0;
     const char *p = arg;
+    if (beex_list_has_empty_field(arg)) /* "8x8x8," is a typo, not one shape */
+        return -1;
     while (*p != '\0') {
         unsigned long long m, n, k;
         int used = 0;
@@ -92,7 +94,8 @@ static void default_shapes(bench_opts *o, int quick)
 static int each_word(const char *arg, int (*fn)(const char *, bench_opts *), bench_opts *o)
 {
     char buf[256];
-    if (snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf)
+    /* "8x8x8," or "1,,2" is a typo, not a shorter list. */
+    if (beex_list_has_empty_field(arg) || snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf)
         return -1;
     char *save = NULL;
     int count = 0;
@@ -123,7 +126,8 @@ static int add_threads(const char *w, bench_opts *o)
     char *end = NULL;
     errno = 0;
     long t = strtol(w, &end, 10);
-    if (errno != 0 || end == w || *end != '\0' || t < 1 || t > 256 || o->nthreads >= MAX_THREADS)
+    if (errno != 0 || end == w || *end != '\0' || t < 1 || t > BEEX_MAX_THREADS ||
+        o->nthreads >= MAX_THREADS)
         return -1;
     o->threads[o->nthreads++] = (int)t;
     return 0;
@@ -289,7 +293,10 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         case 't':
             o.nthreads = 0;
             if (each_word(optarg, add_threads, &o) != 0) {
-                fprintf(stderr, "beex bench gemm: bad --threads '%s'\n", optarg);
+                fprintf(stderr,
+                        "beex bench gemm: --threads needs a comma list of integers in [1, %d], "
+                        "got '%s'\n",
+                        BEEX_MAX_THREADS, optarg);
                 return 2;
             }
             break;

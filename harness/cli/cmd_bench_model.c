@@ -67,13 +67,18 @@ static void usage(FILE *out)
 static int parse_list(const char *arg, const char *what, int (*parse)(const char *), int_list *l)
 {
     char buf[256];
-    snprintf(buf, sizeof buf, "%s", arg);
     l->n = 0;
+    if (beex_list_has_empty_field(arg) || snprintf(buf, sizeof buf, "%s", arg) >= (int)sizeof buf) {
+        fprintf(stderr, "beex bench model: the %s list '%s' has an empty field or is too long\n",
+                what, arg);
+        return 2;
+    }
     for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
         int v = parse(tok);
         if (v < 0 || l->n == MAXL) {
-            fprintf(stderr, "beex bench model: bad %s '%s'\n", what, tok);
-            return -1;
+            fprintf(stderr, "beex bench model: bad %s '%s' in '%s'%s\n", what, tok, arg,
+                    l->n == MAXL ? " (too many)" : "");
+            return 2;
         }
         l->v[l->n++] = v;
     }
@@ -86,6 +91,12 @@ static int parse_pos(const char *s)
     errno = 0;
     long v = strtol(s, &end, 10);
     return (errno || end == s || *end || v < 1 || v > 1 << 20) ? -1 : (int)v;
+}
+
+static int parse_threads(const char *s)
+{
+    int v = parse_pos(s);
+    return v > BEEX_MAX_THREADS ? -1 : v;
 }
 
 static int parse_shape(const char *s)
@@ -417,7 +428,7 @@ int beex_cmd_bench_model(int argc, char **argv)
                 bad = parse_list(optarg, "variant", parse_isa, &o.variants);
             break;
         case 't':
-            bad = parse_list(optarg, "thread count", parse_pos, &o.threads);
+            bad = parse_list(optarg, "threads", parse_threads, &o.threads);
             threads_set = 1;
             break;
         case 'b':
@@ -435,29 +446,38 @@ int beex_cmd_bench_model(int argc, char **argv)
                 bad = -1;
             break;
         case 'T':
-            bad = (o.tokens = parse_pos(optarg)) < 0;
+            /* The longest shape holds 128 tokens; a longer request would be clamped silently. */
+            bad = beex_arg_int("bench model", "tokens", optarg, 1, 128, &o.tokens) ? 2 : 0;
             break;
         case 'm': {
             char *end;
             o.min_time = strtod(optarg, &end);
-            bad = end == optarg || *end || !(o.min_time >= 0.0);
+            if (end == optarg || *end || !(o.min_time >= 0.0 && o.min_time <= 3600.0)) {
+                fprintf(stderr,
+                        "beex bench model: --min-time needs seconds in [0, 3600], got '%s'\n",
+                        optarg);
+                bad = 2;
+            }
             break;
         }
         case 'r':
-            bad = (o.min_reps = parse_pos(optarg)) < 0;
+            bad = beex_arg_int("bench model", "min-reps", optarg, 1, 1 << 20, &o.min_reps) ? 2 : 0;
             break;
         case 'R':
-            bad = (o.max_reps = parse_pos(optarg)) < 0;
+            bad = beex_arg_int("bench model", "max-reps", optarg, 1, 1 << 20, &o.max_reps) ? 2 : 0;
             break;
         case 'c':
-            bad = (o.compaction_batch = parse_pos(optarg)) < 0;
+            bad = beex_arg_int("bench model", "compaction-batch", optarg, 1, 1 << 20,
+                               &o.compaction_batch)
+                      ? 2
+                      : 0;
             compaction_set = 1;
             break;
         case 'C':
             bad = parse_list(optarg, "precision", beex_precision_parse, &o.compaction_precisions);
             break;
         case 'S':
-            bad = (o.seed = parse_pos(optarg)) < 0;
+            bad = beex_arg_int("bench model", "seed", optarg, 1, 1 << 30, &o.seed) ? 2 : 0;
             break;
         case 'q':
             quick = 1;
@@ -472,14 +492,20 @@ int beex_cmd_bench_model(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        if (bad) {
-            fprintf(stderr, "beex bench model: bad value for --%s: '%s'\n",
-                    ch == 'P' ? "parallel" : "option", optarg);
+        if (bad == -1 || bad == 1) /* the cases above that print nothing themselves */
+            fprintf(stderr, "beex bench model: bad value '%s' for --%s (%s)\n", optarg,
+                    ch == 'P' ? "parallel" : "shapes",
+                    ch == 'P' ? "ops, examples or both" : "small and/or bert-base, at most two");
+        if (bad)
             return 2;
-        }
     }
     if (optind != argc) {
         fprintf(stderr, "beex bench model: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (o.min_reps > 0 && o.max_reps > 0 && o.min_reps > o.max_reps) {
+        fprintf(stderr, "beex bench model: --min-reps %d exceeds --max-reps %d\n", o.min_reps,
+                o.max_reps);
         return 2;
     }
     if (o.json != NULL && beex_arg_output("bench model", "json", o.json) != 0)

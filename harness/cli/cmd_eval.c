@@ -88,7 +88,7 @@ static int parse(int argc, char **argv, eval_args *a)
             a->positive = optarg;
             break;
         case 't':
-            if (beex_arg_int("eval", "threads", optarg, 1, 1024, &a->threads) != 0)
+            if (beex_arg_int("eval", "threads", optarg, 1, BEEX_MAX_THREADS, &a->threads) != 0)
                 return 2;
             break;
         case 'r':

@@ -219,7 +219,7 @@ int beex_cmd_run(int argc, char **argv)
             break;
         }
         case 't':
-            if (beex_arg_int("run", "threads", optarg, 1, 1024, &threads) != 0)
+            if (beex_arg_int("run", "threads", optarg, 1, BEEX_MAX_THREADS, &threads) != 0)
                 return 2;
             break;
         case 'b':

@@ -50,21 +50,6 @@ static void usage(FILE *out)
             "2 usage error.\n");
 }
 
-static int parse_int_list(const char *s, int *out, int cap, int min)
-{
-    int n = 0;
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", s);
-    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        char *end;
-        long v = strtol(tok, &end, 10);
-        if (*end != '\0' || v < min || v > 1 << 20 || n >= cap)
-            return -1;
-        out[n++] = (int)v;
-    }
-    return n;
-}
-
 static int parse_args(int argc, char **argv, beex_sweep_options *a)
 {
     memset(a, 0, sizeof *a);
@@ -129,19 +114,15 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
             break;
         case O_THR:
             snprintf(a->threads_arg, sizeof a->threads_arg, "%s", optarg);
-            if ((a->n_threads = parse_int_list(optarg, a->threads, MAX_LIST, 1)) <= 0) {
-                fprintf(stderr, "beex sweep: --threads wants positive integers, got '%s'\n",
-                        optarg);
+            if ((a->n_threads = beex_arg_int_list("sweep", "threads", optarg, 1, BEEX_MAX_THREADS,
+                                                  a->threads, MAX_LIST)) < 0)
                 return 2;
-            }
             break;
         case O_BAT:
             snprintf(a->batches_arg, sizeof a->batches_arg, "%s", optarg);
-            if ((a->n_batches = parse_int_list(optarg, a->batches, MAX_LIST, 1)) <= 0) {
-                fprintf(stderr, "beex sweep: --batches wants positive integers, got '%s'\n",
-                        optarg);
+            if ((a->n_batches = beex_arg_int_list("sweep", "batches", optarg, 1, 1 << 20,
+                                                  a->batches, MAX_LIST)) < 0)
                 return 2;
-            }
             break;
         case O_REPS:
             if (beex_arg_int("sweep", "reps", optarg, 9, 100000, &a->reps) != 0)

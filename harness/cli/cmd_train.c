@@ -1,5 +1,7 @@
 /* `beex train TASK`: binarization-aware training (harness/train/trainer.h). */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,17 +52,22 @@ static void usage(FILE *out, const beex_train_options *d)
 
 static int parse_weights(const char *s, float *w, int max)
 {
-    int n = 0;
+    int n = 0, positive = 0;
     const char *p = s;
+    if (beex_list_has_empty_field(s)) {
+        fprintf(stderr, "beex train: --loss-weights has an empty field: '%s'\n", s);
+        return -1;
+    }
     while (*p) {
         char *end;
         double v = strtod(p, &end);
-        if (end == p || n >= max || !(v >= 0)) {
+        if (end == p || n >= max || !(v >= 0) || !isfinite(v)) {
             fprintf(stderr, "beex train: --loss-weights wants non-negative numbers a,b,c: '%s'\n",
                     s);
             return -1;
         }
         w[n++] = (float)v;
+        positive += v > 0;
         p = end;
         if (*p == ',')
             p++;
@@ -68,6 +75,11 @@ static int parse_weights(const char *s, float *w, int max)
             fprintf(stderr, "beex train: --loss-weights: unexpected '%c' in '%s'\n", *p, s);
             return -1;
         }
+    }
+    if (positive == 0) {
+        fprintf(stderr,
+                "beex train: --loss-weights %s gives every exit weight 0: nothing to learn\n", s);
+        return -1;
     }
     return n;
 }
@@ -111,6 +123,13 @@ static int refuses_data_file(const char *task, const char *out)
         }
     }
     return 0;
+}
+
+/* A value that parsed but is outside what the option accepts. Returns 2 ("reported"). */
+static int out_of_range(const char *opt, const char *accepted, const char *got)
+{
+    fprintf(stderr, "beex train: --%s needs %s, got '%s'\n", opt, accepted, got);
+    return 2;
 }
 
 int beex_cmd_train(int argc, char **argv)
@@ -185,59 +204,69 @@ int beex_cmd_train(int argc, char **argv)
             break;
         }
         case O_LR:
-            bad = beex_arg_double("train", "lr", optarg, &o.lr) || !(o.lr > 0 && o.lr < 1);
+            bad = beex_arg_double("train", "lr", optarg, &o.lr) ? 2
+                  : !(o.lr > 0 && o.lr < 1) ? out_of_range("lr", "(0, 1)", optarg)
+                                            : 0;
             break;
         case O_BATCH:
-            bad = beex_arg_int("train", "batch", optarg, 1, 1 << 16, &o.batch);
+            bad = beex_arg_int("train", "batch", optarg, 1, 1 << 16, &o.batch) ? 2 : 0;
             break;
         case O_EPOCHS:
-            bad = beex_arg_int("train", "epochs", optarg, 1, 100000, &o.epochs);
+            bad = beex_arg_int("train", "epochs", optarg, 1, 100000, &o.epochs) ? 2 : 0;
             break;
         case O_FP32:
             fp32_given = 1;
-            bad = beex_arg_int("train", "fp32-epochs", optarg, 0, 100000, &o.fp32_epochs);
+            bad = beex_arg_int("train", "fp32-epochs", optarg, 0, 100000, &o.fp32_epochs) ? 2 : 0;
             break;
         case O_SEED: {
             char *end;
+            errno = 0;
             o.seed = strtoull(optarg, &end, 10);
-            bad = *optarg == 0 || *end != 0;
+            bad = *optarg == 0 || *end != 0 || errno != 0 || *optarg == '-'
+                      ? out_of_range("seed", "[0, 2^64)", optarg)
+                      : 0;
             break;
         }
         case O_LW:
             nlw = parse_weights(optarg, o.loss_weights, BEEX_TRAIN_MAX_BLOCKS);
-            bad = nlw < 0;
+            bad = nlw < 0 ? 2 : 0; /* parse_weights said why */
             break;
         case O_DROP:
-            bad = beex_arg_double("train", "dropout", optarg, &x) || !(x >= 0 && x < 1);
+            bad = beex_arg_double("train", "dropout", optarg, &x) ? 2
+                  : !(x >= 0 && x < 1) ? out_of_range("dropout", "[0, 1)", optarg)
+                                       : 0;
             o.dropout = (float)x;
             break;
         case O_THREADS:
-            bad = beex_arg_int("train", "threads", optarg, 0, 1024, &o.threads);
+            bad = beex_arg_int("train", "threads", optarg, 1, BEEX_MAX_THREADS, &o.threads) ? 2 : 0;
             break;
         case O_D:
-            bad = beex_arg_int("train", "d", optarg, 1, 16384, &o.cfg.d);
+            bad = beex_arg_int("train", "d", optarg, 1, 16384, &o.cfg.d) ? 2 : 0;
             break;
         case O_HEADS:
-            bad = beex_arg_int("train", "heads", optarg, 1, 16384, &o.cfg.heads);
+            bad = beex_arg_int("train", "heads", optarg, 1, 16384, &o.cfg.heads) ? 2 : 0;
             break;
         case O_DFF:
-            bad = beex_arg_int("train", "dff", optarg, 1, 65536, &o.cfg.dff);
+            bad = beex_arg_int("train", "dff", optarg, 1, 65536, &o.cfg.dff) ? 2 : 0;
             break;
         case O_BLOCKS:
-            bad = beex_arg_int("train", "blocks", optarg, 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks);
+            bad = beex_arg_int("train", "blocks", optarg, 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks)
+                      ? 2
+                      : 0;
             break;
         case O_MAXLEN:
-            bad = beex_arg_int("train", "max-len", optarg, 1, 65536, &o.cfg.max_len);
+            bad = beex_arg_int("train", "max-len", optarg, 1, 65536, &o.cfg.max_len) ? 2 : 0;
             break;
         case O_VOCAB:
-            bad = beex_arg_int("train", "vocab", optarg, 3, 1 << 22, &o.cfg.vocab);
+            bad = beex_arg_int("train", "vocab", optarg, 3, 1 << 22, &o.cfg.vocab) ? 2 : 0;
             break;
         case O_GLOVE:
             o.glove = optarg;
             break;
         case O_WARMUP:
-            bad = beex_arg_double("train", "warmup", optarg, &o.warmup) ||
-                  !(o.warmup >= 0 && o.warmup <= 1);
+            bad = beex_arg_double("train", "warmup", optarg, &o.warmup) ? 2
+                  : !(o.warmup >= 0 && o.warmup <= 1) ? out_of_range("warmup", "[0, 1]", optarg)
+                                                      : 0;
             break;
         case O_DECAY:
             if (strcmp(optarg, "linear") == 0 || strcmp(optarg, "none") == 0) {
@@ -251,7 +280,7 @@ int beex_cmd_train(int argc, char **argv)
             o.freeze_embed = 1;
             break;
         case O_GLOVE_WORDS:
-            bad = beex_arg_int("train", "glove-words", optarg, 0, 1 << 20, &o.glove_words);
+            bad = beex_arg_int("train", "glove-words", optarg, 0, 1 << 20, &o.glove_words) ? 2 : 0;
             break;
         case O_INIT:
             o.init = optarg;
@@ -276,7 +305,9 @@ int beex_cmd_train(int argc, char **argv)
             return 2;
         }
         if (bad) {
-            fprintf(stderr, "beex train: bad value '%s' for --%s\n", optarg, opts[c - O_PREC].name);
+            if (bad == 1) /* the cases that print nothing themselves */
+                fprintf(stderr, "beex train: bad value '%s' for --%s\n", optarg,
+                        opts[c - O_PREC].name);
             return 2;
         }
     }

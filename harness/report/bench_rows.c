@@ -140,7 +140,11 @@ int beex_bench_set_load(const char *path, beex_bench_set *out, char *err, size_t
     memset(out, 0, sizeof *out);
     json_t *doc = json_load_file(path, 0, &je);
     if (doc == NULL) {
-        snprintf(err, errlen, "%s: line %d: %s", path, je.line, je.text);
+        /* jansson reports an unreadable file as line -1: say it in words. */
+        if (je.line < 1)
+            snprintf(err, errlen, "%s: cannot read: %s", path, je.text);
+        else
+            snprintf(err, errlen, "%s: line %d: %s", path, je.line, je.text);
         return -1;
     }
     char inner[256];
