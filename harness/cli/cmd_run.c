@@ -293,13 +293,21 @@ int beex_cmd_run(int argc, char **argv)
     while ((got = getline(&line, &linecap, stdin)) >= 0) {
         lineno++;
         if (got > 0 && line[got - 1] == '\n')
-            line[got - 1] = '\0';
+            line[--got] = '\0';
         int n;
-        if (use_ids) {
-            n = parse_ids(line, lineno, c->vocab, c->max_len, p.ids[p.n]);
-            if (n < 0)
-                goto out;
-        } else {
+        /* A NUL would silently cut the line short: refuse it, as the data set reader does. */
+        int bad = memchr(line, '\0', (size_t)got) != NULL;
+        if (bad)
+            fprintf(stderr, "beex run: standard input line %ld: NUL byte in line\n", lineno);
+        else if (use_ids)
+            bad = (n = parse_ids(line, lineno, c->vocab, c->max_len, p.ids[p.n])) < 0;
+        if (bad) {
+            /* The lines before the bad one still get their results, then exit 1. */
+            if (p.n > 0)
+                (void)flush_batch(e, m, &p, done, delta, full);
+            goto out;
+        }
+        if (!use_ids) {
             beex_encode(vocab, line, p.ids[p.n], c->max_len, &n);
         }
         p.untrunc[p.n] = n;

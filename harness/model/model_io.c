@@ -281,6 +281,33 @@ out:
 }
 
 /* One token per line, id = line number; an empty line is an unset id. */
+static int cmp_token(const void *a, const void *b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+/* Two ids for one token would make encoding depend on which one the index keeps. */
+static int check_unique_tokens(const beex_model *m, char *err, size_t errlen)
+{
+    const char **s = malloc((size_t)m->cfg.vocab * sizeof *s);
+    if (s == NULL) {
+        snprintf(err, errlen, "out of memory checking the vocabulary");
+        return -1;
+    }
+    memcpy(s, m->vocab, (size_t)m->cfg.vocab * sizeof *s);
+    qsort(s, (size_t)m->cfg.vocab, sizeof *s, cmp_token);
+    int rc = 0;
+    for (int i = 1; i < m->cfg.vocab && rc == 0; i++)
+        if (cmp_token(&s[i - 1], &s[i]) == 0) {
+            snprintf(err, errlen, "bad metadata: vocabulary token '%.60s' appears twice",
+                     s[i] ? s[i] : "");
+            rc = -1;
+        }
+    free(s);
+    return rc;
+}
+
 static int read_vocab(beex_model *m, const char *text, char *err, size_t errlen)
 {
     if (text == NULL) {
@@ -308,7 +335,7 @@ static int read_vocab(beex_model *m, const char *text, char *err, size_t errlen)
         }
         p += n + (nl != NULL);
     }
-    return 0;
+    return check_unique_tokens(m, err, errlen);
 }
 
 /* ---- loading --------------------------------------------------------------------------- */

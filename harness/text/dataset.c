@@ -94,6 +94,10 @@ static int parse_tsv(const char *path, raw_file *r, char *err, size_t errlen)
         if (n > 0 && p[n - 1] == '\r')
             n--; /* CRLF files */
         p[n] = '\0';
+        if (n == 0) { /* blank lines are skipped wherever they are, the last one included */
+            p = nl != NULL ? nl + 1 : end;
+            continue;
+        }
         char *tab = memchr(p, '\t', n);
         if (tab == NULL) {
             snprintf(err, errlen, "%s:%ld: no tab (expected LABEL<TAB>TEXT)", path, line);

@@ -33,8 +33,9 @@ typedef struct {
  * exists is used as is, otherwise $BEEX_DATA_DIR/<task> (default datasets/data/<task>). */
 int beex_dataset_resolve(const char *task, char *dir, size_t dirlen, char *err, size_t errlen);
 
-/* Loads all three splits. Errors name the file and line: no tab, unknown label in dev or test,
- * invalid UTF-8, empty file, a single class. */
+/* Loads all three splits. Blank lines are skipped anywhere in a file. Errors name the file and
+ * line: no tab, unknown label in dev or test, invalid UTF-8, a NUL byte, empty file, a single
+ * class. */
 int beex_dataset_load(const char *task_or_dir, beex_dataset *ds, char *err, size_t errlen);
 void beex_dataset_free(beex_dataset *ds);
 

@@ -40,4 +40,30 @@ expect 2 "/nonexistent.json: cannot read" "$BEEX" compare /nonexistent.json /non
 echo junk >bad.st
 expect 1 "bad.st: truncated file" "$BEEX" export bad.st --precision w1a1 --out o.st
 expect 1 "bad.st: truncated file" "$BEEX" run bad.st
+# Inputs treated alike everywhere: a NUL in `run` text is an error naming the line (as in the
+# data set reader); a bad --ids line still leaves the earlier lines' results; blank lines in a
+# TSV are skipped wherever they are; a model whose vocabulary repeats a token is refused.
+"$BEEX" init --out m.st --d 16 --heads 2 --dff 32 --blocks 2 --vocab 40 --max-len 8 >/dev/null
+set +e
+printf 'w3 w4\nw5\000 w6\nw7\n' | "$BEEX" run m.st >out.txt 2>err.txt; rc=$?
+set -e
+[ $rc = 1 ] && grep -q "line 2: NUL byte" err.txt || fail "NUL in run text: rc $rc"
+set +e
+printf '3 4\n5 6\nx\n7\n' | "$BEEX" run m.st --ids --batch 8 >out.txt 2>err.txt; rc=$?
+set -e
+[ $rc = 1 ] && [ "$(wc -l <out.txt)" = 2 ] || fail "bad --ids line: rc $rc, $(wc -l <out.txt) lines kept (want 2)"
+mkdir blank
+printf 'neg\tbad\n\npos\tgood\n' >blank/train.tsv
+printf 'neg\tbad\npos\tgood\n\n' >blank/dev.tsv
+printf '\r\nneg\tbad\r\npos\tgood\r\n' >blank/test.tsv
+"$BEEX" data stats blank | grep -Eq '^train +2 +1 +1' || fail "blank lines should be skipped everywhere"
+# Duplicate the vocabulary's last token in the metadata (same length, so offsets stay valid).
+hlen=$(od -An -t u8 -N8 m.st | tr -d ' ')
+dd if=m.st bs=1 skip=8 count="$hlen" 2>/dev/null >hdr.json
+jq -e '.__metadata__.vocab | test("\nw38\nw39$")' hdr.json >/dev/null || fail "unexpected init vocabulary"
+perl -pe 's/\\nw38\\nw39(\\n)?"/\\nw38\\nw38$1"/' hdr.json >hdr2.json
+[ "$(stat -c %s hdr2.json)" = "$hlen" ] && ! cmp -s hdr.json hdr2.json || fail "could not doctor the header"
+cp m.st dup.st
+dd if=hdr2.json of=dup.st bs=1 seek=8 conv=notrunc 2>/dev/null
+expect 1 "vocabulary token 'w38' appears twice" "$BEEX" run dup.st
 echo "test_options: ok"
