@@ -102,7 +102,7 @@ n_front = count(p, on_front)
 n_equiv = count(p, '$c["front"] == 1 && $c["static_equivalent"] > 0')
 n_static = count(r, is_rule("static"))
 pick(flag) = sprintf('$c["%s"] == 1', flag)
-pick_name(flag) = first(p, pick(flag), "policy") . "=" . first(p, pick(flag), "param")
+pick_name(flag) = first(p, pick(flag), "policy") . "=" . sprintf("%.3g", real(first(p, pick(flag), "param")))
 sel_flags = "selected selected_sig selected_delta"
 sel_titles = "'selected (within 1 pt of full, dev)' 'selected, significance-aware' " . \
     "'entropy-ratio rule, own choice'"
