@@ -3,8 +3,10 @@
  * dimensions; 1 and 2 threads; padding bits set to garbage in both operands (they must not
  * count). Integer dots and fused W1A1 fp32 outputs must be exactly equal; W1A32 within
  * |y - y_ref| <= 2 K * FLT_EPSILON * |alpha| * sum_k |x_k| + 2 * FLT_EPSILON * |y_ref| (worst-case
- * error of the reference's sum plus that of a variant's sum_k x_k - 2 * sum_{bit set} x_k). A
- * variant this CPU lacks is skipped, with its reason. */
+ * error of the reference's sum plus that of a variant's sum_k x_k - 2 * sum_{bit set} x_k).
+ * Operands with every bit equal or every bit opposite fill the variants' byte counters, which
+ * random bits never do; the references are checked by hand. A variant this CPU lacks is
+ * skipped, with its reason (variant_suite.h: ctest runs one variant per registration). */
 #include <float.h>
 #include <math.h>
 #include <setjmp.h>
@@ -19,6 +21,7 @@
 
 #include "kernels/bgemm.h"
 #include "kernels/pack.h"
+#include "variant_suite.h"
 
 static const size_t grid_k[] = {1, 7, 63, 64, 65, 127, 128, 511, 512, 513, 1000, 4096};
 static const size_t grid_m[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13};
@@ -154,9 +157,120 @@ static void test_blocks(void **state)
     check_shape(isa, 64, 130, 256, 1);
 }
 
+/* Operands that drive every counter to its limit: each weight row all zeros (even rows) or
+ * all ones (odd rows), each activation row all ones (even rows) or all zeros (odd rows), so
+ * A_i = ~B_j wherever i + j is even and A_i = B_j wherever it is odd. Hand-worked results:
+ * dot_ij = K - 2 * popcount = -K (all K bits differ) or +K (none do); y with no scales or
+ * bias is the same; W1A32 with x_i = +1 (even i) or -1 (odd i) sums s_jk x_ik = (+1 for
+ * even j, -1 for odd j) * x_i over K terms: +K when i + j is even, -K when it is odd.
+ * Random bits average 4 set per byte, so a byte counter that is widened too late (AVX2 and
+ * NEON count 8 bits per byte lane per word / chunk: 32 of them reach 256) wraps only here.
+ * The padding bits past K and the bytes past each row copy the row's fill: they differ
+ * wherever the row bits do, so counting them would also show. */
+static void check_extreme(int isa, size_t m, size_t n, size_t k, int threads)
+{
+    size_t kb = beex_packed_row_bytes(k), lda = kb + 3, ldb = kb + 5, ldd = n + 1, ldy = n + 2;
+    size_t ldx = k + 1;
+    uint8_t *a = xmalloc(m * lda), *b = xmalloc(n * ldb);
+    float *x = xmalloc(m * ldx * sizeof *x), *y = xmalloc(m * ldy * sizeof *y);
+    int32_t *dot = xmalloc(m * ldd * sizeof *dot);
+    for (size_t i = 0; i < m; i++)
+        memset(a + i * lda, i % 2 == 0 ? 0xFF : 0x00, lda);
+    for (size_t j = 0; j < n; j++)
+        memset(b + j * ldb, j % 2 == 0 ? 0x00 : 0xFF, ldb);
+    for (size_t i = 0; i < m; i++)
+        for (size_t kk = 0; kk < ldx; kk++)
+            x[i * ldx + kk] = i % 2 == 0 ? 1.0f : -1.0f;
+
+    beex_bmatrix *w = NULL;
+    assert_int_equal(beex_bmatrix_create(b, n, k, ldb, isa, &w), BEEX_OK);
+    assert_int_equal(beex_bgemm_w1a1_dot(w, m, a, lda, dot, ldd, threads), BEEX_OK);
+    const int32_t kd = (int32_t)k;
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            int32_t want = (i + j) % 2 == 0 ? -kd : kd;
+            if (dot[i * ldd + j] != want)
+                fail_msg("%s extreme dot m=%zu n=%zu k=%zu t=%d at (%zu,%zu): %d, want %d",
+                         beex_isa_name((beex_isa)isa), m, n, k, threads, i, j, dot[i * ldd + j],
+                         want);
+        }
+    assert_int_equal(beex_bgemm_w1a1(w, m, a, lda, NULL, NULL, NULL, y, ldy, threads), BEEX_OK);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            float want = (i + j) % 2 == 0 ? -(float)k : (float)k;
+            if (y[i * ldy + j] != want)
+                fail_msg("%s extreme w1a1 m=%zu n=%zu k=%zu t=%d at (%zu,%zu): %.9g, want %.9g",
+                         beex_isa_name((beex_isa)isa), m, n, k, threads, i, j,
+                         (double)y[i * ldy + j], (double)want);
+        }
+    /* Sums of K terms of +-1 are integers below 2^24: exact in any order. */
+    assert_int_equal(beex_gemm_w1a32(w, m, x, ldx, NULL, NULL, y, ldy, threads), BEEX_OK);
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++) {
+            float want = (i + j) % 2 == 0 ? (float)k : -(float)k;
+            if (y[i * ldy + j] != want)
+                fail_msg("%s extreme w1a32 m=%zu n=%zu k=%zu t=%d at (%zu,%zu): %.9g, want %.9g",
+                         beex_isa_name((beex_isa)isa), m, n, k, threads, i, j,
+                         (double)y[i * ldy + j], (double)want);
+        }
+    beex_bmatrix_free(w);
+    free(a), free(b), free(x), free(y), free(dot);
+}
+
+/* K = 2048 is 32 AVX2 words (the first length at which a 32-word flush interval would wrap a
+ * byte counter), 4096 is 32 NEON chunks of 128 bits; 2049 and 4161 are odd lengths just past
+ * them (a partial last word, and one more window). M = 7 and N = 33 pass every tile. */
+static void test_extreme_operands(void **state)
+{
+    int isa = variant_or_skip(state);
+    static const size_t ks[] = {2048, 2049, 4096, 4161};
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+        for (int t = 1; t <= 2; t++)
+            check_extreme(isa, 7, 33, ks[ki], t);
+}
+
+/* The references define every variant's expected result, so they are checked by hand here.
+ * K = 10 bits, LSB first (MODEL.md section 4): a0 = bits 1,3,5,7,9 (0xAA 0x02); a1 = none,
+ * with garbage in the six padding bits (0xFC) that must not count. b0 = a0; b1 = none; b2 =
+ * bits 0..8 (0xFF 0x01). XOR popcounts: a0: 0, 5, 6 (bits 0,2,4,6,8,9); a1: 5, 0, 9.
+ * dot = 10 - 2 * pop: a0: 10, 0, -2; a1: 0, 10, -8. */
+static void test_reference_by_hand(void **state)
+{
+    (void)state;
+    const uint8_t a[2][2] = {{0xAA, 0x02}, {0x00, 0xFC}};
+    const uint8_t b[3][2] = {{0xAA, 0x02}, {0x00, 0x00}, {0xFF, 0x01}};
+    int32_t dot[2][3];
+    assert_int_equal(beex_bgemm_w1a1_dot_ref(2, 3, 10, &a[0][0], 2, &b[0][0], 2, &dot[0][0], 3),
+                     BEEX_OK);
+    const int32_t want_dot[2][3] = {{10, 0, -2}, {0, 10, -8}};
+    assert_memory_equal(dot, want_dot, sizeof dot);
+
+    /* y = scale_a[i] * scale_w[j] * dot + bias[j]: 2*1*10+0.25, 2*3*0+0, 2*-1*-2+1;
+     * 0.5*1*0+0.25, 0.5*3*10+0, 0.5*-1*-8+1. Every product and sum is exact. */
+    const float sa[2] = {2.0f, 0.5f}, sw[3] = {1.0f, 3.0f, -1.0f}, bias[3] = {0.25f, 0.0f, 1.0f};
+    float y[2][3];
+    assert_int_equal(
+        beex_bgemm_w1a1_ref(2, 3, 10, &a[0][0], 2, &b[0][0], 2, sa, sw, bias, &y[0][0], 3),
+        BEEX_OK);
+    const float want_y[2][3] = {{20.25f, 0.0f, 5.0f}, {0.25f, 15.0f, 5.0f}};
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 3; j++)
+            assert_true(y[i][j] == want_y[i][j]);
+
+    /* W1A32, x = 1..10, a set bit negates: b0 -> (1+3+5+7+9) - (2+4+6+8+10) = -5; b1 -> 55;
+     * b2 -> 10 - (1+..+9) = -35. alpha = (2, 1, -1), bias as above: -9.75, 55, 36. */
+    const float x[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, alpha[3] = {2.0f, 1.0f, -1.0f};
+    float y1[3];
+    assert_int_equal(beex_gemm_w1a32_ref(1, 3, 10, x, 10, &b[0][0], 2, alpha, bias, y1, 3),
+                     BEEX_OK);
+    assert_true(y1[0] == -9.75f);
+    assert_true(y1[1] == 55.0f);
+    assert_true(y1[2] == 36.0f);
+}
+
 static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         {"grid/scalar", test_grid, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
@@ -167,6 +281,12 @@ int main(void)
         {"blocks/avx2", test_blocks, NULL, NULL, &isas[BEEX_ISA_AVX2]},
         {"blocks/avx512", test_blocks, NULL, NULL, &isas[BEEX_ISA_AVX512]},
         {"blocks/neon", test_blocks, NULL, NULL, &isas[BEEX_ISA_NEON]},
+        {"extreme_operands/scalar", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
+        {"extreme_operands/avx2", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_AVX2]},
+        {"extreme_operands/avx512", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_AVX512]},
+        {"extreme_operands/neon", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_NEON]},
+        cmocka_unit_test(test_reference_by_hand),
     };
-    return cmocka_run_group_tests_name("bgemm variants vs reference", tests, NULL, NULL);
+    return beex_run_variant_suite("bgemm variants vs reference", tests,
+                                  sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

@@ -1,6 +1,8 @@
 /* Every elementwise variant (residual + LayerNorm, scaled softmax) against the reference
  * within the tolerances of kernels/elementwise.h, over widths below, at and above each
- * vector width, strided rows, aliasing, and rows with a huge spread. */
+ * vector width, strided rows, aliasing, and rows with a huge spread; the reference by hand.
+ * A variant this CPU lacks is skipped, with its reason (variant_suite.h: ctest runs one
+ * variant per registration). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 
 #include "kernels/cpu.h"
 #include "kernels/elementwise.h"
+#include "variant_suite.h"
 
 static const size_t widths[] = {1, 3, 4, 7, 8, 9, 15, 16, 17, 33, 64, 100, 128, 768};
 
@@ -80,50 +83,81 @@ static void check_variant(const beex_elementwise_ops *v)
     }
 }
 
-static void test_elementwise_variants_match_reference(void **state)
+/* The variant the case is for (its state), or a cmocka skip with the reason. */
+static const beex_elementwise_ops *variant_or_skip(void **state)
 {
-    (void)state;
-    int checked = 0;
-    for (int isa = 0; isa < BEEX_ISA_COUNT; isa++) {
-        const char *why = NULL;
-        if (!beex_isa_available((beex_isa)isa, &why)) {
-            printf("[  SKIPPED ] elementwise %s: %s\n", beex_isa_name((beex_isa)isa), why);
-            continue;
-        }
-        const beex_elementwise_ops *v = beex_elementwise_get(isa);
-        assert_non_null(v);
-        check_variant(v);
-        printf("[       OK ] elementwise %s matches the reference\n", v->name);
-        checked++;
-    }
-    if (checked == 0)
+    int isa = *(int *)*state;
+    const char *why = NULL;
+    if (!beex_isa_available((beex_isa)isa, &why)) {
+        print_message("[  SKIP    ] elementwise %s: %s\n", beex_isa_name((beex_isa)isa), why);
         skip();
+    }
+    const beex_elementwise_ops *v = beex_elementwise_get(isa);
+    assert_non_null(v);
+    return v;
+}
+
+static void test_elementwise_variant_matches_reference(void **state)
+{
+    check_variant(variant_or_skip(state));
 }
 
 static void test_layernorm_of_constant_row_is_beta(void **state)
 {
-    (void)state;
+    const beex_elementwise_ops *v = variant_or_skip(state);
     float x[20], g[20], b[20], o[20];
     for (int k = 0; k < 20; k++) {
         x[k] = 7.0f;
         g[k] = 2.0f;
         b[k] = (float)k;
     }
-    for (int isa = 0; isa < BEEX_ISA_COUNT; isa++) {
-        const beex_elementwise_ops *v = beex_elementwise_get(isa);
-        if (v == NULL)
-            continue;
-        v->add_layernorm(x, NULL, 1, 20, 20, g, b, 1e-6f, o);
-        for (int k = 0; k < 20; k++)
-            assert_float_equal(o[k], (float)k, 1e-5f);
-    }
+    v->add_layernorm(x, NULL, 1, 20, 20, g, b, 1e-6f, o);
+    for (int k = 0; k < 20; k++)
+        assert_float_equal(o[k], (float)k, 1e-5f);
 }
 
-int main(void)
+/* The reference defines every variant's expected result, so it is checked by hand.
+ * LayerNorm of x + res = (0,1,2,3) + (1,1,1,1) = (1,2,3,4): mean 2.5, population variance
+ * (2.25 + 0.25 + 0.25 + 2.25) / 4 = 1.25, eps 0: (x - 2.5) / sqrt(1.25) = -+1.3416408,
+ * -+0.4472136; gamma (1, 2, 1, 1) and beta (0, 0, 0, 10) give -1.3416408, -0.8944272,
+ * 0.4472136, 11.3416408. Softmax of scale 0.5 times (0, 2 ln 2, 2 ln 3): exp gives 1, 2, 3,
+ * so 1/6, 1/3, 1/2; the stride gap (column 3) is left alone. */
+static void test_reference_by_hand(void **state)
+{
+    (void)state;
+    const float x[4] = {0, 1, 2, 3}, res[4] = {1, 1, 1, 1};
+    const float g[4] = {1, 2, 1, 1}, b[4] = {0, 0, 0, 10};
+    float o[4];
+    beex_elementwise_ops_ref.add_layernorm(x, res, 1, 4, 4, g, b, 0.0f, o);
+    const float want[4] = {-1.3416408f, -0.8944272f, 0.4472136f, 11.3416408f};
+    for (int k = 0; k < 4; k++)
+        assert_float_equal(o[k], want[k], 2e-6f);
+
+    float s[4] = {0.0f, 2.0f * logf(2.0f), 2.0f * logf(3.0f), -42.0f};
+    beex_elementwise_ops_ref.softmax_rows(s, 1, 3, 4, 0.5f);
+    assert_float_equal(s[0], 1.0f / 6.0f, 1e-6f);
+    assert_float_equal(s[1], 1.0f / 3.0f, 1e-6f);
+    assert_float_equal(s[2], 0.5f, 1e-6f);
+    assert_true(s[3] == -42.0f);
+}
+
+static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
+
+#define PER_VARIANT(name, fn)                                                                      \
+    {name "/scalar", fn, NULL, NULL, &isas[BEEX_ISA_SCALAR]},                                      \
+        {name "/avx2", fn, NULL, NULL, &isas[BEEX_ISA_AVX2]},                                      \
+        {name "/avx512", fn, NULL, NULL, &isas[BEEX_ISA_AVX512]},                                  \
+    {                                                                                              \
+        name "/neon", fn, NULL, NULL, &isas[BEEX_ISA_NEON]                                         \
+    }
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_elementwise_variants_match_reference),
-        cmocka_unit_test(test_layernorm_of_constant_row_is_beta),
+        PER_VARIANT("matches_reference", test_elementwise_variant_matches_reference),
+        PER_VARIANT("layernorm_of_constant_row_is_beta", test_layernorm_of_constant_row_is_beta),
+        cmocka_unit_test(test_reference_by_hand),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return beex_run_variant_suite("elementwise variants vs reference", tests,
+                                  sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

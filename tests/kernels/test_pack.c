@@ -1,6 +1,7 @@
 /* Every sign-packing variant against the reference: bits exactly equal (including -0.0, values
  * equal to c, and the zero bits past `cols`), beta within 1 ulp (variants sum |x - c| in double
- * in another order). A variant this CPU lacks is skipped, with its reason. */
+ * in another order). A variant this CPU lacks is skipped, with its reason (variant_suite.h:
+ * ctest runs one variant per registration). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include "kernels/cpu.h"
 #include "kernels/pack.h"
+#include "variant_suite.h"
 
 static const size_t grid_cols[] = {1,  7,   8,   15,  16,  17,  63,   64,
                                    65, 127, 128, 511, 512, 513, 1000, 4096};
@@ -110,7 +112,7 @@ static void test_known_row(void **state)
 
 static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
 
-int main(void)
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         {"pack/scalar", test_variant, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
@@ -119,5 +121,6 @@ int main(void)
         {"pack/neon", test_variant, NULL, NULL, &isas[BEEX_ISA_NEON]},
         cmocka_unit_test(test_known_row),
     };
-    return cmocka_run_group_tests_name("sign packing variants vs reference", tests, NULL, NULL);
+    return beex_run_variant_suite("sign packing variants vs reference", tests,
+                                  sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

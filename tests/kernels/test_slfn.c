@@ -1,6 +1,8 @@
 /* Every SLFN variant against the reference (kernels/slfn.h tolerances) over a grid of
  * shapes: dff below, at and above each vector width, strided rows, special values
- * (0, -0, tiny, huge) whose gates saturate or whose signs sit on the boundary. */
+ * (0, -0, tiny, huge) whose gates saturate or whose signs sit on the boundary. A variant this
+ * CPU lacks is skipped, with its reason (variant_suite.h: ctest runs one variant per
+ * registration). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include "kernels/cpu.h"
 #include "kernels/pack.h"
 #include "kernels/slfn.h"
+#include "variant_suite.h"
 
 static const size_t dffs[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 256, 3072};
 static const size_t nrows[] = {1, 2, 5};
@@ -34,8 +37,6 @@ static void fill(float *x, size_t n)
     for (size_t i = 0; i < n; i++)
         x[i] = (i % 11 == 5) ? special[(i / 11) % 8] : frand(-8.0f, 8.0f);
 }
-
-static int variants_checked;
 
 static void check_variant(const beex_slfn_ops *v)
 {
@@ -107,23 +108,23 @@ static void check_variant(const beex_slfn_ops *v)
         }
 }
 
-static void test_slfn_variants_match_reference(void **state)
+/* The variant the case is for (its state), or a cmocka skip with the reason. */
+static const beex_slfn_ops *variant_or_skip(void **state)
 {
-    (void)state;
-    for (int isa = 0; isa < BEEX_ISA_COUNT; isa++) {
-        const char *why = NULL;
-        if (!beex_isa_available((beex_isa)isa, &why)) {
-            printf("[  SKIPPED ] slfn %s: %s\n", beex_isa_name((beex_isa)isa), why);
-            continue;
-        }
-        const beex_slfn_ops *v = beex_slfn_get(isa);
-        assert_non_null(v);
-        check_variant(v);
-        printf("[       OK ] slfn %s matches the reference\n", v->name);
-        variants_checked++;
-    }
-    if (variants_checked == 0)
+    int isa = *(int *)*state;
+    const char *why = NULL;
+    if (!beex_isa_available((beex_isa)isa, &why)) {
+        print_message("[  SKIP    ] slfn %s: %s\n", beex_isa_name((beex_isa)isa), why);
         skip();
+    }
+    const beex_slfn_ops *v = beex_slfn_get(isa);
+    assert_non_null(v);
+    return v;
+}
+
+static void test_slfn_variant_matches_reference(void **state)
+{
+    check_variant(variant_or_skip(state));
 }
 
 static void test_slfn_checked_entry_points_reject_bad_input(void **state)
@@ -143,31 +144,38 @@ static void test_slfn_checked_entry_points_reject_bad_input(void **state)
 
 static void test_slfn_gate_packing_follows_preactivation_sign(void **state)
 {
-    (void)state;
     /* sigmoid(-1e-30) rounds to 0.5, yet the bit must say negative (MODEL.md: sign of
      * x - c with x = sigmoid(h) is the sign of h); -0.0 counts as non-negative. */
     float h1[9] = {-1e-30f, -0.0f, 0.0f, 3.0f, -3.0f, 1e-30f, -50.0f, 50.0f, -1.0f};
     float h3[9] = {-0.0f, -1e-30f, 1.0f, -1.0f, 0.0f, -2.0f, 2.0f, -9.0f, 9.0f};
-    for (int isa = 0; isa < BEEX_ISA_COUNT; isa++) {
-        const beex_slfn_ops *v = beex_slfn_get(isa);
-        if (v == NULL)
-            continue;
-        uint8_t gb[2], ub[2];
-        float gbeta, ubeta;
-        v->gates_pack(h1, h3, 1, 9, 9, gb, ub, 2, &gbeta, &ubeta);
-        assert_int_equal(gb[0], 0x01 | 0x10 | 0x40);
-        assert_int_equal(gb[1], 0x01);
-        assert_int_equal(ub[0], 0x02 | 0x08 | 0x20 | 0x80);
-        assert_int_equal(ub[1], 0x00);
-    }
+    const beex_slfn_ops *v = variant_or_skip(state);
+    uint8_t gb[2], ub[2];
+    float gbeta, ubeta;
+    v->gates_pack(h1, h3, 1, 9, 9, gb, ub, 2, &gbeta, &ubeta);
+    assert_int_equal(gb[0], 0x01 | 0x10 | 0x40);
+    assert_int_equal(gb[1], 0x01);
+    assert_int_equal(ub[0], 0x02 | 0x08 | 0x20 | 0x80);
+    assert_int_equal(ub[1], 0x00);
 }
 
-int main(void)
+static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
+
+#define PER_VARIANT(name, fn)                                                                      \
+    {name "/scalar", fn, NULL, NULL, &isas[BEEX_ISA_SCALAR]},                                      \
+        {name "/avx2", fn, NULL, NULL, &isas[BEEX_ISA_AVX2]},                                      \
+        {name "/avx512", fn, NULL, NULL, &isas[BEEX_ISA_AVX512]},                                  \
+    {                                                                                              \
+        name "/neon", fn, NULL, NULL, &isas[BEEX_ISA_NEON]                                         \
+    }
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_slfn_variants_match_reference),
+        PER_VARIANT("matches_reference", test_slfn_variant_matches_reference),
+        PER_VARIANT("gate_packing_follows_preactivation_sign",
+                    test_slfn_gate_packing_follows_preactivation_sign),
         cmocka_unit_test(test_slfn_checked_entry_points_reject_bad_input),
-        cmocka_unit_test(test_slfn_gate_packing_follows_preactivation_sign),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return beex_run_variant_suite("slfn variants vs reference", tests,
+                                  sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

@@ -1,5 +1,7 @@
 /* The forward pass against an independent plain implementation (plain_forward.h), across
- * every available kernel variant, batch sizes and thread counts; early exit and costs. */
+ * every available kernel variant, batch sizes and thread counts; early exit and costs. A variant
+ * this CPU lacks is skipped through cmocka, with its reason (variant_suite.h: ctest runs one
+ * variant per registration). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include "harness/model/engine.h"
 #include "harness/model/exit.h"
 #include "kernels/cpu.h"
+#include "variant_suite.h"
 
 /* Tolerances on logits, |engine - plain| <= ATOL + RTOL * |plain|. The engine runs in fp32
  * with approximated exp/tanh (kernels/slfn.h) and the plain pass in double: fp32 and w1a32
@@ -112,49 +115,53 @@ static beex_engine *make_engine(const beex_model *m, beex_precision p, int isa, 
     return e;
 }
 
-static void test_trace_matches_plain_forward(void **state)
+/* A case for a variant this CPU lacks is skipped through cmocka, with the reason. */
+static void variant_or_skip(int isa)
 {
-    fixture *f = *state;
+    const char *why = NULL;
+    if (!beex_isa_available((beex_isa)isa, &why)) {
+        print_message("[  SKIP    ] variant %s: %s\n", beex_isa_name((beex_isa)isa), why);
+        skip();
+    }
+}
+
+static void trace_matches_plain_forward(fixture *f, int isa)
+{
+    variant_or_skip(isa);
     const beex_config *c = &f->m->cfg;
     int N = c->blocks, C = c->classes;
     float *lg = malloc((size_t)N * C * sizeof *lg), *en = malloc((size_t)N * sizeof *en);
     double *plg = malloc((size_t)N * C * sizeof *plg), *pen = malloc((size_t)N * sizeof *pen);
-    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++)
-        for (int isa = 0; isa < BEEX_ISA_COUNT; isa++) {
-            const char *why = NULL;
-            if (!beex_isa_available((beex_isa)isa, &why)) {
-                printf("[  SKIPPED ] %s: %s\n", beex_isa_name((beex_isa)isa), why);
-                continue;
+    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++) {
+        beex_engine *e = make_engine(f->m, (beex_precision)p, isa, 1);
+        double worst = 0.0;
+        int flips = 0;
+        for (int i = 0; i < NEX; i++) {
+            assert_int_equal(beex_engine_trace(e, f->ids[i], f->lens[i], lg, en), 0);
+            pf_trace(f->m, (beex_precision)p, f->ids[i], f->lens[i], plg, pen);
+            double at = p == BEEX_PREC_W1A1 ? TOL_W1A1_ATOL : TOL_FP_ATOL;
+            double rt = p == BEEX_PREC_W1A1 ? TOL_W1A1_RTOL : TOL_FP_RTOL;
+            for (int j = 0; j < N * C; j++) {
+                double diff = fabs((double)lg[j] - plg[j]);
+                worst = fmax(worst, diff);
+                if (diff > at + rt * fabs(plg[j]))
+                    fail_msg("%s/%s example %d logit %d: engine %.7g plain %.7g",
+                             beex_precision_name((beex_precision)p), beex_isa_name((beex_isa)isa),
+                             i, j, lg[j], plg[j]);
             }
-            beex_engine *e = make_engine(f->m, (beex_precision)p, isa, 1);
-            double worst = 0.0;
-            int flips = 0;
-            for (int i = 0; i < NEX; i++) {
-                assert_int_equal(beex_engine_trace(e, f->ids[i], f->lens[i], lg, en), 0);
-                pf_trace(f->m, (beex_precision)p, f->ids[i], f->lens[i], plg, pen);
-                double at = p == BEEX_PREC_W1A1 ? TOL_W1A1_ATOL : TOL_FP_ATOL;
-                double rt = p == BEEX_PREC_W1A1 ? TOL_W1A1_RTOL : TOL_FP_RTOL;
-                for (int j = 0; j < N * C; j++) {
-                    double diff = fabs((double)lg[j] - plg[j]);
-                    worst = fmax(worst, diff);
-                    if (diff > at + rt * fabs(plg[j]))
-                        fail_msg("%s/%s example %d logit %d: engine %.7g plain %.7g",
-                                 beex_precision_name((beex_precision)p),
-                                 beex_isa_name((beex_isa)isa), i, j, lg[j], plg[j]);
-                }
-                for (int b = 0; b < N; b++) {
-                    float zb[16];
-                    for (int j = 0; j < C; j++)
-                        zb[j] = (float)plg[b * C + j];
-                    flips += beex_argmax(lg + b * C, C) != beex_argmax(zb, C);
-                    assert_true(fabs(en[b] - pen[b]) <= at + rt * pen[b] + 1e-4);
-                }
+            for (int b = 0; b < N; b++) {
+                float zb[16];
+                for (int j = 0; j < C; j++)
+                    zb[j] = (float)plg[b * C + j];
+                flips += beex_argmax(lg + b * C, C) != beex_argmax(zb, C);
+                assert_true(fabs(en[b] - pen[b]) <= at + rt * pen[b] + 1e-4);
             }
-            assert_int_equal(flips, 0);
-            printf("[       OK ] %s/%s: max |logit - plain| = %.3g\n",
-                   beex_precision_name((beex_precision)p), beex_isa_name((beex_isa)isa), worst);
-            beex_engine_free(e);
         }
+        assert_int_equal(flips, 0);
+        printf("[       OK ] %s/%s: max |logit - plain| = %.3g\n",
+               beex_precision_name((beex_precision)p), beex_isa_name((beex_isa)isa), worst);
+        beex_engine_free(e);
+    }
     free(lg), free(en), free(plg), free(pen);
 }
 
@@ -167,9 +174,10 @@ static void run(beex_engine *e, fixture *f, double delta, const int *cap, beex_e
                      0);
 }
 
-static void test_variants_agree_on_exits_and_predictions(void **state)
+/* Variant isa (not scalar) against scalar. */
+static void variant_agrees_with_scalar(fixture *f, int isa)
 {
-    fixture *f = *state;
+    variant_or_skip(isa);
     const beex_config *c = &f->m->cfg;
     size_t nl = (size_t)NEX * c->blocks * c->classes;
     float *lg0 = malloc(nl * sizeof *lg0), *lg = malloc(nl * sizeof *lg);
@@ -180,22 +188,17 @@ static void test_variants_agree_on_exits_and_predictions(void **state)
             beex_engine *e0 = make_engine(f->m, (beex_precision)p, BEEX_ISA_SCALAR, 1);
             run(e0, f, deltas[di], NULL, r0, lg0, NULL);
             beex_engine_free(e0);
-            for (int isa = 1; isa < BEEX_ISA_COUNT; isa++) {
-                if (!beex_isa_available((beex_isa)isa, NULL))
-                    continue;
-                beex_engine *e = make_engine(f->m, (beex_precision)p, isa, 1);
-                run(e, f, deltas[di], NULL, r, lg, NULL);
-                for (int i = 0; i < NEX; i++) {
-                    assert_int_equal(r[i].exit_block, r0[i].exit_block);
-                    assert_int_equal(r[i].prediction, r0[i].prediction);
-                    assert_true(r[i].flops == r0[i].flops && r[i].bops == r0[i].bops);
-                }
-                for (size_t j = 0; j < nl; j++)
-                    assert_true(isnan(lg0[j])
-                                    ? isnan(lg[j])
-                                    : fabsf(lg[j] - lg0[j]) <= 1e-4f + 1e-4f * fabsf(lg0[j]));
-                beex_engine_free(e);
+            beex_engine *e = make_engine(f->m, (beex_precision)p, isa, 1);
+            run(e, f, deltas[di], NULL, r, lg, NULL);
+            for (int i = 0; i < NEX; i++) {
+                assert_int_equal(r[i].exit_block, r0[i].exit_block);
+                assert_int_equal(r[i].prediction, r0[i].prediction);
+                assert_true(r[i].flops == r0[i].flops && r[i].bops == r0[i].bops);
             }
+            for (size_t j = 0; j < nl; j++)
+                assert_true(isnan(lg0[j]) ? isnan(lg[j])
+                                          : fabsf(lg[j] - lg0[j]) <= 1e-4f + 1e-4f * fabsf(lg0[j]));
+            beex_engine_free(e);
         }
     free(lg0), free(lg);
 }
@@ -343,15 +346,45 @@ static void test_bad_input_is_rejected(void **state)
     beex_engine_free(e);
 }
 
-int main(void)
+/* One case per variant; the fixture is the group state, so the variant is in the name. */
+#define TRACE_CASE(v, isa)                                                                         \
+    static void test_trace_matches_plain_forward_##v(void **state)                                 \
+    {                                                                                              \
+        trace_matches_plain_forward(*state, isa);                                                  \
+    }
+#define AGREE_CASE(v, isa)                                                                         \
+    static void test_variant_agrees_with_scalar_##v(void **state)                                  \
+    {                                                                                              \
+        variant_agrees_with_scalar(*state, isa);                                                   \
+    }
+TRACE_CASE(scalar, BEEX_ISA_SCALAR)
+TRACE_CASE(avx2, BEEX_ISA_AVX2)
+TRACE_CASE(avx512, BEEX_ISA_AVX512)
+TRACE_CASE(neon, BEEX_ISA_NEON)
+AGREE_CASE(avx2, BEEX_ISA_AVX2)
+AGREE_CASE(avx512, BEEX_ISA_AVX512)
+AGREE_CASE(neon, BEEX_ISA_NEON)
+
+int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_trace_matches_plain_forward),
-        cmocka_unit_test(test_variants_agree_on_exits_and_predictions),
+        {"trace_matches_plain_forward/scalar", test_trace_matches_plain_forward_scalar, NULL, NULL,
+         NULL},
+        {"trace_matches_plain_forward/avx2", test_trace_matches_plain_forward_avx2, NULL, NULL,
+         NULL},
+        {"trace_matches_plain_forward/avx512", test_trace_matches_plain_forward_avx512, NULL, NULL,
+         NULL},
+        {"trace_matches_plain_forward/neon", test_trace_matches_plain_forward_neon, NULL, NULL,
+         NULL},
+        {"variant_agrees_with_scalar/avx2", test_variant_agrees_with_scalar_avx2, NULL, NULL, NULL},
+        {"variant_agrees_with_scalar/avx512", test_variant_agrees_with_scalar_avx512, NULL, NULL,
+         NULL},
+        {"variant_agrees_with_scalar/neon", test_variant_agrees_with_scalar_neon, NULL, NULL, NULL},
         cmocka_unit_test(test_batched_equals_batch1_and_threads),
         cmocka_unit_test(test_batch_spanning_groups),
         cmocka_unit_test(test_delta_extremes_and_caps),
         cmocka_unit_test(test_bad_input_is_rejected),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return beex_run_variant_suite("engine", tests, sizeof tests / sizeof tests[0], setup, teardown,
+                                  argc, argv);
 }

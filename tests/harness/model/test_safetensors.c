@@ -1,6 +1,7 @@
 /* The generic safetensors layer: write then parse arbitrary tensors (shapes of any rank,
  * zero-sized tensors, metadata), the exact byte layout other tools expect, and files written
- * by hand the way other writers lay them out. */
+ * by hand the way other writers lay them out; offsets whose span is larger or smaller than
+ * the shape's byte size. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,11 +126,86 @@ static void test_foreign_files(void **state)
     assert_int_not_equal(beex_st_parse(buf, sizeof buf, &f, err, sizeof err), 0);
 }
 
+/* Parses header hdr followed by data_len zero bytes of data (8-byte little-endian length,
+ * then the header, then the data). */
+static int parse_with(const char *hdr, size_t data_len, beex_st_file *f, char *err, size_t errlen)
+{
+    size_t hl = strlen(hdr);
+    uint8_t *buf = calloc(1, 8 + hl + data_len);
+    assert_non_null(buf);
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)((uint64_t)hl >> (8 * i));
+    memcpy(buf + 8, hdr, hl);
+    int rc = beex_st_parse(buf, 8 + hl + data_len, f, err, errlen);
+    if (rc == 0)
+        beex_st_close(f);
+    free(buf);
+    return rc;
+}
+
+/* data_offsets must hold exactly dtype size x shape bytes, in both directions. The offsets
+ * here tile the data section exactly (so only the size rule can object): a U8 [2] tensor
+ * given 3 bytes, an F32 [2] given 12 instead of 8, an F32 [] (a scalar: 4 bytes) given 5;
+ * and a U8 [3] given 2 bytes, an F32 [2] given 7. The control case (sizes right) parses. */
+static void test_span_must_equal_size(void **state)
+{
+    (void)state;
+    beex_st_file f;
+    char err[512];
+    assert_int_equal(parse_with("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},"
+                                "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[2,10]}}",
+                                10, &f, err, sizeof err),
+                     0);
+
+    /* Span larger than the shape needs. */
+    assert_int_not_equal(
+        parse_with("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,3]}}", 3, &f, err,
+                   sizeof err),
+        0);
+    assert_non_null(strstr(err, "tensor 'a': size mismatch"));
+    assert_non_null(strstr(err, "hold 3 bytes"));
+    assert_non_null(strstr(err, "needs 2"));
+    assert_int_not_equal(
+        parse_with("{\"a\":{\"dtype\":\"U8\",\"shape\":[2],\"data_offsets\":[0,2]},"
+                   "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[2,14]}}",
+                   14, &f, err, sizeof err),
+        0);
+    assert_non_null(strstr(err, "tensor 'b': size mismatch"));
+    assert_non_null(strstr(err, "hold 12 bytes"));
+    assert_non_null(strstr(err, "needs 8"));
+    assert_int_not_equal(
+        parse_with("{\"s\":{\"dtype\":\"F32\",\"shape\":[],\"data_offsets\":[0,5]}}", 5, &f, err,
+                   sizeof err),
+        0);
+    assert_non_null(strstr(err, "tensor 's': size mismatch"));
+    assert_non_null(strstr(err, "needs 4"));
+
+    /* Span smaller than the shape needs; a second tensor fills the rest of the data section
+     * (a product past the whole section is reported as "more than" its size instead). */
+    assert_int_not_equal(
+        parse_with("{\"a\":{\"dtype\":\"U8\",\"shape\":[3],\"data_offsets\":[0,2]},"
+                   "\"c\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[2,6]}}",
+                   6, &f, err, sizeof err),
+        0);
+    assert_non_null(strstr(err, "tensor 'a': size mismatch"));
+    assert_non_null(strstr(err, "hold 2 bytes"));
+    assert_non_null(strstr(err, "needs 3"));
+    assert_int_not_equal(
+        parse_with("{\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,7]},"
+                   "\"c\":{\"dtype\":\"U8\",\"shape\":[5],\"data_offsets\":[7,12]}}",
+                   12, &f, err, sizeof err),
+        0);
+    assert_non_null(strstr(err, "tensor 'b': size mismatch"));
+    assert_non_null(strstr(err, "hold 7 bytes"));
+    assert_non_null(strstr(err, "needs 8"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_parse),
         cmocka_unit_test(test_foreign_files),
+        cmocka_unit_test(test_span_must_equal_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

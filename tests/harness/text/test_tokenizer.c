@@ -84,6 +84,36 @@ static void test_non_ascii(void **state)
     expect("bad\xFFtext", "bad|text"); /* invalid bytes separate, never crash */
 }
 
+/* Every end of every lowercasing range (tokenizer.c rule 1: ASCII A-Z, Latin-1 U+00C0-U+00DE
+ * except U+00D7, Greek U+0391-U+03A9 except the unassigned U+03A2, Cyrillic U+0400-U+042F),
+ * each mapped to its small letter by hand from the Unicode tables, and the code points just
+ * outside a range, which must stay as they are. */
+static void test_lowercase_range_ends(void **state)
+{
+    (void)state;
+    /* ASCII: 'A' and 'Z' lowercase; '@' (just below) and '[' (just above) are punctuation. */
+    expect("@AZ[", "@|az|[");
+    expect("ZA", "za");
+    /* Latin-1: U+00C0 A-grave and U+00DE thorn are the ends; U+00D6 O-diaeresis and U+00D8
+     * O-stroke lowercase around U+00D7 multiplication sign, which stays (punctuation), as do
+     * U+00BF inverted question mark just below and U+00DF sharp s (already small) just above. */
+    expect("\xC3\x80\xC3\x9E", "\xC3\xA0\xC3\xBE");
+    expect("\xC3\x96\xC3\x97\xC3\x98", "\xC3\xB6|\xC3\x97|\xC3\xB8");
+    expect("\xC2\xBF\xC3\x9F", "\xC2\xBF|\xC3\x9F");
+    /* Greek: U+0391 Alpha and U+03A9 Omega are the ends; U+03A1 Rho and U+03A3 Sigma around
+     * the unassigned U+03A2, which stays (a word character: it would become final sigma
+     * U+03C2 if it were shifted); U+0390 (small iota with dialytika and tonos) just below. */
+    expect("\xCE\x91\xCE\xA9", "\xCE\xB1\xCF\x89");
+    expect("\xCE\xA1\xCE\xA2\xCE\xA3", "\xCF\x81\xCE\xA2\xCF\x83");
+    expect("\xCE\x90", "\xCE\x90");
+    /* Cyrillic: U+0410 A and U+042F Ya (+ 0x20), U+0400 Ie-grave and U+040F Dzhe (+ 0x50) are
+     * the ends; Zhe U+0416 -> U+0436 and Io U+0401 -> U+0451 inside; small a U+0430 just
+     * above stays. */
+    expect("\xD0\x90\xD0\xAF", "\xD0\xB0\xD1\x8F");
+    expect("\xD0\x80\xD0\x8F", "\xD1\x90\xD1\x9F");
+    expect("\xD0\x96\xD0\x81 \xD0\xB0", "\xD0\xB6\xD1\x91|\xD0\xB0");
+}
+
 static void test_vocab_order_and_ties(void **state)
 {
     (void)state;
@@ -159,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_apostrophes),
         cmocka_unit_test(test_hyphens_and_digits),
         cmocka_unit_test(test_non_ascii),
+        cmocka_unit_test(test_lowercase_range_ends),
         cmocka_unit_test(test_vocab_order_and_ties),
         cmocka_unit_test(test_vocab_from_tokens),
         cmocka_unit_test(test_encode_truncation_and_empty),
