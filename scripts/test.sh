@@ -25,7 +25,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 step "NEON variant under qemu-aarch64"
 bash scripts/test_neon.sh
 
-step "fuzz the model reader (bounded)"
+step "fuzz the model, data set, trace and results readers (bounded)"
 bash scripts/fuzz.sh "${BEEX_FUZZ_SECONDS:-60}"
 
 step "instruction-count regression gate (callgrind)"

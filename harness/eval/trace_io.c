@@ -1,6 +1,7 @@
 #include "harness/eval/trace_io.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,13 +70,29 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
     for (char *q = line; (q = strstr(q, ",logit_")) != NULL; q++)
         classes++;
     while (getline(&line, &cap, f) >= 0) {
-        int ex, lab, len, blk;
-        if (sscanf(line, "%d,%d,%d,%d,", &ex, &lab, &len, &blk) != 4) {
-            snprintf(err, errlen, "%s: line %d: malformed row", path, rows + hdr + 1);
+        /* Four integer fields, each range-checked before any cast (a value past INT_MAX must
+         * be an error, not undefined behaviour). */
+        long v[4];
+        char *p = line;
+        int ok = 1;
+        for (int k = 0; k < 4 && ok; k++) {
+            char *end;
+            errno = 0;
+            v[k] = strtol(p, &end, 10);
+            ok = end != p && *end == ',' && errno == 0 && v[k] >= 0 && v[k] <= INT32_MAX;
+            p = end + 1;
+        }
+        if (!ok || v[3] < 1 || v[3] > BEEX_MAX_BLOCKS || v[2] < 1) {
+            snprintf(err, errlen, "%s: line %d: malformed row or a field out of range", path,
+                     rows + hdr + 1);
             goto fail;
         }
-        if (blk > blocks)
-            blocks = blk;
+        if ((int)v[3] > blocks)
+            blocks = (int)v[3];
+        if (rows == INT32_MAX) {
+            snprintf(err, errlen, "%s: too many rows", path);
+            goto fail;
+        }
         rows++;
     }
     if (classes < 1 || blocks < 1 || blocks > BEEX_MAX_BLOCKS || rows % blocks != 0) {
@@ -105,8 +122,9 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
                          k + 1);
                 goto fail_free;
             }
-        if ((int)v[3] != b + 1 || v[1] < 0 || v[1] >= classes || v[2] < 1 ||
-            (b > 0 && (int)v[0] != t->index[i])) {
+        /* Pass 1 bounded these fields; the doubles are whole numbers in int range. */
+        if (v[3] != b + 1 || v[1] < 0 || v[1] >= classes || v[2] < 1 || v[2] > INT32_MAX ||
+            v[0] < 0 || v[0] > INT32_MAX || (b > 0 && v[0] != t->index[i])) {
             snprintf(err, errlen, "%s: line %d: rows out of order or label/len out of range", path,
                      r + hdr + 1);
             goto fail_free;
