@@ -81,6 +81,13 @@ static void describe_choice(FILE *out, const beex_sweep_table *t, int i, const c
             st->mcnemar_p < 0.05 ? "differs from full depth" : "no evidence of a difference");
     if (s->policy.kind == BEEX_POLICY_STATIC)
         fprintf(out, "    it is a static depth itself: no example-adaptive exit.\n");
+    else if (s->static_equivalent && st->iso_gain_ci.lo > 0)
+        fprintf(out,
+                "    it is EQUIVALENT TO STATIC DEPTH %d by the 95 %% rule (%.1f %% of the test "
+                "examples leave at block %d), yet the %.1f %% it sends elsewhere buy the gain "
+                "below.\n",
+                s->static_equivalent, 100 * s->mode_share, s->static_equivalent,
+                100 * (1 - s->mode_share));
     else if (s->static_equivalent)
         fprintf(out,
                 "    it is STATIC DEPTH %d IN DISGUISE: %.1f %% of the test examples leave at "
