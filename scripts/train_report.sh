@@ -112,7 +112,8 @@ done
               + " | \($d[-1].accuracy | r3) | \($s) |"' "$f"
     done
     echo
-    echo "F1: $(jq -r '.f1' "$(ls "$out"/*.eval.json | head -1)"); MCC: $(jq -r '.mcc' "$(ls "$out"/*.eval.json | head -1)"); intervals: 95 % percentile bootstrap, 2,000 resamples, seed 1 (beex eval)."
+    first=$(find "$out" -name '*.eval.json' | sort | head -1)
+    echo "F1: $(jq -r '.f1' "$first"); MCC: $(jq -r '.mcc' "$first"); intervals: 95 % percentile bootstrap, 2,000 resamples, seed 1 (beex eval)."
 } >"$out/table.md"
 cat "$out/table.md"
 echo "train_report: $out"
