@@ -127,6 +127,18 @@ for timing in --no-timed "--threads 1 --batches 4 --points 1 --variants scalar";
         fail "another model's trace accepted ($timing): rc $rc"
     [ ! -e foreign ] || fail "a refused trace left a run folder"
 done
+# Two sweeps started together into the default run directory (same second, same name) both
+# keep their results: the second to finish takes a "-2" name instead of sharing the folder.
+mkdir concurrent
+(cd concurrent && "$BEEX" sweep ../m.safetensors ../task --no-timed --quick >o1.txt 2>&1) &
+p1=$!
+(cd concurrent && "$BEEX" sweep ../m.safetensors ../task --no-timed --quick >o2.txt 2>&1) &
+p2=$!
+wait $p1 || fail "first concurrent sweep failed"
+wait $p2 || fail "second concurrent sweep failed"
+[ "$(find concurrent/results/runs -name sweep.json | wc -l)" = 2 ] ||
+    fail "two concurrent sweeps should leave two complete run folders"
+
 # Sweeps of one model on two "machines" make a machines table; sweeps of different models are
 # refused with what differs.
 "$BEEX" merge --out mach run timed2 >/dev/null 2>&1 || fail "merging two sweeps of one model failed"
