@@ -51,11 +51,14 @@ static int from_sweep(const json_t *timed, beex_bench_set *out)
     json_array_foreach(timed, i, t)
     {
         char name[256];
-        snprintf(name, sizeof name, "timed/%s/threads:%lld/batch:%lld/delta:%g",
+        /* Sweeps name each timed point by its rule; older files only had "delta". */
+        const char *policy = json_string_value(json_object_get(t, "policy"));
+        json_t *param = json_object_get(t, policy != NULL ? "param" : "delta");
+        snprintf(name, sizeof name, "timed/%s/threads:%lld/batch:%lld/%s:%g",
                  json_string_value(json_object_get(t, "variant")),
                  json_integer_value(json_object_get(t, "threads")),
-                 json_integer_value(json_object_get(t, "batch")),
-                 json_number_value(json_object_get(t, "delta")));
+                 json_integer_value(json_object_get(t, "batch")), policy != NULL ? policy : "delta",
+                 json_number_value(param));
         beex_bench_row *r = row_for(out, name);
         if (r == NULL)
             return -1;

@@ -69,6 +69,11 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "exit_1") c = i }
     NR > 1 && $3 == "test" { s = 0; for (i = c; i < c + 5; i++) s += $i; if (s != 60) bad = 1 }
     END { exit bad || !c }' run/replay.csv || fail "exit histogram does not sum to 60"
 
+# beex compare reads a sweep's timed points by rule: one row per point, none merged.
+"$BEEX" compare run/sweep.json run/sweep.json >cmp.txt || fail "compare of a sweep with itself"
+[ "$(grep -c '^timed/' cmp.txt)" = "$rows" ] || fail "compare should list every timed point once"
+grep -q '/static:[0-9]\|/delta:' cmp.txt || fail "compare rows should name the rule"
+
 # The same sweep again gives the same intervals (seeded bootstrap), byte for byte; a rerun into
 # a run directory that holds files is refused unless --overwrite; a failing run leaves no folder.
 "$BEEX" sweep m.safetensors task --out again --no-timed >/dev/null 2>&1 || fail "second sweep failed"
