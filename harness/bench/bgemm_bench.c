@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "kernels/bgemm.h"
 #include "kernels/pack.h"
@@ -31,7 +32,7 @@ static uint64_t mix(uint64_t x)
 }
 
 int beex_bench_binary(beex_gemm_op op, beex_isa isa, beex_gemm_shape s, int threads, int reps,
-                      beex_stats *out, char *err, size_t errlen)
+                      beex_stats *out, double *rep_seconds, char *err, size_t errlen)
 {
     size_t kb = beex_packed_row_bytes(s.k);
     uint8_t *a = malloc(s.m * kb), *b = malloc(s.n * kb);
@@ -81,6 +82,8 @@ int beex_bench_binary(beex_gemm_op op, beex_isa isa, beex_gemm_shape s, int thre
                  beex_isa_name(isa));
         goto done;
     }
+    if (rep_seconds != NULL) /* before beex_stats_of sorts them */
+        memcpy(rep_seconds, samples, (size_t)reps * sizeof *samples);
     *out = beex_stats_of(samples, (size_t)reps);
     rc = 0;
 done:
@@ -130,4 +133,24 @@ json_t *beex_gemm_row_json(const beex_gemm_row *r, int reps)
         return NULL;
     }
     return o;
+}
+
+int beex_gemm_rows_append(json_t *array, const beex_gemm_row *r, int reps)
+{
+    json_t *agg = beex_gemm_row_json(r, reps);
+    if (agg == NULL)
+        return -1;
+    const char *name = json_string_value(json_object_get(agg, "name"));
+    for (int i = 0; r->rep_seconds != NULL && i < reps; i++) {
+        double ms = r->rep_seconds[i] * 1e3;
+        json_t *it =
+            json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:s}", "name", name, "run_name",
+                      name, "run_type", "iteration", "repetitions", reps, "repetition_index", i,
+                      "threads", r->threads, "real_time", ms, "cpu_time", ms, "time_unit", "ms");
+        if (it == NULL || json_array_append_new(array, it) != 0) {
+            json_decref(agg);
+            return -1;
+        }
+    }
+    return json_array_append_new(array, agg) != 0 ? -1 : 0;
 }

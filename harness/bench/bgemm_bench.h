@@ -22,12 +22,13 @@ typedef struct {
     beex_gemm_shape shape;
     int threads;
     beex_stats seconds;
-    double macs_per_s;       /* M*N*K / median seconds (bMAC/s for the binary ops) */
-    double bound;            /* measured bound of the variant, bMAC/s; NAN if none */
-    double bound_ratio;      /* macs_per_s / bound; NAN if none */
-    double bound_ratio_best; /* the same from the fastest repetition (shared-machine view) */
-    double vs_scalar;        /* scalar median / this median; NAN if unknown */
-    double vs_libxsmm;       /* libxsmm fp32 median / this median; NAN if unknown */
+    double macs_per_s;         /* M*N*K / median seconds (bMAC/s for the binary ops) */
+    double bound;              /* measured bound of the variant, bMAC/s; NAN if none */
+    double bound_ratio;        /* macs_per_s / bound; NAN if none */
+    double bound_ratio_best;   /* the same from the fastest repetition (shared-machine view) */
+    double vs_scalar;          /* scalar median / this median; NAN if unknown */
+    double vs_libxsmm;         /* libxsmm fp32 median / this median; NAN if unknown */
+    const double *rep_seconds; /* the repetitions in the order run (reps of them), or NULL */
 } beex_gemm_row;
 
 const char *beex_gemm_op_name(beex_gemm_op op);
@@ -35,16 +36,20 @@ const char *beex_gemm_op_name(beex_gemm_op op);
 /* Times `reps` calls (after one warm-up) of one binary op on one variant. Random operands.
  * Returns 0, or -1 with err set (allocation, unavailable variant, kernel error). */
 int beex_bench_binary(beex_gemm_op op, beex_isa isa, beex_gemm_shape s, int threads, int reps,
-                      beex_stats *out, char *err, size_t errlen);
+                      beex_stats *out, double *rep_seconds, char *err, size_t errlen);
 
 /* The same for libxsmm fp32: C = A * B through libxsmm_smmdispatch kernels on 64 x 64 x 64
  * blocks (libxsmm JITs only small GEMMs; 64^3 is its LIBXSMM_MAX_MNK), OpenMP over column
  * blocks. */
-int beex_bench_libxsmm(beex_gemm_shape s, int threads, int reps, beex_stats *out, char *err,
-                       size_t errlen);
+int beex_bench_libxsmm(beex_gemm_shape s, int threads, int reps, beex_stats *out,
+                       double *rep_seconds, char *err, size_t errlen);
 
 /* Google Benchmark-shaped row: name "<op>/<variant>/M/N/K/threads", real_time (ms),
  * time_unit, repetitions, min/max, and the counters by their names. New reference. */
 json_t *beex_gemm_row_json(const beex_gemm_row *r, int reps);
+/* Appends to `array` the row's repetitions as Google Benchmark iteration rows (run_type
+ * "iteration", repetition_index, real_time and cpu_time in ms), when it has them, then the
+ * median aggregate above: `beex compare` then has samples for its U test. Returns 0 or -1. */
+int beex_gemm_rows_append(json_t *array, const beex_gemm_row *r, int reps);
 
 #endif

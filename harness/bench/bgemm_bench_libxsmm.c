@@ -35,8 +35,8 @@ static void xsmm_gemm(const xsmm_problem *p, int threads)
     }
 }
 
-int beex_bench_libxsmm(beex_gemm_shape s, int threads, int reps, beex_stats *out, char *err,
-                       size_t errlen)
+int beex_bench_libxsmm(beex_gemm_shape s, int threads, int reps, beex_stats *out,
+                       double *rep_seconds, char *err, size_t errlen)
 {
     static int initialised = 0;
     if (!initialised) {
@@ -84,6 +84,8 @@ int beex_bench_libxsmm(beex_gemm_shape s, int threads, int reps, beex_stats *out
                (double)p.b[(k / BLK) * TILE + k % BLK];
     double got = p.c[0];
     int ok = fabs(got - ref) <= 1e-3 * (1.0 + fabs(ref));
+    if (rep_seconds != NULL) /* before beex_stats_of sorts them */
+        memcpy(rep_seconds, samples, (size_t)reps * sizeof *samples);
     *out = beex_stats_of(samples, (size_t)reps);
     free(p.a), free(p.b), free(p.c), free(samples);
     if (!ok) {

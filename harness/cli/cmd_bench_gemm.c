@@ -16,7 +16,8 @@
 #include "harness/cli/commands.h"
 #include "harness/report/context.h"
 
-enum { MAX_SHAPES = 64, MAX_THREADS = 8 };
+/* MAX_REPS bounds --reps so the repetitions of one row fit on the stack. */
+enum { MAX_SHAPES = 64, MAX_THREADS = 8, MAX_REPS = 10000 };
 
 typedef struct {
     beex_gemm_shape shapes[MAX_SHAPES];
@@ -176,8 +177,7 @@ static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
 {
     if (rows == NULL)
         return 0;
-    json_t *j = beex_gemm_row_json(r, reps);
-    return j == NULL || json_array_append_new(rows, j) != 0 ? -1 : 0;
+    return beex_gemm_rows_append(rows, r, reps);
 }
 
 /* All rows of one shape on one thread count: libxsmm, scalar, then the other variants. */
@@ -196,7 +196,9 @@ static int bench_shape(const bench_opts *o, beex_gemm_shape s, int threads, json
                            .bound_ratio_best = NAN,
                            .vs_scalar = NAN,
                            .vs_libxsmm = 1.0};
-        if (beex_bench_libxsmm(s, threads, o->reps, &r.seconds, err, sizeof err) != 0) {
+        double reps_s[MAX_REPS];
+        r.rep_seconds = reps_s;
+        if (beex_bench_libxsmm(s, threads, o->reps, &r.seconds, reps_s, err, sizeof err) != 0) {
             fprintf(stderr, "beex bench gemm: %s\n", err);
             return -1;
         }
@@ -220,8 +222,10 @@ static int bench_shape(const bench_opts *o, beex_gemm_shape s, int threads, json
                                .variant = beex_isa_name(isa),
                                .shape = s,
                                .threads = threads};
-            if (beex_bench_binary(r.op, isa, s, threads, o->reps, &r.seconds, err, sizeof err) !=
-                0) {
+            double reps_s[MAX_REPS];
+            r.rep_seconds = reps_s;
+            if (beex_bench_binary(r.op, isa, s, threads, o->reps, &r.seconds, reps_s, err,
+                                  sizeof err) != 0) {
                 fprintf(stderr, "beex bench gemm: %s\n", err);
                 return -1;
             }
@@ -308,7 +312,7 @@ int beex_cmd_bench_gemm(int argc, char **argv)
             }
             break;
         case 'r':
-            if (beex_arg_int("bench gemm", "reps", optarg, 1, 10000, &o.reps) != 0)
+            if (beex_arg_int("bench gemm", "reps", optarg, 1, MAX_REPS, &o.reps) != 0)
                 return 2;
             break;
         case 'b':

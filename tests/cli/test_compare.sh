@@ -42,4 +42,17 @@ set -e
 [ $rc = 1 ] || fail "20 % slower timings: exit $rc, expected 1"
 grep -q '"regression": true' verdict.json || fail "verdict.json lacks the regression"
 "$BEEX" compare t_old.json t_same.json >/dev/null || fail "identical timings flagged"
+# Two `bench gemm --json` files (issue 11 item 8): the repetitions are written, so a tripled
+# time is a regression (exit 1) and the same file is not.
+"$BEEX" bench gemm --shapes 64x128x256 --threads 1 --variant scalar --reps 9 --no-libxsmm \
+    --json g_old.json >/dev/null || fail "bench gemm --json"
+[ "$(jq '[.benchmarks[] | select(.run_type == "iteration")] | length' g_old.json)" = 9 ] ||
+    fail "bench gemm --json should hold the 9 repetitions of its row"
+jq '.benchmarks |= map(.real_time *= 3 | if .cpu_time then .cpu_time *= 3 else . end)' g_old.json \
+    >g_slow.json
+set +e
+"$BEEX" compare g_old.json g_slow.json >out.txt; rc=$?
+set -e
+[ $rc = 1 ] && grep -q "SLOWER" out.txt || fail "a tripled bench gemm time: exit $rc, expected 1"
+"$BEEX" compare g_old.json g_old.json >/dev/null || fail "a bench gemm file against itself flagged"
 echo "test_compare: ok"
