@@ -140,8 +140,14 @@ static char *config_json(const beex_config *c)
 static int config_int(json_t *j, const char *key, int *out, char *err, size_t errlen)
 {
     json_t *v = json_object_get(j, key);
-    if (!json_is_integer(v) || json_integer_value(v) < INT_MIN || json_integer_value(v) > INT_MAX) {
-        snprintf(err, errlen, "bad metadata: config '%s' missing or not an integer", key);
+    if (!json_is_integer(v)) {
+        snprintf(err, errlen, "bad metadata: config '%s' %s", key,
+                 v == NULL ? "is missing" : "is not an integer");
+        return -1;
+    }
+    if (json_integer_value(v) < 1 || json_integer_value(v) > INT_MAX) {
+        snprintf(err, errlen, "bad metadata: config '%s' is %lld, outside 1..%d", key,
+                 (long long)json_integer_value(v), INT_MAX);
         return -1;
     }
     *out = (int)json_integer_value(v);

@@ -270,10 +270,10 @@ static void test_metadata(void **state)
     expect_fail(edit_header(&checkpoint, "\"__metadata__\":{", "\"__metadata__\":[{"),
                 "malformed JSON", NULL);
     expect_fail(edit_header(&checkpoint, "{\\\"vocab\\\":", "{\\\"vocbb\\\":"),
-                "config 'vocab' missing", NULL);
+                "config 'vocab' is missing", NULL);
     expect_fail(edit_header(&checkpoint, "\\\"heads\\\":3", "\\\"heads\\\":5"), "divisible", NULL);
     expect_fail(edit_header(&checkpoint, "\\\"d\\\":12", "\\\"d\\\":99999999999"),
-                "config 'd' missing or not an integer", NULL);
+                "config 'd' is 99999999999, outside 1..2147483647", NULL);
     expect_fail(edit_header(&checkpoint, "\"config\":\"{", "\"config\":\"{{"),
                 "'config' is not a JSON object", NULL);
     expect_fail(edit_header(&checkpoint, "\\\"precision\\\":\\\"w1a1\\\"",
