@@ -4,10 +4,14 @@
 #include <hwloc.h>
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int team_size = 0;
 static int requested = 0;
+static char allowed_list[256] = "";
+static int allowed_cores = 0;
 static int bind_ok[256];
 static int bind_core[256];
 static char bind_err[256][96];
@@ -24,17 +28,48 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
         snprintf(err, errlen, "hwloc: cannot load the machine topology");
         return -1;
     }
-    int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-    if (ncores <= 0)
-        ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-    if (ncores <= 0)
-        ncores = 1;
+    /* The CPUs this process may run on (taskset, a cpuset, a Slurm allocation): threads are
+     * placed only there, one per allowed core, so that a one-CPU job never runs two threads
+     * bound to cores it does not own. */
+    hwloc_bitmap_t allowed = hwloc_bitmap_alloc();
+    if (allowed == NULL ||
+        hwloc_get_proc_cpubind(topo, getpid(), allowed, HWLOC_CPUBIND_PROCESS) != 0 ||
+        hwloc_bitmap_iszero(allowed))
+        hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
+    char *list = NULL;
+    if (hwloc_bitmap_list_asprintf(&list, allowed) >= 0 && list != NULL) {
+        snprintf(allowed_list, sizeof allowed_list, "%s", list);
+        free(list);
+    }
+    hwloc_obj_type_t unit =
+        hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE) > 0 ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
+    hwloc_obj_t cores[256];
+    int ncores = 0;
+    for (hwloc_obj_t o = hwloc_get_next_obj_by_type(topo, unit, NULL); o != NULL && ncores < 256;
+         o = hwloc_get_next_obj_by_type(topo, unit, o))
+        if (o->cpuset != NULL && hwloc_bitmap_intersects(o->cpuset, allowed))
+            cores[ncores++] = o;
+    if (ncores == 0) {
+        snprintf(err, errlen, "hwloc: no core of the allowed CPUs (%s) found", allowed_list);
+        hwloc_bitmap_free(allowed);
+        hwloc_topology_destroy(topo);
+        return -1;
+    }
+    allowed_cores = ncores;
     requested = threads;
     int n = threads > 0 ? threads : ncores;
     if (n > 256) {
         snprintf(err, errlen, "--threads %d: at most 256 supported", n);
+        hwloc_bitmap_free(allowed);
         hwloc_topology_destroy(topo);
         return -1;
+    }
+    if (n > ncores) {
+        fprintf(stderr,
+                "beex: --threads %d exceeds the %d core%s this process may use (CPUs %s); "
+                "using %d\n",
+                n, ncores, ncores == 1 ? "" : "s", allowed_list, ncores);
+        n = ncores;
     }
     omp_set_dynamic(0);
     omp_set_num_threads(n);
@@ -42,16 +77,14 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
 #pragma omp parallel num_threads(n)
     {
         int t = omp_get_thread_num();
-        /* More threads than cores wrap around: oversubscription is the user's choice. */
         int core = t % ncores;
-        hwloc_obj_t obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)core);
-        if (obj == NULL)
-            obj = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, (unsigned)core);
-        bind_core[t] = core;
+        hwloc_obj_t obj = cores[core];
+        bind_core[t] = (int)obj->logical_index;
         bind_ok[t] = 0;
         bind_err[t][0] = '\0';
-        if (obj != NULL && obj->cpuset != NULL) {
+        if (obj->cpuset != NULL) {
             hwloc_bitmap_t set = hwloc_bitmap_dup(obj->cpuset);
+            hwloc_bitmap_and(set, set, allowed); /* only PUs this process may use */
             hwloc_bitmap_singlify(set); /* one PU of the core: no migration between SMT siblings */
             if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) == 0)
                 bind_ok[t] = 1;
@@ -64,6 +97,7 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
 #pragma omp single
         got = omp_get_num_threads();
     }
+    hwloc_bitmap_free(allowed);
     hwloc_topology_destroy(topo);
     team_size = got;
     return got;
@@ -104,6 +138,15 @@ json_t *beex_threads_describe(void)
     } else {
         json_object_set_new(o, "topology", json_string("unavailable: hwloc failed to load"));
     }
+    json_object_set_new(o, "allowed_cpus", json_string(allowed_list));
+    json_object_set_new(o, "allowed_cores", json_integer(allowed_cores));
+    static const char *const slurm[] = {"SLURM_JOB_ID", "SLURM_ARRAY_TASK_ID",
+                                        "SLURM_CPUS_PER_TASK"};
+    json_t *sl = json_object();
+    for (int i = 0; i < 3; i++)
+        if (getenv(slurm[i]) != NULL)
+            json_object_set_new(sl, slurm[i], json_string(getenv(slurm[i])));
+    json_object_set_new(o, "slurm", sl);
     json_object_set_new(o, "threads_requested", json_integer(requested));
     json_object_set_new(o, "threads_effective", json_integer(beex_threads_count()));
     json_t *b = json_array();

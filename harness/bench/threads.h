@@ -7,7 +7,9 @@
 
 #include <jansson.h>
 
-/* threads <= 0 means one per core. Returns the team size in use, or -1 with err set. */
+/* threads <= 0 means one per core this process may use (its CPU binding: taskset, cpuset,
+ * Slurm). More threads than allowed cores is a warning on stderr and a cap. Returns the team
+ * size in use, or -1 with err set. */
 int beex_threads_setup(int threads, char *err, size_t errlen);
 int beex_threads_count(void);
 /* JSON description: requested/effective threads, per-thread core and binding status,

@@ -554,6 +554,23 @@ int beex_cmd_bench_model(int argc, char **argv)
         if (team > 1)
             o.threads.v[o.threads.n++] = team;
     }
+    /* team = the cores this process may use: more threads would only share them. */
+    int kept = 0;
+    for (int i = 0; i < o.threads.n; i++) {
+        int t = o.threads.v[i], dup = 0;
+        if (t > team) {
+            fprintf(stderr,
+                    "beex bench model: --threads %d exceeds the %d core%s this process "
+                    "may use; measuring %d\n",
+                    t, team, team == 1 ? "" : "s", team);
+            t = team;
+        }
+        for (int j = 0; j < kept && !dup; j++)
+            dup = o.threads.v[j] == t;
+        if (!dup)
+            o.threads.v[kept++] = t;
+    }
+    o.threads.n = kept;
     json_t *benchmarks = json_array(), *ratios = json_array(), *compaction = json_array();
     int rc = 0;
     for (int s = 0; s < o.nshapes && rc == 0; s++)
