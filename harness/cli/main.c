@@ -61,10 +61,28 @@ static int finish(int status)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: beex COMMAND [options]   (beex COMMAND --help for its options)\n\n");
+    fprintf(out, "usage: beex COMMAND [options]   (beex COMMAND --help, or beex help COMMAND)\n"
+                 "       beex --version\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\nBEEX_ISA=scalar|avx2|avx512|neon forces one kernel variant.\n");
+    fprintf(out, "\nBEEX_ISA=scalar|avx2|avx512|neon forces one kernel variant.\n"
+                 "Exit status: 0 success; 1 a runtime error (bad input file, failed run, a\n"
+                 "regression found by compare); 2 a usage error (unknown command or option, a\n"
+                 "value out of range, a forced variant this CPU lacks).\n");
+}
+
+/* The commands of a group ("bench" -> "bench gemm", "bench model"), for `beex bench`. */
+static int group_usage(FILE *out, const char *group)
+{
+    int n = 0;
+    size_t glen = strlen(group);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strncmp(commands[i].name, group, glen) == 0 && commands[i].name[glen] == ' ') {
+            if (n++ == 0)
+                fprintf(out, "usage: beex %s SUBCOMMAND [options]\n\n", group);
+            fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
+        }
+    return n;
 }
 
 int main(int argc, char **argv)
@@ -72,6 +90,28 @@ int main(int argc, char **argv)
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("beex %s (%s build, %s)\n", BEEX_GIT_REV, BEEX_BUILD_TYPE, BEEX_COMPILER);
+        return finish(0);
+    }
+    /* `beex help CMD [SUB]` is `beex CMD [SUB] --help`. */
+    static char help_flag[] = "--help";
+    char *help_argv[4];
+    if (strcmp(argv[1], "help") == 0) {
+        if (argc < 3) {
+            usage(stdout);
+            return finish(0);
+        }
+        int k = 0;
+        for (int i = 2; i < argc && k < 2; i++)
+            help_argv[k++] = argv[i];
+        help_argv[k++] = help_flag;
+        help_argv[k] = NULL;
+        argc = k + 1;
+        for (int i = k; i >= 0; i--)
+            argv[i + 1] = i < k ? help_argv[i] : NULL;
+        argv[argc] = NULL;
     }
     char err[256];
     if (beex_isa_check_env(err, sizeof err) != BEEX_OK) {
@@ -101,6 +141,12 @@ int main(int argc, char **argv)
             return finish(commands[i].fn(argc - 2, argv + 2));
         }
     }
+    /* A group alone ("beex bench") lists its subcommands. */
+    if (argc == 2 && group_usage(stderr, argv[1]) > 0)
+        return 2;
+    if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) &&
+        group_usage(stdout, argv[1]) > 0)
+        return finish(0);
     fprintf(stderr, "beex: unknown command '%s%s%s'\n\n", argv[1], argc >= 3 ? " " : "",
             argc >= 3 ? argv[2] : "");
     usage(stderr);

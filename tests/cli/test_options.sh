@@ -66,4 +66,11 @@ perl -pe 's/\\nw38\\nw39(\\n)?"/\\nw38\\nw38$1"/' hdr.json >hdr2.json
 cp m.st dup.st
 dd if=hdr2.json of=dup.st bs=1 seek=8 conv=notrunc 2>/dev/null
 expect 1 "vocabulary token 'w38' appears twice" "$BEEX" run dup.st
+# CLI habits (issue 15): --version / -V, `beex help CMD`, a command group alone.
+"$BEEX" --version | grep -q '^beex [0-9a-f]\{7,\}\|^beex unknown' || fail "--version"
+[ "$("$BEEX" -V)" = "$("$BEEX" --version)" ] || fail "-V differs from --version"
+cmp <("$BEEX" help sweep) <("$BEEX" sweep --help) || fail "beex help sweep != beex sweep --help"
+cmp <("$BEEX" help bench model) <("$BEEX" bench model --help) || fail "beex help bench model"
+expect 2 "bench gemm" "$BEEX" bench
+"$BEEX" --help | grep -q "Exit status" || fail "the exit codes are not documented in --help"
 echo "test_options: ok"
