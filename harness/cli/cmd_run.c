@@ -166,7 +166,11 @@ static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long ind
             goto out;
         }
     }
-    fflush(stdout);
+    /* Stop at the first batch the system could not keep (a full disk): no point running on. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "beex run: cannot write standard output: %s\n", strerror(errno));
+        goto out;
+    }
     rc = 0;
 out:
     free(res), free(logits), free(ent);
