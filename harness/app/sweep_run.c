@@ -8,9 +8,9 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/progress.h"
+#include "harness/base/threads.h"
 #include "harness/bench/counters.h"
 #include "harness/bench/sweep.h"
-#include "harness/bench/threads.h"
 #include "harness/eval/labels.h"
 #include "harness/eval/sweep_table.h"
 #include "harness/eval/trace_io.h"

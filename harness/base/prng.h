@@ -15,6 +15,12 @@ static inline uint64_t beex_splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* One splitmix64 step from state z, without keeping the state: a hash of z. */
+static inline uint64_t beex_mix64(uint64_t z)
+{
+    return beex_splitmix64(&z);
+}
+
 /* Initial state of stream `stream` of `seed`: two mixing rounds keep neighbouring streams
  * uncorrelated. */
 static inline uint64_t beex_prng_stream(uint64_t seed, uint64_t stream)

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "harness/bench/timing.h"
+#include "harness/base/timing.h"
 #include "kernels/cpu.h"
 
 typedef enum { BEEX_GEMM_OP_W1A1 = 0, BEEX_GEMM_OP_W1A32, BEEX_GEMM_OP_FP32 } beex_gemm_op;

@@ -4,7 +4,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
-#include "harness/bench/timing.h"
+#include "harness/base/timing.h"
 
 typedef uint64_t (*bound_loop_fn)(uint64_t iters, uint64_t *sink);
 

@@ -1,20 +1,13 @@
-/* The measured bound of each kernel variant: an in-register loop of exactly the instruction
- * mix its micro-kernel issues per chunk (no loads, no reductions), timed in the same run as
- * the kernel, so that bound_ratio = kernel bMAC/s / loop bMAC/s cancels the VM's clock drift. */
+/* The measured bound of each kernel variant: its bound loop (kernels/bound.h) timed in the
+ * same run as the kernel, so that bound_ratio = kernel bMAC/s / loop bMAC/s cancels the VM's
+ * clock drift. */
 #ifndef BEEX_BENCH_BOUND_H
 #define BEEX_BENCH_BOUND_H
 
 #include <stdint.h>
 
+#include "kernels/bound.h" /* the loops themselves */
 #include "kernels/cpu.h"
-
-/* One loop per variant (variants/<isa>/bound.c, compiled with that ISA's flags): runs `iters`
- * iterations and returns the bMACs they stand for; *sink receives a value that depends on
- * every accumulator so the loop cannot be removed. */
-uint64_t beex_bound_loop_scalar(uint64_t iters, uint64_t *sink);
-uint64_t beex_bound_loop_avx2(uint64_t iters, uint64_t *sink);
-uint64_t beex_bound_loop_avx512(uint64_t iters, uint64_t *sink);
-uint64_t beex_bound_loop_neon(uint64_t iters, uint64_t *sink);
 
 /* Measured peak of variant `isa` on `threads` threads (each running the loop at once), in
  * bMAC/s, over `reps` runs of about `seconds` each: *median and *best (either may be NULL).

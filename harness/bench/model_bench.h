@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/bench/timing.h"
+#include "harness/base/timing.h"
 #include "harness/model/engine.h"
 
 typedef enum { BEEX_MB_WITHIN_OPS = 0, BEEX_MB_ACROSS_EXAMPLES } beex_mb_parallel;

@@ -7,7 +7,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
-#include "harness/bench/timing.h"
+#include "harness/base/timing.h"
 #include "harness/eval/encode.h"
 #include "harness/eval/replay.h"
 #include "harness/model/engine.h"

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/threads.h"
 #include "harness/bench/bgemm_bench.h"
 #include "harness/bench/bound.h"
-#include "harness/bench/threads.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/report/context.h"

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/threads.h"
 #include "harness/bench/model_bench.h"
-#include "harness/bench/threads.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/model/engine.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
-#include "harness/bench/threads.h"
+#include "harness/base/threads.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/eval/exits.h"

@@ -2,6 +2,7 @@
  * initialisation and the derivation of packed sign bits + alpha from latent weights
  * (MODEL.md sections 1, 3, 4). The file format lives in model_io.c. */
 #include "harness/model/model.h"
+#include "harness/base/prng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -218,19 +219,10 @@ void beex_model_free(beex_model *m)
 
 /* ---- seeded random initialisation ------------------------------------------------------ */
 
-/* splitmix64: tiny, fast and identical on every platform, so a seed names one model. */
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 /* Uniform in [0, 1) with 53 random bits. */
 static double uniform01(uint64_t *s)
 {
-    return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(beex_splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 static float clip1(double v)

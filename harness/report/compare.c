@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/bench/stats_test.h"
-#include "harness/bench/timing.h"
+#include "harness/base/mann_whitney.h"
+#include "harness/base/timing.h"
 
 const char *beex_verdict_name(beex_verdict v)
 {

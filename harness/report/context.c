@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/bench/threads.h"
+#include "harness/base/threads.h"
 #include "kernels/cpu.h"
 
 static void read_cpu_model(char *buf, size_t len)

@@ -3,6 +3,7 @@
  * in w1a1 the binarized input of every BL (xe = beta * sign(x - c) + c, the c term being
  * the bias fold of MODEL.md section 3) is cached beside its real-valued input. */
 #include "harness/train/tnet.h"
+#include "harness/base/prng.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -135,19 +136,11 @@ void beex_tws_free(beex_tws *w)
 
 /* splitmix64 stream for dropout masks: the mask of an example depends only on its seed,
  * never on which thread runs it. */
-static uint64_t mix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static void make_mask(float *mask, size_t n, float p, uint64_t *s)
 {
     float keep = 1.0f / (1.0f - p);
     for (size_t i = 0; i < n; i++) {
-        float u = (float)(mix(s) >> 40) * (1.0f / 16777216.0f);
+        float u = (float)(beex_splitmix64(s) >> 40) * (1.0f / 16777216.0f);
         mask[i] = u < p ? 0.0f : keep;
     }
 }

@@ -3,6 +3,7 @@
  * sums its examples' gradients in order into its own buffer and the buffers are added in
  * thread order, elementwise, so the same seed and thread count give identical bytes. */
 #include "harness/train/trainer.h"
+#include "harness/base/prng.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -16,7 +17,7 @@
 #include <unistd.h>
 
 #include "harness/base/fingerprint.h"
-#include "harness/bench/threads.h"
+#include "harness/base/threads.h"
 #include "harness/eval/encode.h"
 #include "harness/eval/exits.h"
 #include "harness/eval/labels.h"
@@ -50,21 +51,13 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static uint64_t mix64(uint64_t z)
-{
-    z += 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static void shuffle(size_t *perm, size_t n, uint64_t seed, int epoch)
 {
-    uint64_t s = mix64(seed ^ mix64((uint64_t)epoch + 0x5EEDull));
+    uint64_t s = beex_mix64(seed ^ beex_mix64((uint64_t)epoch + 0x5EEDull));
     for (size_t i = 0; i < n; i++)
         perm[i] = i;
     for (size_t i = n; i > 1; i--) {
-        s = mix64(s);
+        s = beex_mix64(s);
         size_t j = (size_t)(s % i);
         size_t t = perm[i - 1];
         perm[i - 1] = perm[j];
@@ -581,7 +574,7 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
 #pragma omp for schedule(static)
                 for (int j = 0; j < bn; j++) {
                     size_t ex = perm[b0 + (size_t)j];
-                    uint64_t rs = mix64(o->seed ^ mix64(((uint64_t)epoch << 32) ^ ex));
+                    uint64_t rs = beex_mix64(o->seed ^ beex_mix64(((uint64_t)epoch << 32) ^ ex));
                     beex_tnet_forward(c.ws[tid], &c.p, &c.eff, prec,
                                       c.train.ids + ex * (size_t)cfg->max_len, c.train.len[ex],
                                       o->dropout, rs, 0, lg);

@@ -3,7 +3,7 @@
  * left out, as the bound in KERNELS.md does. */
 #include <immintrin.h>
 
-#include "harness/bench/bound.h"
+#include "kernels/bound.h"
 
 #define XPA(acc, a, b)                                                                             \
     do {                                                                                           \

@@ -3,7 +3,7 @@
  * compiler can neither hoist nor fold the work, and adds no instruction. */
 #include <immintrin.h>
 
-#include "harness/bench/bound.h"
+#include "kernels/bound.h"
 
 #define XPA(acc, a, b) acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(a, b)))
 #define ROW(r, a)                                                                                  \

@@ -2,7 +2,7 @@
  * (not measurable under qemu; built so that real AArch64 hardware can report it). */
 #include <arm_neon.h>
 
-#include "harness/bench/bound.h"
+#include "kernels/bound.h"
 
 #define XPA(acc, a, b) acc = vaddq_u8(acc, vcntq_u8(veorq_u8(a, b)))
 #define ROW(r, a)                                                                                  \

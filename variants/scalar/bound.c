@@ -1,6 +1,6 @@
 /* The scalar W1A1 bound: the 2 x 4 micro-kernel's XOR + POPCNT + ADD chains on registers
  * only (the empty asm makes the A words look new every iteration, adding no instruction). */
-#include "harness/bench/bound.h"
+#include "kernels/bound.h"
 
 #define XPA(acc, a, b) acc += (uint64_t)__builtin_popcountll((a) ^ (b))
 

@@ -1,8 +1,8 @@
 /* Statistical tests for `beex compare`: the two-sided Mann-Whitney U test over repetitions of
  * two timing runs, as Google Benchmark's compare.py does (scipy's mannwhitneyu: the exact
  * distribution for small samples without ties, the normal approximation otherwise). */
-#ifndef BEEX_BENCH_STATS_TEST_H
-#define BEEX_BENCH_STATS_TEST_H
+#ifndef BEEX_BASE_MANN_WHITNEY_H
+#define BEEX_BASE_MANN_WHITNEY_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "harness/bench/threads.h"
+#include "harness/base/threads.h"
 
 #include <errno.h>
 #include <hwloc.h>

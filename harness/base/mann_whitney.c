@@ -1,4 +1,4 @@
-#include "harness/bench/stats_test.h"
+#include "harness/base/mann_whitney.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * first parallel region; it sets the team size and binds each OpenMP thread to its own core
  * (cores in hwloc's logical order). The binding actually obtained is recorded for the
  * results files, since a VM may refuse it. */
-#ifndef BEEX_BENCH_THREADS_H
-#define BEEX_BENCH_THREADS_H
+#ifndef BEEX_BASE_THREADS_H
+#define BEEX_BASE_THREADS_H
 
 #include <jansson.h>
 

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <math.h>
 
-#include "harness/bench/stats_test.h"
+#include "harness/base/mann_whitney.h"
 
 /* x all below y, 3 vs 3: U1 = 0, max U = 9; only 1 of C(6,3) = 20 arrangements reaches 9,
  * so the two-sided exact p = 2 / 20. */

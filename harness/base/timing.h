@@ -1,7 +1,7 @@
 /* Wall-clock timing and summary statistics over repetitions. Timings are always reported
  * with their spread, since this VM's clock drifts between 2.7 and 3.6 GHz. */
-#ifndef BEEX_BENCH_TIMING_H
-#define BEEX_BENCH_TIMING_H
+#ifndef BEEX_BASE_TIMING_H
+#define BEEX_BASE_TIMING_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "harness/bench/timing.h"
+#include "harness/base/timing.h"
 
 #include <math.h>
 #include <stdlib.h>
