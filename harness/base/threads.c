@@ -1,8 +1,10 @@
+#define _GNU_SOURCE /* sched_getcpu */
 #include "harness/base/threads.h"
 
 #include <errno.h>
 #include <hwloc.h>
 #include <omp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,13 +73,23 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
                 n, ncores, ncores == 1 ? "" : "s", allowed_list, ncores);
         n = ncores;
     }
+    /* One thread stays on the core it already runs on: pinning every single-thread process to
+     * the first core made two runs side by side share one core and leave the other idle. */
+    int first = 0;
+    if (n == 1) {
+        int cpu = sched_getcpu();
+        for (int c = 0; c < ncores && cpu >= 0; c++)
+            if (hwloc_bitmap_isset(cores[c]->cpuset, (unsigned)cpu) &&
+                hwloc_bitmap_isset(allowed, (unsigned)cpu))
+                first = c;
+    }
     omp_set_dynamic(0);
     omp_set_num_threads(n);
     int got = 0;
 #pragma omp parallel num_threads(n)
     {
         int t = omp_get_thread_num();
-        int core = t % ncores;
+        int core = (first + t) % ncores;
         hwloc_obj_t obj = cores[core];
         bind_core[t] = (int)obj->logical_index;
         bind_ok[t] = 0;

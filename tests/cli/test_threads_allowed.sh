@@ -23,4 +23,13 @@ jq -e --arg cpu "$cpu" '.context.threads.allowed_cpus == $cpu and .context.threa
     and .context.threads.slurm.SLURM_JOB_ID == "4242"
     and ([.benchmarks[]? | .threads? // empty] | all(. == 1))' bm.json >/dev/null ||
     fail "context lacks the allowed CPUs / Slurm job, or a row ran 2 threads: $(jq -c .context.threads bm.json)"
+# One thread stays where the process runs: two single-thread runs side by side must not both
+# be pinned to the first core (they were, and shared it while the other core idled).
+last=$(taskset -pc $$ | sed 's/.*: //; s/.*[,-]//')
+if [ "$last" != "$cpu" ]; then
+    taskset -c "$last" "$BEEX" bench model --quick --threads 1 --variants scalar --json one.json \
+        >/dev/null 2>&1 || fail "bench model on CPU $last"
+    jq -e --argjson c "$last" '.context.threads.binding == [{"thread": 0, "core": $c, "bound": true}]' \
+        one.json >/dev/null || fail "one thread on CPU $last was bound elsewhere: $(jq -c .context.threads.binding one.json)"
+fi
 echo "test_threads_allowed: ok"
