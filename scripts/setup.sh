@@ -24,6 +24,7 @@ HOST_PACKAGES=(
     clang libclang-rt-14-dev clang-format valgrind
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
     gnuplot-nox jq
+    libbenchmark-tools python3-scipy
 )
 ARM64_PACKAGES=(libcmocka-dev:arm64 libc6:arm64)
 

@@ -97,60 +97,145 @@ static json_t *number_or_null(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-json_t *beex_gemm_row_json(const beex_gemm_row *r, int reps)
+/* Google Benchmark's aggregates, in the order it writes them. */
+typedef enum { STAT_MEAN, STAT_MEDIAN, STAT_STDDEV, STAT_CV, STAT_COUNT } gb_stat;
+static const char *const stat_names[STAT_COUNT] = {"mean", "median", "stddev", "cv"};
+
+/* One statistic of n values as GB computes it: sample standard deviation, the median of an
+ * even count as the mean of the middle two, cv = stddev / mean (0 below two values). scratch
+ * holds n doubles (beex_stats_of sorts in place). */
+static double statistic(const double *v, int n, gb_stat which, double *scratch)
 {
-    char name[160];
-    snprintf(name, sizeof name, "%s/%s/%zu/%zu/%zu/%d", beex_gemm_op_name(r->op), r->variant,
-             r->shape.m, r->shape.n, r->shape.k, r->threads);
-    json_t *o = json_object();
-    if (o == NULL)
-        return NULL;
+    memcpy(scratch, v, (size_t)n * sizeof *v);
+    beex_stats st = beex_stats_of(scratch, (size_t)n);
+    switch (which) {
+    case STAT_MEAN:
+        return st.mean;
+    case STAT_MEDIAN:
+        return st.median;
+    case STAT_STDDEV:
+        return st.stddev;
+    default:
+        return n < 2 ? 0.0 : st.stddev / st.mean;
+    }
+}
+
+/* A user counter: one value per repetition, or a run-wide value (per_rep NULL), which GB would
+ * aggregate as a constant. */
+typedef struct {
+    const char *key;
+    const double *per_rep;
+    double value;
+} gb_counter;
+
+enum { N_COUNTERS = 6 };
+
+/* The counter's value on an iteration (rep >= 0) or an aggregate (rep < 0, statistic which). */
+static json_t *counter_json(const gb_counter *c, int reps, int rep, gb_stat which, double *scratch)
+{
+    if (c->per_rep == NULL) {
+        double v = c->value;
+        if (rep < 0 && isfinite(v) && (which == STAT_STDDEV || which == STAT_CV))
+            v = 0.0; /* a constant's spread */
+        return number_or_null(v);
+    }
+    return number_or_null(rep >= 0 ? c->per_rep[rep] : statistic(c->per_rep, reps, which, scratch));
+}
+
+/* Counters, then beex's description of the row (GB has no such fields; they keep a row
+ * readable without parsing its name). */
+static int set_tail(json_t *o, const beex_gemm_row *r, const gb_counter *c, int reps, int rep,
+                    gb_stat which, double *scratch)
+{
     int bad = 0;
-    bad |= json_object_set_new(o, "name", json_string(name));
-    bad |= json_object_set_new(o, "run_name", json_string(name));
-    bad |= json_object_set_new(o, "run_type", json_string("aggregate"));
-    bad |= json_object_set_new(o, "aggregate_name", json_string("median"));
+    for (int i = 0; i < N_COUNTERS; i++)
+        bad |= json_object_set_new(o, c[i].key, counter_json(&c[i], reps, rep, which, scratch));
     bad |= json_object_set_new(o, "op", json_string(beex_gemm_op_name(r->op)));
     bad |= json_object_set_new(o, "variant", json_string(r->variant));
     bad |= json_object_set_new(o, "M", json_integer((json_int_t)r->shape.m));
     bad |= json_object_set_new(o, "N", json_integer((json_int_t)r->shape.n));
     bad |= json_object_set_new(o, "K", json_integer((json_int_t)r->shape.k));
-    bad |= json_object_set_new(o, "threads", json_integer(r->threads));
-    bad |= json_object_set_new(o, "repetitions", json_integer(reps));
-    bad |= json_object_set_new(o, "real_time", json_real(r->seconds.median * 1e3));
-    bad |= json_object_set_new(o, "min_time", json_real(r->seconds.min * 1e3));
-    bad |= json_object_set_new(o, "max_time", json_real(r->seconds.max * 1e3));
-    bad |= json_object_set_new(o, "time_unit", json_string("ms"));
-    bad |= json_object_set_new(o, r->op == BEEX_GEMM_OP_FP32 ? "MAC_per_s" : "bMAC_per_s",
-                               json_real(r->macs_per_s));
-    bad |= json_object_set_new(o, "bound_bMAC_per_s", number_or_null(r->bound));
-    bad |= json_object_set_new(o, "bound_ratio", number_or_null(r->bound_ratio));
-    bad |= json_object_set_new(o, "bound_ratio_best", number_or_null(r->bound_ratio_best));
-    bad |= json_object_set_new(o, "vs_scalar", number_or_null(r->vs_scalar));
-    bad |= json_object_set_new(o, "vs_libxsmm_fp32", number_or_null(r->vs_libxsmm));
-    if (bad) {
+    return bad ? -1 : 0;
+}
+
+/* GB 1.7's key order, kept because jansson writes keys in insertion order and a reader
+ * diffing a beex file against a GB one then sees the same layout. */
+static json_t *iteration_json(const beex_gemm_row *r, const char *name, int reps, int rep,
+                              const double *ns)
+{
+    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:i, s:i, s:f, s:f, s:s}", "name", name,
+                     "family_index", r->family_index, "per_family_instance_index",
+                     r->instance_index, "run_name", name, "run_type", "iteration", "repetitions",
+                     reps, "repetition_index", rep, "threads", r->threads, "iterations", 1,
+                     "real_time", ns[rep], "cpu_time", ns[rep], "time_unit", "ns");
+}
+
+static json_t *aggregate_json(const beex_gemm_row *r, const char *name, int reps, gb_stat which,
+                              const double *ns, double *scratch)
+{
+    char agg_name[200];
+    snprintf(agg_name, sizeof agg_name, "%s_%s", name, stat_names[which]);
+    double t = statistic(ns, reps, which, scratch);
+    return json_pack("{s:s, s:i, s:i, s:s, s:s, s:i, s:i, s:s, s:s, s:i, s:f, s:f, s:s}", "name",
+                     agg_name, "family_index", r->family_index, "per_family_instance_index",
+                     r->instance_index, "run_name", name, "run_type", "aggregate", "repetitions",
+                     reps, "threads", r->threads, "aggregate_name", stat_names[which],
+                     "aggregate_unit", which == STAT_CV ? "percentage" : "time", "iterations", reps,
+                     "real_time", t, "cpu_time", t, "time_unit", "ns");
+}
+
+/* Completes `o` and appends it (which takes the reference, also on failure). */
+static int append_entry(json_t *array, json_t *o, const beex_gemm_row *r, const gb_counter *c,
+                        int reps, int rep, gb_stat which, double *scratch)
+{
+    if (o == NULL)
+        return -1;
+    if (set_tail(o, r, c, reps, rep, which, scratch) != 0) {
         json_decref(o);
-        return NULL;
+        return -1;
     }
-    return o;
+    return json_array_append_new(array, o) != 0 ? -1 : 0;
 }
 
 int beex_gemm_rows_append(json_t *array, const beex_gemm_row *r, int reps)
 {
-    json_t *agg = beex_gemm_row_json(r, reps);
-    if (agg == NULL)
+    if (r->rep_seconds == NULL || reps < 1)
         return -1;
-    const char *name = json_string_value(json_object_get(agg, "name"));
-    for (int i = 0; r->rep_seconds != NULL && i < reps; i++) {
-        double ms = r->rep_seconds[i] * 1e3;
-        json_t *it =
-            json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:f, s:f, s:s}", "name", name, "run_name",
-                      name, "run_type", "iteration", "repetitions", reps, "repetition_index", i,
-                      "threads", r->threads, "real_time", ms, "cpu_time", ms, "time_unit", "ms");
-        if (it == NULL || json_array_append_new(array, it) != 0) {
-            json_decref(agg);
-            return -1;
-        }
+    char name[160];
+    snprintf(name, sizeof name, "%s/%s/%zu/%zu/%zu/%d", beex_gemm_op_name(r->op), r->variant,
+             r->shape.m, r->shape.n, r->shape.k, r->threads);
+    double macs = (double)r->shape.m * (double)r->shape.n * (double)r->shape.k;
+    double *buf = malloc(4 * (size_t)reps * sizeof *buf);
+    if (buf == NULL)
+        return -1;
+    double *ns = buf, *rate = buf + reps, *ratio = buf + 2 * (size_t)reps,
+           *scratch = buf + 3 * (size_t)reps;
+    for (int i = 0; i < reps; i++) {
+        /* Nanoseconds as reals: compare.py prints whole units, so ms would print 0 or 1. */
+        ns[i] = r->rep_seconds[i] * 1e9;
+        rate[i] = macs / r->rep_seconds[i];
+        ratio[i] = rate[i] / r->bound;
     }
-    return json_array_append_new(array, agg) != 0 ? -1 : 0;
+    /* The rate and its ratio to the bound vary per repetition; the bound (best of its own
+     * runs) and the ratios of medians to other variants are one value for the run. */
+    const gb_counter counters[N_COUNTERS] = {
+        {r->op == BEEX_GEMM_OP_FP32 ? "MAC_per_s" : "bMAC_per_s", rate, 0},
+        {"bound_bMAC_per_s", NULL, r->bound},
+        {"bound_ratio", isfinite(r->bound) ? ratio : NULL, NAN}, /* no bound loop: null */
+        {"bound_ratio_best", NULL, r->bound_ratio_best},
+        {"vs_scalar", NULL, r->vs_scalar},
+        {"vs_libxsmm_fp32", NULL, r->vs_libxsmm},
+    };
+    int rc = 0;
+    for (int i = 0; i < reps && rc == 0; i++) {
+        json_t *it = iteration_json(r, name, reps, i, ns);
+        rc = append_entry(array, it, r, counters, reps, i, STAT_MEAN, scratch);
+    }
+    /* GB computes no statistics of a single repetition. */
+    for (int w = 0; reps >= 2 && w < STAT_COUNT && rc == 0; w++) {
+        json_t *agg = aggregate_json(r, name, reps, (gb_stat)w, ns, scratch);
+        rc = append_entry(array, agg, r, counters, reps, -1, (gb_stat)w, scratch);
+    }
+    free(buf);
+    return rc;
 }

@@ -28,7 +28,11 @@ typedef struct {
     double bound_ratio_best;   /* the same from the fastest repetition (shared-machine view) */
     double vs_scalar;          /* scalar median / this median; NAN if unknown */
     double vs_libxsmm;         /* libxsmm fp32 median / this median; NAN if unknown */
-    const double *rep_seconds; /* the repetitions in the order run (reps of them), or NULL */
+    const double *rep_seconds; /* the repetitions in the order run (reps of them) */
+    /* Google Benchmark's numbering: a family is one op/variant pair, an instance one shape x
+     * thread count within it (shapes outer, threads inner, as GB orders Args x ThreadRange). */
+    int family_index;
+    int instance_index;
 } beex_gemm_row;
 
 const char *beex_gemm_op_name(beex_gemm_op op);
@@ -44,12 +48,16 @@ int beex_bench_binary(beex_gemm_op op, beex_isa isa, beex_gemm_shape s, int thre
 int beex_bench_libxsmm(beex_gemm_shape s, int threads, int reps, beex_stats *out,
                        double *rep_seconds, char *err, size_t errlen);
 
-/* Google Benchmark-shaped row: name "<op>/<variant>/M/N/K/threads", real_time (ms),
- * time_unit, repetitions, min/max, and the counters by their names. New reference. */
-json_t *beex_gemm_row_json(const beex_gemm_row *r, int reps);
-/* Appends to `array` the row's repetitions as Google Benchmark iteration rows (run_type
- * "iteration", repetition_index, real_time and cpu_time in ms), when it has them, then the
- * median aggregate above: `beex compare` then has samples for its U test. Returns 0 or -1. */
+/* Appends to `array` the row as Google Benchmark 1.7 writes one benchmark run with
+ * repetitions, so that GB's tools/compare.py reads two such files: first the repetitions
+ * (run_type "iteration", repetition_index, iterations 1), then, when reps >= 2 (GB writes no
+ * aggregates for one repetition), "<name>_mean", "_median", "_stddev" and "_cv" (run_type
+ * "aggregate", aggregate_name, aggregate_unit "time" or "percentage"). Times are wall-clock
+ * nanoseconds (time_unit "ns"); cpu_time repeats real_time, since beex measures no CPU time.
+ * The counters (MAC/s, bound_ratio, vs_scalar, ...) sit at the top level of every entry as GB
+ * puts user counters: per repetition on the iterations, and on each aggregate that statistic of
+ * them (a run-wide ratio such as vs_scalar is a constant: its stddev and cv are 0). The name is
+ * "<op>/<variant>/M/N/K/threads". Returns 0, or -1 (out of memory, or rep_seconds NULL). */
 int beex_gemm_rows_append(json_t *array, const beex_gemm_row *r, int reps);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/threads.h"
@@ -47,8 +48,11 @@ static void usage(FILE *out)
         "  --bound-seconds S shortest bound-loop run (default 0.002 s; runs match the kernel "
         "time)\n"
         "  --no-libxsmm      skip the libxsmm fp32 comparison\n"
-        "  --json FILE       write Google Benchmark-shaped JSON (written atomically)\n"
-        "The scalar variant is always measured, since every row's vs_scalar needs it.\n");
+        "  --json FILE       write Google Benchmark JSON (repetitions, then mean, median,\n"
+        "                    stddev and cv; times in ns), as GB's compare.py reads it; written\n"
+        "                    atomically\n"
+        "The scalar variant is always measured and reported (table and JSON), since every\n"
+        "row's vs_scalar needs it.\n");
 }
 
 static int parse_shapes(const char *arg, bench_opts *o)
@@ -180,10 +184,39 @@ static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
     return beex_gemm_rows_append(rows, r, reps);
 }
 
-/* All rows of one shape on one thread count: libxsmm, scalar, then the other variants. */
-static int bench_shape(const bench_opts *o, beex_gemm_shape s, int threads, json_t *rows)
+static const beex_isa variant_order[] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512,
+                                         BEEX_ISA_NEON};
+enum { N_VARIANTS = sizeof variant_order / sizeof variant_order[0] };
+
+static int variant_reported(const bench_opts *o, beex_isa isa)
+{
+    return isa == BEEX_ISA_SCALAR || o->use[isa];
+}
+
+/* Google Benchmark numbers the families in registration order; beex's families (op/variant
+ * pairs) are numbered in the order one shape measures them, so that the index does not
+ * depend on which shape or thread count comes first. */
+static int family_index(const bench_opts *o, int op, beex_isa isa)
+{
+    int f = o->libxsmm; /* libxsmm fp32 is family 0 when compared */
+    for (int p = 0; p < 2; p++)
+        for (int v = 0; v < N_VARIANTS && o->ops[p]; v++) {
+            if (p == op && variant_order[v] == isa)
+                return f;
+            f += variant_reported(o, variant_order[v]);
+        }
+    return -1;
+}
+
+/* All rows of one shape on one thread count: libxsmm, scalar, then the other variants.
+ * shape_i and thread_i number the instance within each family (shapes outer, threads
+ * inner, the order GB gives Args x ThreadRange). */
+static int bench_shape(const bench_opts *o, int shape_i, int thread_i, json_t *rows)
 {
     char err[256];
+    beex_gemm_shape s = o->shapes[shape_i];
+    int threads = o->threads[thread_i];
+    int instance = shape_i * o->nthreads + thread_i;
     double macs = (double)s.m * (double)s.n * (double)s.k;
     double xsmm_median = NAN;
     if (o->libxsmm) {
@@ -195,7 +228,9 @@ static int bench_shape(const bench_opts *o, beex_gemm_shape s, int threads, json
                            .bound_ratio = NAN,
                            .bound_ratio_best = NAN,
                            .vs_scalar = NAN,
-                           .vs_libxsmm = 1.0};
+                           .vs_libxsmm = 1.0,
+                           .family_index = 0,
+                           .instance_index = instance};
         double reps_s[MAX_REPS];
         r.rep_seconds = reps_s;
         if (beex_bench_libxsmm(s, threads, o->reps, &r.seconds, reps_s, err, sizeof err) != 0) {
@@ -208,20 +243,20 @@ static int bench_shape(const bench_opts *o, beex_gemm_shape s, int threads, json
         if (append_row(rows, &r, o->reps) != 0)
             return -1;
     }
-    static const beex_isa order[] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512,
-                                     BEEX_ISA_NEON};
     for (int op = 0; op < 2; op++) {
         if (!o->ops[op])
             continue;
         double scalar_median = NAN;
-        for (size_t v = 0; v < sizeof order / sizeof order[0]; v++) {
-            beex_isa isa = order[v];
-            if (isa != BEEX_ISA_SCALAR && !o->use[isa])
+        for (int v = 0; v < N_VARIANTS; v++) {
+            beex_isa isa = variant_order[v];
+            if (!variant_reported(o, isa))
                 continue;
             beex_gemm_row r = {.op = (beex_gemm_op)op,
                                .variant = beex_isa_name(isa),
                                .shape = s,
-                               .threads = threads};
+                               .threads = threads,
+                               .family_index = family_index(o, op, isa),
+                               .instance_index = instance};
             double reps_s[MAX_REPS];
             r.rep_seconds = reps_s;
             if (beex_bench_binary(r.op, isa, s, threads, o->reps, &r.seconds, reps_s, err,
@@ -244,14 +279,101 @@ static int bench_shape(const bench_opts *o, beex_gemm_shape s, int threads, json
             }
             r.vs_scalar = scalar_median / r.seconds.median;
             r.vs_libxsmm = xsmm_median / r.seconds.median;
-            if (isa == BEEX_ISA_SCALAR && !o->use[BEEX_ISA_SCALAR])
-                continue; /* measured for the ratios only */
             print_row(&r);
             if (append_row(rows, &r, o->reps) != 0)
                 return -1;
         }
     }
     return 0;
+}
+
+/* Reads the first word of a small /sys file into buf; 0 on success. */
+static int read_word(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    int ok = fgets(buf, (int)len, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return -1;
+    buf[strcspn(buf, " \t\n")] = '\0';
+    return 0;
+}
+
+static int read_cache_field(int idx, const char *field, char *buf, size_t len)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", idx, field);
+    return read_word(path, buf, len);
+}
+
+/* The caches as GB 1.7 lists them: cpu0's /sys cache entries, size in bytes ("32K"), and
+ * num_sharing = the CPUs in shared_cpu_map. Empty where /sys has none (not Linux). */
+static json_t *gbench_caches(void)
+{
+    json_t *caches = json_array();
+    for (int idx = 0; caches != NULL; idx++) {
+        char type[64], level[16], size[32], map[1024];
+        if (read_cache_field(idx, "type", type, sizeof type) != 0 ||
+            read_cache_field(idx, "level", level, sizeof level) != 0 ||
+            read_cache_field(idx, "size", size, sizeof size) != 0 ||
+            read_cache_field(idx, "shared_cpu_map", map, sizeof map) != 0)
+            break;
+        char *suffix = NULL;
+        long long bytes = strtoll(size, &suffix, 10);
+        bytes *= *suffix == 'K' ? 1024 : *suffix == 'M' ? 1024 * 1024 : 1;
+        int sharing = 0;
+        for (const char *c = map; *c != '\0'; c++)
+            if (*c != ',') {
+                int digit = *c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10;
+                sharing += __builtin_popcount((unsigned)digit & 15u);
+            }
+        json_t *e = json_pack("{s:s, s:i, s:I, s:i}", "type", type, "level", atoi(level), "size",
+                              (json_int_t)bytes, "num_sharing", sharing);
+        if (e == NULL || json_array_append_new(caches, e) != 0) {
+            json_decref(caches);
+            return NULL;
+        }
+    }
+    return caches;
+}
+
+/* GB's rule: frequency scaling is on when some CPU's governor is not "performance"; off
+ * when no cpufreq files exist (as in these VMs). */
+static int cpu_scaling_enabled(void)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+    for (long cpu = 0; cpu < ncpu; cpu++) {
+        char path[96], gov[64];
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/cpufreq/scaling_governor", cpu);
+        if (read_word(path, gov, sizeof gov) == 0 && strcmp(gov, "performance") != 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The context fields Google Benchmark writes and beex_context_json lacks, so that tools
+ * reading GB's context (compare.py prints none, others do) find them. */
+static int add_gbench_context(json_t *ctx)
+{
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1); /* GB writes argv[0] */
+    if (n > 0)
+        exe[n] = '\0';
+    else
+        snprintf(exe, sizeof exe, "beex");
+    double load[3];
+    int nload = getloadavg(load, 3);
+    json_t *loads = json_array();
+    for (int i = 0; loads != NULL && i < nload; i++)
+        json_array_append_new(loads, json_real(load[i]));
+    int bad = loads == NULL;
+    bad |= json_object_set_new(ctx, "executable", json_string(exe));
+    bad |= json_object_set_new(ctx, "cpu_scaling_enabled", json_boolean(cpu_scaling_enabled()));
+    bad |= json_object_set_new(ctx, "caches", gbench_caches());
+    bad |= json_object_set_new(ctx, "load_avg", loads);
+    return bad ? -1 : 0;
 }
 
 int beex_cmd_bench_gemm(int argc, char **argv)
@@ -381,15 +503,16 @@ int beex_cmd_bench_gemm(int argc, char **argv)
             break;
         }
         for (int s = 0; s < o.nshapes && status == 0; s++)
-            if (bench_shape(&o, o.shapes[s], o.threads[t], rows) != 0)
+            if (bench_shape(&o, s, t, rows) != 0)
                 status = 1;
     }
     if (status == 0 && o.json != NULL) {
         json_t *doc = json_object();
         json_t *ctx = beex_context_json();
         char err[256];
+        /* The document owns ctx first, so that a failure below frees it with the document. */
         if (doc == NULL || ctx == NULL || json_object_set_new(doc, "context", ctx) != 0 ||
-            json_object_set(doc, "benchmarks", rows) != 0) {
+            add_gbench_context(ctx) != 0 || json_object_set(doc, "benchmarks", rows) != 0) {
             fprintf(stderr, "beex bench gemm: cannot build the JSON document\n");
             status = 1;
         } else if (beex_json_write_atomic(doc, o.json, err, sizeof err) != 0) {

@@ -33,6 +33,8 @@ static int add_sample(beex_bench_row *r, double v)
     return 0;
 }
 
+/* Seconds per unit of Google Benchmark's time_unit, or 0 for a unit it does not write (the
+ * sample is then dropped rather than read at a guessed scale). */
 static double unit_scale(const char *unit)
 {
     if (unit == NULL || strcmp(unit, "ns") == 0)
@@ -41,7 +43,9 @@ static double unit_scale(const char *unit)
         return 1e-6;
     if (strcmp(unit, "ms") == 0)
         return 1e-3;
-    return 1.0;
+    if (strcmp(unit, "s") == 0)
+        return 1.0;
+    return 0.0;
 }
 
 static int from_sweep(const json_t *timed, beex_bench_set *out)
@@ -73,32 +77,66 @@ static int from_sweep(const json_t *timed, beex_bench_set *out)
     return 0;
 }
 
+/* An entry without run_type (GB before 1.5, the perf gate's baseline) is a repetition. */
+static int is_iteration(const json_t *b)
+{
+    const char *type = json_string_value(json_object_get(b, "run_type"));
+    return type == NULL || strcmp(type, "iteration") == 0;
+}
+
+/* The benchmark an entry belongs to: run_name, else its name without the "_<aggregate_name>"
+ * GB appends to aggregates. NULL when the entry has no name. */
+static const char *base_name(const json_t *b, char *buf, size_t len)
+{
+    const char *run = json_string_value(json_object_get(b, "run_name"));
+    const char *name = json_string_value(json_object_get(b, "name"));
+    const char *agg = json_string_value(json_object_get(b, "aggregate_name"));
+    if (run != NULL || name == NULL)
+        return run;
+    size_t n = strlen(name), a = agg != NULL && !is_iteration(b) ? strlen(agg) : 0;
+    if (a > 0 && n > a + 1 && name[n - a - 1] == '_' && strcmp(name + n - a, agg) == 0 &&
+        n - a - 1 < len) {
+        memcpy(buf, name, n - a - 1);
+        buf[n - a - 1] = '\0';
+        return buf;
+    }
+    return name;
+}
+
+static int has_iterations(const json_t *bm, const char *name)
+{
+    size_t i;
+    json_t *b;
+    char buf[512];
+    json_array_foreach(bm, i, b)
+    {
+        const char *n = is_iteration(b) ? base_name(b, buf, sizeof buf) : NULL;
+        if (n != NULL && strcmp(n, name) == 0 && json_is_number(json_object_get(b, "real_time")))
+            return 1;
+    }
+    return 0;
+}
+
 static int from_benchmarks(const json_t *bm, beex_bench_set *out)
 {
     size_t i;
     json_t *b;
-    /* Repetitions are compared when the file has them; a file of aggregates only (as
-     * `beex bench gemm --json` writes) contributes its medians as single samples, which
-     * `beex compare` reports without a statistical verdict. */
-    int has_iterations = 0;
+    /* The repetitions of a benchmark are its samples (GB writes them unless asked for
+     * aggregates only). A benchmark with aggregates only contributes its median as a single
+     * sample, which `beex compare` reports without a statistical verdict; its mean, stddev
+     * and cv are never samples. Decided per benchmark: GB can report aggregates only for some
+     * benchmarks of a file. */
     json_array_foreach(bm, i, b)
     {
-        const char *type = json_string_value(json_object_get(b, "run_type"));
-        has_iterations |= type == NULL || strcmp(type, "iteration") == 0;
-    }
-    json_array_foreach(bm, i, b)
-    {
-        const char *type = json_string_value(json_object_get(b, "run_type"));
-        const char *agg = json_string_value(json_object_get(b, "aggregate_name"));
-        int is_iteration = type == NULL || strcmp(type, "iteration") == 0;
-        int is_median = !is_iteration && agg != NULL && strcmp(agg, "median") == 0;
-        if (!(is_iteration || (!has_iterations && is_median)))
-            continue;
-        const char *name = json_string_value(json_object_get(b, "run_name"));
-        if (name == NULL)
-            name = json_string_value(json_object_get(b, "name"));
+        char buf[512];
+        const char *name = base_name(b, buf, sizeof buf);
         if (name == NULL)
             continue;
+        if (!is_iteration(b)) {
+            const char *agg = json_string_value(json_object_get(b, "aggregate_name"));
+            if (agg == NULL || strcmp(agg, "median") != 0 || has_iterations(bm, name))
+                continue;
+        }
         beex_bench_row *r = row_for(out, name);
         if (r == NULL)
             return -1;
@@ -106,11 +144,9 @@ static int from_benchmarks(const json_t *bm, beex_bench_set *out)
         if (json_is_integer(ins))
             r->instructions = json_integer_value(ins);
         json_t *rt = json_object_get(b, "real_time");
-        if (json_is_number(rt)) {
-            double scale = unit_scale(json_string_value(json_object_get(b, "time_unit")));
-            if (add_sample(r, json_number_value(rt) * scale) != 0)
-                return -1;
-        }
+        double scale = unit_scale(json_string_value(json_object_get(b, "time_unit")));
+        if (json_is_number(rt) && scale > 0 && add_sample(r, json_number_value(rt) * scale) != 0)
+            return -1;
     }
     return 0;
 }

@@ -1,8 +1,10 @@
 /* Named measurements read from any beex results file, for `beex compare` and `beex merge`:
  * repetition samples (seconds) and exact instruction counts, keyed by a benchmark name.
- * Understood: sweep.json ("timed" runs), Google-Benchmark-style {"benchmarks": [...]} as
- * `beex bench gemm --json` writes (iterations grouped by run_name), and the perf gate's
- * baseline ({"benchmarks": [{"name", "instructions"}]}). */
+ * Understood: sweep.json ("timed" runs), Google Benchmark JSON {"benchmarks": [...]} as GB
+ * and `beex bench gemm --json` write it (a benchmark's "iteration" entries, grouped by
+ * run_name, are its samples, read in their time_unit; its median aggregate stands in only when
+ * it has no iterations), and the perf gate's baseline ({"benchmarks": [{"name",
+ * "instructions"}]}). */
 #ifndef BEEX_REPORT_BENCH_ROWS_H
 #define BEEX_REPORT_BENCH_ROWS_H
 

@@ -32,9 +32,9 @@ BEEX_ISA=bogus "$BEEX" variants >/dev/null 2>"$dir/err"
 # A quick benchmark writes complete JSON with every counter the issue names.
 "$BEEX" bench gemm --quick --reps 3 --threads 1 --variant scalar --json "$dir/b.json" >"$dir/out.txt" ||
     fail "bench gemm --quick failed"
-jq -e '.context.git_revision and (.benchmarks | length) > 0 and
-       all(.benchmarks[] | select((.name | startswith("w1a1/")) and .run_type == "aggregate");
-           (.name | split("/") | length) == 6 and .real_time > 0 and .time_unit and
+jq -e '.context.git_revision and any(.benchmarks[]; .aggregate_name == "median") and
+       all(.benchmarks[] | select((.name | startswith("w1a1/")) and .aggregate_name == "median");
+           (.run_name | split("/") | length) == 6 and .real_time > 0 and .time_unit and
            .bMAC_per_s > 0 and .bound_ratio > 0 and .vs_scalar > 0 and .vs_libxsmm_fp32 > 0)' \
     "$dir/b.json" >/dev/null || fail "bench JSON lacks fields: $(head -c 600 "$dir/b.json")"
 ls "$dir"/b.json.tmp.* >/dev/null 2>&1 && fail "temporary file left behind"
