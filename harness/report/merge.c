@@ -266,6 +266,37 @@ static double counter(const json_t *b, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+/* Milliseconds per unit of an entry's "time_unit" (Google Benchmark's default is ns). */
+static double to_ms(const json_t *b)
+{
+    const char *u = json_string_value(json_object_get(b, "time_unit"));
+    if (u == NULL || strcmp(u, "ns") == 0)
+        return 1e-6;
+    if (strcmp(u, "us") == 0)
+        return 1e-3;
+    if (strcmp(u, "s") == 0)
+        return 1e3;
+    return 1.0; /* ms */
+}
+
+/* 1 when the file also holds a median aggregate for this repetition's benchmark. */
+static int has_median(const json_t *bm, const json_t *rep)
+{
+    const char *name = json_string_value(json_object_get(rep, "run_name"));
+    if (name == NULL)
+        return 0;
+    size_t i;
+    json_t *b;
+    json_array_foreach(bm, i, b)
+    {
+        const char *agg = json_string_value(json_object_get(b, "aggregate_name"));
+        const char *rn = json_string_value(json_object_get(b, "run_name"));
+        if (agg != NULL && rn != NULL && strcmp(agg, "median") == 0 && strcmp(rn, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 long beex_merge_kernels(const beex_merge_input *in, int n, const char *out_dir, char *err,
                         size_t errlen)
 {
@@ -275,16 +306,19 @@ long beex_merge_kernels(const beex_merge_input *in, int n, const char *out_dir, 
     if (beex_atomic_open(&af, p, err, errlen) != 0)
         return -1;
     fprintf(af.f, "host,arch,op,variant,M,N,K,threads,bound_ratio,vs_scalar,vs_libxsmm_fp32,"
-                  "real_time\n");
+                  "real_time_ms\n");
     long rows = 0;
     for (int k = 0; k < n; k++) {
         size_t i;
         json_t *b;
         json_array_foreach(json_object_get(in[k].doc, "benchmarks"), i, b)
         {
+            /* One row per benchmark: its median aggregate (or the entry itself in files
+             * without aggregates); the repetitions are not rows of this table. */
             const char *type = json_string_value(json_object_get(b, "run_type"));
-            if (type != NULL && strcmp(type, "aggregate") == 0 &&
-                strcmp(str_at(b, "aggregate_name", NULL, NULL), "median") != 0)
+            int is_agg = type != NULL && strcmp(type, "aggregate") == 0;
+            if (is_agg ? strcmp(str_at(b, "aggregate_name", NULL, NULL), "median") != 0
+                       : has_median(json_object_get(in[k].doc, "benchmarks"), b))
                 continue;
             const char *name = json_string_value(json_object_get(b, "run_name"));
             if (name == NULL)
@@ -298,7 +332,7 @@ long beex_merge_kernels(const beex_merge_input *in, int n, const char *out_dir, 
                     str_at(in[k].doc, "context", "host_name", NULL),
                     str_at(in[k].doc, "context", "machine", NULL), op, variant, M, N, K, T,
                     counter(b, "bound_ratio"), counter(b, "vs_scalar"),
-                    counter(b, "vs_libxsmm_fp32"), counter(b, "real_time"));
+                    counter(b, "vs_libxsmm_fp32"), counter(b, "real_time") * to_ms(b));
             rows++;
         }
     }

@@ -55,4 +55,11 @@ set +e
 set -e
 [ $rc = 1 ] && grep -q "SLOWER" out.txt || fail "a tripled bench gemm time: exit $rc, expected 1"
 "$BEEX" compare g_old.json g_old.json >/dev/null || fail "a bench gemm file against itself flagged"
+# merge's kernels table: one row per benchmark (its median), time in ms whatever the unit.
+"$BEEX" merge --out kern g_old.json >/dev/null || fail "merge of a bench gemm file"
+n_bench=$(jq '[.benchmarks[] | select(.aggregate_name == "median")] | length' g_old.json)
+[ "$(($(wc -l <kern/kernels.csv) - 1))" = "$n_bench" ] || fail "kernels.csv should have one row per benchmark"
+med_ms=$(jq '[.benchmarks[] | select(.aggregate_name == "median")][0].real_time / 1e6' g_old.json)
+awk -F, -v m="$med_ms" 'NR == 2 { d = $12 - m; if (d < 0) d = -d; exit !(d <= 1e-6 * (m > 0 ? m : 1) + 1e-9) }' \
+    kern/kernels.csv || fail "kernels.csv time is not the median in ms"
 echo "test_compare: ok"
