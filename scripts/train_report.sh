@@ -108,12 +108,11 @@ done
             | ($t | max_by(.accuracy)) as $b
             | "| \($n) | \($t | map(.accuracy | r3) | join(" ")) | \($t[-1].accuracy | r3) \(ci($t[-1].ci95.accuracy))"
               + " | \($t[-1].f1 | r3) \(ci($t[-1].ci95.f1)) | \($t[-1].mcc | r3) \(ci($t[-1].ci95.mcc))"
-              + " | exit \($b.exit_block): \($b.vs_full_depth.diff | pts) [\($b.vs_full_depth.ci95[0] | pts), \($b.vs_full_depth.ci95[1] | pts)], p \($b.vs_full_depth.mcnemar_p | r3)"
+              + " | exit \($b.exit_block): \($b.vs_full_depth.diff | pts) [\($b.vs_full_depth.ci95[0] | pts), \($b.vs_full_depth.ci95[1] | pts)], p \($b.vs_full_depth.mcnemar_p | if . < 0.001 then "< 0.001" else r3 end)"
               + " | \($d[-1].accuracy | r3) | \($s) |"' "$f"
     done
     echo
-    first=$(find "$out" -name '*.eval.json' | sort | head -1)
-    echo "F1: $(jq -r '.f1' "$first"); MCC: $(jq -r '.mcc' "$first"); intervals: 95 % percentile bootstrap, 2,000 resamples, seed 1 (beex eval)."
+    echo "F1: of the positive class for binary tasks (named in each eval JSON), macro F1 otherwise; MCC: Matthews correlation, Gorodkin's R_K for multi-class tasks; intervals: 95 % percentile bootstrap, 2,000 resamples, seed 1; differences paired (beex eval)."
 } >"$out/table.md"
 cat "$out/table.md"
 echo "train_report: $out"
