@@ -20,7 +20,7 @@ $SUDO apt-get update -q
 HOST_PACKAGES=(
     build-essential cmake pkg-config git ca-certificates curl
     libomp-dev libhwloc-dev hwloc libpapi-dev papi-tools libxsmm-dev
-    libcmocka-dev libjansson-dev zlib1g-dev
+    libcmocka-dev libjansson-dev zlib1g-dev libssl-dev
     clang libclang-rt-14-dev clang-format valgrind
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
     gnuplot-nox jq

@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "beex_gitrev.h" /* generated at every build: revision and dirty marker */
+#include "harness/base/fingerprint.h"
 #include "harness/base/threads.h"
 #include "kernels/cpu.h"
 
@@ -30,6 +32,30 @@ static void read_cpu_model(char *buf, size_t len)
         }
     }
     fclose(f);
+}
+
+/* The CPU's ISA flags as the kernel lists them ("flags" on x86, "Features" on arm64). */
+static json_t *read_cpu_flags(void)
+{
+    json_t *a = json_array();
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f == NULL)
+        return a;
+    char line[8192];
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "flags", 5) != 0 && strncmp(line, "Features", 8) != 0)
+            continue;
+        char *colon = strchr(line, ':');
+        if (colon == NULL)
+            continue;
+        char *save = NULL;
+        for (char *t = strtok_r(colon + 1, " \t\n", &save); t != NULL;
+             t = strtok_r(NULL, " \t\n", &save))
+            json_array_append_new(a, json_string(t));
+        break;
+    }
+    fclose(f);
+    return a;
 }
 
 static double read_mhz(void)
@@ -84,7 +110,22 @@ json_t *beex_context_json(void)
     json_object_set_new(c, "library_build_type", json_string(BEEX_BUILD_TYPE));
     json_object_set_new(c, "compiler", json_string(BEEX_COMPILER));
     json_object_set_new(c, "compile_flags", json_string(BEEX_BUILD_FLAGS));
-    json_object_set_new(c, "git_revision", json_string(BEEX_GIT_REV));
+    json_object_set_new(c, "variant_compile_flags", json_string(BEEX_VARIANT_FLAGS));
+    json_object_set_new(c, "cpu_flags", read_cpu_flags());
+    json_object_set_new(c, "git_revision", json_string(BEEX_GIT_REVISION));
+    json_object_set_new(c, "git_dirty",
+                        strcmp(BEEX_GIT_DIRTY, "unknown") == 0
+                            ? json_null()
+                            : json_boolean(strcmp(BEEX_GIT_DIRTY, "true") == 0));
+    char exe[4096], sha[65];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        json_object_set_new(c, "binary",
+                            beex_file_sha256(exe, sha) == 0
+                                ? json_pack("{s:s, s:s}", "path", exe, "sha256", sha)
+                                : json_pack("{s:s, s:s}", "path", exe, "error", "cannot read"));
+    }
     json_object_set_new(c, "threads", beex_threads_describe());
     return c;
 }

@@ -133,11 +133,11 @@ json_t *beex_timed_run_json(const beex_timed_run *r, int blocks)
 
 json_t *beex_file_json(const char *path)
 {
-    char fp[17];
-    if (beex_file_fingerprint(path, fp) != 0)
+    char fp[17], sha[65];
+    if (beex_file_fingerprint(path, fp) != 0 || beex_file_sha256(path, sha) != 0)
         return json_pack("{s:s, s:s}", "path", path, "error", "cannot read");
-    return json_pack("{s:s, s:s, s:s}", "path", path, "fingerprint", fp, "fingerprint_kind",
-                     "fnv1a64");
+    return json_pack("{s:s, s:s, s:s, s:s}", "path", path, "sha256", sha, "fingerprint", fp,
+                     "fingerprint_kind", "fnv1a64");
 }
 
 json_t *beex_inputs_json(const char *model_path, const char *data_dir)

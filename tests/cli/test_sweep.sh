@@ -37,6 +37,16 @@ for f in sweep.json replay.csv pareto.csv timed.csv hist.csv trace_dev.csv trace
 done
 grep -q '"git_revision"' run/sweep.json || fail "no git revision in sweep.json"
 grep -q '"fingerprint"' run/sweep.json || fail "no checksums in sweep.json"
+# Provenance (issue 15): sha256 of the model and data (what sha256sum prints), of the binary,
+# the CPU's ISA flags, the per-variant compile flags, the git revision with its dirty marker.
+[ "$(jq -r .inputs.model.sha256 run/sweep.json)" = "$(sha256sum m.safetensors | cut -d' ' -f1)" ] ||
+    fail "sweep.json's model sha256 is not the file's"
+[ "$(jq -r .context.binary.sha256 run/sweep.json)" = "$(sha256sum "$BEEX" | cut -d' ' -f1)" ] ||
+    fail "sweep.json's binary sha256 is not the program's"
+jq -e '(.context.cpu_flags | length) > 0 and (.context.variant_compile_flags | test("avx2: -mavx2"))
+       and (.context.git_dirty == true or .context.git_dirty == false or .context.git_dirty == null)
+       and (.context.compile_flags | test("-fopenmp"))' run/sweep.json >/dev/null ||
+    fail "context lacks CPU flags, variant flags, OpenMP flags or the dirty marker"
 grep -q '"requested"' run/sweep.json && grep -q '"effective"' run/sweep.json || fail "settings missing"
 grep -q '"sde"' run/sweep.json || fail "SDE counters missing"
 grep -q '"hardware"' run/sweep.json || fail "hardware counter record missing"
