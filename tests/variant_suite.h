@@ -20,6 +20,19 @@
 
 #define BEEX_TEST_SKIPPED 77
 
+/* The state each per-variant case receives: a pointer to its beex_isa. */
+static int beex_test_isas[BEEX_ISA_COUNT]
+    __attribute__((unused)) = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
+
+/* The four cases "<name>/<variant>" of one test function, one per variant. */
+#define BEEX_PER_VARIANT(name, fn)                                                                 \
+    {name "/scalar", fn, NULL, NULL, &beex_test_isas[BEEX_ISA_SCALAR]},                            \
+        {name "/avx2", fn, NULL, NULL, &beex_test_isas[BEEX_ISA_AVX2]},                            \
+        {name "/avx512", fn, NULL, NULL, &beex_test_isas[BEEX_ISA_AVX512]},                        \
+    {                                                                                              \
+        name "/neon", fn, NULL, NULL, &beex_test_isas[BEEX_ISA_NEON]                               \
+    }
+
 /* The variant a case belongs to (the name's suffix after its last '/'), or NULL. */
 static inline const char *beex_case_variant(const char *name)
 {

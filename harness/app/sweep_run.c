@@ -105,15 +105,17 @@ static void shard_range(size_t n, int i, int k, int *first, int *count)
     *count = (int)(b - a);
 }
 
-/* "model=<fp> data=<fp>": the model file's and the split file's fingerprints. */
-static void trace_origin(const char *model_path, const char *data_dir, const char *split, char *out,
-                         size_t len)
+/* "model=<fp> data=<fp>": the model file's and the split file's fingerprints, as the
+ * document's "inputs" already holds them (each file is read once). */
+static void trace_origin(const json_t *doc, const char *split, char *out, size_t len)
 {
-    char mfp[17] = "unreadable", dfp[17] = "unreadable", p[4200];
-    (void)beex_file_fingerprint(model_path, mfp);
-    snprintf(p, sizeof p, "%s/%s.tsv", data_dir, split);
-    (void)beex_file_fingerprint(p, dfp);
-    snprintf(out, len, "model=%s data=%s", mfp, dfp);
+    const json_t *in = json_object_get(doc, "inputs");
+    char file[32];
+    snprintf(file, sizeof file, "%s.tsv", split);
+    const char *m = json_string_value(json_object_get(json_object_get(in, "model"), "fingerprint"));
+    const char *d = json_string_value(
+        json_object_get(json_object_get(json_object_get(in, "data"), file), "fingerprint"));
+    snprintf(out, len, "model=%s data=%s", m ? m : "unreadable", d ? d : "unreadable");
 }
 
 /* Trace pass: dev and test (or their shard) through all blocks on the best variant. */
@@ -147,7 +149,7 @@ static int trace_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
                      o->shard_n);
         else
             snprintf(path, sizeof path, "%s/trace_%s.csv", dir, names[k]);
-        trace_origin(o->model, s->ds.dir, names[k], traces[k]->origin, sizeof traces[k]->origin);
+        trace_origin(s->doc, names[k], traces[k]->origin, sizeof traces[k]->origin);
         if (beex_trace_write_csv(traces[k], path, err, errlen) != 0) {
             beex_engine_free(e);
             return -1;
@@ -159,8 +161,7 @@ static int trace_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
 
 /* Reads a trace directory and refuses traces of another model or data (or of unknown origin):
  * replaying them would credit this model with another one's accuracy. */
-static int read_traces(const char *dir, const char *model_path, const char *data_dir,
-                       sweep_state *s, char *err, size_t errlen)
+static int read_traces(const char *dir, sweep_state *s, char *err, size_t errlen)
 {
     const char *names[2] = {"dev", "test"};
     beex_trace *traces[2] = {&s->tdev, &s->ttest};
@@ -169,7 +170,7 @@ static int read_traces(const char *dir, const char *model_path, const char *data
         snprintf(p, sizeof p, "%s/trace_%s.csv", dir, names[k]);
         if (beex_trace_read_csv(p, traces[k], err, errlen) != 0)
             return -1;
-        trace_origin(model_path, data_dir, names[k], want, sizeof want);
+        trace_origin(s->doc, names[k], want, sizeof want);
         if (strcmp(traces[k]->origin, want) != 0) {
             snprintf(err, errlen, "%.200s: traced from %.90s, not from this model and data (%.90s)",
                      p, traces[k]->origin[0] ? traces[k]->origin : "an unknown model and data",
@@ -397,7 +398,7 @@ int beex_sweep_run(const beex_sweep_options *o)
 
     /* 1. the trace */
     if (o->trace_dir != NULL) {
-        if (read_traces(o->trace_dir, o->model, data_dir, &s, err, sizeof err) != 0)
+        if (read_traces(o->trace_dir, &s, err, sizeof err) != 0)
             goto fail;
         if (s.tdev.blocks != cfg->blocks || s.tdev.classes != cfg->classes ||
             s.ttest.n != (int)s.ds.test.n || s.tdev.n != (int)s.ds.dev.n) {

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "harness/base/timing.h"
+
 double beex_mcnemar_exact_p(long b, long c)
 {
     if (b < 0 || c < 0)
@@ -32,20 +34,12 @@ double beex_quantile_sorted_inplace(double *v, size_t n, double q)
     if (n == 0)
         return NAN;
     qsort(v, n, sizeof *v, cmp_double);
-    if (q <= 0)
-        return v[0];
-    if (q >= 1)
-        return v[n - 1];
-    double h = (double)(n - 1) * q;
-    size_t i = (size_t)floor(h);
-    double frac = h - (double)i;
-    return i + 1 < n ? v[i] + frac * (v[i + 1] - v[i]) : v[i];
+    return beex_percentile_sorted(v, n, q < 0 ? 0 : q > 1 ? 1 : q);
 }
 
 void beex_percentile_interval(double *v, size_t n, double level, double *lo, double *hi)
 {
     double a = (1.0 - level) / 2.0;
-    *lo = beex_quantile_sorted_inplace(v, n, a);
-    /* already sorted: the second call's qsort is cheap on sorted input */
-    *hi = beex_quantile_sorted_inplace(v, n, 1.0 - a);
+    *lo = beex_quantile_sorted_inplace(v, n, a); /* sorts v */
+    *hi = beex_percentile_sorted(v, n, 1.0 - a);
 }

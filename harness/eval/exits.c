@@ -25,11 +25,10 @@ int beex_exit_points(const beex_trace *t, const beex_replay_setup *s, int resamp
                      beex_replay_point *points, char *err, size_t errlen)
 {
     int B = t->blocks, n = t->n;
-    int *preds = malloc((size_t)B * (n > 0 ? n : 1) * sizeof *preds);
-    int *labels = malloc((size_t)(n > 0 ? n : 1) * sizeof *labels);
+    int *preds = calloc((size_t)B * (n > 0 ? n : 1), sizeof *preds);
     beex_point_stats *st = malloc((size_t)B * sizeof *st);
     int rc = -1;
-    if (preds == NULL || labels == NULL || st == NULL) {
+    if (preds == NULL || st == NULL) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
@@ -40,10 +39,8 @@ int beex_exit_points(const beex_trace *t, const beex_replay_setup *s, int resamp
             goto done;
         }
     }
-    for (int i = 0; i < n; i++)
-        labels[i] = t->label[i];
-    beex_bootstrap_setup bs = {n,      t->classes, s->positive, s->metric,
-                               labels, resamples,  seed,        0.95};
+    beex_bootstrap_setup bs = {n,        t->classes, s->positive, s->metric,
+                               t->label, resamples,  seed,        0.95};
     if (beex_bootstrap_points(&bs, preds, B, B - 1, NULL, NULL, NULL, st, err, errlen) != 0)
         goto done;
     for (int b = 0; b < B; b++)
@@ -51,7 +48,6 @@ int beex_exit_points(const beex_trace *t, const beex_replay_setup *s, int resamp
     rc = 0;
 done:
     free(preds);
-    free(labels);
     free(st);
     return rc;
 }

@@ -15,9 +15,9 @@
 
 typedef struct {
     int n, classes, positive;
-    beex_metric metric; /* the headline metric the paired comparisons use */
-    const int *labels;  /* n, in [0, classes) */
-    int resamples;      /* >= BEEX_BOOTSTRAP_MIN_RESAMPLES */
+    beex_metric metric;    /* the headline metric the paired comparisons use */
+    const int32_t *labels; /* n, in [0, classes): a trace's label array as it is */
+    int resamples;         /* >= BEEX_BOOTSTRAP_MIN_RESAMPLES */
     uint64_t seed;
     double level; /* 0.95 */
 } beex_bootstrap_setup;

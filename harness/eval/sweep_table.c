@@ -104,17 +104,14 @@ static int bootstrap_split(const beex_trace *tr, const beex_replay_setup *s,
     int n = t->n, B = s->cfg->blocks, rc = -1;
     int *lower = malloc((size_t)n * sizeof *lower), *upper = malloc((size_t)n * sizeof *upper);
     double *weight = malloc((size_t)n * sizeof *weight);
-    int *labels = malloc((size_t)tr->n * sizeof *labels);
     beex_point_stats *st = malloc((size_t)n * sizeof *st);
-    if (!lower || !upper || !weight || !labels || !st) {
+    if (!lower || !upper || !weight || !st) {
         snprintf(err, errlen, "out of memory");
         goto done;
     }
     iso_references(pts, n, t->static_index, B, lower, upper, weight);
-    for (int i = 0; i < tr->n; i++)
-        labels[i] = tr->label[i];
-    beex_bootstrap_setup bs = {tr->n,  s->cfg->classes, s->positive, s->metric,
-                               labels, o->resamples,    o->seed,     0.95};
+    beex_bootstrap_setup bs = {tr->n,     s->cfg->classes, s->positive, s->metric,
+                               tr->label, o->resamples,    o->seed,     0.95};
     if (beex_bootstrap_points(&bs, preds, n, t->full, lower, upper, weight, st, err, errlen) != 0)
         goto done;
     for (int i = 0; i < n; i++)
@@ -124,7 +121,6 @@ done:
     free(lower);
     free(upper);
     free(weight);
-    free(labels);
     free(st);
     return rc;
 }
@@ -205,6 +201,16 @@ int beex_sweep_replay_all(const beex_trace *dev, const beex_trace *test, const b
 
     entropy_summary(dev, out->entropy_mean_dev, NULL);
     entropy_summary(test, out->entropy_mean_test, &out->entropy_rise_share);
+    out->entropy_falls = 1;
+    for (int b = 1; b < B; b++)
+        out->entropy_falls &= out->entropy_mean_test[b] <= out->entropy_mean_test[b - 1];
+    for (int i = 0; i < n; i++)
+        if (grid[i].kind != BEEX_POLICY_STATIC) {
+            int beats = out->test[i].stats.iso_gain_ci.lo > 0;
+            out->beat_tested++;
+            out->beat_all += beats;
+            out->beat_front += beats && out->front[i];
+        }
     rc = 0;
 done:
     free(grid);

@@ -37,6 +37,10 @@ typedef struct {
      * rises from some block to the next (the entropy-ratio rule assumes it falls). */
     double entropy_mean_dev[BEEX_MAX_BLOCKS], entropy_mean_test[BEEX_MAX_BLOCKS];
     double entropy_rise_share;
+    int entropy_falls; /* 1 when the mean test entropy never rises from a block to the next */
+    /* Non-static points on test, and those whose iso-cost gain interval is above 0 (in all,
+     * and on the dev front): with many points tested about 2.5 % pass by chance. */
+    int beat_tested, beat_all, beat_front;
 } beex_sweep_table;
 
 /* Replays the grid on both traces and fills the table. Never fails for what the model does

@@ -76,19 +76,6 @@ int beex_trace_run(beex_engine *e, const beex_encoded *enc, const char *what, be
             beex_trace_free(out);
             return -1;
         }
-        for (int b = 0; b < cfg->blocks; b++) {
-            int bad = !isfinite(h[b]);
-            for (int c = 0; c < cfg->classes && !bad; c++)
-                bad = !isfinite(z[(size_t)b * cfg->classes + c]);
-            if (bad) {
-                snprintf(err, errlen,
-                         "example %d, block %d: non-finite logit or entropy (weights out of "
-                         "range?)",
-                         enc->index[i], b + 1);
-                beex_trace_free(out);
-                return -1;
-            }
-        }
         if (what != NULL)
             beex_progress(what, i + 1, enc->n);
     }

@@ -208,27 +208,38 @@ static int check_tiling(beex_st_file *f, char *err, size_t errlen)
     return rc;
 }
 
-int beex_st_parse(const uint8_t *buf, size_t len, beex_st_file *out, char *err, size_t errlen)
+/* The 8-byte little-endian header length of a file of len bytes (first8 holds its first
+ * bytes, NULL when len < 8), checked against the file and the limit. Returns 0 or -1. */
+static int header_length(const uint8_t *first8, size_t len, uint64_t *hlen, char *err,
+                         size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    if (len < 8) {
+    if (len < 8 || first8 == NULL) {
         snprintf(err, errlen, "truncated file: %zu bytes, fewer than the 8-byte header length",
                  len);
         return -1;
     }
-    uint64_t hlen = 0;
+    *hlen = 0;
     for (int i = 7; i >= 0; i--)
-        hlen = hlen << 8 | buf[i];
-    if (hlen > len - 8) {
+        *hlen = *hlen << 8 | first8[i];
+    if (*hlen > len - 8) {
         snprintf(err, errlen, "header length %llu runs past the end of the file (%zu bytes)",
-                 (unsigned long long)hlen, len);
+                 (unsigned long long)*hlen, len);
         return -1;
     }
-    if (hlen > BEEX_ST_MAX_HEADER) {
+    if (*hlen > BEEX_ST_MAX_HEADER) {
         snprintf(err, errlen, "header length %llu exceeds the limit of %llu bytes",
-                 (unsigned long long)hlen, (unsigned long long)BEEX_ST_MAX_HEADER);
+                 (unsigned long long)*hlen, (unsigned long long)BEEX_ST_MAX_HEADER);
         return -1;
     }
+    return 0;
+}
+
+int beex_st_parse(const uint8_t *buf, size_t len, beex_st_file *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    uint64_t hlen;
+    if (header_length(len >= 8 ? buf : NULL, len, &hlen, err, errlen) != 0)
+        return -1;
     if (hlen < 2 || buf[8] != '{') {
         snprintf(err, errlen, "malformed JSON header: it must start with '{'");
         return -1;
@@ -284,22 +295,12 @@ fail:
 static int header_precheck(FILE *fp, size_t len, char *err, size_t errlen)
 {
     uint8_t lenbuf[8];
-    if (len < 8 || fread(lenbuf, 1, 8, fp) != 8) {
-        snprintf(err, errlen, "truncated file: %zu bytes, fewer than the 8-byte header length",
-                 len);
+    uint64_t hlen;
+    int got8 = len >= 8 && fread(lenbuf, 1, 8, fp) == 8;
+    if (header_length(got8 ? lenbuf : NULL, len, &hlen, err, errlen) != 0)
         return -1;
-    }
-    uint64_t hlen = 0;
-    for (int i = 7; i >= 0; i--)
-        hlen = hlen << 8 | lenbuf[i];
-    if (hlen > len - 8) {
-        snprintf(err, errlen, "header length %llu runs past the end of the file (%zu bytes)",
-                 (unsigned long long)hlen, len);
-        return -1;
-    }
-    if (hlen > BEEX_ST_MAX_HEADER || hlen < 2) {
-        snprintf(err, errlen, "header length %llu outside 2..%llu bytes", (unsigned long long)hlen,
-                 (unsigned long long)BEEX_ST_MAX_HEADER);
+    if (hlen < 2) {
+        snprintf(err, errlen, "malformed JSON header: %llu bytes", (unsigned long long)hlen);
         return -1;
     }
     char *h = malloc((size_t)hlen);

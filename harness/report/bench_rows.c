@@ -35,7 +35,7 @@ static int add_sample(beex_bench_row *r, double v)
 
 /* Seconds per unit of Google Benchmark's time_unit, or 0 for a unit it does not write (the
  * sample is then dropped rather than read at a guessed scale). */
-static double unit_scale(const char *unit)
+double beex_time_unit_seconds(const char *unit)
 {
     if (unit == NULL || strcmp(unit, "ns") == 0)
         return 1e-9; /* Google Benchmark's default */
@@ -144,7 +144,7 @@ static int from_benchmarks(const json_t *bm, beex_bench_set *out)
         if (json_is_integer(ins))
             r->instructions = json_integer_value(ins);
         json_t *rt = json_object_get(b, "real_time");
-        double scale = unit_scale(json_string_value(json_object_get(b, "time_unit")));
+        double scale = beex_time_unit_seconds(json_string_value(json_object_get(b, "time_unit")));
         if (json_is_number(rt) && scale > 0 && add_sample(r, json_number_value(rt) * scale) != 0)
             return -1;
     }

@@ -29,4 +29,8 @@ int beex_bench_set_from_json(const json_t *doc, beex_bench_set *out, char *err, 
 const beex_bench_row *beex_bench_set_find(const beex_bench_set *s, const char *name);
 void beex_bench_set_free(beex_bench_set *s);
 
+/* Seconds per unit of Google Benchmark's "time_unit" (NULL: its default, ns), or 0 for a unit
+ * it does not write. */
+double beex_time_unit_seconds(const char *unit);
+
 #endif

@@ -8,6 +8,7 @@
 #include "harness/base/atomic_file.h"
 #include "harness/bench/sweep.h"
 #include "harness/eval/trace_io.h"
+#include "harness/report/bench_rows.h"
 #include "harness/report/context.h"
 #include "harness/report/sweep_report.h"
 #include "harness/report/sweep_summary.h"
@@ -266,19 +267,6 @@ static double counter(const json_t *b, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* Milliseconds per unit of an entry's "time_unit" (Google Benchmark's default is ns). */
-static double to_ms(const json_t *b)
-{
-    const char *u = json_string_value(json_object_get(b, "time_unit"));
-    if (u == NULL || strcmp(u, "ns") == 0)
-        return 1e-6;
-    if (strcmp(u, "us") == 0)
-        return 1e-3;
-    if (strcmp(u, "s") == 0)
-        return 1e3;
-    return 1.0; /* ms */
-}
-
 /* 1 when the file also holds a median aggregate for this repetition's benchmark. */
 static int has_median(const json_t *bm, const json_t *rep)
 {
@@ -332,7 +320,10 @@ long beex_merge_kernels(const beex_merge_input *in, int n, const char *out_dir, 
                     str_at(in[k].doc, "context", "host_name", NULL),
                     str_at(in[k].doc, "context", "machine", NULL), op, variant, M, N, K, T,
                     counter(b, "bound_ratio"), counter(b, "vs_scalar"),
-                    counter(b, "vs_libxsmm_fp32"), counter(b, "real_time") * to_ms(b));
+                    counter(b, "vs_libxsmm_fp32"),
+                    counter(b, "real_time") *
+                        beex_time_unit_seconds(json_string_value(json_object_get(b, "time_unit"))) *
+                        1e3);
             rows++;
         }
     }

@@ -156,28 +156,17 @@ void beex_print_sweep_summary(FILE *out, const beex_sweep_table *t, const beex_s
                     info);
     describe_choice(out, t, t->selected_delta, "The paper's rule alone",
                     "entropy ratio delta, fewest dev OPs within 1 point", info);
-    int tested = 0, beat = 0, beat_front = 0;
-    for (int i = 0; i < t->n; i++)
-        if (t->test[i].policy.kind != BEEX_POLICY_STATIC) {
-            tested++;
-            if (t->test[i].stats.iso_gain_ci.lo > 0) {
-                beat++;
-                beat_front += t->front[i];
-            }
-        }
+    int tested = t->beat_tested, beat = t->beat_all, beat_front = t->beat_front;
     fprintf(out,
             "\nDoes any rule beat static depth at equal cost? %d of %d non-static points have an "
             "iso-cost gain whose 95 %% interval excludes 0 on test (%d on the dev front)%s\n",
             beat, tested, beat_front,
             beat == 0 ? ": no." : "; with this many points about 2.5 % pass by chance.");
-    int falls = 1;
-    for (int b = 1; b < t->blocks; b++)
-        falls &= t->entropy_mean_test[b] <= t->entropy_mean_test[b - 1];
     fprintf(out, "Entropy on test: mean per block");
     for (int b = 0; b < t->blocks; b++)
         fprintf(out, " %.3f", t->entropy_mean_test[b]);
     fprintf(out, "; %s with depth on average; %.1f %% of the examples see it rise somewhere.\n",
-            falls ? "falls" : "does NOT fall", 100 * t->entropy_rise_share);
+            t->entropy_falls ? "falls" : "does NOT fall", 100 * t->entropy_rise_share);
     if (t->selected_delta < 0)
         fprintf(out, "No delta comes within 1 point of full depth on dev.\n");
 }

@@ -21,7 +21,7 @@ SLURM_JOB_ID=4242 SLURM_CPUS_PER_TASK=1 taskset -c "$cpu" "$BEEX" bench model --
 grep -q "exceeds the 1 core" err.txt || fail "bench model did not cap 2 threads on 1 CPU"
 jq -e --arg cpu "$cpu" '.context.threads.allowed_cpus == $cpu and .context.threads.allowed_cores == 1
     and .context.threads.slurm.SLURM_JOB_ID == "4242"
-    and ([.benchmarks[]? | .threads? // empty] | all(. == 1))' bm.json >/dev/null ||
+    and ([.benchmarks[]? | .threads? // empty] | length > 0 and all(. == 1))' bm.json >/dev/null ||
     fail "context lacks the allowed CPUs / Slurm job, or a row ran 2 threads: $(jq -c .context.threads bm.json)"
 # One thread stays where the process runs: two single-thread runs side by side must not both
 # be pinned to the first core (they were, and shared it while the other core idled).

@@ -268,23 +268,12 @@ static void test_reference_by_hand(void **state)
     assert_true(y1[2] == 36.0f);
 }
 
-static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        {"grid/scalar", test_grid, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
-        {"grid/avx2", test_grid, NULL, NULL, &isas[BEEX_ISA_AVX2]},
-        {"grid/avx512", test_grid, NULL, NULL, &isas[BEEX_ISA_AVX512]},
-        {"grid/neon", test_grid, NULL, NULL, &isas[BEEX_ISA_NEON]},
-        {"blocks/scalar", test_blocks, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
-        {"blocks/avx2", test_blocks, NULL, NULL, &isas[BEEX_ISA_AVX2]},
-        {"blocks/avx512", test_blocks, NULL, NULL, &isas[BEEX_ISA_AVX512]},
-        {"blocks/neon", test_blocks, NULL, NULL, &isas[BEEX_ISA_NEON]},
-        {"extreme_operands/scalar", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
-        {"extreme_operands/avx2", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_AVX2]},
-        {"extreme_operands/avx512", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_AVX512]},
-        {"extreme_operands/neon", test_extreme_operands, NULL, NULL, &isas[BEEX_ISA_NEON]},
+        BEEX_PER_VARIANT("grid", test_grid),
+        BEEX_PER_VARIANT("blocks", test_blocks),
+        BEEX_PER_VARIANT("extreme_operands", test_extreme_operands),
         cmocka_unit_test(test_reference_by_hand),
     };
     return beex_run_variant_suite("bgemm variants vs reference", tests,

@@ -141,21 +141,12 @@ static void test_reference_by_hand(void **state)
     assert_true(s[3] == -42.0f);
 }
 
-static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
-
-#define PER_VARIANT(name, fn)                                                                      \
-    {name "/scalar", fn, NULL, NULL, &isas[BEEX_ISA_SCALAR]},                                      \
-        {name "/avx2", fn, NULL, NULL, &isas[BEEX_ISA_AVX2]},                                      \
-        {name "/avx512", fn, NULL, NULL, &isas[BEEX_ISA_AVX512]},                                  \
-    {                                                                                              \
-        name "/neon", fn, NULL, NULL, &isas[BEEX_ISA_NEON]                                         \
-    }
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        PER_VARIANT("matches_reference", test_elementwise_variant_matches_reference),
-        PER_VARIANT("layernorm_of_constant_row_is_beta", test_layernorm_of_constant_row_is_beta),
+        BEEX_PER_VARIANT("matches_reference", test_elementwise_variant_matches_reference),
+        BEEX_PER_VARIANT("layernorm_of_constant_row_is_beta",
+                         test_layernorm_of_constant_row_is_beta),
         cmocka_unit_test(test_reference_by_hand),
     };
     return beex_run_variant_suite("elementwise variants vs reference", tests,

@@ -110,15 +110,10 @@ static void test_known_row(void **state)
     assert_int_equal(bits[1], 0x02);
 }
 
-static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        {"pack/scalar", test_variant, NULL, NULL, &isas[BEEX_ISA_SCALAR]},
-        {"pack/avx2", test_variant, NULL, NULL, &isas[BEEX_ISA_AVX2]},
-        {"pack/avx512", test_variant, NULL, NULL, &isas[BEEX_ISA_AVX512]},
-        {"pack/neon", test_variant, NULL, NULL, &isas[BEEX_ISA_NEON]},
+        BEEX_PER_VARIANT("pack", test_variant),
         cmocka_unit_test(test_known_row),
     };
     return beex_run_variant_suite("sign packing variants vs reference", tests,

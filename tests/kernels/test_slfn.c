@@ -158,22 +158,12 @@ static void test_slfn_gate_packing_follows_preactivation_sign(void **state)
     assert_int_equal(ub[1], 0x00);
 }
 
-static int isas[BEEX_ISA_COUNT] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512, BEEX_ISA_NEON};
-
-#define PER_VARIANT(name, fn)                                                                      \
-    {name "/scalar", fn, NULL, NULL, &isas[BEEX_ISA_SCALAR]},                                      \
-        {name "/avx2", fn, NULL, NULL, &isas[BEEX_ISA_AVX2]},                                      \
-        {name "/avx512", fn, NULL, NULL, &isas[BEEX_ISA_AVX512]},                                  \
-    {                                                                                              \
-        name "/neon", fn, NULL, NULL, &isas[BEEX_ISA_NEON]                                         \
-    }
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        PER_VARIANT("matches_reference", test_slfn_variant_matches_reference),
-        PER_VARIANT("gate_packing_follows_preactivation_sign",
-                    test_slfn_gate_packing_follows_preactivation_sign),
+        BEEX_PER_VARIANT("matches_reference", test_slfn_variant_matches_reference),
+        BEEX_PER_VARIANT("gate_packing_follows_preactivation_sign",
+                         test_slfn_gate_packing_follows_preactivation_sign),
         cmocka_unit_test(test_slfn_checked_entry_points_reject_bad_input),
     };
     return beex_run_variant_suite("slfn variants vs reference", tests,
