@@ -14,6 +14,7 @@ static int team_size = 0;
 static int requested = 0;
 static char allowed_list[256] = "";
 static int allowed_cores = 0;
+static hwloc_bitmap_t initial_allowed; /* the CPUs granted at the first setup */
 static int bind_ok[256];
 static int bind_core[256];
 static char bind_err[256][96];
@@ -34,10 +35,16 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
      * placed only there, one per allowed core, so that a one-CPU job never runs two threads
      * bound to cores it does not own. */
     hwloc_bitmap_t allowed = hwloc_bitmap_alloc();
-    if (allowed == NULL ||
-        hwloc_get_proc_cpubind(topo, getpid(), allowed, HWLOC_CPUBIND_PROCESS) != 0 ||
-        hwloc_bitmap_iszero(allowed))
-        hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
+    if (allowed != NULL && initial_allowed != NULL) {
+        hwloc_bitmap_copy(allowed, initial_allowed);
+    } else if (allowed != NULL) {
+        if (hwloc_get_proc_cpubind(topo, getpid(), allowed, HWLOC_CPUBIND_PROCESS) != 0 ||
+            hwloc_bitmap_iszero(allowed))
+            hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
+        /* Binding a team narrows the process's own mask (one thread stays on the core it runs
+         * on): later calls must start from the CPUs granted, not from the last binding. */
+        initial_allowed = hwloc_bitmap_dup(allowed);
+    }
     char *list = NULL;
     if (hwloc_bitmap_list_asprintf(&list, allowed) >= 0 && list != NULL) {
         snprintf(allowed_list, sizeof allowed_list, "%s", list);

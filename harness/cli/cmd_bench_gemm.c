@@ -15,7 +15,7 @@
 #include "harness/bench/bound.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
-#include "harness/report/context.h"
+#include "harness/report/gbench_json.h"
 
 /* MAX_REPS bounds --reps so the repetitions of one row fit on the stack. */
 enum { MAX_SHAPES = 64, MAX_THREADS = 8, MAX_REPS = 10000 };
@@ -287,95 +287,6 @@ static int bench_shape(const bench_opts *o, int shape_i, int thread_i, json_t *r
     return 0;
 }
 
-/* Reads the first word of a small /sys file into buf; 0 on success. */
-static int read_word(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return -1;
-    int ok = fgets(buf, (int)len, f) != NULL;
-    fclose(f);
-    if (!ok)
-        return -1;
-    buf[strcspn(buf, " \t\n")] = '\0';
-    return 0;
-}
-
-static int read_cache_field(int idx, const char *field, char *buf, size_t len)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/%s", idx, field);
-    return read_word(path, buf, len);
-}
-
-/* The caches as GB 1.7 lists them: cpu0's /sys cache entries, size in bytes ("32K"), and
- * num_sharing = the CPUs in shared_cpu_map. Empty where /sys has none (not Linux). */
-static json_t *gbench_caches(void)
-{
-    json_t *caches = json_array();
-    for (int idx = 0; caches != NULL; idx++) {
-        char type[64], level[16], size[32], map[1024];
-        if (read_cache_field(idx, "type", type, sizeof type) != 0 ||
-            read_cache_field(idx, "level", level, sizeof level) != 0 ||
-            read_cache_field(idx, "size", size, sizeof size) != 0 ||
-            read_cache_field(idx, "shared_cpu_map", map, sizeof map) != 0)
-            break;
-        char *suffix = NULL;
-        long long bytes = strtoll(size, &suffix, 10);
-        bytes *= *suffix == 'K' ? 1024 : *suffix == 'M' ? 1024 * 1024 : 1;
-        int sharing = 0;
-        for (const char *c = map; *c != '\0'; c++)
-            if (*c != ',') {
-                int digit = *c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10;
-                sharing += __builtin_popcount((unsigned)digit & 15u);
-            }
-        json_t *e = json_pack("{s:s, s:i, s:I, s:i}", "type", type, "level", atoi(level), "size",
-                              (json_int_t)bytes, "num_sharing", sharing);
-        if (e == NULL || json_array_append_new(caches, e) != 0) {
-            json_decref(caches);
-            return NULL;
-        }
-    }
-    return caches;
-}
-
-/* GB's rule: frequency scaling is on when some CPU's governor is not "performance"; off
- * when no cpufreq files exist (as in these VMs). */
-static int cpu_scaling_enabled(void)
-{
-    long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-    for (long cpu = 0; cpu < ncpu; cpu++) {
-        char path[96], gov[64];
-        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu%ld/cpufreq/scaling_governor", cpu);
-        if (read_word(path, gov, sizeof gov) == 0 && strcmp(gov, "performance") != 0)
-            return 1;
-    }
-    return 0;
-}
-
-/* The context fields Google Benchmark writes and beex_context_json lacks, so that tools
- * reading GB's context (compare.py prints none, others do) find them. */
-static int add_gbench_context(json_t *ctx)
-{
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1); /* GB writes argv[0] */
-    if (n > 0)
-        exe[n] = '\0';
-    else
-        snprintf(exe, sizeof exe, "beex");
-    double load[3];
-    int nload = getloadavg(load, 3);
-    json_t *loads = json_array();
-    for (int i = 0; loads != NULL && i < nload; i++)
-        json_array_append_new(loads, json_real(load[i]));
-    int bad = loads == NULL;
-    bad |= json_object_set_new(ctx, "executable", json_string(exe));
-    bad |= json_object_set_new(ctx, "cpu_scaling_enabled", json_boolean(cpu_scaling_enabled()));
-    bad |= json_object_set_new(ctx, "caches", gbench_caches());
-    bad |= json_object_set_new(ctx, "load_avg", loads);
-    return bad ? -1 : 0;
-}
-
 int beex_cmd_bench_gemm(int argc, char **argv)
 {
     static const struct option opts[] = {{"shapes", required_argument, NULL, 's'},
@@ -507,12 +418,9 @@ int beex_cmd_bench_gemm(int argc, char **argv)
                 status = 1;
     }
     if (status == 0 && o.json != NULL) {
-        json_t *doc = json_object();
-        json_t *ctx = beex_context_json();
+        json_t *doc = beex_gb_document(rows);
         char err[256];
-        /* The document owns ctx first, so that a failure below frees it with the document. */
-        if (doc == NULL || ctx == NULL || json_object_set_new(doc, "context", ctx) != 0 ||
-            add_gbench_context(ctx) != 0 || json_object_set(doc, "benchmarks", rows) != 0) {
+        if (doc == NULL) {
             fprintf(stderr, "beex bench gemm: cannot build the JSON document\n");
             status = 1;
         } else if (beex_json_write_atomic(doc, o.json, err, sizeof err) != 0) {

@@ -7,6 +7,7 @@
 int beex_cmd_variants(int argc, char **argv);
 int beex_cmd_bench_gemm(int argc, char **argv);
 int beex_cmd_bench_model(int argc, char **argv);
+int beex_cmd_bench_train(int argc, char **argv);
 int beex_cmd_init(int argc, char **argv);
 int beex_cmd_export(int argc, char **argv);
 int beex_cmd_run(int argc, char **argv);

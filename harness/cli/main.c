@@ -27,6 +27,8 @@ static const command commands[] = {
      "binarized GEMM benchmark against bounds, scalar and libxsmm fp32"},
     {"bench model", beex_cmd_bench_model,
      "whole-model throughput and latency per precision and variant"},
+    {"bench train", beex_cmd_bench_train,
+     "training throughput (examples/s, GFLOP/s) per shape, precision and threads"},
     {"init", beex_cmd_init, "write a checkpoint with seeded random weights"},
     {"export", beex_cmd_export, "checkpoint -> deployment file (packed bits + alpha)"},
     {"run", beex_cmd_run, "run a model on examples from standard input, one JSON line each"},

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +27,8 @@
 #include "harness/text/tokenizer.h"
 #include "harness/train/adam.h"
 #include "harness/train/tdata.h"
-#include "harness/train/tnet.h"
 #include "harness/train/tparams.h"
+#include "harness/train/tstep.h"
 
 void beex_train_options_default(beex_train_options *o)
 {
@@ -74,12 +73,7 @@ typedef struct {
     beex_encoded dev; /* scored through the one evaluation path (harness/eval/) */
     int positive;
     beex_model *model;
-    beex_tparams p, grad;
-    beex_tparams *tgrad; /* per thread */
-    int nthreads;
-    beex_teff eff;
-    beex_tws **ws;
-    beex_adam adam;
+    beex_tstep step; /* parameters, gradients, optimiser, workspaces */
     float lw[BEEX_TRAIN_MAX_BLOCKS];
     char last_path[4096], state_path[4096];
 } run_ctx;
@@ -92,18 +86,7 @@ static void ctx_free(run_ctx *c)
     beex_tsplit_free(&c->train);
     beex_encoded_free(&c->dev);
     beex_model_free(c->model);
-    beex_tparams_free(&c->p);
-    beex_tparams_free(&c->grad);
-    if (c->tgrad != NULL)
-        for (int t = 0; t < c->nthreads; t++)
-            beex_tparams_free(&c->tgrad[t]);
-    free(c->tgrad);
-    beex_teff_free(&c->eff);
-    if (c->ws != NULL)
-        for (int t = 0; t < c->nthreads; t++)
-            beex_tws_free(c->ws[t]);
-    free(c->ws);
-    beex_adam_free(&c->adam);
+    beex_tstep_free(&c->step);
 }
 
 /* Vocabulary strings and labels travel in the checkpoint. */
@@ -254,7 +237,7 @@ static int save_model(run_ctx *c, const beex_train_options *o, beex_precision pr
                       const double *dev_acc, double train_loss, const char *path, char *err,
                       size_t errlen)
 {
-    beex_tparams_to_model(&c->p, c->model);
+    beex_tparams_to_model(&c->step.p, c->model);
     c->model->cfg.precision = prec;
     if (beex_model_derive_binary(c->model) != 0) {
         snprintf(err, errlen, "cannot derive binary weights for %s", path);
@@ -271,7 +254,7 @@ static int save_model(run_ctx *c, const beex_train_options *o, beex_precision pr
 static int score_dev(run_ctx *c, beex_precision prec, int threads, double *dev_acc, char *err,
                      size_t errlen)
 {
-    beex_tparams_to_model(&c->p, c->model);
+    beex_tparams_to_model(&c->step.p, c->model);
     c->model->cfg.precision = prec;
     if (beex_model_derive_binary(c->model) != 0) {
         snprintf(err, errlen, "cannot derive binary weights for the dev pass");
@@ -418,8 +401,7 @@ static int prepare(run_ctx *c, beex_train_options *o, char *err, size_t errlen)
     for (int i = 0; i < cfg.blocks; i++)
         c->lw[i] = o->loss_weights[i] = any ? o->loss_weights[i] : (float)(i + 1);
     if (beex_tsplit_encode(&c->ds.train, c->vocab, cfg.max_len, &c->train) != 0 ||
-        beex_tparams_init(&c->p, &cfg, NULL) != 0 || beex_tparams_init(&c->grad, &cfg, NULL) != 0 ||
-        beex_teff_init(&c->eff, &cfg) != 0 || beex_adam_init(&c->adam, c->p.n, o->lr) != 0) {
+        beex_tstep_init(&c->step, &cfg, o->lr, beex_threads_count()) != 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -441,43 +423,13 @@ static int prepare(run_ctx *c, beex_train_options *o, char *err, size_t errlen)
         return -1;
     }
     c->positive = beex_positive_class(c->model, NULL, err, errlen);
-    c->nthreads = beex_threads_count();
-    c->tgrad = calloc((size_t)c->nthreads, sizeof *c->tgrad);
-    c->ws = calloc((size_t)c->nthreads, sizeof *c->ws);
-    if (c->tgrad == NULL || c->ws == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    for (int t = 0; t < c->nthreads; t++)
-        if (beex_tparams_init(&c->tgrad[t], &cfg, NULL) != 0 ||
-            (c->ws[t] = beex_tws_new(&cfg)) == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-    if (beex_tparams_from_model(&c->p, c->model) != 0) {
+    if (beex_tparams_from_model(&c->step.p, c->model) != 0) {
         snprintf(err, errlen, "model shape does not match the configuration");
         return -1;
     }
     snprintf(c->last_path, sizeof c->last_path, "%s.last.safetensors", o->out);
     snprintf(c->state_path, sizeof c->state_path, "%s.state", o->out);
     return 0;
-}
-
-/* Sums the thread buffers in thread order into c->grad (scaled) and zeroes them. */
-static void reduce_grads(run_ctx *c, float scale)
-{
-    long n = (long)c->p.n;
-    int nt = c->nthreads;
-    float *out = c->grad.base;
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < n; i++) {
-        float s = 0.0f;
-        for (int t = 0; t < nt; t++) {
-            s += c->tgrad[t].base[i];
-            c->tgrad[t].base[i] = 0.0f;
-        }
-        out[i] = s * scale;
-    }
 }
 
 static void progress_line(int epoch, int epochs, size_t done, size_t total, double loss, double acc,
@@ -514,13 +466,13 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
     int rc = -1;
     if (prepare(&c, o, err, errlen) != 0)
         goto done;
-    const beex_config *cfg = &c.p.cfg;
+    const beex_config *cfg = &c.step.cfg;
     beex_train_state st = {0, 0, -1.0, 0};
     if (o->resume && file_exists(c.last_path) && file_exists(c.state_path)) {
         beex_model *last = NULL;
         if (beex_model_load(c.last_path, &last, err, errlen) != 0)
             goto done;
-        int bad = beex_tparams_from_model(&c.p, last);
+        int bad = beex_tparams_from_model(&c.step.p, last);
         if (!bad && resume_mismatch(last, &c.ds, o->train_fp, c.last_path, err, errlen) != 0) {
             beex_model_free(last);
             goto done;
@@ -530,9 +482,9 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
             snprintf(err, errlen, "%s does not match this run's configuration", c.last_path);
             goto done;
         }
-        if (beex_train_state_load(c.state_path, &c.adam, &st, err, errlen) != 0)
+        if (beex_train_state_load(c.state_path, &c.step.adam, &st, err, errlen) != 0)
             goto done;
-        if (st.params_fingerprint != beex_params_fingerprint(c.p.base, c.p.n)) {
+        if (st.params_fingerprint != beex_params_fingerprint(c.step.p.base, c.step.p.n)) {
             snprintf(err, errlen, "%s and %s come from different runs", c.last_path, c.state_path);
             goto done;
         }
@@ -544,8 +496,13 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
     size_t *perm = malloc(n * sizeof *perm);
     double *ex_loss = malloc((size_t)o->batch * sizeof(double));
     int *ex_right = malloc((size_t)o->batch * sizeof(int));
+    const int32_t **bids = malloc((size_t)o->batch * sizeof *bids);
+    int *blen = malloc((size_t)o->batch * sizeof *blen);
+    int *blabel = malloc((size_t)o->batch * sizeof *blabel);
+    uint64_t *bseed = malloc((size_t)o->batch * sizeof *bseed);
     double dev_acc[BEEX_TRAIN_MAX_BLOCKS];
-    if (perm == NULL || ex_loss == NULL || ex_right == NULL) {
+    if (perm == NULL || ex_loss == NULL || ex_right == NULL || bids == NULL || blen == NULL ||
+        blabel == NULL || bseed == NULL) {
         snprintf(err, errlen, "out of memory");
         goto done_buf;
     }
@@ -557,53 +514,31 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
     for (int epoch = st.epochs_done; epoch < stop; epoch++) {
         beex_precision prec = epoch < o->fp32_epochs ? BEEX_PREC_FP32 : cfg->precision;
         if (epoch == o->fp32_epochs && o->fp32_epochs > 0)
-            beex_adam_reset(&c.adam); /* a new stage: the fp32 moments do not fit BAT */
+            beex_adam_reset(&c.step.adam); /* a new stage: the fp32 moments do not fit BAT */
         shuffle(perm, n, o->seed, epoch);
         double t0 = now_s(), loss_sum = 0.0, last_draw = 0.0;
         size_t right = 0;
         for (size_t b0 = 0; b0 < n; b0 += (size_t)o->batch) {
             int bn = (int)(n - b0 < (size_t)o->batch ? n - b0 : (size_t)o->batch);
-            beex_teff_update(&c.eff, &c.p, prec, 0);
-#pragma omp parallel num_threads(c.nthreads)
-            {
-                int tid = omp_get_thread_num();
-                float logits[BEEX_TRAIN_MAX_BLOCKS * 64];
-                float *lg = cfg->blocks * cfg->classes <= (int)(sizeof logits / sizeof logits[0])
-                                ? logits
-                                : NULL;
-#pragma omp for schedule(static)
-                for (int j = 0; j < bn; j++) {
-                    size_t ex = perm[b0 + (size_t)j];
-                    uint64_t rs = beex_mix64(o->seed ^ beex_mix64(((uint64_t)epoch << 32) ^ ex));
-                    beex_tnet_forward(c.ws[tid], &c.p, &c.eff, prec,
-                                      c.train.ids + ex * (size_t)cfg->max_len, c.train.len[ex],
-                                      o->dropout, rs, 0, lg);
-                    int y = c.train.label[ex];
-                    ex_loss[j] =
-                        beex_tnet_backward(c.ws[tid], &c.p, &c.eff, y, c.lw, &c.tgrad[tid]);
-                    ex_right[j] = 0;
-                    if (lg != NULL) {
-                        const float *z = lg + (size_t)(cfg->blocks - 1) * cfg->classes;
-                        int best = 0;
-                        for (int k = 1; k < cfg->classes; k++)
-                            if (z[k] > z[best])
-                                best = k;
-                        ex_right[j] = best == y;
-                    }
-                }
+            for (int j = 0; j < bn; j++) {
+                size_t ex = perm[b0 + (size_t)j];
+                bids[j] = c.train.ids + ex * (size_t)cfg->max_len;
+                blen[j] = c.train.len[ex];
+                blabel[j] = c.train.label[ex];
+                bseed[j] = beex_mix64(o->seed ^ beex_mix64(((uint64_t)epoch << 32) ^ ex));
+            }
+            beex_tbatch batch = {bn, bids, blen, blabel, bseed};
+            double lr = beex_train_step_lr(o, epoch, b0 / (size_t)o->batch,
+                                           (n + (size_t)o->batch - 1) / (size_t)o->batch);
+            if (beex_tstep_run(&c.step, &batch, prec, o->dropout, c.lw, lr, o->freeze_embed,
+                               ex_loss, ex_right) != 0) {
+                snprintf(err, errlen, "out of memory in a training step");
+                goto done_buf;
             }
             for (int j = 0; j < bn; j++) {
                 loss_sum += ex_loss[j];
                 right += (size_t)ex_right[j];
             }
-            reduce_grads(&c, 1.0f / (float)bn);
-            beex_teff_surrogate_grads(&c.eff, &c.p, &c.grad);
-            if (o->freeze_embed) /* zero gradient and zero moments: Adam leaves the rows */
-                memset(c.grad.tok, 0, (size_t)cfg->vocab * (size_t)cfg->d * sizeof(float));
-            c.adam.lr = beex_train_step_lr(o, epoch, b0 / (size_t)o->batch,
-                                           (n + (size_t)o->batch - 1) / (size_t)o->batch);
-            beex_adam_step(&c.adam, c.p.base, c.grad.base);
-            beex_tparams_clip(&c.p, prec != BEEX_PREC_FP32);
             size_t done = b0 + (size_t)bn;
             double t = now_s();
             if (o->progress && (t - last_draw > 0.25 || done == n)) {
@@ -639,10 +574,10 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
                 goto done_buf;
         }
         st.epochs_done = epoch + 1;
-        st.params_fingerprint = beex_params_fingerprint(c.p.base, c.p.n);
+        st.params_fingerprint = beex_params_fingerprint(c.step.p.base, c.step.p.n);
         if (save_model(&c, o, prec, epoch + 1, dev_acc, train_loss, c.last_path, err, errlen) !=
                 0 ||
-            beex_train_state_save(c.state_path, &c.adam, &st, err, errlen) != 0)
+            beex_train_state_save(c.state_path, &c.step.adam, &st, err, errlen) != 0)
             goto done_buf;
     }
     o->seconds_out = now_s() - t_start;
@@ -653,6 +588,10 @@ done_buf:
     free(perm);
     free(ex_loss);
     free(ex_right);
+    free(bids);
+    free(blen);
+    free(blabel);
+    free(bseed);
 done:
     ctx_free(&c);
     return rc;
