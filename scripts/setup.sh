@@ -25,6 +25,8 @@ HOST_PACKAGES=(
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
     gnuplot-nox jq
     libbenchmark-tools python3-scipy
+    # a one-node Slurm for tests/cli/test_slurm.sh, which starts and stops its own daemons
+    slurm-wlm munge
 )
 ARM64_PACKAGES=(libcmocka-dev:arm64 libc6:arm64)
 
