@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/train/tkernels.h"
 
 #define STATE_MAGIC "BEEXTRS1"
 
@@ -43,6 +45,20 @@ void beex_adam_reset(beex_adam *a)
     a->step = 0;
 }
 
+/* Elementwise over [lo, hi): vectorised in the clones (sqrt and divide per element). */
+BEEX_TK_CLONES
+static void adam_range(long lo, long hi, float *theta, const float *grad, float *m, float *v,
+                       float b1, float b2, float c1, float c2, float lr, float eps)
+{
+#pragma omp simd
+    for (long i = lo; i < hi; i++) {
+        float g = grad[i];
+        m[i] = b1 * m[i] + (1.0f - b1) * g;
+        v[i] = b2 * v[i] + (1.0f - b2) * g * g;
+        theta[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+    }
+}
+
 void beex_adam_step(beex_adam *a, float *theta, const float *grad)
 {
     a->step++;
@@ -50,14 +66,11 @@ void beex_adam_step(beex_adam *a, float *theta, const float *grad)
     float c1 = (float)(1.0 - pow(a->beta1, (double)a->step));
     float c2 = (float)(1.0 - pow(a->beta2, (double)a->step));
     float lr = (float)a->lr, eps = (float)a->eps;
-    float *m = a->m, *v = a->v;
     long n = (long)a->n;
-#pragma omp parallel for schedule(static)
-    for (long i = 0; i < n; i++) {
-        float g = grad[i];
-        m[i] = b1 * m[i] + (1.0f - b1) * g;
-        v[i] = b2 * v[i] + (1.0f - b2) * g * g;
-        theta[i] -= lr * (m[i] / c1) / (sqrtf(v[i] / c2) + eps);
+#pragma omp parallel
+    {
+        long nt = omp_get_num_threads(), t = omp_get_thread_num();
+        adam_range(n * t / nt, n * (t + 1) / nt, theta, grad, a->m, a->v, b1, b2, c1, c2, lr, eps);
     }
 }
 

@@ -1,173 +1,14 @@
-/* Training kernels: plain loops written in axpy form (the innermost loop runs along a
- * contiguous row with no reduction) so the compiler vectorises them without reassociating
- * sums; results therefore do not depend on the thread count. On x86-64 with GCC the GEMMs
- * are cloned for AVX-512 / AVX2 and picked at load time. */
+/* Training kernels: per-row loops the compiler vectorises; the ones a training step runs
+ * per token are cloned for AVX-512 / AVX2 (BEEX_TK_CLONES) and picked at load time, since
+ * the build targets baseline x86-64. Sums run in a fixed order, so results do not depend on
+ * the thread count. The products are in tgemm.c. */
 #include "harness/train/tkernels.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxsmm.h>
-
-/* libxsmm JIT kernels for the three GEMM shapes (column-major in libxsmm's terms: a
- * row-major R x C matrix is a column-major C x R one, so no transposes are needed except
- * dY for the weight gradient). NULL (no JIT for this CPU or shape) falls back to the loops;
- * BEEX_TRAIN_NO_XSMM=1 forces the loops (comparisons). */
-static int xsmm_enabled(void)
-{
-    static int state = -1; /* benign race: every thread computes the same value */
-    if (state < 0) {
-        const char *v = getenv("BEEX_TRAIN_NO_XSMM");
-        state = !(v != NULL && *v != 0 && strcmp(v, "0") != 0);
-    }
-    return state;
-}
-
-static libxsmm_smmfunction xsmm_kernel(int m, int n, int k, int lda, int ldb, int ldc)
-{
-    if (!xsmm_enabled())
-        return NULL;
-    const float alpha = 1.0f, beta = 1.0f;
-    const int flags = LIBXSMM_GEMM_FLAGS('N', 'N');
-    const libxsmm_blasint la = lda, lb = ldb, lc = ldc;
-    return libxsmm_smmdispatch(m, n, k, &la, &lb, &lc, &alpha, &beta, &flags, NULL);
-}
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(BEEX_SANITIZE)
-#define TK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define TK_CLONES
-#endif
-
-TK_CLONES
-void beex_tk_linear_fwd(const float *x, int T, int in, const float *wt, const float *b, int out,
-                        float *y)
-{
-    libxsmm_smmfunction kern = xsmm_kernel(out, T, in, out, in, out);
-    if (kern != NULL) {
-        for (int t = 0; t < T; t++)
-            for (int j = 0; j < out; j++)
-                y[(size_t)t * out + j] = b ? b[j] : 0.0f;
-        kern(wt, x, y);
-        return;
-    }
-    int t = 0;
-    /* Four token rows share each load of a weight row. */
-    for (; t + 4 <= T; t += 4) {
-        float *y0 = y + (size_t)t * out, *y1 = y0 + out, *y2 = y1 + out, *y3 = y2 + out;
-        const float *x0 = x + (size_t)t * in, *x1 = x0 + in, *x2 = x1 + in, *x3 = x2 + in;
-        for (int j = 0; j < out; j++) {
-            float bj = b ? b[j] : 0.0f;
-            y0[j] = bj;
-            y1[j] = bj;
-            y2[j] = bj;
-            y3[j] = bj;
-        }
-        for (int k = 0; k < in; k++) {
-            const float *w = wt + (size_t)k * out;
-            float a0 = x0[k], a1 = x1[k], a2 = x2[k], a3 = x3[k];
-            for (int j = 0; j < out; j++) {
-                float wj = w[j];
-                y0[j] += a0 * wj;
-                y1[j] += a1 * wj;
-                y2[j] += a2 * wj;
-                y3[j] += a3 * wj;
-            }
-        }
-    }
-    for (; t < T; t++) {
-        float *y0 = y + (size_t)t * out;
-        const float *x0 = x + (size_t)t * in;
-        for (int j = 0; j < out; j++)
-            y0[j] = b ? b[j] : 0.0f;
-        for (int k = 0; k < in; k++) {
-            const float *w = wt + (size_t)k * out;
-            float a0 = x0[k];
-            for (int j = 0; j < out; j++)
-                y0[j] += a0 * w[j];
-        }
-    }
-}
-
-TK_CLONES
-void beex_tk_linear_bwd_data(const float *dy, int T, int out, const float *w, int in, float *dx)
-{
-    libxsmm_smmfunction kern = xsmm_kernel(in, T, out, in, out, in);
-    if (kern != NULL) {
-        kern(w, dy, dx);
-        return;
-    }
-    int t = 0;
-    for (; t + 4 <= T; t += 4) {
-        float *d0 = dx + (size_t)t * in, *d1 = d0 + in, *d2 = d1 + in, *d3 = d2 + in;
-        const float *g0 = dy + (size_t)t * out, *g1 = g0 + out, *g2 = g1 + out, *g3 = g2 + out;
-        for (int j = 0; j < out; j++) {
-            const float *wr = w + (size_t)j * in;
-            float a0 = g0[j], a1 = g1[j], a2 = g2[j], a3 = g3[j];
-            for (int k = 0; k < in; k++) {
-                float wk = wr[k];
-                d0[k] += a0 * wk;
-                d1[k] += a1 * wk;
-                d2[k] += a2 * wk;
-                d3[k] += a3 * wk;
-            }
-        }
-    }
-    for (; t < T; t++) {
-        float *d0 = dx + (size_t)t * in;
-        const float *g0 = dy + (size_t)t * out;
-        for (int j = 0; j < out; j++) {
-            const float *wr = w + (size_t)j * in;
-            float a0 = g0[j];
-            for (int k = 0; k < in; k++)
-                d0[k] += a0 * wr[k];
-        }
-    }
-}
-
-TK_CLONES
-void beex_tk_linear_bwd_weight(const float *dy, int T, int out, const float *x, int in, float *dw,
-                               float *db, float *scratch)
-{
-    libxsmm_smmfunction kern = scratch ? xsmm_kernel(in, out, T, in, T, in) : NULL;
-    if (kern != NULL) {
-        for (int t = 0; t < T; t++)
-            for (int j = 0; j < out; j++)
-                scratch[(size_t)j * T + t] = dy[(size_t)t * out + j];
-        kern(x, scratch, dw);
-        if (db != NULL)
-            for (int j = 0; j < out; j++) {
-                float s = 0.0f;
-                for (int t = 0; t < T; t++)
-                    s += scratch[(size_t)j * T + t];
-                db[j] += s;
-            }
-        return;
-    }
-    for (int j = 0; j < out; j++) {
-        float *dr = dw + (size_t)j * in;
-        float bsum = 0.0f;
-        int t = 0;
-        for (; t + 4 <= T; t += 4) {
-            const float *x0 = x + (size_t)t * in, *x1 = x0 + in, *x2 = x1 + in, *x3 = x2 + in;
-            float a0 = dy[(size_t)t * out + j], a1 = dy[(size_t)(t + 1) * out + j];
-            float a2 = dy[(size_t)(t + 2) * out + j], a3 = dy[(size_t)(t + 3) * out + j];
-            bsum += a0 + a1 + a2 + a3;
-            for (int k = 0; k < in; k++)
-                dr[k] += a0 * x0[k] + a1 * x1[k] + a2 * x2[k] + a3 * x3[k];
-        }
-        for (; t < T; t++) {
-            const float *x0 = x + (size_t)t * in;
-            float a0 = dy[(size_t)t * out + j];
-            bsum += a0;
-            for (int k = 0; k < in; k++)
-                dr[k] += a0 * x0[k];
-        }
-        if (db != NULL)
-            db[j] += bsum;
-    }
-}
+#include "kernels/elementwise_math.h"
 
 float beex_tk_approxsign(float v)
 {
@@ -180,11 +21,6 @@ float beex_tk_approxsign(float v)
     return 1.0f;
 }
 
-float beex_tk_approxsign_grad(float v)
-{
-    float g = 2.0f - 2.0f * fabsf(v);
-    return g > 0.0f ? g : 0.0f;
-}
 
 static inline float sign_pm1(float v)
 {
@@ -228,6 +64,7 @@ void beex_tk_binarize_rows_bwd(const float *w, const float *alpha, const float *
     }
 }
 
+BEEX_TK_CLONES
 void beex_tk_binarize_act(const float *x, int T, int n, float c, int smooth, float *xe, float *beta)
 {
     for (int t = 0; t < T; t++) {
@@ -245,6 +82,7 @@ void beex_tk_binarize_act(const float *x, int T, int n, float c, int smooth, flo
     }
 }
 
+BEEX_TK_CLONES
 void beex_tk_binarize_act_bwd(const float *x, const float *beta, const float *dxe, int T, int n,
                               float c, float *dx)
 {
@@ -259,6 +97,7 @@ void beex_tk_binarize_act_bwd(const float *x, const float *beta, const float *dx
     }
 }
 
+BEEX_TK_CLONES
 void beex_tk_layernorm_fwd(const float *x, int T, int n, const float *gamma, const float *beta,
                            float eps, float *y, float *xhat, float *rstd)
 {
@@ -305,17 +144,30 @@ void beex_tk_layernorm_bwd(const float *dy, const float *xhat, const float *rstd
     }
 }
 
+BEEX_TK_CLONES
 void beex_tk_softmax(float *z, int n)
 {
     float mx = z[0];
     for (int i = 1; i < n; i++)
         if (z[i] > mx)
             mx = z[i];
+    for (int i = 0; i < n; i++)
+        z[i] = beex_exp_approx(z[i] - mx); /* inlined and vectorised, unlike expf */
     float s = 0.0f;
-    for (int i = 0; i < n; i++) {
-        z[i] = expf(z[i] - mx);
+    for (int i = 0; i < n; i++)
         s += z[i];
-    }
     for (int i = 0; i < n; i++)
         z[i] /= s;
+}
+
+BEEX_TK_CLONES
+void beex_tk_gates(float *g, float *u, int n)
+{
+    /* omp simd: the clones are not vectorised otherwise (GCC 12 gives up on the clamps) */
+#pragma omp simd
+    for (int k = 0; k < n; k++)
+        g[k] = beex_sigmoid_approx(g[k]);
+#pragma omp simd
+    for (int k = 0; k < n; k++)
+        u[k] = beex_tanh_approx(u[k]);
 }

@@ -1,24 +1,26 @@
-/* Training kernels (MODEL.md sections 2, 3, 6): the fp32 GEMMs of forward and backward, the
+/* Training kernels (MODEL.md sections 2, 3, 6), the products aside (tgemm.h): the
  * binarization of weights and activations with the ApproxSign surrogate, LayerNorm and the
- * activation functions. Row-major throughout; one example's T token rows at a time. */
+ * activation functions. Row-major throughout; T token rows at a time. */
 #ifndef BEEX_TRAIN_TKERNELS_H
 #define BEEX_TRAIN_TKERNELS_H
 
 #include <stddef.h>
 
-/* y[T x out] = x[T x in] * wt[in x out] + b (b may be NULL). wt is the transposed weight. */
-void beex_tk_linear_fwd(const float *x, int T, int in, const float *wt, const float *b, int out,
-                        float *y);
-/* dx[T x in] += dy[T x out] * w[out x in]. */
-void beex_tk_linear_bwd_data(const float *dy, int T, int out, const float *w, int in, float *dx);
-/* dw[out x in] += dy^T x, db[out] += column sums of dy (db may be NULL). scratch: T * out
- * floats for the libxsmm path (NULL: plain loops). */
-void beex_tk_linear_bwd_weight(const float *dy, int T, int out, const float *x, int in, float *dw,
-                               float *db, float *scratch);
+/* Clones for AVX-512 and AVX2 beside the baseline, picked at load time (GCC on x86-64;
+ * not under the sanitizers, whose builds test the baseline code). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(BEEX_SANITIZE)
+#define BEEX_TK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define BEEX_TK_CLONES
+#endif
 
 /* The ApproxSign surrogate F and its derivative max(0, 2 - 2|v|). */
 float beex_tk_approxsign(float v);
-float beex_tk_approxsign_grad(float v);
+static inline float beex_tk_approxsign_grad(float v)
+{
+    float g = 2.0f - 2.0f * (v < 0.0f ? -v : v);
+    return g > 0.0f ? g : 0.0f;
+}
 
 /* Effective weights of a layer in one precision: fp32 copies w; binarized rows are
  * alpha_j * sign(w_jk) with alpha_j = mean_k |w_jk| (written to alpha when not NULL).
@@ -44,7 +46,11 @@ void beex_tk_layernorm_fwd(const float *x, int T, int n, const float *gamma, con
 void beex_tk_layernorm_bwd(const float *dy, const float *xhat, const float *rstd, int T, int n,
                            const float *gamma, float *dx, float *dgamma, float *dbeta);
 
-/* Numerically stable in-place softmax of n values. */
+/* Numerically stable in-place softmax of n values (the engine's exp approximation). */
 void beex_tk_softmax(float *z, int n);
+
+/* SLFN gates in place: g <- sigmoid(g), u <- tanh(u), n values each, with the engine's exp
+ * approximation (kernels/elementwise_math.h), so trainer and engine agree. */
+void beex_tk_gates(float *g, float *u, int n);
 
 #endif

@@ -148,6 +148,7 @@ void beex_tparams_to_model(const beex_tparams *p, beex_model *m)
 
 static void clip_range(float *v, size_t n)
 {
+#pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++)
         v[i] = v[i] < -1.0f ? -1.0f : v[i] > 1.0f ? 1.0f : v[i];
 }
@@ -203,6 +204,8 @@ void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, 
 {
     const beex_config *c = &p->cfg;
     e->binarized = prec != BEEX_PREC_FP32;
+    /* Every row and layer on its own: the team splits them without changing a bit. */
+#pragma omp parallel for schedule(static)
     for (int v = 0; v < c->vocab; v++) {
         const float *r = p->tok + (size_t)v * c->d;
         double s = 0.0;
@@ -210,24 +213,25 @@ void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, 
             s += fabsf(r[k]);
         e->gamma[v] = e->binarized ? (float)(s / c->d) : 1.0f;
     }
-    for (int i = 0; i < c->blocks; i++)
-        for (int l = 0; l < BEEX_TL_COUNT; l++) {
-            const beex_tlin *L = &p->blk[i].lin[l];
-            beex_teff_lin *E = &e->lin[i * BEEX_TL_COUNT + l];
-            beex_tk_binarize_rows(L->w, L->rows, L->cols, e->binarized, smooth, E->wb, E->alpha);
-            for (int j = 0; j < L->rows; j++)
-                for (int k = 0; k < L->cols; k++)
-                    E->wbt[(size_t)k * L->rows + j] = E->wb[(size_t)j * L->cols + k];
-            for (int j = 0; j < L->rows; j++) {
-                float s = 0.0f;
-                for (int k = 0; k < L->cols; k++) {
-                    float sg = L->w[(size_t)j * L->cols + k] >= 0.0f ? 1.0f : -1.0f;
-                    E->sbt[(size_t)k * L->rows + j] = sg;
-                    s += sg;
-                }
-                E->ssum[j] = s;
+#pragma omp parallel for schedule(dynamic)
+    for (int il = 0; il < c->blocks * BEEX_TL_COUNT; il++) {
+        int i = il / BEEX_TL_COUNT, l = il % BEEX_TL_COUNT;
+        const beex_tlin *L = &p->blk[i].lin[l];
+        beex_teff_lin *E = &e->lin[i * BEEX_TL_COUNT + l];
+        beex_tk_binarize_rows(L->w, L->rows, L->cols, e->binarized, smooth, E->wb, E->alpha);
+        for (int j = 0; j < L->rows; j++)
+            for (int k = 0; k < L->cols; k++)
+                E->wbt[(size_t)k * L->rows + j] = E->wb[(size_t)j * L->cols + k];
+        for (int j = 0; j < L->rows; j++) {
+            float s = 0.0f;
+            for (int k = 0; k < L->cols; k++) {
+                float sg = L->w[(size_t)j * L->cols + k] >= 0.0f ? 1.0f : -1.0f;
+                E->sbt[(size_t)k * L->rows + j] = sg;
+                s += sg;
             }
+            E->ssum[j] = s;
         }
+    }
 }
 
 void beex_teff_surrogate_grads(const beex_teff *e, const beex_tparams *p, beex_tparams *g)
@@ -235,21 +239,23 @@ void beex_teff_surrogate_grads(const beex_teff *e, const beex_tparams *p, beex_t
     if (!e->binarized)
         return;
     const beex_config *c = &p->cfg;
+#pragma omp parallel for schedule(static)
     for (int v = 0; v < c->vocab; v++) {
         const float *w = p->tok + (size_t)v * c->d;
         float *gw = g->tok + (size_t)v * c->d;
         for (int k = 0; k < c->d; k++)
             gw[k] *= e->gamma[v] * beex_tk_approxsign_grad(w[k]);
     }
-    for (int i = 0; i < c->blocks; i++)
-        for (int l = 0; l < BEEX_TL_COUNT; l++) {
-            const beex_tlin *L = &p->blk[i].lin[l];
-            const float *alpha = e->lin[i * BEEX_TL_COUNT + l].alpha;
-            float *gw = g->blk[i].lin[l].w;
-            for (int j = 0; j < L->rows; j++)
-                for (int k = 0; k < L->cols; k++) {
-                    size_t o = (size_t)j * L->cols + k;
-                    gw[o] *= alpha[j] * beex_tk_approxsign_grad(L->w[o]);
-                }
-        }
+#pragma omp parallel for schedule(dynamic)
+    for (int il = 0; il < c->blocks * BEEX_TL_COUNT; il++) {
+        int i = il / BEEX_TL_COUNT, l = il % BEEX_TL_COUNT;
+        const beex_tlin *L = &p->blk[i].lin[l];
+        const float *alpha = e->lin[i * BEEX_TL_COUNT + l].alpha;
+        float *gw = g->blk[i].lin[l].w;
+        for (int j = 0; j < L->rows; j++)
+            for (int k = 0; k < L->cols; k++) {
+                size_t o = (size_t)j * L->cols + k;
+                gw[o] *= alpha[j] * beex_tk_approxsign_grad(L->w[o]);
+            }
+    }
 }

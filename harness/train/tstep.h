@@ -18,8 +18,9 @@ typedef struct {
     beex_teff eff;
     beex_adam adam;
     int nthreads;
-    beex_tws **ws;       /* per thread */
-    beex_tparams *tgrad; /* per thread */
+    beex_tws *ws;  /* the whole batch's activations */
+    float *logits; /* logits_cap examples x blocks x classes */
+    int logits_cap;
 } beex_tstep;
 
 /* One mini-batch: example i has len[i] token ids at ids[i], label label[i] and its dropout

@@ -68,7 +68,7 @@ static void compare(beex_precision prec)
     assert_int_equal(beex_teff_init(&eff, &cfg), 0);
     assert_int_equal(beex_tparams_from_model(&p, loaded), 0);
     beex_teff_update(&eff, &p, prec, 0);
-    beex_tws *w = beex_tws_new(&cfg);
+    beex_tws *w = beex_tws_new(&cfg, 0);
     assert_non_null(w);
 
     int agree = 0, close = 0, pairs = 0;

@@ -98,7 +98,7 @@ static void setup_net(net_fixture *f, beex_precision prec, float dropout)
     assert_int_equal(beex_tparams_init(&f->p, &c, NULL), 0);
     assert_int_equal(beex_tparams_init(&f->g, &c, NULL), 0);
     assert_int_equal(beex_teff_init(&f->e, &c), 0);
-    f->w = beex_tws_new(&c);
+    f->w = beex_tws_new(&c, 0);
     assert_non_null(f->w);
     fill_params(&f->p);
     f->prec = prec;
@@ -247,57 +247,9 @@ static void test_surrogate_grads_zero_outside(void **state)
     teardown_net(&f);
 }
 
-static void test_linear_kernels(void **state)
-{
-    (void)state;
-    enum { T = 7, IN = 13, OUT = 11 };
-    float x[T * IN], w[OUT * IN], wt[IN * OUT], b[OUT], y[T * OUT], dy[T * OUT];
-    float dx[T * IN] = {0}, dw[OUT * IN] = {0}, db[OUT] = {0};
-    float scratch[T * OUT];
-    for (int i = 0; i < T * IN; i++)
-        x[i] = (float)urand();
-    for (int j = 0; j < OUT; j++) {
-        b[j] = (float)urand();
-        for (int k = 0; k < IN; k++)
-            wt[k * OUT + j] = w[j * IN + k] = (float)urand();
-    }
-    for (int i = 0; i < T * OUT; i++)
-        dy[i] = (float)urand();
-    beex_tk_linear_fwd(x, T, IN, wt, b, OUT, y);
-    beex_tk_linear_bwd_data(dy, T, OUT, w, IN, dx);
-    beex_tk_linear_bwd_weight(dy, T, OUT, x, IN, dw, db, scratch);
-    for (int t = 0; t < T; t++)
-        for (int j = 0; j < OUT; j++) {
-            double s = b[j];
-            for (int k = 0; k < IN; k++)
-                s += (double)x[t * IN + k] * w[j * IN + k];
-            assert_float_equal(y[t * OUT + j], s, 1e-5);
-        }
-    for (int t = 0; t < T; t++)
-        for (int k = 0; k < IN; k++) {
-            double s = 0;
-            for (int j = 0; j < OUT; j++)
-                s += (double)dy[t * OUT + j] * w[j * IN + k];
-            assert_float_equal(dx[t * IN + k], s, 1e-5);
-        }
-    for (int j = 0; j < OUT; j++) {
-        double sb = 0;
-        for (int t = 0; t < T; t++)
-            sb += dy[t * OUT + j];
-        assert_float_equal(db[j], sb, 1e-5);
-        for (int k = 0; k < IN; k++) {
-            double s = 0;
-            for (int t = 0; t < T; t++)
-                s += (double)dy[t * OUT + j] * x[t * IN + k];
-            assert_float_equal(dw[j * IN + k], s, 1e-5);
-        }
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_linear_kernels),
         cmocka_unit_test(test_fp32_network),
         cmocka_unit_test(test_w1a32_real_params),
         cmocka_unit_test(test_weight_surrogate),
