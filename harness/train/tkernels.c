@@ -21,7 +21,6 @@ float beex_tk_approxsign(float v)
     return 1.0f;
 }
 
-
 static inline float sign_pm1(float v)
 {
     return v >= 0.0f ? 1.0f : -1.0f; /* -0.0 >= 0 holds: -0.0 -> +1, as MODEL.md 3 */
