@@ -200,6 +200,18 @@ void beex_teff_free(beex_teff *e)
     memset(e, 0, sizeof *e);
 }
 
+/* out (cols x rows) = in (rows x cols) transposed, in 8 x 8 blocks. */
+static void transpose_blocked(int rows, int cols, const float *in, float *out)
+{
+    for (int j0 = 0; j0 < rows; j0 += 8)
+        for (int k0 = 0; k0 < cols; k0 += 8) {
+            int j1 = j0 + 8 < rows ? j0 + 8 : rows, k1 = k0 + 8 < cols ? k0 + 8 : cols;
+            for (int k = k0; k < k1; k++)
+                for (int j = j0; j < j1; j++)
+                    out[(size_t)k * rows + j] = in[(size_t)j * cols + k];
+        }
+}
+
 void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, int smooth)
 {
     const beex_config *c = &p->cfg;
@@ -219,9 +231,12 @@ void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, 
         const beex_tlin *L = &p->blk[i].lin[l];
         beex_teff_lin *E = &e->lin[i * BEEX_TL_COUNT + l];
         beex_tk_binarize_rows(L->w, L->rows, L->cols, e->binarized, smooth, E->wb, E->alpha);
-        for (int j = 0; j < L->rows; j++)
-            for (int k = 0; k < L->cols; k++)
-                E->wbt[(size_t)k * L->rows + j] = E->wb[(size_t)j * L->cols + k];
+        /* Only what this precision's forward pass reads: wbt (fp32, w1a32, smooth tests)
+         * or the signs and their row sums (w1a1). */
+        if (prec != BEEX_PREC_W1A1 || smooth)
+            transpose_blocked(L->rows, L->cols, E->wb, E->wbt);
+        if (prec != BEEX_PREC_W1A1)
+            continue;
         for (int j = 0; j < L->rows; j++) {
             float s = 0.0f;
             for (int k = 0; k < L->cols; k++) {
