@@ -124,8 +124,8 @@ static int trace_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
                       size_t errlen)
 {
     beex_engine *e = NULL;
-    beex_engine_options eo = {prec, -1, 0};
-    if (beex_threads_setup(0, err, errlen) < 0 ||
+    beex_engine_options eo = {prec, -1, o->trace_threads};
+    if (beex_threads_setup(o->trace_threads, err, errlen) < 0 ||
         beex_engine_create(s->model, &eo, &e, err, errlen) != 0)
         return -1;
     json_object_set_new(effective, "trace_variant",

@@ -16,6 +16,7 @@ int beex_cmd_data_prepare(int argc, char **argv);
 int beex_cmd_train(int argc, char **argv);
 int beex_cmd_eval(int argc, char **argv);
 int beex_cmd_sweep(int argc, char **argv);
+int beex_cmd_study(int argc, char **argv);
 int beex_cmd_merge(int argc, char **argv);
 int beex_cmd_compare(int argc, char **argv);
 

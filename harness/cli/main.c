@@ -38,6 +38,7 @@ static const command commands[] = {
     {"train", beex_cmd_train, "binarization-aware training on a task"},
     {"eval", beex_cmd_eval, "accuracy at full depth and per exit on a task"},
     {"sweep", beex_cmd_sweep, "exit-threshold sweep: trace, replay, timed Pareto points"},
+    {"study", beex_cmd_study, "tasks x precisions x seeds (or folds): train, sweep, table"},
     {"merge", beex_cmd_merge, "merge results from several machines"},
     {"compare", beex_cmd_compare, "regression verdict between two results files"},
 };
