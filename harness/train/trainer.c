@@ -1,7 +1,7 @@
-/* The training loop. Determinism: the example order, each example's dropout masks and the
- * thread that runs it depend only on (seed, epoch, position, thread count); every thread
- * sums its examples' gradients in order into its own buffer and the buffers are added in
- * thread order, elementwise, so the same seed and thread count give identical bytes. */
+/* The training loop. Determinism: the example order and each example's dropout masks depend
+ * only on (seed, epoch, example); the step (tstep.c, tnet.c) computes every gradient element
+ * on one thread in a fixed order, so the same seed gives identical bytes on any number of
+ * threads. */
 #include "harness/train/trainer.h"
 #include "harness/base/prng.h"
 
@@ -218,7 +218,8 @@ static char *settings_json(const beex_train_options *o, int epoch, beex_precisio
     json_object_set_new(j, "batch", json_integer(o->batch));
     json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(j, "dropout", json_real(o->dropout));
-    json_object_set_new(j, "threads", json_integer(o->threads));
+    /* No thread count: it changes no bit of the model (tnet.c), so a checkpoint trained on
+     * two threads is byte-identical to one trained on one. */
     json_object_set_new(j, "loss_weights", lw);
     json_object_set_new(j, "glove", o->glove ? json_string(o->glove) : json_null());
     json_object_set_new(j, "warmup", json_real(o->warmup));

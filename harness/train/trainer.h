@@ -1,6 +1,6 @@
 /* `beex train`: binarization-aware training of the BEExformer on a task (MODEL.md section
- * 6): mini-batches across OpenMP threads with per-thread gradients reduced in thread order
- * (same seed + thread count = same model bit for bit), Adam, dropout, clipping, a checkpoint
+ * 6): mini-batches shared by the OpenMP team (harness/train/tstep.h; the same seed gives the
+ * same model bit for bit whatever the thread count), Adam, dropout, clipping, a checkpoint
  * and optimiser state after every epoch, best epoch on dev accuracy at full depth. */
 #ifndef BEEX_TRAIN_TRAINER_H
 #define BEEX_TRAIN_TRAINER_H

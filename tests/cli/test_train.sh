@@ -48,6 +48,16 @@ for other in relabel redata; do
     cmp -s "$tmp/m.keep" "$tmp/m.safetensors.last.safetensors" || fail "--resume on $other changed the run"
 done
 
+# The same seed gives the same checkpoint bytes on one thread and on two (dropout on, w1a1
+# after an fp32 stage): the step sums every gradient in an order the team size never changes.
+one=(--d 16 --heads 2 --dff 32 --blocks 2 --max-len 12 --vocab 80 --batch 16 --quiet)
+for t in 1 2; do
+    "$beex" train "$data" --out "$tmp/t$t.safetensors" --precision w1a1 --fp32-epochs 1 --epochs 2 \
+        --threads "$t" "${one[@]}" || fail "training on $t thread(s)"
+done
+cmp "$tmp/t1.safetensors" "$tmp/t2.safetensors" || fail "1 and 2 threads trained different bytes"
+cmp "$tmp/t1.safetensors.state" "$tmp/t2.safetensors.state" || fail "1 and 2 threads: optimiser states differ"
+
 out=$("$beex" eval "$tmp/m.safetensors" "$data" --json "$tmp/e.json") || fail "eval"
 echo "$out" | grep -q "full depth" || fail "eval output lacks the full-depth row"
 echo "$out" | grep -q "^test" || fail "eval output lacks the test split"
