@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# `beex study` on the committed synthetic task with a tiny model: usage errors exit 2 naming
+# the option; units are written whole and skipped on a rerun; a deleted unit is redone and the
+# aggregate comes out byte for byte the same; a killed study resumes; settings that differ are
+# refused (training) or re-swept (sweep only); K folds cut the pooled data; the aggregate
+# files parse.
+set -u
+beex=$(realpath "$1")
+data=$(realpath "${BEEX_TEST_DATA:-$(dirname "$0")/../data}/train/synth")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+small=(--d 16 --heads 2 --dff 32 --blocks 2 --max-len 12 --vocab 80 --batch 16 --epochs 1)
+study=(--tasks "$data" --precisions "fp32,w1a1" --seeds "1,2" "${small[@]}")
+
+# Usage errors: exit 2 and a message naming the option.
+"$beex" study --help | grep -q -- "--seeds-count" || fail "study --help"
+expect_usage() { # OPTION-NAME ARGS...
+    local name=$1 err
+    shift
+    err=$("$beex" study "$@" 2>&1 >/dev/null)
+    local rc=$?
+    [ $rc -eq 2 ] || fail "'$*' exited $rc, not 2"
+    echo "$err" | grep -q -- "$name" || fail "'$*': the message does not name $name: $err"
+}
+expect_usage --folds "${study[@]}" --out s --folds 2
+expect_usage --folds "${study[@]}" --out s --folds x
+expect_usage --seeds "${study[@]}" --out s --seeds 1,,2
+expect_usage --seeds "${study[@]}" --out s --seeds -3
+expect_usage --seeds-count "${study[@]}" --out s --seeds-count 0
+expect_usage --seeds "${study[@]}" --out s --seeds-count 2
+expect_usage --precisions "${study[@]}" --out s --precisions fp32,w2a2
+expect_usage --precisions "${study[@]}" --out s --precisions w1a1,w1a1
+expect_usage --epochs "${study[@]}" --out s --epochs 0
+expect_usage --lr "${study[@]}" --out s --lr 2
+expect_usage --lr-decay "${study[@]}" --out s --lr-decay cosine
+expect_usage --threads "${study[@]}" --out s --threads 0
+expect_usage --unit "${study[@]}" --out s --unit -1
+expect_usage --unit "${study[@]}" --out s --unit 1 --list
+expect_usage --resamples "${study[@]}" --out s --resamples 10
+expect_usage --out "${study[@]}"
+expect_usage --tasks --out s
+expect_usage bogus "${study[@]}" --out s --bogus
+printf '* * --epochs 1\nsynth w1a1 --epoch 3\n' >bad.recipe
+expect_usage "bad.recipe:2" "${study[@]}" --out s --recipe bad.recipe
+expect_usage --unit "${study[@]}" --out s --unit 4
+[ ! -e s ] || fail "a usage error left a study folder"
+"$beex" study "${study[@]}" --tasks "$tmp/no-such-task" --out s 2>/dev/null
+[ $? -eq 1 ] || fail "a missing task must exit 1"
+
+# A study of 4 units: each whole, one log line each, aggregate files that parse.
+"$beex" study "${study[@]}" --out s >out.txt 2>err.txt || { cat err.txt; fail "the study"; }
+units=(synth-fp32-s1 synth-fp32-s2 synth-w1a1-s1 synth-w1a1-s2)
+for u in "${units[@]}"; do
+    for f in unit.json model.safetensors sweep/sweep.json sweep.txt; do
+        [ -s "s/units/$u/$f" ] || fail "s/units/$u/$f missing"
+    done
+done
+[ "$(find s/units -mindepth 1 -maxdepth 1 | wc -l)" -eq 4 ] || fail "stray entries in s/units: $(ls s/units)"
+[ "$(wc -l <s/study.log)" -eq 4 ] || fail "study.log should have one line per unit"
+jq -e '(.rows | length) == 2 and (.units | length) == 4 and (.missing_units | length) == 0
+       and ([.rows[].figures.full_depth.n] == [2, 2]) and (.rows[1].figures.size_ratio.mean > 1)
+       and (.rows[0].figures.full_depth.ci95 | length) == 2' s/study.json >/dev/null ||
+    fail "study.json lacks its rows"
+grep -q "hostname\|host_name\|\"host\"" s/study.json && fail "study.json holds a host name"
+jq -e '.this_run.units_run == 4' s/context.json >/dev/null || fail "context.json"
+[ "$(awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { print NR, bad + 0 }' s/study.csv)" = "3 0" ] ||
+    fail "study.csv: a header and 2 rows of equal width"
+grep -q '^| synth | w1a1 | 2 | accuracy |' s/study.md || fail "study.md lacks the w1a1 row"
+grep -q '^| synth | w1a1 |' out.txt || fail "the table is not printed"
+for w in '\\toprule' '\\midrule' '\\bottomrule' '\\begin{tabular}' '\\end{tabular}'; do
+    grep -q "$w" s/study.tex || fail "study.tex lacks $w"
+done
+cp s/study.json first.json
+cp s/study.md first.md
+
+# A rerun skips every unit and writes the same aggregate.
+stamp=$(stat -c %Y:%i s/units/synth-w1a1-s1/unit.json)
+"$beex" study "${study[@]}" --out s >/dev/null 2>err.txt || fail "rerun"
+grep -q "0 to run, 4 done already" err.txt || fail "the rerun did not skip: $(cat err.txt)"
+[ "$(stat -c %Y:%i s/units/synth-w1a1-s1/unit.json)" = "$stamp" ] || fail "the rerun touched a unit"
+[ "$(wc -l <s/study.log)" -eq 4 ] || fail "a skipped unit was logged"
+cmp -s s/study.json first.json || fail "the rerun changed study.json"
+
+# A deleted unit is redone, and the aggregate is byte for byte the same (seeded training).
+rm -rf s/units/synth-w1a1-s2
+"$beex" study "${study[@]}" --out s --list | grep -q "synth-w1a1-s2	missing" || fail "--list"
+"$beex" study "${study[@]}" --out s >/dev/null 2>err.txt || fail "redo"
+grep -q "1 to run, 3 done already" err.txt || fail "the deleted unit: $(cat err.txt)"
+[ -s s/units/synth-w1a1-s2/unit.json ] || fail "the deleted unit was not redone"
+cmp -s s/study.json first.json || fail "the redone unit changed study.json"
+cmp -s s/study.md first.md || fail "the redone unit changed study.md"
+
+# --unit I runs that unit only.
+rm -rf s/units/synth-fp32-s2
+"$beex" study "${study[@]}" --out s --unit 1 >/dev/null 2>err.txt || fail "--unit 1"
+[ -s s/units/synth-fp32-s2/unit.json ] || fail "--unit 1 did not run synth-fp32-s2"
+
+# Other training settings are refused, nothing is overwritten.
+err=$("$beex" study "${study[@]}" --out s --epochs 2 2>&1 >/dev/null)
+rc=$?
+if [ $rc -ne 1 ] || ! echo "$err" | grep -q "epochs is 2 here, 1 in the unit"; then
+    fail "other training settings: exit $rc, $err"
+fi
+[ "$(stat -c %Y:%i s/units/synth-w1a1-s1/unit.json)" = "$stamp" ] || fail "a conflict touched a unit"
+
+# A killed study resumes: no half-written unit, the rest done by the next run.
+( "$beex" study "${study[@]}" --out k >/dev/null 2>&1 & echo $! >pid; wait )&
+for _ in $(seq 300); do [ -s k/study.log ] && break; sleep 0.05; done
+kill -TERM "$(cat pid)" 2>/dev/null
+wait
+for d in k/units/*; do
+    case $d in *.partial-* | *.lock) continue ;; esac
+    if [ ! -s "$d/unit.json" ] || [ ! -s "$d/sweep/sweep.json" ]; then
+        fail "the killed run left $d half-written"
+    fi
+done
+"$beex" study "${study[@]}" --out k >/dev/null 2>err.txt || fail "resume"
+grep -q "[1-3] to run" err.txt || fail "the kill did not interrupt the study: $(head -n 1 err.txt)"
+cmp -s k/study.json first.json || fail "the resumed study differs from the uninterrupted one"
+compgen -G "k/units/*.partial-*" >/dev/null && fail "the resumed run left staging folders"
+
+# Only the sweep's settings differ: the model is kept, the sweep redone.
+"$beex" study "${study[@]}" --out s --resamples 2500 --unit 0 >/dev/null 2>err.txt || fail "resweep"
+grep -q "swept again" err.txt || fail "--resamples 2500 did not re-sweep: $(cat err.txt)"
+jq -e '.run.model_reused and .settings.sweep.resamples == 2500' s/units/synth-fp32-s1/unit.json \
+    >/dev/null || fail "the re-swept unit.json"
+
+# K folds from a recipe file: the pooled data cut once per fold, each example tested once.
+printf '# tiny\n* * --d 16 --heads 2 --dff 32 --blocks 2 --max-len 12 --vocab 80 --batch 16\nsynth w1a1 --epochs 1\n' >tiny.recipe
+"$beex" study --tasks "$data" --precisions w1a1 --seeds 3 --folds 3 --recipe tiny.recipe \
+    --out f >/dev/null 2>err.txt || { cat err.txt; fail "3-fold study"; }
+[ "$(cat f/folds/synth-k3-f*/test.tsv | wc -l)" -eq "$(cat "$data"/*.tsv | wc -l)" ] ||
+    fail "the test folds do not cover the data once"
+cmp -s <(sort f/folds/synth-k3-f0/dev.tsv) <(sort f/folds/synth-k3-f1/test.tsv) ||
+    fail "fold 0's dev part is not fold 1"
+jq -e '.plan.folds == 3 and (.rows[0].figures.full_depth.n == 3)
+       and ([.units[].id] == ["synth-w1a1-s3-f0of3", "synth-w1a1-s3-f1of3", "synth-w1a1-s3-f2of3"])' \
+    f/study.json >/dev/null || fail "fold study.json"
+jq -e '.settings.train.epochs == 1 and .settings.train.model.d == 16' \
+    f/units/synth-w1a1-s3-f0of3/unit.json >/dev/null || fail "the recipe was not applied"
+echo ok
