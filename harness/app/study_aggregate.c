@@ -47,6 +47,9 @@ static json_t *unit_json(const beex_study_plan *plan, int i, const beex_unit_fig
         json_object_set_new(figs, beex_study_figures[k].key,
                             f->have[k] ? num(f->v[k]) : json_null());
     json_object_set_new(o, "figures", figs);
+    json_object_set_new(o, "ops_per_example",
+                        json_pack("{s:o, s:o, s:o}", "full_depth", num(f->full_ops), "selected",
+                                  num(f->selected_ops), "delta", num(f->delta_ops)));
     json_object_set_new(
         o, "selected_iso_gain_ci95",
         json_pack("[o, o]", num(f->selected_iso_ci[0]), num(f->selected_iso_ci[1])));

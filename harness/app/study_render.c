@@ -271,6 +271,42 @@ static void csv_doc(FILE *f, const json_t *doc)
     write_csv(f, json_object_get(doc, "rows"));
 }
 
+/* study_curves.csv, for plots/study.gp: per row the static-depth curve (mean OPs, mean and sd
+ * of the metric over the units) and every unit's selected and entropy-ratio points. */
+static void curves_doc(FILE *f, const json_t *doc)
+{
+    fprintf(f, "task,precision,series,depth,ops,metric,metric_sd\n");
+    size_t r, k;
+    const json_t *row, *p;
+    json_array_foreach(json_object_get(doc, "rows"), r, row)
+    {
+        json_array_foreach(json_object_get(row, "static_depth_curve"), k, p)
+        {
+            fprintf(f, "%s,%s,static,%d", str(row, "task"), str(row, "precision"),
+                    (int)json_integer_value(json_object_get(p, "depth")));
+            csv_num(f, real_or_nan(json_object_get(p, "ops_mean")));
+            csv_num(f, real_or_nan(json_object_get(p, "metric_mean")));
+            csv_num(f, real_or_nan(json_object_get(p, "metric_sd")));
+            fputc('\n', f);
+        }
+    }
+    static const char *const series[2] = {"selected", "delta"};
+    json_array_foreach(json_object_get(doc, "units"), k, p)
+    {
+        for (int s = 0; s < 2; s++) {
+            double ops =
+                real_or_nan(json_object_get(json_object_get(p, "ops_per_example"), series[s]));
+            double m = real_or_nan(json_object_get(json_object_get(p, "figures"), series[s]));
+            if (!isfinite(ops) || !isfinite(m))
+                continue;
+            fprintf(f, "%s,%s,%s,", str(p, "task"), str(p, "precision"), series[s]);
+            csv_num(f, ops);
+            csv_num(f, m);
+            fputs(",\n", f);
+        }
+    }
+}
+
 int beex_study_write_outputs(const char *dir, const json_t *doc, char *err, size_t errlen)
 {
     char p[4400];
@@ -278,7 +314,8 @@ int beex_study_write_outputs(const char *dir, const json_t *doc, char *err, size
     return beex_json_write_atomic(doc, p, err, errlen) != 0 ||
                    write_text(dir, "study.csv", doc, csv_doc, err, errlen) != 0 ||
                    write_text(dir, "study.md", doc, write_md, err, errlen) != 0 ||
-                   write_text(dir, "study.tex", doc, write_tex, err, errlen) != 0
+                   write_text(dir, "study.tex", doc, write_tex, err, errlen) != 0 ||
+                   write_text(dir, "study_curves.csv", doc, curves_doc, err, errlen) != 0
                ? -1
                : 0;
 }

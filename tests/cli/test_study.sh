@@ -6,7 +6,8 @@
 # files parse.
 set -u
 beex=$(realpath "$1")
-data=$(realpath "${BEEX_TEST_DATA:-$(dirname "$0")/../data}/train/synth")
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+data=$(realpath "${BEEX_TEST_DATA:-$repo/tests/data}/train/synth")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
@@ -72,6 +73,10 @@ grep -q '^| synth | w1a1 |' out.txt || fail "the table is not printed"
 for w in '\\toprule' '\\midrule' '\\bottomrule' '\\begin{tabular}' '\\end{tabular}'; do
     grep -q "$w" s/study.tex || fail "study.tex lacks $w"
 done
+if command -v gnuplot >/dev/null; then
+    bash "$repo/plots/plot.sh" s >/dev/null || fail "plots/plot.sh on a study"
+    [ -s s/plots/synth_accuracy_vs_ops.png ] || fail "no study plot"
+fi
 cp s/study.json first.json
 cp s/study.md first.md
 
