@@ -15,16 +15,19 @@ void beex_tg_forward(int M, int in, int out, const float *x, const float *wt, co
 void beex_tg_backward_data(int M, int out, int in, const float *dy, const float *w, float *dx,
                            int accumulate);
 
-/* dw[out x in] += dy^T x and db[out] += column sums of dy (db may be NULL). dyt: M * out
- * floats of scratch (dy transposed). Contains a barrier between the transpose and the
- * product. */
+/* dw[out x in] += dy^T x and db[out] += column sums of dy (db may be NULL). */
 void beex_tg_backward_weight(int M, int out, int in, const float *dy, const float *x, float *dw,
-                             float *db, float *dyt);
+                             float *db);
 
 /* Column-major C (m x n, ldc) = beta * C + A (m x k, lda) * B (k x n, ldb), beta 0 or 1, on
  * the calling thread (attention's per-head products). */
 void beex_tg_small(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
                    int ldc, int beta_one);
+
+/* Column-major C (m x n, ldc) = A (m x k, lda) * B^T with B stored n x k (ldb), on the
+ * calling thread. */
+void beex_tg_small_bt(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                      float *c, int ldc);
 
 /* out[cols x rows] = in[rows x cols] transposed, on the calling thread. */
 void beex_tg_transpose(int rows, int cols, const float *in, int ldin, float *out, int ldout);

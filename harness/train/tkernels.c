@@ -146,17 +146,52 @@ void beex_tk_layernorm_bwd(const float *dy, const float *xhat, const float *rstd
 BEEX_TK_CLONES
 void beex_tk_softmax(float *z, int n)
 {
-    float mx = z[0];
-    for (int i = 1; i < n; i++)
-        if (z[i] > mx)
-            mx = z[i];
-    for (int i = 0; i < n; i++)
+    float lane[8] = {z[0], z[0], z[0], z[0], z[0], z[0], z[0], z[0]}; /* vectorised max */
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++)
+            lane[l] = z[i + l] > lane[l] ? z[i + l] : lane[l];
+    float mx = lane[0];
+    for (int l = 1; l < 8; l++)
+        mx = lane[l] > mx ? lane[l] : mx;
+    for (; i < n; i++)
+        mx = z[i] > mx ? z[i] : mx;
+    for (i = 0; i < n; i++)
         z[i] = beex_exp_approx(z[i] - mx); /* inlined and vectorised, unlike expf */
-    float s = 0.0f;
+    float s = beex_tk_sum(z, n), inv = 1.0f / s;
     for (int i = 0; i < n; i++)
-        s += z[i];
-    for (int i = 0; i < n; i++)
-        z[i] /= s;
+        z[i] *= inv;
+}
+
+/* Eight running sums combined at the end: the order is fixed by n alone (so, like every sum
+ * here, independent of the thread count), and the eight lanes are one vector register, where
+ * one running sum is a chain of dependent additions (a quarter of a long-input step). */
+BEEX_TK_CLONES
+float beex_tk_sum(const float *x, int n)
+{
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++)
+            acc[l] += x[i + l];
+    float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        s += x[i];
+    return s;
+}
+
+BEEX_TK_CLONES
+float beex_tk_dot(const float *x, const float *y, int n)
+{
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int l = 0; l < 8; l++)
+            acc[l] += x[i + l] * y[i + l];
+    float s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        s += x[i] * y[i];
+    return s;
 }
 
 BEEX_TK_CLONES

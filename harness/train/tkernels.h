@@ -46,6 +46,11 @@ void beex_tk_layernorm_fwd(const float *x, int T, int n, const float *gamma, con
 void beex_tk_layernorm_bwd(const float *dy, const float *xhat, const float *rstd, int T, int n,
                            const float *gamma, float *dx, float *dgamma, float *dbeta);
 
+/* Sum of n values and dot product, in eight interleaved running sums (a fixed order that
+ * vectorises). */
+float beex_tk_sum(const float *x, int n);
+float beex_tk_dot(const float *x, const float *y, int n);
+
 /* Numerically stable in-place softmax of n values (the engine's exp approximation). */
 void beex_tk_softmax(float *z, int n);
 

@@ -54,7 +54,6 @@ struct beex_tws {
     float *d_ge, *d_g, *d_ue, *d_u;
     float *d_z, *d_pool; /* n x classes, n x d */
     float *xs;           /* w1a1: signs of the current BL input, for exact integer products */
-    float *dyt;          /* transposed output gradient of the weight products */
     float *mem;
     float *att; /* per thread: 3 L^2 + L d floats of attention scratch */
     size_t att_each;
@@ -113,7 +112,7 @@ static int reserve(beex_tws *w, int n, int M, size_t P)
     size_t mx = f > d ? f : d;
     size_t per_block = 16 * R * d + 4 * R * f + 7 * R + P + (size_t)n * (d + C);
     size_t total = 2 * R * d + (size_t)c->blocks * per_block + 10 * R * d + 4 * R * f +
-                   (size_t)n * (C + d) + 2 * R * mx;
+                   (size_t)n * (C + d) + R * mx;
     free(w->mem);
     free(w->len);
     free(w->off);
@@ -187,7 +186,6 @@ static int reserve(beex_tws *w, int n, int M, size_t P)
     w->d_z = carve(&q, (size_t)n * C);
     w->d_pool = carve(&q, (size_t)n * d);
     w->xs = carve(&q, R * mx);
-    w->dyt = carve(&q, R * mx);
     return 0;
 }
 
@@ -449,7 +447,7 @@ double beex_tnet_loss(const beex_tws *w, int y, const float *lw)
 static void bl_backward(const beex_tws *w, const float *dy, int out, const float *xin_eff, int in,
                         const beex_teff_lin *E, beex_tlin *G, float *dxe, int accumulate)
 {
-    beex_tg_backward_weight(w->M, out, in, dy, xin_eff, G->w, G->b, w->dyt);
+    beex_tg_backward_weight(w->M, out, in, dy, xin_eff, G->w, G->b);
     beex_tg_backward_data(w->M, out, in, dy, E->wb, dxe, accumulate);
 }
 
@@ -505,6 +503,8 @@ static void layernorm_bwd(const beex_tws *w, const float *dy, const float *xhat,
     }
 }
 
+/* Per (example, head). P^T and dS^T are read as transposed operands (no copies); only
+ * V_h is transposed (T x dh) for dP. */
 static void attention_bwd(beex_tws *w, const bcache *b, const float *dO, float *dq, float *dk,
                           float *dv)
 {
@@ -516,23 +516,22 @@ static void attention_bwd(beex_tws *w, const bcache *b, const float *dO, float *
         size_t r0 = (size_t)w->off[i] * d + (size_t)h * dh, TT = (size_t)T * T;
         const float *P = b->p + w->poff[i] + (size_t)h * TT;
         float *s = att_scratch(w);
-        float *pt = s, *dp = s + TT, *dst = s + 2 * TT, *vt = s + 3 * TT;
-        beex_tg_transpose(T, T, P, T, pt, T);
-        beex_tg_small(dh, T, T, dO + r0, d, pt, T, dv + r0, d, 0); /* dV_h = P^T dO_h */
-        beex_tg_transpose(T, dh, b->v + r0, d, vt, T);
-        beex_tg_small(T, T, dh, vt, T, dO + r0, d, dp, T, 0); /* dP = dO_h V_h^T */
+        float *dp = s, *ht = s + TT; /* T x T, dh x T */
+        /* dV_h[s][c] = sum_t P[t][s] dO[t][c]: P read as a transposed operand */
+        beex_tg_small_bt(dh, T, T, dO + r0, d, P, T, dv + r0, d);
+        /* dP = dO_h V_h^T, then dS in place */
+        beex_tg_transpose(T, dh, b->v + r0, d, ht, T);
+        beex_tg_small(T, T, dh, ht, T, dO + r0, d, dp, T, 0);
         for (int t = 0; t < T; t++) {
             const float *pr = P + (size_t)t * T;
             float *g = dp + (size_t)t * T;
-            float dot = 0.0f;
+            float dot = beex_tk_dot(g, pr, T);
             for (int x = 0; x < T; x++)
-                dot += g[x] * pr[x];
-            for (int x = 0; x < T; x++)
-                g[x] = pr[x] * (g[x] - dot) * scale; /* dS */
+                g[x] = pr[x] * (g[x] - dot) * scale;
         }
         beex_tg_small(dh, T, T, b->k + r0, d, dp, T, dq + r0, d, 0); /* dQ_h = dS K_h */
-        beex_tg_transpose(T, T, dp, T, dst, T);
-        beex_tg_small(dh, T, T, b->q + r0, d, dst, T, dk + r0, d, 0); /* dK_h = dS^T Q_h */
+        /* dK_h[s][c] = sum_t dS[t][s] Q[t][c] */
+        beex_tg_small_bt(dh, T, T, b->q + r0, d, dp, T, dk + r0, d);
     }
 }
 
