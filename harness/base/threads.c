@@ -14,10 +14,16 @@ static int team_size = 0;
 static int requested = 0;
 static char allowed_list[256] = "";
 static int allowed_cores = 0;
+static int strict; /* --strict-threads: more threads than allowed cores is an error */
 static hwloc_bitmap_t initial_allowed; /* the CPUs granted at the first setup */
 static int bind_ok[256];
 static int bind_core[256];
 static char bind_err[256][96];
+
+void beex_threads_set_strict(int on)
+{
+    strict = on;
+}
 
 int beex_threads_count(void)
 {
@@ -69,6 +75,15 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
     int n = threads > 0 ? threads : ncores;
     if (n > 256) {
         snprintf(err, errlen, "--threads %d: at most 256 supported", n);
+        hwloc_bitmap_free(allowed);
+        hwloc_topology_destroy(topo);
+        return -1;
+    }
+    if (n > ncores && strict) {
+        snprintf(err, errlen,
+                 "--threads %d exceeds the %d core%s this process may use (CPUs %s) and "
+                 "--strict-threads is set",
+                 n, ncores, ncores == 1 ? "" : "s", allowed_list);
         hwloc_bitmap_free(allowed);
         hwloc_topology_destroy(topo);
         return -1;

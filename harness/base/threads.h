@@ -12,6 +12,8 @@
  * size in use, or -1 with err set. */
 int beex_threads_setup(int threads, char *err, size_t errlen);
 int beex_threads_count(void);
+/* on: beex_threads_setup refuses (returns -1) instead of capping (`beex --strict-threads`). */
+void beex_threads_set_strict(int on);
 /* JSON description: requested/effective threads, per-thread core and binding status,
  * and the hwloc topology summary (packages, cores, PUs, caches). New reference. */
 json_t *beex_threads_describe(void);

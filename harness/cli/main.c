@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/threads.h"
 #include "harness/cli/commands.h"
 #include "kernels/cpu.h"
 
@@ -64,11 +66,15 @@ static int finish(int status)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: beex COMMAND [options]   (beex COMMAND --help, or beex help COMMAND)\n"
-                 "       beex --version\n\n");
+    fprintf(out,
+            "usage: beex [--strict-threads] COMMAND [options]   (beex COMMAND --help, or beex\n"
+            "       help COMMAND)\n"
+            "       beex --version\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
     fprintf(out, "\nBEEX_ISA=scalar|avx2|avx512|neon forces one kernel variant.\n"
+                 "--strict-threads (or BEEX_STRICT_THREADS=1): asking for more threads than the\n"
+                 "cores this process may use (taskset, cpuset, Slurm) is an error, not a cap.\n"
                  "Exit status: 0 success; 1 a runtime error (bad input file, failed run, a\n"
                  "regression found by compare); 2 a usage error (unknown command or option, a\n"
                  "value out of range, a forced variant this CPU lacks).\n");
@@ -97,6 +103,19 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("beex %s (%s build, %s)\n", BEEX_GIT_REV, BEEX_BUILD_TYPE, BEEX_COMPILER);
         return finish(0);
+    }
+    /* A global option before the command: more threads than allowed cores is an error. */
+    const char *strict_env = getenv("BEEX_STRICT_THREADS");
+    if (strict_env != NULL && strcmp(strict_env, "") != 0 && strcmp(strict_env, "0") != 0)
+        beex_threads_set_strict(1);
+    if (strcmp(argv[1], "--strict-threads") == 0) {
+        beex_threads_set_strict(1);
+        argv++;
+        argc--;
+        if (argc < 2) {
+            usage(stderr);
+            return 2;
+        }
     }
     /* `beex help CMD [SUB]` is `beex CMD [SUB] --help`. */
     static char help_flag[] = "--help";

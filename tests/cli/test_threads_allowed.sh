@@ -16,6 +16,21 @@ echo "w3 w4" | taskset -c "$cpu" "$BEEX" run m.st --threads 2 >/dev/null 2>err.t
     fail "run under taskset"
 grep -q "exceeds the 1 core this process may use (CPUs $cpu); using 1" err.txt ||
     fail "no warning for 2 threads on 1 allowed CPU: $(cat err.txt)"
+# --strict-threads (and BEEX_STRICT_THREADS=1) turn the cap into an error naming the CPUs.
+for strict in "--strict-threads" "env"; do
+    status=0
+    if [ "$strict" = env ]; then
+        out=$(echo "w3" | BEEX_STRICT_THREADS=1 taskset -c "$cpu" "$BEEX" run m.st --threads 2 2>&1) ||
+            status=$?
+    else
+        out=$(echo "w3" | taskset -c "$cpu" "$BEEX" --strict-threads run m.st --threads 2 2>&1) ||
+            status=$?
+    fi
+    [ "$status" -ne 0 ] && echo "$out" | grep -q "exceeds the 1 core this process may use (CPUs $cpu) and --strict-threads" ||
+        fail "strict threads ($strict) did not refuse 2 threads on 1 CPU: status $status, $out"
+done
+echo "w3" | taskset -c "$cpu" "$BEEX" --strict-threads run m.st --threads 1 >/dev/null ||
+    fail "--strict-threads refused a count that fits"
 SLURM_JOB_ID=4242 SLURM_CPUS_PER_TASK=1 taskset -c "$cpu" "$BEEX" bench model --quick \
     --threads 1,2 --variants scalar --json bm.json >/dev/null 2>err.txt || fail "bench model"
 grep -q "exceeds the 1 core" err.txt || fail "bench model did not cap 2 threads on 1 CPU"
