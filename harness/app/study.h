@@ -33,6 +33,7 @@ typedef struct {
     int unit;                 /* >= 0: run only this unit (0-based, a Slurm array index) */
     int aggregate_only, list;
     int threads;   /* per unit: training, trace and timed runs */
+    int jobs;      /* units run side by side (worker processes sharing the units' locks) */
     int timed;     /* sweep with timed runs (off by default: slow and not reproducible) */
     int quick;     /* the sweep's coarser grid */
     int resamples; /* bootstrap resamples of every sweep */

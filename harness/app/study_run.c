@@ -3,9 +3,12 @@
  * aggregate under the study's lock and write the tables and context.json (the only file with
  * hosts and times). */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,10 +34,14 @@ static void utc_stamp(char *out, size_t len)
     strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+#define MAX_JOBS 64
+
 typedef struct {
     char started[32];
     double t0;
     int run, skipped, busy, failed;
+    long pids[MAX_JOBS]; /* this run's worker processes, to find their units in context.json */
+    int npids, workers_failed;
 } run_tally;
 
 /* One line per finished unit: on the terminal and appended to DIR/study.log. */
@@ -66,6 +73,8 @@ static int one_unit(const beex_study_plan *plan, int i, run_tally *t)
     }
     if (out.busy) {
         t->busy++;
+        if (plan->o->jobs > 1 && plan->o->unit < 0)
+            return 0; /* most likely a sibling worker: not worth a line */
         beex_progress_clear();
         fprintf(stderr,
                 "study: unit %d %s is being run by another process (its lock %s/units/"
@@ -103,33 +112,83 @@ static int conflicts(const beex_study_plan *plan)
     return n;
 }
 
-static int run_all(const beex_study_plan *plan, run_tally *t)
+static int not_done(const beex_study_plan *plan)
 {
-    int n = plan->n_units, todo = 0, failed = 0;
-    for (int i = 0; i < n; i++)
-        todo += beex_study_unit_state(plan, i, NULL, 0) != BEEX_UNIT_DONE;
-    fprintf(stderr, "study: %d units, %d to run, %d done already (%s)\n", n, todo, n - todo,
-            plan->o->out);
+    int n = 0;
+    for (int i = 0; i < plan->n_units; i++)
+        n += beex_study_unit_state(plan, i, NULL, 0) != BEEX_UNIT_DONE;
+    return n;
+}
+
+/* Every unit in order, each taken by whichever worker locks it first. Only the first worker
+ * (bar = 1) draws the bar; its ETA counts the units left to anyone, shared by the workers. */
+static int run_all(const beex_study_plan *plan, run_tally *t, int bar)
+{
+    int n = plan->n_units, todo = not_done(plan), failed = 0;
+    int jobs = plan->o->jobs > 1 ? plan->o->jobs : 1;
+    if (bar)
+        fprintf(stderr, "study: %d units, %d to run, %d done already (%s; %d at a time)\n", n, todo,
+                n - todo, plan->o->out, jobs);
     double spent = 0;
     int ran = 0;
     for (int i = 0; i < n; i++) {
-        int was_done = beex_study_unit_state(plan, i, NULL, 0) == BEEX_UNIT_DONE;
-        char what[64];
-        snprintf(what, sizeof what, "%.60s", plan->units[i].id);
-        double eta = ran > 0 ? spent / ran * (todo - ran) : -1;
-        beex_progress_eta(what, ran, todo > 0 ? todo : 1, eta);
+        if (beex_study_unit_state(plan, i, NULL, 0) == BEEX_UNIT_DONE) {
+            t->skipped++;
+            continue;
+        }
+        if (bar) {
+            char what[64];
+            int left = not_done(plan);
+            snprintf(what, sizeof what, "%.60s", plan->units[i].id);
+            beex_progress_eta(what, todo - left, todo, ran > 0 ? spent / ran * left / jobs : -1);
+        }
         double t0 = now_s();
         failed |= one_unit(plan, i, t);
-        if (!was_done) {
-            spent += now_s() - t0;
-            ran++;
-        }
+        spent += now_s() - t0;
+        ran++;
     }
-    if (todo > 0) {
+    if (bar && todo > 0) {
         beex_progress_eta("units", todo, todo, 0);
         beex_progress_clear();
     }
     return failed;
+}
+
+/* jobs - 1 more workers, forked before any OpenMP team exists (a forked OpenMP runtime is
+ * not safe); they die with the first worker (Ctrl-C, a SIGTERM to it). Returns the first
+ * worker's status, 1 when any worker failed. */
+static int run_workers(const beex_study_plan *plan, run_tally *t)
+{
+    t->pids[t->npids++] = (long)getpid();
+    fflush(stdout);
+    fflush(stderr);
+    pid_t parent = getpid();
+    for (int k = 1; k < plan->o->jobs && t->npids < MAX_JOBS; k++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            fprintf(stderr, "beex study: cannot start worker %d: %s; going on with %d\n", k + 1,
+                    strerror(errno), k);
+            break;
+        }
+        if (pid == 0) {
+            if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+                _exit(1);
+            int st = run_all(plan, t, 0);
+            fflush(stderr);
+            _exit(st);
+        }
+        t->pids[t->npids++] = (long)pid;
+    }
+    int status = run_all(plan, t, 1);
+    t->workers_failed = status != 0;
+    for (int k = 1; k < t->npids; k++) {
+        int ws;
+        if (waitpid((pid_t)t->pids[k], &ws, 0) < 0 || !WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
+            t->workers_failed++;
+            status = 1;
+        }
+    }
+    return status;
 }
 
 static json_t *context_json(const beex_study_plan *plan, const run_tally *t)
@@ -137,11 +196,20 @@ static json_t *context_json(const beex_study_plan *plan, const run_tally *t)
     char finished[32];
     utc_stamp(finished, sizeof finished);
     json_t *units = json_array();
+    char host[256] = "unknown";
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+    int finished_here = 0;
     for (int i = 0; i < plan->n_units; i++) {
         char p[4400];
         snprintf(p, sizeof p, "%s/units/%s/unit.json", plan->o->out, plan->units[i].id);
         json_t *u = json_load_file(p, 0, NULL);
         json_t *run = json_object_get(u, "run");
+        const char *h = json_string_value(json_object_get(run, "host"));
+        long pid = (long)json_integer_value(json_object_get(run, "pid"));
+        for (int k = 0; k < t->npids; k++)
+            finished_here += h != NULL && strcmp(h, host) == 0 && pid == t->pids[k];
         json_array_append_new(units, json_pack("{s:s, s:O}", "id", plan->units[i].id, "run",
                                                run ? run : json_null()));
         json_decref(u);
@@ -151,11 +219,11 @@ static json_t *context_json(const beex_study_plan *plan, const run_tally *t)
     json_object_set_new(c, "study", json_string(plan->o->out));
     json_object_set_new(c, "context", beex_context_json());
     json_object_set_new(c, "this_run",
-                        json_pack("{s:s, s:s, s:f, s:i, s:i, s:i, s:i, s:i}", "started_utc",
-                                  t->started, "finished_utc", finished, "wall_seconds",
-                                  now_s() - t->t0, "threads_per_unit", plan->o->threads,
-                                  "units_run", t->run, "units_skipped", t->skipped,
-                                  "units_busy_elsewhere", t->busy, "units_failed", t->failed));
+                        json_pack("{s:s, s:s, s:f, s:i, s:i, s:i, s:i}", "started_utc", t->started,
+                                  "finished_utc", finished, "wall_seconds", now_s() - t->t0,
+                                  "threads_per_unit", plan->o->threads, "workers", t->npids,
+                                  "units_finished", finished_here, "workers_with_a_failed_unit",
+                                  t->workers_failed));
     json_object_set_new(c, "units", units);
     return c;
 }
@@ -257,12 +325,11 @@ int beex_study_run(const beex_study_options *o)
         goto done;
     }
     if (!o->aggregate_only)
-        status = run_all(&plan, &t);
+        status = run_workers(&plan, &t);
     if (aggregate(&plan, &t) != 0)
         status = 1;
-    if (t.failed > 0)
-        fprintf(stderr, "beex study: %d units failed (see above and %s/study.log)\n", t.failed,
-                o->out);
+    if (status != 0 && !o->aggregate_only)
+        fprintf(stderr, "beex study: units failed (see above and %s/study.log)\n", o->out);
 done:
     beex_study_plan_free(&plan);
     return status;

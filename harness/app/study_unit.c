@@ -181,19 +181,24 @@ static int train(const beex_study_plan *plan, int i, const char *data, const cha
     return 0;
 }
 
+/* Deployment sizes as `beex export` writes them, less the training record (metadata "extra":
+ * paths, settings), whose length would make the ratio depend on where the data lived. */
 static json_t *size_json(const char *model_path, int precision, char *err, size_t errlen)
 {
     beex_model *m = NULL;
     uint64_t fp32 = 0, own = 0;
     if (beex_model_load(model_path, &m, err, errlen) != 0)
         return NULL;
+    free(m->metadata_json);
+    m->metadata_json = NULL;
     int bad = beex_model_deployment_size(m, BEEX_PREC_FP32, &fp32, err, errlen) != 0 ||
               beex_model_deployment_size(m, (beex_precision)precision, &own, err, errlen) != 0;
     beex_model_free(m);
     if (bad || own == 0)
         return NULL;
-    return json_pack("{s:I, s:I, s:f}", "fp32_deployment_bytes", (json_int_t)fp32,
-                     "deployment_bytes", (json_int_t)own, "ratio", (double)fp32 / (double)own);
+    return json_pack("{s:I, s:I, s:f, s:s}", "fp32_deployment_bytes", (json_int_t)fp32,
+                     "deployment_bytes", (json_int_t)own, "ratio", (double)fp32 / (double)own,
+                     "note", "deployment files (beex export) without the training record");
 }
 
 /* The sweep, its printed summary kept in the unit's sweep.txt rather than on standard output

@@ -41,8 +41,9 @@ static void usage(FILE *out)
             "                       they win over the recipe. Defaults are beex train's, with\n"
             "                       its 2 fp32 epochs first for w1a32 / w1a1 when epochs > 2;\n"
             "                       GloVe only when given (a study's settings are explicit)\n"
-            "  --threads N          threads per unit for training and tracing (default 1: the\n"
-            "                       same seed and thread count give the same model bit for bit)\n"
+            "  --threads N          threads per unit for training and tracing (default 1)\n"
+            "  --jobs N             units run side by side, each with --threads (default 1;\n"
+            "                       on this 2-core VM: --jobs 2 --threads 1)\n"
             "  --timed              also time the chosen points (off: slow, not reproducible)\n"
             "  --quick              the sweep's coarser threshold grid\n"
             "  --resamples N        bootstrap resamples per sweep (default %d)\n"
@@ -131,6 +132,7 @@ enum {
     O_AGG,
     O_LIST,
     O_THREADS,
+    O_JOBS,
     O_TIMED,
     O_QUICK,
     O_RESAMPLES,
@@ -159,6 +161,7 @@ static int parse_args(int argc, char **argv, beex_study_options *o, beex_study_r
                                           {"aggregate-only", no_argument, 0, O_AGG},
                                           {"list", no_argument, 0, O_LIST},
                                           {"threads", required_argument, 0, O_THREADS},
+                                          {"jobs", required_argument, 0, O_JOBS},
                                           {"timed", no_argument, 0, O_TIMED},
                                           {"quick", no_argument, 0, O_QUICK},
                                           {"resamples", required_argument, 0, O_RESAMPLES},
@@ -219,6 +222,10 @@ static int parse_args(int argc, char **argv, beex_study_options *o, beex_study_r
             break;
         case O_THREADS:
             if (beex_arg_int("study", "threads", optarg, 1, BEEX_MAX_THREADS, &o->threads) != 0)
+                return 2;
+            break;
+        case O_JOBS:
+            if (beex_arg_int("study", "jobs", optarg, 1, 64, &o->jobs) != 0)
                 return 2;
             break;
         case O_TIMED:
@@ -310,6 +317,7 @@ int beex_cmd_study(int argc, char **argv)
     memset(&o, 0, sizeof o);
     o.unit = -1;
     o.threads = 1;
+    o.jobs = 1;
     o.resamples = BEEX_BOOTSTRAP_MIN_RESAMPLES;
     o.boot_seed = BEEX_BOOTSTRAP_DEFAULT_SEED;
     beex_study_recipe cli = {0};

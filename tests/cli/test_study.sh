@@ -65,7 +65,7 @@ jq -e '(.rows | length) == 2 and (.units | length) == 4 and (.missing_units | le
        and (.rows[0].figures.full_depth.ci95 | length) == 2' s/study.json >/dev/null ||
     fail "study.json lacks its rows"
 grep -q "hostname\|host_name\|\"host\"" s/study.json && fail "study.json holds a host name"
-jq -e '.this_run.units_run == 4' s/context.json >/dev/null || fail "context.json"
+jq -e '.this_run.units_finished == 4 and .this_run.workers == 1' s/context.json >/dev/null || fail "context.json"
 [ "$(awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { print NR, bad + 0 }' s/study.csv)" = "3 0" ] ||
     fail "study.csv: a header and 2 rows of equal width"
 grep -q '^| synth | w1a1 | 2 | accuracy |' s/study.md || fail "study.md lacks the w1a1 row"
@@ -110,7 +110,8 @@ if [ $rc -ne 1 ] || ! echo "$err" | grep -q "epochs is 2 here, 1 in the unit"; t
 fi
 [ "$(stat -c %Y:%i s/units/synth-w1a1-s1/unit.json)" = "$stamp" ] || fail "a conflict touched a unit"
 
-# A killed study resumes: no half-written unit, the rest done by the next run.
+# A killed study resumes (two units side by side): no half-written unit, the rest done by
+# the next run, the same bytes.
 ( "$beex" study "${study[@]}" --out k >/dev/null 2>&1 & echo $! >pid; wait )&
 for _ in $(seq 300); do [ -s k/study.log ] && break; sleep 0.05; done
 kill -TERM "$(cat pid)" 2>/dev/null
@@ -121,8 +122,10 @@ for d in k/units/*; do
         fail "the killed run left $d half-written"
     fi
 done
-"$beex" study "${study[@]}" --out k >/dev/null 2>err.txt || fail "resume"
+"$beex" study "${study[@]}" --out k --jobs 2 >/dev/null 2>err.txt || fail "resume"
 grep -q "[1-3] to run" err.txt || fail "the kill did not interrupt the study: $(head -n 1 err.txt)"
+jq -e '.this_run.workers == 2 and .this_run.units_finished >= 1' k/context.json >/dev/null ||
+    fail "two workers: context.json"
 cmp -s k/study.json first.json || fail "the resumed study differs from the uninterrupted one"
 compgen -G "k/units/*.partial-*" >/dev/null && fail "the resumed run left staging folders"
 
