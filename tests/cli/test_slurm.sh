@@ -120,7 +120,7 @@ scontrol show job "$aggregate" | grep -q "Dependency=afterok:${array}" ||
 
 job_state() { scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1; }
 st=
-for _ in $(seq 200); do # 40 s
+for _ in $(seq 1200); do # 4 minutes at most (sanitizer builds, a loaded machine); ~5 s here
     st=$(job_state "$aggregate")
     case $st in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY) break ;; esac
     if scontrol show job "$aggregate" 2>/dev/null | grep -q DependencyNeverSatisfied; then
