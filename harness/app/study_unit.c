@@ -201,64 +201,96 @@ static json_t *size_json(const char *model_path, int precision, char *err, size_
                      "note", "deployment files (beex export) without the training record");
 }
 
-/* The sweep, its printed summary kept in the unit's sweep.txt rather than on standard output
- * (a study runs many). */
-static int sweep(const beex_study_plan *plan, int i, const char *data, const char *stage, char *err,
-                 size_t errlen)
+static void sweep_options(const beex_study_plan *plan, int i, beex_sweep_options *o)
 {
     const beex_study_options *so = plan->o;
     const beex_study_unit *u = &plan->units[i];
+    memset(o, 0, sizeof *o);
+    o->precision = u->precision;
+    o->reps = 9;
+    o->quick = so->quick;
+    o->points = so->quick ? 3 : 6;
+    o->no_timed = !so->timed;
+    o->metric = plan->tasks[u->task].metric; /* by the task's name, not the fold folder's */
+    o->resamples = so->resamples;
+    o->seed = so->boot_seed;
+    o->trace_threads = so->threads;
+    o->threads[0] = so->threads;
+    o->n_threads = 1;
+    snprintf(o->threads_arg, sizeof o->threads_arg, "%d", so->threads);
+    snprintf(o->variants_arg, sizeof o->variants_arg, "all");
+    for (int v = 0; v < BEEX_ISA_COUNT; v++) {
+        const char *why;
+        if (beex_isa_available((beex_isa)v, &why))
+            o->variants[o->n_variants++] = v;
+    }
+}
+
+/* The last "beex sweep: ..." line of the captured output (its error), into err. */
+static void sweep_error(const char *txt, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "the sweep failed (see %s)", txt);
+    FILE *f = fopen(txt, "r");
+    if (f == NULL)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "beex sweep: ", 12) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(err, errlen, "the sweep failed: %s", line + 12);
+        }
+    fclose(f);
+}
+
+/* The sweep with its standard output (the summary) and standard error (trace progress, its
+ * messages) kept in the unit's sweep.txt: a study runs many, and its terminal shows one line
+ * per unit. A failure's message comes back in err. */
+static int sweep(const beex_study_plan *plan, int i, const char *data, const char *stage, char *err,
+                 size_t errlen)
+{
     char model[4600], out[4600], txt[4600];
     snprintf(model, sizeof model, "%s/model.safetensors", stage);
     snprintf(out, sizeof out, "%s/sweep", stage);
     snprintf(txt, sizeof txt, "%s/sweep.txt", stage);
     beex_sweep_options o;
-    memset(&o, 0, sizeof o);
+    sweep_options(plan, i, &o);
     o.model = model;
     o.task = data;
     o.out = out;
-    o.precision = u->precision;
-    o.reps = 9;
-    o.quick = so->quick;
-    o.points = so->quick ? 3 : 6;
-    o.no_timed = !so->timed;
-    o.metric = plan->tasks[u->task].metric; /* by the task's name, not the fold folder's */
-    o.resamples = so->resamples;
-    o.seed = so->boot_seed;
-    o.trace_threads = so->threads;
-    o.threads[0] = so->threads;
-    o.n_threads = 1;
-    snprintf(o.threads_arg, sizeof o.threads_arg, "%d", so->threads);
-    snprintf(o.variants_arg, sizeof o.variants_arg, "all");
-    for (int v = 0; v < BEEX_ISA_COUNT; v++) {
-        const char *why;
-        if (beex_isa_available((beex_isa)v, &why))
-            o.variants[o.n_variants++] = v;
-    }
     int fd = open(txt, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
         snprintf(err, errlen, "%s: cannot create: %s", txt, strerror(errno));
         return -1;
     }
     fflush(stdout);
-    int saved = dup(STDOUT_FILENO);
-    if (saved < 0 || dup2(fd, STDOUT_FILENO) < 0) {
-        snprintf(err, errlen, "cannot redirect the sweep's summary: %s", strerror(errno));
+    fflush(stderr);
+    int saved_out = dup(STDOUT_FILENO), saved_err = dup(STDERR_FILENO);
+    if (saved_out < 0 || saved_err < 0 || dup2(fd, STDOUT_FILENO) < 0 ||
+        dup2(fd, STDERR_FILENO) < 0) {
+        snprintf(err, errlen, "cannot redirect the sweep's output: %s", strerror(errno));
+        if (saved_out >= 0) {
+            dup2(saved_out, STDOUT_FILENO);
+            close(saved_out);
+        }
+        if (saved_err >= 0) {
+            dup2(saved_err, STDERR_FILENO);
+            close(saved_err);
+        }
         close(fd);
-        if (saved >= 0)
-            close(saved);
         return -1;
     }
     int rc = beex_sweep_run(&o);
-    int flushed = fflush(stdout) == 0;
-    dup2(saved, STDOUT_FILENO);
-    close(saved);
+    int flushed = fflush(stdout) == 0 && fflush(stderr) == 0;
+    dup2(saved_out, STDOUT_FILENO);
+    dup2(saved_err, STDERR_FILENO);
+    close(saved_out);
+    close(saved_err);
     if (close(fd) != 0 || !flushed) {
         snprintf(err, errlen, "%s: write failed", txt);
         return -1;
     }
     if (rc != 0) {
-        snprintf(err, errlen, "the sweep failed (its message is above)");
+        sweep_error(txt, err, errlen);
         return -1;
     }
     return 0;

@@ -146,8 +146,14 @@ static const char *const train_opts[] = {"epochs", "fp32-epochs", "lr",         
                                          "vocab",  "glove",       "glove-words", "freeze-embed"};
 #define N_TRAIN_OPTS (int)(sizeof train_opts / sizeof *train_opts)
 
-static int parse_args(int argc, char **argv, beex_study_options *o, beex_study_recipe *cli,
-                      const char **recipe_file)
+/* The options as given, before the lists are split. */
+typedef struct {
+    char *tasks, *precs, *seeds;
+    int seeds_count;
+    const char *recipe_file;
+} raw_args;
+
+static const struct option *option_table(void)
 {
     static struct option opts[O_TRAIN - O_TASKS + N_TRAIN_OPTS + 2];
     static const struct option fixed[] = {{"tasks", required_argument, 0, O_TASKS},
@@ -175,107 +181,102 @@ static int parse_args(int argc, char **argv, beex_study_options *o, beex_study_r
             0, O_TRAIN + i};
     opts[k++] = (struct option){"help", no_argument, 0, 'h'};
     opts[k] = (struct option){0, 0, 0, 0};
+    return opts;
+}
 
-    static char precs_default[] = "fp32,w1a32,w1a1", seeds_default[] = "1";
-    char *precs = precs_default, *seeds = NULL, *tasks = NULL;
-    int seeds_count = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            usage(stdout);
-            return 1;
-        case O_TASKS:
-            tasks = optarg;
-            break;
-        case O_PRECS:
-            precs = optarg;
-            break;
-        case O_SEEDS:
-            seeds = optarg;
-            break;
-        case O_SEEDS_COUNT:
-            if (beex_arg_int("study", "seeds-count", optarg, 1, BEEX_STUDY_MAX_SEEDS,
-                             &seeds_count) != 0)
-                return 2;
-            break;
-        case O_FOLDS:
-            if (beex_arg_int("study", "folds", optarg, BEEX_FOLDS_MIN, BEEX_FOLDS_MAX, &o->folds) !=
-                0)
-                return 2;
-            break;
-        case O_RECIPE:
-            *recipe_file = optarg;
-            break;
-        case O_OUT:
-            o->out = optarg;
-            break;
-        case O_UNIT:
-            if (beex_arg_int("study", "unit", optarg, 0, 1 << 30, &o->unit) != 0)
-                return 2;
-            break;
-        case O_AGG:
-            o->aggregate_only = 1;
-            break;
-        case O_LIST:
-            o->list = 1;
-            break;
-        case O_THREADS:
-            if (beex_arg_int("study", "threads", optarg, 1, BEEX_MAX_THREADS, &o->threads) != 0)
-                return 2;
-            break;
-        case O_JOBS:
-            if (beex_arg_int("study", "jobs", optarg, 1, 64, &o->jobs) != 0)
-                return 2;
-            break;
-        case O_TIMED:
-            o->timed = 1;
-            break;
-        case O_QUICK:
-            o->quick = 1;
-            break;
-        case O_RESAMPLES:
-            if (beex_arg_int("study", "resamples", optarg, BEEX_BOOTSTRAP_MIN_RESAMPLES, 1000000,
-                             &o->resamples) != 0)
-                return 2;
-            break;
-        case O_BSEED: {
-            int s;
-            if (beex_arg_int("study", "bootstrap-seed", optarg, 0, 2147483647, &s) != 0)
-                return 2;
-            o->boot_seed = (unsigned long long)s;
-            break;
-        }
-        default:
-            if (c >= O_TRAIN && c < O_TRAIN + N_TRAIN_OPTS) {
-                char err[512];
-                beex_train_options scratch;
-                beex_train_options_default(&scratch);
-                const char *key = train_opts[c - O_TRAIN];
-                const char *value = beex_recipe_key_arity(key) ? optarg : NULL;
-                if (beex_recipe_apply(&scratch, key, value, err, sizeof err) != 0 ||
-                    beex_recipe_add(cli, "*", -1, key, value, "command line", err, sizeof err) !=
-                        0) {
-                    fprintf(stderr, "beex study: %s\n", err);
-                    return 2;
-                }
-                break;
-            }
-            fprintf(stderr, "(beex study --help lists the options)\n");
-            return 2;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "beex study: unexpected argument '%s' (tasks go in --tasks)\n",
-                argv[optind]);
+/* A training option of the command line: checked now, applied after the recipe's lines. */
+static int training_option(int c, const char *arg, beex_study_recipe *cli)
+{
+    char err[512];
+    beex_train_options scratch;
+    beex_train_options_default(&scratch);
+    const char *key = train_opts[c - O_TRAIN];
+    const char *value = beex_recipe_key_arity(key) ? arg : NULL;
+    if (beex_recipe_apply(&scratch, key, value, err, sizeof err) != 0 ||
+        beex_recipe_add(cli, "*", -1, key, value, "command line", err, sizeof err) != 0) {
+        fprintf(stderr, "beex study: %s\n", err);
         return 2;
     }
-    if (tasks == NULL || o->out == NULL) {
+    return 0;
+}
+
+/* One option. Returns 0, 1 after --help, 2 on a usage error (said). */
+static int one_option(int c, const char *arg, beex_study_options *o, raw_args *r,
+                      beex_study_recipe *cli)
+{
+    int s;
+    switch (c) {
+    case 'h':
+        usage(stdout);
+        return 1;
+    case O_TASKS:
+        r->tasks = (char *)arg;
+        return 0;
+    case O_PRECS:
+        r->precs = (char *)arg;
+        return 0;
+    case O_SEEDS:
+        r->seeds = (char *)arg;
+        return 0;
+    case O_SEEDS_COUNT:
+        return beex_arg_int("study", "seeds-count", arg, 1, BEEX_STUDY_MAX_SEEDS, &r->seeds_count)
+                   ? 2
+                   : 0;
+    case O_FOLDS:
+        return beex_arg_int("study", "folds", arg, BEEX_FOLDS_MIN, BEEX_FOLDS_MAX, &o->folds) ? 2
+                                                                                              : 0;
+    case O_RECIPE:
+        r->recipe_file = arg;
+        return 0;
+    case O_OUT:
+        o->out = arg;
+        return 0;
+    case O_UNIT:
+        return beex_arg_int("study", "unit", arg, 0, 1 << 30, &o->unit) ? 2 : 0;
+    case O_AGG:
+        o->aggregate_only = 1;
+        return 0;
+    case O_LIST:
+        o->list = 1;
+        return 0;
+    case O_THREADS:
+        return beex_arg_int("study", "threads", arg, 1, BEEX_MAX_THREADS, &o->threads) ? 2 : 0;
+    case O_JOBS:
+        return beex_arg_int("study", "jobs", arg, 1, 64, &o->jobs) ? 2 : 0;
+    case O_TIMED:
+        o->timed = 1;
+        return 0;
+    case O_QUICK:
+        o->quick = 1;
+        return 0;
+    case O_RESAMPLES:
+        return beex_arg_int("study", "resamples", arg, BEEX_BOOTSTRAP_MIN_RESAMPLES, 1000000,
+                            &o->resamples)
+                   ? 2
+                   : 0;
+    case O_BSEED:
+        if (beex_arg_int("study", "bootstrap-seed", arg, 0, 2147483647, &s) != 0)
+            return 2;
+        o->boot_seed = (unsigned long long)s;
+        return 0;
+    default:
+        if (c >= O_TRAIN && c < O_TRAIN + N_TRAIN_OPTS)
+            return training_option(c, arg, cli);
+        fprintf(stderr, "(beex study --help lists the options)\n");
+        return 2;
+    }
+}
+
+/* Options that exclude each other or are missing, then the lists. Returns 0 or 2 (said). */
+static int finish_args(beex_study_options *o, raw_args *r)
+{
+    static char precs_default[] = "fp32,w1a32,w1a1", seeds_default[] = "1";
+    if (r->tasks == NULL || o->out == NULL) {
         fprintf(stderr, "beex study: needs --tasks LIST and --out DIR\n"
                         "(beex study --help lists the options)\n");
         return 2;
     }
-    if (seeds != NULL && seeds_count > 0) {
+    if (r->seeds != NULL && r->seeds_count > 0) {
         fprintf(stderr, "beex study: --seeds and --seeds-count exclude each other\n");
         return 2;
     }
@@ -293,22 +294,42 @@ static int parse_args(int argc, char **argv, beex_study_options *o, beex_study_r
         return 2;
     }
     char *items[BEEX_STUDY_MAX_TASKS];
-    int nt = split_list("tasks", tasks, items, BEEX_STUDY_MAX_TASKS);
+    int nt = split_list("tasks", r->tasks, items, BEEX_STUDY_MAX_TASKS);
     if (nt < 0)
         return 2;
     for (int i = 0; i < nt; i++)
         o->tasks[i] = items[i];
     o->n_tasks = nt;
-    if (parse_precisions(precs, o) != 0)
+    if (parse_precisions(r->precs ? r->precs : precs_default, o) != 0)
         return 2;
-    if (seeds_count > 0) {
-        for (int i = 0; i < seeds_count; i++)
+    if (r->seeds_count > 0) {
+        for (int i = 0; i < r->seeds_count; i++)
             o->seeds[i] = (unsigned long long)i + 1;
-        o->n_seeds = seeds_count;
-    } else if (parse_seeds(seeds ? seeds : seeds_default, o) != 0) {
+        o->n_seeds = r->seeds_count;
+        return 0;
+    }
+    return parse_seeds(r->seeds ? r->seeds : seeds_default, o) != 0 ? 2 : 0;
+}
+
+static int parse_args(int argc, char **argv, beex_study_options *o, beex_study_recipe *cli,
+                      const char **recipe_file)
+{
+    const struct option *opts = option_table();
+    raw_args r = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int rc = one_option(c, optarg, o, &r, cli);
+        if (rc != 0)
+            return rc;
+    }
+    if (optind != argc) {
+        fprintf(stderr, "beex study: unexpected argument '%s' (tasks go in --tasks)\n",
+                argv[optind]);
         return 2;
     }
-    return 0;
+    *recipe_file = r.recipe_file;
+    return finish_args(o, &r);
 }
 
 int beex_cmd_study(int argc, char **argv)
