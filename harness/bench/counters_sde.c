@@ -26,14 +26,20 @@ static const sde_event fixed_events[] = {
     {"OPS", "FLOPS + BOPS / 64", &c_ops},
 };
 
+/* Registration goes through libsde in the process, or through the function table PAPI passes
+ * to papi_sde_hook_list_events (its tools list events through their own copy of libsde). */
+static int (*register_fn)(papi_handle_t, const char *, int, int,
+                          void *) = papi_sde_register_counter;
+static int (*describe_fn)(papi_handle_t, const char *, const char *); /* listing only */
+
 static int register_one(const char *name, const char *what, long long *var)
 {
-    if (papi_sde_register_counter(sde_handle, name, PAPI_SDE_RO | PAPI_SDE_DELTA,
-                                  PAPI_SDE_long_long, var) != 0)
+    if (register_fn(sde_handle, name, PAPI_SDE_RO | PAPI_SDE_DELTA, PAPI_SDE_long_long, var) != 0)
         return -1;
-    /* No papi_sde_describe_counter: libsde 7.0 never frees the description copies (a leak
-     * LeakSanitizer reports); the meanings are in counters.h and the table above. */
-    (void)what;
+    /* Descriptions only for PAPI's listing: libsde 7.0 never frees the description copies (a
+     * leak LeakSanitizer reports in a long-running process); the meanings are in counters.h. */
+    if (describe_fn != NULL)
+        describe_fn(sde_handle, name, what);
     return 0;
 }
 
@@ -70,12 +76,24 @@ int beex_sde_init(int blocks)
     return register_all(blocks);
 }
 
-/* PAPI's convention for listing a library's events without running it
- * (papi_native_avail with the library loaded). Exposes the default 6 exits. */
-papi_handle_t papi_sde_hook_list_events(papi_sde_fptr_struct_t *fptr_struct)
+/* PAPI's convention for listing a library's events without running it: `papi_native_avail
+ * -sde FILE` dlopens FILE (and what ldd lists for it) and calls this hook with libsde's
+ * functions. FILE is build/release/libbeex_sde.so: `beex` itself is a static PIE, which
+ * cannot be dlopened. Exposes the default 6 exits. Default visibility: the shared library
+ * hides every other symbol. */
+__attribute__((visibility("default"))) papi_handle_t
+papi_sde_hook_list_events(papi_sde_fptr_struct_t *fptr_struct)
 {
-    (void)fptr_struct;
-    if (beex_sde_init(6) != 0)
+    if (fptr_struct == NULL || fptr_struct->init == NULL || fptr_struct->register_counter == NULL)
+        return NULL;
+    sde_handle = fptr_struct->init("beex");
+    if (sde_handle == NULL)
+        return NULL;
+    register_fn = fptr_struct->register_counter;
+    describe_fn = fptr_struct->describe_counter;
+    sde_blocks = 0;
+    sde_fixed_done = 0;
+    if (register_all(6) != 0)
         return NULL;
     return sde_handle;
 }
@@ -103,10 +121,12 @@ json_t *beex_sde_json(void)
     json_object_set_new(o, "prefix", json_string("sde:::beex::"));
     for (size_t i = 0; i < sizeof fixed_events / sizeof fixed_events[0]; i++)
         json_object_set_new(o, fixed_events[i].name, json_integer(*fixed_events[i].var));
-    json_t *ex = json_array();
-    for (int b = 0; b < sde_blocks; b++)
-        json_array_append_new(ex, json_integer(c_exits[b]));
-    json_object_set_new(o, "EXITS_BLOCK", ex);
+    /* Keys are the event names PAPI lists (EXITS_BLOCK_1, ...), not an array of them. */
+    for (int b = 0; b < sde_blocks; b++) {
+        char name[32];
+        snprintf(name, sizeof name, "EXITS_BLOCK_%d", b + 1);
+        json_object_set_new(o, name, json_integer(c_exits[b]));
+    }
     return o;
 }
 
