@@ -80,6 +80,23 @@ int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch);
 void beex_fwd_exit_head(const beex_engine *e, int b, const float *x_rows, int len, float *pooled,
                         float *logits);
 
+/* How many of the engine's threads an operation of `work` units should use: one per `grain`
+ * units at most, so that an operation too small to share runs on the calling thread (a fork
+ * and join cost more than it saves: two threads were 0.5x of one at batch 1 on a small
+ * model). The grains (units per extra thread, about 20 us of one core's work):
+ *   fp32 and w1a32 products: multiply-adds;  w1a1 products: binary multiply-adds;
+ *   attention: multiply-adds of Q K^T and P V;  row-wise elementwise work: elements. */
+#define BEEX_GRAIN_FP32_MACS 1.0e6
+#define BEEX_GRAIN_BINARY_MACS 1.6e7
+#define BEEX_GRAIN_ATTENTION_MACS 1.0e6
+#define BEEX_GRAIN_ELEMENTS 3.2e4
+static inline int beex_fwd_threads_for(const beex_engine *e, double work, double grain)
+{
+    double most = work / grain;
+    int n = most < 1.0 ? 1 : most > (double)e->threads ? e->threads : (int)most;
+    return n < 1 ? 1 : n;
+}
+
 /* Runs fn over [0, n) row chunks split across the engine's threads. */
 void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
                             void (*fn)(const beex_engine *, size_t r0, size_t r1, void *),

@@ -12,10 +12,7 @@
 void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
                             void (*fn)(const beex_engine *, size_t, size_t, void *), void *ctx)
 {
-    int nth = e->threads;
-    /* Below ~16 rows per thread the fork costs more than it saves. */
-    if ((size_t)nth * 16 > n)
-        nth = (int)(n / 16 > 0 ? n / 16 : 1);
+    int nth = beex_fwd_threads_for(e, (double)n * (double)e->cfg.dff, BEEX_GRAIN_ELEMENTS);
     if (nth <= 1) {
         fn(e, 0, n, ctx);
         return;
@@ -86,7 +83,11 @@ static void attention(beex_engine *e, const beex_fwd_batch *batch)
 {
     int heads = e->cfg.heads, d = e->cfg.d;
     int jobs = batch->n * heads;
-    int nth = e->threads < jobs ? e->threads : jobs;
+    double macs = 0.0;
+    for (int ex = 0; ex < batch->n; ex++)
+        macs += 2.0 * batch->len[ex] * (double)batch->len[ex] * d;
+    int nth = beex_fwd_threads_for(e, macs, BEEX_GRAIN_ATTENTION_MACS);
+    nth = nth < jobs ? nth : jobs;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nth > 0 ? nth : 1)
     for (int job = 0; job < jobs; job++) {
         int ex = job / heads, h = job % heads;
@@ -101,13 +102,17 @@ static void attention(beex_engine *e, const beex_fwd_batch *batch)
 static int linear(beex_engine *e, const beex_fwd_linear *l, size_t m, const float *x, size_t ldx,
                   float *y, size_t ldy)
 {
+    double macs = (double)m * l->out * l->in;
     if (e->prec != BEEX_PREC_W1A1)
-        return beex_fwd_linear_run(l, e->prec, m, x, ldx, y, ldy, e->threads);
-    int rc = beex_fwd_pack_rows((int)e->isa, x, m, (size_t)l->in, ldx, l->c, e->bits, e->ldb_d,
-                                e->beta, e->threads);
+        return beex_fwd_linear_run(l, e->prec, m, x, ldx, y, ldy,
+                                   beex_fwd_threads_for(e, macs, BEEX_GRAIN_FP32_MACS));
+    int rc =
+        beex_fwd_pack_rows((int)e->isa, x, m, (size_t)l->in, ldx, l->c, e->bits, e->ldb_d, e->beta,
+                           beex_fwd_threads_for(e, (double)m * l->in, BEEX_GRAIN_ELEMENTS));
     if (rc != BEEX_OK)
         return rc;
-    return beex_fwd_linear_run_packed(l, m, e->bits, e->ldb_d, e->beta, y, ldy, e->threads);
+    return beex_fwd_linear_run_packed(l, m, e->bits, e->ldb_d, e->beta, y, ldy,
+                                      beex_fwd_threads_for(e, macs, BEEX_GRAIN_BINARY_MACS));
 }
 
 /* One group: x points at the group's first row. */
@@ -131,16 +136,18 @@ static int block_group(beex_engine *e, int b, float *x, const beex_fwd_batch *ba
     if ((rc = linear(e, &k->w13, m, e->y, d, e->h, 2 * ff)) != BEEX_OK)
         return rc;
     beex_fwd_parallel_rows(e, m, gates_rows, NULL);
+    double macs = (double)m * d * ff;
     if (e->prec == BEEX_PREC_W1A1) {
-        rc = beex_fwd_linear_run_packed(&k->w2, m, e->gbits, e->ldb_ff, e->gbeta, e->a2, d,
-                                        e->threads);
+        int nth = beex_fwd_threads_for(e, macs, BEEX_GRAIN_BINARY_MACS);
+        rc = beex_fwd_linear_run_packed(&k->w2, m, e->gbits, e->ldb_ff, e->gbeta, e->a2, d, nth);
         if (rc == BEEX_OK)
-            rc = beex_fwd_linear_run_packed(&k->w4, m, e->ubits, e->ldb_ff, e->ubeta, e->a4, d,
-                                            e->threads);
+            rc =
+                beex_fwd_linear_run_packed(&k->w4, m, e->ubits, e->ldb_ff, e->ubeta, e->a4, d, nth);
     } else {
-        rc = beex_fwd_linear_run(&k->w2, e->prec, m, e->h, 2 * ff, e->a2, d, e->threads);
+        int nth = beex_fwd_threads_for(e, macs, BEEX_GRAIN_FP32_MACS);
+        rc = beex_fwd_linear_run(&k->w2, e->prec, m, e->h, 2 * ff, e->a2, d, nth);
         if (rc == BEEX_OK)
-            rc = beex_fwd_linear_run(&k->w4, e->prec, m, e->h + ff, 2 * ff, e->a4, d, e->threads);
+            rc = beex_fwd_linear_run(&k->w4, e->prec, m, e->h + ff, 2 * ff, e->a4, d, nth);
     }
     if (rc != BEEX_OK)
         return rc;
