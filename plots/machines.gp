@@ -22,12 +22,16 @@ set logscale y
 set yrange [*:*]
 set key off
 
-arches = system("tail -n +2 " . m . " | cut -d, -f1 | sort -u | tr '\\n' ' '")
+# Columns by header name (machines.csv starts with run_id; see plots/README.md).
+hdr_awk = "NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }"
+arches = system("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } " . \
+    "!s[$c[\"arch\"]]++ { print $c[\"arch\"] }' " . m . " | tr '\\n' ' '")
 do for [a in arches] {
-    sel = sprintf("< awk -F, '$1==\"%s\" && $10==1' %s", a, m)
+    sel = sprintf("< awk -F, '%s $c[\"arch\"] == \"%s\" && $c[\"selected\"] == 1' %s", hdr_awk, a, m)
     set output out . "machines_" . a . "." . ext
     set title "Selected early-exit point, architecture " . a noenhanced
-    plot sel using 0:11:xtic(sprintf("%s %s t%s b%s", strcol(2), strcol(6), strcol(7), strcol(8))) \
-             with boxes lc rgb "#3182bd", \
-         sel using 0:11:12:13 with yerrorbars lc rgb "black" pt 0
+    plot sel using 0:"median_us_per_example":xtic(sprintf("%s %s t%s b%s", strcol("host"), \
+             strcol("variant"), strcol("threads"), strcol("batch"))) with boxes lc rgb "#3182bd", \
+         sel using 0:"median_us_per_example":"min_us_per_example":"max_us_per_example" \
+             with yerrorbars lc rgb "black" pt 0
 }

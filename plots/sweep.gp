@@ -6,7 +6,7 @@
 #                     against measured microseconds per example, one colour per threads x batch
 #   iso_cost_gain     metric gain over the static-depth curve at the same mean OPs (test, 95 %
 #                     paired bootstrap), for the delta, entropy and patience rules
-#   exit_histogram    exit block histogram on test of the points in hist.csv
+#   exit_histogram    exit block histogram on test of the points in hist.csv (long form)
 # Columns are found by their header names, so added or reordered columns do not matter.
 # Usage: gnuplot -e "dir='results/runs/X'; term='pngcairo'" plots/sweep.gp   (or term='svg')
 if (!exists("dir")) dir = "."
@@ -66,10 +66,15 @@ is_test = '$c["split"] == "test"'
 is_rule(rule) = sprintf('$c["split"] == "test" && $c["policy"] == "%s"', rule)
 n_test = count(r, is_test)
 if (n_test == 0) { print "sweep.gp: " . r . " has no test rows"; exit }
+if (int(system("head -1 " . r . " | tr , '\\n' | grep -c '^run_id$'")) == 0) {
+    print "sweep.gp: " . r . " predates run ids and unit-named columns; plot it with the " . \
+        "plots/sweep.gp of the revision that wrote it"
+    exit
+}
 
 # the OPs axis (shared by accuracy_vs_ops and iso_cost_gain): millions or thousands of OPs
-ops_lo = vmin(r, is_test, "ops")
-ops_hi = vmax(r, is_test, "ops")
+ops_lo = vmin(r, is_test, "ops_per_example")
+ops_hi = vmax(r, is_test, "ops_per_example")
 ops_div = (ops_hi >= 1e6) ? 1e6 : (ops_hi >= 1e3) ? 1e3 : 1
 ops_unit = (ops_div == 1e6) ? " (millions)" : (ops_div == 1e3) ? " (thousands)" : ""
 dummy = span(ops_lo / ops_div, ops_hi / ops_div, 7)
@@ -111,19 +116,19 @@ sel_ps = "2.6 3.0 2.6"
 sel_lc = "#cb181d #6a3d9a #e7298a"
 n_sel(i) = count(p, pick(word(sel_flags, i)))
 plot for [i=1:3] rows(r, is_rule(word(rule_names, i))) \
-         using (column("ops") / ops_div):"metric" with points pt int(word(rule_pt, i)) ps 1.1 \
+         using (column("ops_per_example") / ops_div):"metric" with points pt int(word(rule_pt, i)) ps 1.1 \
          lc rgb word(rule_light, i) title (n_rule(i) ? word(rule_titles, i) . ", every grid point" : ""), \
-     rows_sorted(r, is_rule("static"), "ops", "ops") \
-         using (column("ops") / ops_div):"metric":"metric_lo":"metric_hi" with yerrorlines \
+     rows_sorted(r, is_rule("static"), "ops_per_example", "ops_per_example") \
+         using (column("ops_per_example") / ops_div):"metric":"metric_lo":"metric_hi" with yerrorlines \
          pt 13 ps 1.0 lw 1.5 lc rgb "#756bb1" title (n_static ? "static depth k" : ""), \
      rows(p, on_front) \
-         using (column("test_ops") / ops_div):"test_metric":"test_metric_lo":"test_metric_hi" \
+         using (column("test_ops_per_example") / ops_div):"test_metric":"test_metric_lo":"test_metric_hi" \
          with yerrorlines pt 7 ps 0.9 lw 3 lc rgb "#08306b" title (n_front ? "Pareto front on dev, all rules" : ""), \
      rows(p, '$c["front"] == 1 && $c["static_equivalent"] > 0') \
-         using (column("test_ops") / ops_div):"test_metric" with points pt 2 ps 2.2 lw 2.5 lc rgb "black" \
+         using (column("test_ops_per_example") / ops_div):"test_metric" with points pt 2 ps 2.2 lw 2.5 lc rgb "black" \
          title (n_equiv ? "equivalent to a static depth (>= 95 % at 1 block)" : ""), \
      for [i=1:3] rows(p, pick(word(sel_flags, i))) \
-         using (column("test_ops") / ops_div):"test_metric" with points pt int(word(sel_pt, i)) \
+         using (column("test_ops_per_example") / ops_div):"test_metric" with points pt int(word(sel_pt, i)) \
          ps real(word(sel_ps, i)) lw 2.5 lc rgb word(sel_lc, i) \
          title (n_sel(i) ? word(sel_titles, i) . ": " . pick_name(word(sel_flags, i)) : "")
 set bmargin
@@ -147,16 +152,16 @@ set key at screen 0.5, screen 10.0 / 760 center bottom vertical maxrows 3 box op
     Left reverse width -4 samplen 3 spacing 1.3
 set bmargin at screen 150.0 / 760
 set style fill transparent solid 0.2 noborder
-iso_key = "ops,iso_gain,iso_gain_lo,iso_gain_hi"
-plot rows_sorted(r, is_rule("delta"), "ops", iso_key) \
-         using (column("ops") / ops_div):(100 * column("iso_gain_lo")):(100 * column("iso_gain_hi")) \
+iso_key = "ops_per_example,iso_gain,iso_gain_lo,iso_gain_hi"
+plot rows_sorted(r, is_rule("delta"), "ops_per_example", iso_key) \
+         using (column("ops_per_example") / ops_div):(100 * column("iso_gain_lo")):(100 * column("iso_gain_hi")) \
          with filledcurves lc rgb word(rule_dark, 1) \
          title (n_rule(1) ? "entropy-ratio rule delta: 95 % interval" : ""), \
-     rows_sorted(r, is_rule("delta"), "ops", iso_key) \
-         using (column("ops") / ops_div):(100 * column("iso_gain")) with linespoints pt 7 ps 0.6 lw 2 \
+     rows_sorted(r, is_rule("delta"), "ops_per_example", iso_key) \
+         using (column("ops_per_example") / ops_div):(100 * column("iso_gain")) with linespoints pt 7 ps 0.6 lw 2 \
          lc rgb word(rule_dark, 1) title (n_rule(1) ? "entropy-ratio rule delta (sorted by OPs)" : ""), \
-     for [i=2:3] rows_sorted(r, is_rule(word(rule_names, i)), "ops", iso_key) \
-         using (column("ops") / ops_div):(100 * column("iso_gain")):(100 * column("iso_gain_lo")): \
+     for [i=2:3] rows_sorted(r, is_rule(word(rule_names, i)), "ops_per_example", iso_key) \
+         using (column("ops_per_example") / ops_div):(100 * column("iso_gain")):(100 * column("iso_gain_lo")): \
                (100 * column("iso_gain_hi")) with yerrorbars pt int(word(rule_pt, i)) ps 0.8 lw 1.2 \
          lc rgb word(rule_dark, i) title (n_rule(i) ? word(rule_titles, i) : ""), \
      0 with lines dt 2 lw 2 lc rgb "black" title "static depth (no gain)"
@@ -182,8 +187,8 @@ if (n_timed > 0) {
     ntb = words(tbs)
     colours = "#1b9e77 #d95f02 #7570b3 #e7298a #66a61e #e6ab02 #a6761d #666666"
     pts = "7 5 9 11 13 15 4 6"
-    tmin = vmin(t, "1", "min_us")
-    tmax = vmax(t, "1", "max_us")
+    tmin = vmin(t, "1", "min_us_per_example")
+    tmax = vmax(t, "1", "max_us_per_example")
     if (tmin <= 0) { tmin = 1e-3 }
     if (tmax <= tmin) { tmax = tmin * 10 }
     tlo = tmin / 1.25
@@ -220,7 +225,7 @@ if (n_timed > 0) {
     variant_tb(v, tb) = sprintf('$c["variant"] == "%s" && $c["threads"] "," $c["batch"] == "%s"', v, tb)
     # `"name" metric, ...` for the y2 axis: the points measured in variant v
     names(v) = system(sprintf("awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } " . \
-        "$c[\"variant\"] == \"%s\" { k = $c[\"metric\"] + 0 \"|\" $c[\"ops\"] + 0; " . \
+        "$c[\"variant\"] == \"%s\" { k = $c[\"metric\"] + 0 \"|\" $c[\"ops_per_example\"] + 0; " . \
         "p = $c[\"policy\"] \"=\" $c[\"param\"]; y[k] = $c[\"metric\"] + 0; if (!((k, p) in seen)) { " . \
         "seen[k, p] = 1; if (k in name) name[k] = name[k] \", \" p; else name[k] = p } } " . \
         "END { for (k in name) printf \"%%s\\\"%%s\\\" %%.10g\", (n++ ? \", \" : \"\"), name[k], y[k] }' %s", v, t))
@@ -234,7 +239,8 @@ if (n_timed > 0) {
         # the key of the last panel stands for every panel
         if (vi < nv) { set key off } else { set key on }
         plot for [ti=1:ntb] rows(t, variant_tb(v, word(tbs, ti))) \
-                 using "median_us_per_example":"metric":"min_us":"max_us":"metric_lo":"metric_hi" \
+                 using "median_us_per_example":"metric":"min_us_per_example":"max_us_per_example": \
+                       "metric_lo":"metric_hi" \
                  with xyerrorbars pt int(word(pts, (ti - 1) % 8 + 1)) ps 1.3 lw 1.2 \
                  lc rgb word(colours, (ti - 1) % 8 + 1) title tb_title(word(tbs, ti)), \
              rows(t, sprintf('$c["variant"] == "%s" && $c["matches_replay"] != 1', v)) \
@@ -253,13 +259,17 @@ if (n_timed > 0) {
 }
 
 # --- exit histograms -----------------------------------------------------------------------------
-# One cluster per exit block, one bar per column of hist.csv (full depth and the points shown).
-ncol = int(system("if test -f " . h . "; then head -1 " . h . " | tr , '\\n' | wc -l; else echo 0; fi"))
-nblocks = count(h, "1")
-if (ncol >= 2 && nblocks > 0) {
-    hmax = real(system("awk -F, 'NR > 1 { for (i = 2; i <= NF; i++) if ($i + 0 > m) m = $i + 0 } " . \
-        "END { print m + 0 }' " . h))
-    key_rows = int(ncol / 2)
+# hist.csv is long: one row per shown point and exit block (run_id, point, label, ..., block,
+# examples). One cluster per exit block, one bar per point (full depth and the points shown) in
+# the order of the file, titled by its label.
+hist_points = system("if test -f " . h . "; then awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) " . \
+    "c[$i] = i; next } !s[$c[\"point\"]]++ { print $c[\"point\"] }' " . h . " | tr '\\n' ' '; fi")
+npoints = words(hist_points)
+nblocks = int(vmax(h, "1", "block"))
+on_point(i) = sprintf('$c["point"] == "%s"', word(hist_points, i))
+if (npoints >= 1 && nblocks > 0) {
+    hmax = vmax(h, "1", "examples")
+    key_rows = int((npoints + 1) / 2)
     hgt = 640 + 28 * key_rows
     eval term_cmd(900, hgt)
     set output out . "exit_histogram." . ext
@@ -282,6 +292,7 @@ if (ncol >= 2 && nblocks > 0) {
         width 1 samplen 2
     hcolours = "#636363 #cb181d #6a3d9a #e7298a #2171b5 #31a354 #e6550d #8c6d31 #17becf #bcbd22"
     # empty bars are left out (a zero-height bar would still draw its border)
-    plot for [i=2:ncol] h using (column(i) > 0 ? column(i) : NaN):xtic(1) \
-             lc rgb word(hcolours, (i - 2) % 10 + 1) title columnheader(i)
+    plot for [i=1:npoints] rows(h, on_point(i)) \
+             using (column("examples") > 0 ? column("examples") : NaN):xtic(strcol("block")) \
+             lc rgb word(hcolours, (i - 1) % 10 + 1) title first(h, on_point(i), "label")
 }

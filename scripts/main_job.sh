@@ -89,7 +89,8 @@ if [ -f "$RUN/timed.csv" ]; then
     awk -F, -v sel="$sel" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
         ($c["policy"] "," $c["param"]) == sel {
             printf "  %-7s %d thr batch %-3d %9.1f  (%.1f..%.1f)\n", $c["variant"], $c["threads"],
-                $c["batch"], $c["median_us_per_example"], $c["min_us"], $c["max_us"]; n++ }
+                $c["batch"], $c["median_us_per_example"], $c["min_us_per_example"],
+                $c["max_us_per_example"]; n++ }
         END { if (!n) print "  (not timed: the engine runs delta and static-depth rules only)" }' \
         "$RUN/timed.csv"
 fi

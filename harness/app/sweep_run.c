@@ -296,7 +296,11 @@ static json_t *doc_head(const beex_sweep_options *o, const sweep_state *s, const
     json_t *doc = json_object();
     json_object_set_new(doc, "kind",
                         json_string(o->shard_n > 0 ? "beex-sweep-shard" : "beex-sweep"));
-    json_object_set_new(doc, "context", beex_context_json());
+    json_t *context = beex_context_json();
+    char run_id[64];
+    beex_run_id(run_id, sizeof run_id);
+    json_object_set_new(context, "run_id", json_string(run_id));
+    json_object_set_new(doc, "context", context);
     json_object_set_new(doc, "inputs", beex_inputs_json(o->model, data_dir));
     json_object_set_new(doc, "seeds", seeds_json(s->model, o->seed));
     json_object_set_new(doc, "task", json_string(o->task));
@@ -474,8 +478,9 @@ int beex_sweep_run(const beex_sweep_options *o)
     stage[0] = '\0';
     beex_summary_info info = {beex_metric_name(metric), s.ttest.n, o->resamples, o->seed};
     beex_print_sweep_summary(stdout, &s.table, &info, s.runs, s.nruns);
-    printf("results: %s/sweep.json (+ replay.csv, pareto.csv,%s hist.csv, traces)\n", used,
-           s.nruns > 0 ? " timed.csv," : "");
+    printf("results: %s/sweep.json (+ replay.csv, pareto.csv,%s hist.csv, traces), run id %s\n",
+           used, s.nruns > 0 ? " timed.csv," : "",
+           json_string_value(json_object_get(json_object_get(s.doc, "context"), "run_id")));
     if (mismatches > 0) {
         fprintf(stderr, "beex sweep: %d timed runs disagree with the replay (see timed.csv)\n",
                 mismatches);

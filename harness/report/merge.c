@@ -10,6 +10,7 @@
 #include "harness/eval/trace_io.h"
 #include "harness/report/bench_rows.h"
 #include "harness/report/context.h"
+#include "harness/report/run_dir.h"
 #include "harness/report/sweep_report.h"
 #include "harness/report/sweep_summary.h"
 
@@ -119,7 +120,13 @@ int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, ch
     json_t *doc = json_deep_copy(d0);
     json_object_set_new(doc, "kind", json_string("beex-sweep"));
     json_object_del(doc, "shard");
-    json_object_set_new(doc, "context", beex_context_json());
+    /* The merge is a run of its own (it replays): a new id; the shards' stay in their
+     * contexts. */
+    json_t *context = beex_context_json();
+    char run_id[64];
+    beex_run_id(run_id, sizeof run_id);
+    json_object_set_new(context, "run_id", json_string(run_id));
+    json_object_set_new(doc, "context", context);
     json_object_set_new(doc, "shard_contexts", json_incref(contexts));
     int idx[4], nidx = 0;
     const int shown[4] = {table.full, table.selected, table.selected_sig, table.selected_delta};
@@ -181,8 +188,11 @@ int beex_merge_machines(const beex_merge_input *in, int n, const char *out_dir, 
     beex_atomic_file af;
     if (beex_atomic_open(&af, p, err, errlen) != 0)
         return -1;
-    fprintf(af.f, "arch,host,cpu,task,precision,variant,threads,batch,rule,selected,"
-                  "median_us_per_example,min_us,max_us,metric,ops,metric_lo,metric_hi\n");
+    /* run_id: the sweep a row comes from (its context.run_id; empty for sweeps older than
+     * run ids). Units in the names as in the sweep's own CSVs. */
+    fprintf(af.f, "run_id,arch,host,cpu,task,precision,variant,threads,batch,rule,selected,"
+                  "median_us_per_example,min_us_per_example,max_us_per_example,metric,"
+                  "ops_per_example,metric_lo,metric_hi\n");
     /* One table per architecture, machines in the order given. */
     const char *arches[16];
     int narch = 0;
@@ -232,10 +242,13 @@ int beex_merge_machines(const beex_merge_input *in, int n, const char *out_dir, 
                         hi = json_number_value(json_array_get(ci, 1));
                     }
                 }
+                const char *run_id =
+                    json_string_value(json_object_get(json_object_get(d, "context"), "run_id"));
                 fprintf(
                     af.f,
-                    "%s,%s,\"%s\",%s,%s,%s,%lld,%lld,%s,%d,%.4f,%.4f,%.4f,%.6f,%.6g,%.6f,%.6f\n",
-                    arches[j], str_at(d, "context", "host_name", NULL),
+                    "%s,%s,%s,\"%s\",%s,%s,%s,%lld,%lld,%s,%d,%.4f,%.4f,%.4f,%.6f,%.6g,%.6f,%.6f\n",
+                    run_id != NULL && strpbrk(run_id, ",\"\r\n") == NULL ? run_id : "", arches[j],
+                    str_at(d, "context", "host_name", NULL),
                     str_at(d, "context", "cpu_model", NULL), str_at(d, "task", NULL, NULL),
                     str_at(d, "settings", "effective", "precision"),
                     str_at(t, "variant", NULL, NULL),

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,27 @@ void beex_default_run_dir(char *out, size_t len, const char *kind, const char *t
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(out, len, "results/runs/%s-%.*s-%s-%s-%s%s%s", kind, tlen, base, precision, host,
              stamp, suffix ? "-" : "", suffix ? suffix : "");
+}
+
+void beex_run_id(char *out, size_t len)
+{
+    uint32_t r = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    int got = f != NULL && fread(&r, sizeof r, 1, f) == 1;
+    if (f != NULL)
+        fclose(f);
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
+        ts.tv_sec = time(NULL);
+        ts.tv_nsec = 0;
+    }
+    if (!got)
+        r = ((uint32_t)getpid() * 2654435761u) ^ (uint32_t)ts.tv_nsec;
+    struct tm tm;
+    char stamp[32] = "00000000T000000Z";
+    if (gmtime_r(&ts.tv_sec, &tm) != NULL)
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(out, len, "%s-%08x", stamp, (unsigned)r);
 }
 
 /* 1 when dir holds no entry but . and .., 0 otherwise, -1 when it cannot be read. */

@@ -11,6 +11,13 @@ int beex_mkdir_p(const char *dir, char *err, size_t errlen);
 void beex_default_run_dir(char *out, size_t len, const char *kind, const char *task,
                           const char *precision, const char *suffix);
 
+/* A run's id, "<UTC start time>-<8 hex digits>" (e.g. "20261130T103135Z-3fa9c2d1"): sorts by
+ * start time, and runs started in the same second differ (32 bits from /dev/urandom, or the
+ * process id and the clock's nanoseconds where it cannot be read). A sweep records it in
+ * sweep.json's context.run_id and in the run_id column of every CSV it writes; unlike the
+ * folder's name it is fixed before any file is written and survives renaming the folder. */
+void beex_run_id(char *out, size_t len);
+
 /* A run's files appear together or not at all: they are written into a staging directory
  * next to the final one and renamed into place at the end.
  * beex_run_dir_stage checks `final` before any work: it may be absent or an empty directory

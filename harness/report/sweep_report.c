@@ -296,18 +296,18 @@ static void print_ci(FILE *f, beex_interval ci)
     fprintf(f, ",%.6f,%.6f", ci.lo, ci.hi);
 }
 
-int beex_write_replay_csv(const beex_sweep_table *t, int blocks, const char *path, char *err,
-                          size_t errlen)
+int beex_write_replay_csv(const char *run_id, const beex_sweep_table *t, int blocks,
+                          const char *path, char *err, size_t errlen)
 {
     beex_atomic_file af;
     if (beex_atomic_open(&af, path, err, errlen) != 0)
         return -1;
     beex_metric m = t->metric;
-    fprintf(af.f, "policy,param,split,metric,metric_lo,metric_hi,accuracy,accuracy_lo,"
+    fprintf(af.f, "run_id,policy,param,split,metric,metric_lo,metric_hi,accuracy,accuracy_lo,"
                   "accuracy_hi,f1,f1_lo,f1_hi,mcc,mcc_lo,mcc_hi,diff_full,diff_full_lo,"
                   "diff_full_hi,mcnemar_p,iso_gain,iso_gain_lo,iso_gain_hi,mean_exit_block,"
-                  "mode_block,mode_share,static_equivalent,saving,flops,bops,ops,dev_front,"
-                  "dev_delta_front");
+                  "mode_block,mode_share,static_equivalent,saving,flops_per_example,"
+                  "bops_per_example,ops_per_example,dev_front,dev_delta_front");
     for (int b = 0; b < blocks; b++)
         fprintf(af.f, ",exit_%d", b + 1);
     fputc('\n', af.f);
@@ -315,8 +315,8 @@ int beex_write_replay_csv(const beex_sweep_table *t, int blocks, const char *pat
         for (int split = 0; split < 2; split++) {
             const beex_replay_point *p = split ? &t->test[i] : &t->dev[i];
             const beex_point_stats *st = &p->stats;
-            fprintf(af.f, "%s,%.6g,%s,%.6f", beex_policy_name(p->policy.kind), p->policy.param,
-                    split ? "test" : "dev", p->metric);
+            fprintf(af.f, "%s,%s,%.6g,%s,%.6f", run_id, beex_policy_name(p->policy.kind),
+                    p->policy.param, split ? "test" : "dev", p->metric);
             print_ci(af.f, metric_ci(p, m));
             fprintf(af.f, ",%.6f", p->scores.accuracy);
             print_ci(af.f, st->ci[0]);
@@ -338,7 +338,8 @@ int beex_write_replay_csv(const beex_sweep_table *t, int blocks, const char *pat
     return beex_atomic_commit(&af, err, errlen);
 }
 
-int beex_write_pareto_csv(const beex_sweep_table *t, const char *path, char *err, size_t errlen)
+int beex_write_pareto_csv(const char *run_id, const beex_sweep_table *t, const char *path,
+                          char *err, size_t errlen)
 {
     beex_atomic_file af;
     if (beex_atomic_open(&af, path, err, errlen) != 0)
@@ -359,19 +360,20 @@ int beex_write_pareto_csv(const beex_sweep_table *t, const char *path, char *err
             rows[b] = rows[b - 1];
             rows[b - 1] = tmp;
         }
-    fprintf(af.f, "policy,param,dev_metric,dev_ops,test_metric,test_metric_lo,test_metric_hi,"
-                  "test_accuracy,test_ops,test_saving,test_mean_exit_block,static_equivalent,"
-                  "mode_share,diff_full,diff_full_lo,diff_full_hi,mcnemar_p,iso_gain,iso_gain_lo,"
-                  "iso_gain_hi,front,selected,selected_sig,selected_delta\n");
+    fprintf(af.f, "run_id,policy,param,dev_metric,dev_ops_per_example,test_metric,test_metric_lo,"
+                  "test_metric_hi,test_accuracy,test_ops_per_example,test_saving,"
+                  "test_mean_exit_block,static_equivalent,mode_share,diff_full,diff_full_lo,"
+                  "diff_full_hi,mcnemar_p,iso_gain,iso_gain_lo,iso_gain_hi,front,selected,"
+                  "selected_sig,selected_delta\n");
     for (int r = 0; r < nr; r++) {
         int i = rows[r];
         const beex_replay_point *d = &t->dev[i], *s = &t->test[i];
         const beex_point_stats *st = &s->stats;
         beex_interval ci = metric_ci(s, m);
         fprintf(af.f,
-                "%s,%.6g,%.6f,%.6g,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.4f,%d,%.6f,%.6f,%.6f,%.6f,"
+                "%s,%s,%.6g,%.6f,%.6g,%.6f,%.6f,%.6f,%.6f,%.6g,%.6f,%.4f,%d,%.6f,%.6f,%.6f,%.6f,"
                 "%.6g,%.6f,%.6f,%.6f,%d,%d,%d,%d\n",
-                beex_policy_name(d->policy.kind), d->policy.param, d->metric, d->cost.ops,
+                run_id, beex_policy_name(d->policy.kind), d->policy.param, d->metric, d->cost.ops,
                 s->metric, ci.lo, ci.hi, s->scores.accuracy, s->cost.ops, s->saving, s->mean_exit,
                 s->static_equivalent, s->mode_share, st->diff_full, st->diff_full_ci.lo,
                 st->diff_full_ci.hi, st->mcnemar_p, st->iso_gain, st->iso_gain_ci.lo,
@@ -382,54 +384,58 @@ int beex_write_pareto_csv(const beex_sweep_table *t, const char *path, char *err
     return beex_atomic_commit(&af, err, errlen);
 }
 
-int beex_write_timed_csv(const beex_timed_run *runs, int n, const beex_sweep_table *t,
-                         const char *path, char *err, size_t errlen)
+int beex_write_timed_csv(const char *run_id, const beex_timed_run *runs, int n,
+                         const beex_sweep_table *t, const char *path, char *err, size_t errlen)
 {
     beex_atomic_file af;
     if (beex_atomic_open(&af, path, err, errlen) != 0)
         return -1;
     beex_metric m = t->metric;
-    fprintf(af.f, "variant,threads,batch,policy,param,reps,median_us_per_example,min_us,max_us,"
-                  "p90_us,metric,metric_lo,metric_hi,accuracy,mean_exit_block,ops,"
-                  "matches_replay\n");
+    fprintf(af.f, "run_id,variant,threads,batch,policy,param,reps,median_us_per_example,"
+                  "min_us_per_example,max_us_per_example,p90_us_per_example,metric,metric_lo,"
+                  "metric_hi,accuracy,mean_exit_block,ops_per_example,matches_replay\n");
     for (int i = 0; i < n; i++) {
         const beex_timed_run *r = &runs[i];
         const beex_replay_point *p = &t->test[r->table_index];
         beex_interval ci = metric_ci(p, m);
-        fprintf(af.f, "%s,%d,%d,%s,%.6g,%d,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6g,%d\n",
-                beex_isa_name((beex_isa)r->isa), r->threads, r->batch,
-                beex_policy_name(r->policy.kind), r->policy.param, r->reps,
-                r->per_example.median * 1e6, r->per_example.min * 1e6, r->per_example.max * 1e6,
-                r->per_example.p90 * 1e6, r->metric, ci.lo, ci.hi, r->accuracy, r->mean_exit,
-                p->cost.ops, r->matches);
+        fprintf(
+            af.f, "%s,%s,%d,%d,%s,%.6g,%d,%.4f,%.4f,%.4f,%.4f,%.6f,%.6f,%.6f,%.6f,%.4f,%.6g,%d\n",
+            run_id, beex_isa_name((beex_isa)r->isa), r->threads, r->batch,
+            beex_policy_name(r->policy.kind), r->policy.param, r->reps, r->per_example.median * 1e6,
+            r->per_example.min * 1e6, r->per_example.max * 1e6, r->per_example.p90 * 1e6, r->metric,
+            ci.lo, ci.hi, r->accuracy, r->mean_exit, p->cost.ops, r->matches);
     }
     return beex_atomic_commit(&af, err, errlen);
 }
 
-int beex_write_hist_csv(const beex_sweep_table *t, const int *idx, int nidx, int blocks,
-                        const char *path, char *err, size_t errlen)
+/* "full depth", "delta 0.78 (= static 2)", "static 3", ... */
+static void hist_label(const beex_replay_point *p, int blocks, char *out, size_t len)
+{
+    char label[64];
+    beex_policy_label(&p->policy, label, sizeof label);
+    if (p->policy.kind == BEEX_POLICY_STATIC && (int)p->policy.param == blocks)
+        snprintf(out, len, "full depth");
+    else if (p->policy.kind != BEEX_POLICY_STATIC && p->static_equivalent > 0)
+        snprintf(out, len, "%s (= static %d)", label, p->static_equivalent);
+    else
+        snprintf(out, len, "%s", label);
+}
+
+int beex_write_hist_csv(const char *run_id, const beex_sweep_table *t, const int *idx, int nidx,
+                        int blocks, const char *path, char *err, size_t errlen)
 {
     beex_atomic_file af;
     if (beex_atomic_open(&af, path, err, errlen) != 0)
         return -1;
-    fprintf(af.f, "block");
+    fprintf(af.f, "%s\n", BEEX_HIST_CSV_HEADER);
     for (int k = 0; k < nidx; k++) {
         const beex_replay_point *p = &t->test[idx[k]];
-        char label[64];
-        beex_policy_label(&p->policy, label, sizeof label);
-        if (p->policy.kind == BEEX_POLICY_STATIC && (int)p->policy.param == blocks)
-            fprintf(af.f, ",full depth");
-        else if (p->policy.kind != BEEX_POLICY_STATIC && p->static_equivalent > 0)
-            fprintf(af.f, ",%s (= static %d)", label, p->static_equivalent);
-        else
-            fprintf(af.f, ",%s", label);
-    }
-    fputc('\n', af.f);
-    for (int b = 0; b < blocks; b++) {
-        fprintf(af.f, "%d", b + 1);
-        for (int k = 0; k < nidx; k++)
-            fprintf(af.f, ",%d", t->test[idx[k]].hist[b]);
-        fputc('\n', af.f);
+        char label[96];
+        hist_label(p, blocks, label, sizeof label);
+        for (int b = 0; b < blocks; b++)
+            fprintf(af.f, "%s,%d,%s,%s,%.6g,%d,%d,%d\n", run_id, idx[k], label,
+                    beex_policy_name(p->policy.kind), p->policy.param, p->static_equivalent, b + 1,
+                    p->hist[b]);
     }
     return beex_atomic_commit(&af, err, errlen);
 }
@@ -438,19 +444,26 @@ int beex_sweep_write_outputs(const char *dir, json_t *doc, const beex_sweep_tabl
                              const beex_timed_run *runs, int nruns, const int *hist_idx, int nhist,
                              char *err, size_t errlen)
 {
+    /* One id for the document and every row: taken from the document, so they cannot differ. */
+    const char *run_id =
+        json_string_value(json_object_get(json_object_get(doc, "context"), "run_id"));
+    if (run_id == NULL || run_id[0] == '\0' || strpbrk(run_id, ",\"\r\n") != NULL) {
+        snprintf(err, errlen, "the document has no usable context.run_id");
+        return -1;
+    }
     char p[4200];
     snprintf(p, sizeof p, "%s/replay.csv", dir);
-    if (beex_write_replay_csv(t, blocks, p, err, errlen) != 0)
+    if (beex_write_replay_csv(run_id, t, blocks, p, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/pareto.csv", dir);
-    if (beex_write_pareto_csv(t, p, err, errlen) != 0)
+    if (beex_write_pareto_csv(run_id, t, p, err, errlen) != 0)
         return -1;
     snprintf(p, sizeof p, "%s/hist.csv", dir);
-    if (beex_write_hist_csv(t, hist_idx, nhist, blocks, p, err, errlen) != 0)
+    if (beex_write_hist_csv(run_id, t, hist_idx, nhist, blocks, p, err, errlen) != 0)
         return -1;
     if (nruns > 0) {
         snprintf(p, sizeof p, "%s/timed.csv", dir);
-        if (beex_write_timed_csv(runs, nruns, t, p, err, errlen) != 0)
+        if (beex_write_timed_csv(run_id, runs, nruns, t, p, err, errlen) != 0)
             return -1;
     }
     json_object_set_new(doc, "replay", beex_sweep_table_json(t, blocks));

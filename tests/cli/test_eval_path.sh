@@ -63,6 +63,13 @@ grep -q "'neg', 'pos'" err.txt || fail "the message must list the model's classe
 for f in sweep.json replay.csv pareto.csv hist.csv trace_dev.csv trace_test.csv; do
     [ -s deg/$f ] || fail "degenerate sweep lacks $f"
 done
+# its CSVs carry the run's id in every row and hist.csv its fixed long-form header
+id=$(jq -r .context.run_id deg/sweep.json)
+for f in replay pareto hist; do
+    [ "$(tail -n +2 deg/$f.csv | cut -d, -f1 | sort -u)" = "$id" ] || fail "deg/$f.csv: run_id is not $id"
+done
+[ "$(head -1 deg/hist.csv)" = "run_id,point,label,policy,param,static_equivalent,block,examples" ] ||
+    fail "deg/hist.csv: header"
 jq -e '.findings.entropy | has("mean_falls_with_depth") and has("share_of_test_examples_rising_somewhere")' \
     deg/sweep.json >/dev/null || fail "findings must state how entropy moves"
 jq -e '.replay.selected.index >= 0 and .findings.selected != null and

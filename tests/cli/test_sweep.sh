@@ -8,6 +8,26 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# A CSV without its run_id column, to compare the contents of two runs.
+no_id() { cut -d, -f2- "$1"; }
+hist_header="run_id,point,label,policy,param,static_equivalent,block,examples"
+# Every CSV of a run directory (issue 15): run_id first, one value per file and equal to
+# sweep.json's context.run_id; column names fixed, without '=' or spaces; hist.csv long.
+check_csvs() {
+    local dir=$1 id f n=0
+    id=$(jq -r .context.run_id "$dir/sweep.json")
+    [[ $id =~ ^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$ ]] || fail "$dir: run id '$id' is not <UTC time>-<8 hex>"
+    for f in replay pareto hist timed; do
+        [ -f "$dir/$f.csv" ] || continue
+        [ "$(head -1 "$dir/$f.csv" | cut -d, -f1)" = run_id ] || fail "$dir/$f.csv: first column is not run_id"
+        [ "$(tail -n +2 "$dir/$f.csv" | cut -d, -f1 | sort -u)" = "$id" ] ||
+            fail "$dir/$f.csv: run_id is not sweep.json's $id in every row"
+        if head -1 "$dir/$f.csv" | grep -q '[= ]'; then fail "$dir/$f.csv: a column name holds '=' or a space"; fi
+        n=$((n + 1))
+    done
+    [ $n -ge 3 ] || fail "$dir: CSVs missing"
+    [ "$(head -1 "$dir/hist.csv")" = "$hist_header" ] || fail "$dir/hist.csv: header is not $hist_header"
+}
 
 # The random model's placeholder vocabulary is "[PAD]", "[UNK]", "w2", ...: texts made of
 # those tokens exercise real token ids.
@@ -61,8 +81,26 @@ jq -e '[.replay.points[] | select(.test_ci95[0] > .test.metric or .test_ci95[1] 
        | length == 0' run/sweep.json >/dev/null || fail "a test interval excludes its own point estimate"
 jq -e '.findings.entropy.mean_per_block_test | length == 5' run/sweep.json >/dev/null ||
     fail "findings lack the entropy per block"
-head -1 run/replay.csv | grep -q '^policy,param,split,metric,metric_lo,metric_hi,' ||
+head -1 run/replay.csv | grep -q '^run_id,policy,param,split,metric,metric_lo,metric_hi,' ||
     fail "replay.csv lacks the interval columns"
+check_csvs run
+# Units in the names (plots/README.md): times in us per example, costs in OPs per example.
+for want in "timed.csv ,median_us_per_example,min_us_per_example,max_us_per_example,p90_us_per_example," \
+    "timed.csv ,ops_per_example," "replay.csv ,flops_per_example,bops_per_example,ops_per_example," \
+    "pareto.csv ,dev_ops_per_example,.*,test_ops_per_example,"; do
+    head -1 "run/${want%% *}" | grep -q -- "${want#* }" || fail "${want%% *} lacks ${want#* }"
+done
+grep -q "run id $(jq -r .context.run_id run/sweep.json)\$" out.txt || fail "the summary does not print the run id"
+# hist.csv: full depth first; each shown point's 5 blocks hold the 60 test examples; its point
+# index names the replay point of the same rule in sweep.json.
+[ "$(sed -n 2p run/hist.csv | cut -d, -f3)" = "full depth" ] || fail "hist.csv should start with full depth"
+awk -F, 'NR > 1 { s[$2] += $8; n[$2]++ } END { for (p in s) { k++; if (s[p] != 60 || n[p] != 5) bad = 1 }
+    exit bad || k < 2 }' run/hist.csv || fail "hist.csv: a point's histogram is not 5 blocks summing to 60"
+while IFS=, read -r pt pol par; do
+    jq -e --argjson p "$pt" --arg pol "$pol" --argjson par "$par" '.replay.points[$p].test |
+        .policy == $pol and ((.param - $par) | if . < 0 then -. else . end) < 1e-4' \
+        run/sweep.json >/dev/null || fail "hist.csv point $pt ($pol $par) is not sweep.json's point $pt"
+done < <(tail -n +2 run/hist.csv | cut -d, -f2,4,5 | sort -u)
 # every timed run reproduces the replay
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "matches_replay") c = i }
     NR > 1 && $c != 1 { bad = 1 } END { exit bad || !c }' run/timed.csv ||
@@ -75,9 +113,9 @@ rows=$(($(wc -l <run/timed.csv) - 1))
 grep -q '^# beex trace model=[0-9a-f]* data=[0-9a-f]*$' run/trace_test.csv ||
     fail "the trace does not say which model and data it comes from"
 # the replay's test histograms add up to the example count
-awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "exit_1") c = i }
-    NR > 1 && $3 == "test" { s = 0; for (i = c; i < c + 5; i++) s += $i; if (s != 60) bad = 1 }
-    END { exit bad || !c }' run/replay.csv || fail "exit histogram does not sum to 60"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "exit_1") c = i; if ($i == "split") sp = i } }
+    NR > 1 && $sp == "test" { s = 0; for (i = c; i < c + 5; i++) s += $i; if (s != 60) bad = 1 }
+    END { exit bad || !c || !sp }' run/replay.csv || fail "exit histogram does not sum to 60"
 
 # beex compare reads a sweep's timed points by rule: one row per point, none merged.
 "$BEEX" compare run/sweep.json run/sweep.json >cmp.txt || fail "compare of a sweep with itself"
@@ -87,14 +125,17 @@ grep -q '/static:[0-9]\|/delta:' cmp.txt || fail "compare rows should name the r
 # The same sweep again gives the same intervals (seeded bootstrap), byte for byte; a rerun into
 # a run directory that holds files is refused unless --overwrite; a failing run leaves no folder.
 "$BEEX" sweep m.safetensors task --out again --no-timed >/dev/null 2>&1 || fail "second sweep failed"
-cmp again/replay.csv run/replay.csv || fail "the same inputs gave another replay.csv"
+cmp <(no_id again/replay.csv) <(no_id run/replay.csv) || fail "the same inputs gave another replay.csv"
+check_csvs again
+[ "$(jq -r .context.run_id again/sweep.json)" != "$(jq -r .context.run_id run/sweep.json)" ] ||
+    fail "two runs share a run id"
 set +e
 "$BEEX" sweep m.safetensors task --out again --no-timed >/dev/null 2>err2.txt; rc=$?
 set -e
 [ $rc = 1 ] && grep -q -- '--overwrite' err2.txt || fail "a rerun into a full --out should be refused (rc $rc)"
 "$BEEX" sweep m.safetensors task --out again --no-timed --overwrite --seed 7 >/dev/null 2>&1 ||
     fail "--overwrite refused"
-! cmp -s again/replay.csv run/replay.csv || fail "--seed 7 should change the intervals"
+! cmp -s <(no_id again/replay.csv) <(no_id run/replay.csv) || fail "--seed 7 should change the intervals"
 ls -d again.* 2>/dev/null && fail "staging directories left behind"
 mkdir emptytrace
 set +e
@@ -107,7 +148,12 @@ set -e
 for i in 0 1 2; do "$BEEX" sweep m.safetensors task --shard $i/3 --out shard$i >/dev/null 2>&1; done
 "$BEEX" merge --out merged shard0 shard1 shard2 >/dev/null
 cmp merged/trace_test.csv run/trace_test.csv || fail "merged test trace differs"
-cmp merged/replay.csv run/replay.csv || fail "merged replay differs"
+cmp <(no_id merged/replay.csv) <(no_id run/replay.csv) || fail "merged replay differs"
+check_csvs merged
+# the merge is a run of its own; the shards' ids stay in shard_contexts
+jq -e --slurpfile s shard0/shard-0-of-3.json '.context.run_id != $s[0].context.run_id and
+    (.shard_contexts | map(.run_id) | index($s[0].context.run_id)) != null' merged/sweep.json >/dev/null ||
+    fail "the merge should have its own run id and keep the shards'"
 set +e
 "$BEEX" merge --out merged2 shard0 shard2 >/dev/null 2>&1; [ $? = 1 ] || fail "merging 2 of 3 shards should fail"
 set -e
@@ -115,6 +161,7 @@ set -e
 "$BEEX" sweep m.safetensors task --trace merged --out timed2 --threads 1 --batches 4 --points 1 \
     --variants scalar >/dev/null 2>&1 || fail "sweep --trace failed"
 [ -s timed2/timed.csv ] || fail "sweep --trace wrote no timed.csv"
+check_csvs timed2
 
 # A replay that the engine cannot reproduce (doctored test entropies) is an error: exit 1,
 # with the disagreement recorded in timed.csv.
@@ -157,13 +204,31 @@ wait $p2 || fail "second concurrent sweep failed"
 # Sweeps of one model on two "machines" make a machines table; sweeps of different models are
 # refused with what differs.
 "$BEEX" merge --out mach run timed2 >/dev/null 2>&1 || fail "merging two sweeps of one model failed"
-head -1 mach/machines.csv | grep -q ',rule,selected,' || fail "machines.csv lacks the rule column"
-[ "$(awk -F, 'NR > 1 && $10 == 1' mach/machines.csv | wc -l)" -ge 1 ] || fail "no selected row in machines.csv"
+head -1 mach/machines.csv | grep -q '^run_id,.*,rule,selected,median_us_per_example,min_us_per_example,' ||
+    fail "machines.csv lacks the run_id, rule or time columns"
+if head -1 mach/machines.csv | grep -q '[= ]'; then fail "machines.csv: a column name holds '=' or a space"; fi
+[ "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["selected"] == 1' mach/machines.csv |
+    wc -l)" -ge 1 ] || fail "no selected row in machines.csv"
+# each row names the sweep it comes from
+[ "$(tail -n +2 mach/machines.csv | cut -d, -f1 | sort -u)" = "$(jq -r .context.run_id run/sweep.json timed2/sweep.json |
+    sort -u)" ] || fail "machines.csv's run_id column is not the two sweeps' ids"
 "$BEEX" sweep other.safetensors task --out otherrun --no-timed >/dev/null 2>&1 || fail "sweep of the other model"
 set +e
 "$BEEX" merge --out mixed run otherrun >/dev/null 2>err5.txt; rc=$?
 set -e
 [ $rc = 1 ] && grep -q "different model" err5.txt || fail "merging sweeps of two models: rc $rc"
+
+# The plots draw from these files (gnuplot reads columns by name): every sweep plot and the
+# machines plot, without gnuplot warnings.
+if command -v gnuplot >/dev/null; then
+    repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+    bash "$repo/plots/plot.sh" run mach >plot.txt 2>&1 || { cat plot.txt; fail "plots/plot.sh"; }
+    if grep -qi 'warning\|error' plot.txt; then cat plot.txt; fail "gnuplot complained"; fi
+    for f in accuracy_vs_ops accuracy_vs_time iso_cost_gain exit_histogram; do
+        for e in png svg; do [ -s "run/plots/$f.$e" ] || fail "no $f.$e plot"; done
+    done
+    ls mach/plots/machines_*.png >/dev/null 2>&1 || fail "no machines plot"
+fi
 
 # A trace without its origin line (written elsewhere) is refused too.
 mkdir anon
