@@ -9,21 +9,28 @@
 
 #include "harness/model/engine.h"
 
-#define BEEX_HW_EVENTS 4
+#define BEEX_HW_EVENTS 8 /* at most this many chosen events */
 #define BEEX_HW_MAX_THREADS 256
 
 typedef struct {
     int available; /* 1 when every thread could start the event set */
-    char reason[256];
+    char reason[384];
     int threads;
     int n_events;
-    const char *names[BEEX_HW_EVENTS];
+    char names[BEEX_HW_EVENTS][64];
     long long values[BEEX_HW_MAX_THREADS][BEEX_HW_EVENTS];
     int eventset[BEEX_HW_MAX_THREADS];
 } beex_hw_counters;
 
-/* Initialises PAPI (once) and checks which presets exist. Never fails: a machine without
- * counters gets available = 0 and the reason (PAPI_strerror and the perf_event component's
+/* Chooses the hardware events by PAPI name (presets such as PAPI_TOT_INS or native names such
+ * as perf::INSTRUCTIONS), comma separated, at most BEEX_HW_EVENTS, for every later
+ * beex_hw_counters_init in this process (default: PAPI_TOT_INS, PAPI_TOT_CYC, PAPI_L1_DCM,
+ * PAPI_L2_DCM). Checks the list's form only (whether an event exists depends on the machine
+ * and is reported with the results). Returns 0, or -1 with err naming the bad entry. */
+int beex_hw_counters_choose(const char *list, char *err, size_t errlen);
+
+/* Initialises PAPI (once) and checks which of the chosen events exist. Never fails: a machine
+ * without counters gets available = 0 and the reason (PAPI_strerror and the perf_event component's
  * disabled_reason). */
 void beex_hw_counters_init(beex_hw_counters *hc, int threads);
 /* Start / stop in every thread of an OpenMP team of hc->threads; no-ops when unavailable. */

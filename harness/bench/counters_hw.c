@@ -1,16 +1,55 @@
-/* PAPI preset events per OpenMP thread. In a VM without a PMU (this project's machine) PAPI
- * initialises but every preset is missing: the reason is recorded and the sweep goes on. */
+/* Hardware events by PAPI name per OpenMP thread (default four presets; --events chooses). In
+ * a VM without a PMU (this project's machine) PAPI initialises but every event is missing:
+ * the reason, "no PMU" with PAPI's own words, is recorded and the sweep goes on. */
+#include <errno.h>
+#include <linux/perf_event.h>
 #include <omp.h>
 #include <papi.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "harness/bench/counters.h"
 
-static const int preset_codes[BEEX_HW_EVENTS] = {PAPI_TOT_INS, PAPI_TOT_CYC, PAPI_L1_DCM,
-                                                 PAPI_L2_DCM};
-static const char *const preset_names[BEEX_HW_EVENTS] = {"PAPI_TOT_INS", "PAPI_TOT_CYC",
-                                                         "PAPI_L1_DCM", "PAPI_L2_DCM"};
+/* The chosen events (beex_hw_counters_choose), by PAPI name. */
+static char chosen[BEEX_HW_EVENTS][64] = {"PAPI_TOT_INS", "PAPI_TOT_CYC", "PAPI_L1_DCM",
+                                          "PAPI_L2_DCM"};
+static int n_chosen = 4;
+
+int beex_hw_counters_choose(const char *list, char *err, size_t errlen)
+{
+    char buf[BEEX_HW_EVENTS * 64 + 1];
+    if (list == NULL || list[0] == '\0' || strlen(list) >= sizeof buf) {
+        snprintf(err, errlen, "--events needs a comma list of PAPI event names");
+        return -1;
+    }
+    memcpy(buf, list, strlen(list) + 1);
+    char names[BEEX_HW_EVENTS][64];
+    int n = 0;
+    for (char *p = buf;;) {
+        char *comma = strchr(p, ',');
+        if (comma != NULL)
+            *comma = '\0';
+        size_t len = strlen(p), ok = len > 0 && len < 64;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = (p[i] >= 'A' && p[i] <= 'Z') || (p[i] >= 'a' && p[i] <= 'z') ||
+                 (p[i] >= '0' && p[i] <= '9') || strchr("_:.=-", p[i]) != NULL;
+        if (!ok || n >= BEEX_HW_EVENTS) {
+            snprintf(err, errlen, "--events: '%.63s' is %s", p,
+                     n >= BEEX_HW_EVENTS ? "one event too many (at most 8)"
+                                         : "not a PAPI event name (letters, digits, _ : . = -)");
+            return -1;
+        }
+        snprintf(names[n++], 64, "%s", p);
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    memcpy(chosen, names, sizeof names);
+    n_chosen = n;
+    return 0;
+}
 
 static unsigned long omp_thread_id(void)
 {
@@ -38,14 +77,42 @@ static int papi_ready(char *reason, size_t len)
     return state > 0;
 }
 
+/* Why no event is available, in words a reader of the results understands: a machine with no
+ * hardware counters visible (a VM without a virtual PMU) says so, with PAPI's own words. */
+/* Whether the kernel counts instructions for this process: perf_event_open is PAPI's own
+ * path, and it fails with ENOENT where no PMU is registered (a VM without a virtual one). */
+static int kernel_has_pmu(char *why, size_t len)
+{
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.type = PERF_TYPE_HARDWARE;
+    a.config = PERF_COUNT_HW_INSTRUCTIONS;
+    a.disabled = 1;
+    a.exclude_kernel = 1;
+    a.exclude_hv = 1;
+    long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+    if (fd < 0) {
+        snprintf(why, len, "perf_event_open of instructions: %s", strerror(errno));
+        return 0;
+    }
+    close((int)fd);
+    snprintf(why, len, "instructions countable");
+    return 1;
+}
+
 static void component_reason(char *buf, size_t len)
 {
+    char why[128] = "PAPI reports no counter";
     int cid = PAPI_get_component_index("perf_event");
     const PAPI_component_info_t *ci = cid >= 0 ? PAPI_get_component_info(cid) : NULL;
-    if (ci != NULL && ci->disabled)
-        snprintf(buf, len, "perf_event component disabled: %.120s", ci->disabled_reason);
-    else if (ci == NULL)
+    if (ci == NULL)
         snprintf(buf, len, "no perf_event component in this PAPI build");
+    else if (ci->disabled)
+        snprintf(buf, len, "no PMU usable: perf_event component disabled (PAPI: %.120s)",
+                 ci->disabled_reason);
+    else if (PAPI_num_cmp_hwctrs(cid) <= 0 || !kernel_has_pmu(why, sizeof why))
+        snprintf(buf, len, "no PMU: the kernel offers no hardware counter (%.100s)", why);
     else
         buf[0] = '\0';
 }
@@ -58,19 +125,36 @@ void beex_hw_counters_init(beex_hw_counters *hc, int threads)
         hc->eventset[t] = PAPI_NULL;
     if (!papi_ready(hc->reason, sizeof hc->reason))
         return;
-    char missing[80] = "";
-    for (int e = 0; e < BEEX_HW_EVENTS; e++) {
-        int rc = PAPI_query_event(preset_codes[e]);
+    char missing[120] = "";
+    /* An event counts when it can be added to an event set: PAPI_query_event accepts presets
+     * that a VM without a PMU then refuses to add. */
+    int probe = PAPI_NULL;
+    int have_probe = PAPI_create_eventset(&probe) == PAPI_OK;
+    for (int e = 0; e < n_chosen; e++) {
+        int code = PAPI_NULL;
+        int rc = PAPI_event_name_to_code(chosen[e], &code);
         if (rc == PAPI_OK)
-            hc->names[hc->n_events++] = preset_names[e];
+            rc = PAPI_query_event(code);
+        if (rc == PAPI_OK && have_probe) {
+            rc = PAPI_add_event(probe, code);
+            if (rc == PAPI_OK)
+                PAPI_remove_event(probe, code);
+        }
+        if (rc == PAPI_OK)
+            snprintf(hc->names[hc->n_events++], sizeof hc->names[0], "%.63s", chosen[e]);
         else if (missing[0] == '\0')
-            snprintf(missing, sizeof missing, "%s: %s", preset_names[e], PAPI_strerror(rc));
+            snprintf(missing, sizeof missing, "%.63s: PAPI says %.40s", chosen[e],
+                     PAPI_strerror(rc));
+    }
+    if (have_probe) {
+        PAPI_cleanup_eventset(probe);
+        PAPI_destroy_eventset(&probe);
     }
     if (hc->n_events == 0) {
         char comp[200];
         component_reason(comp, sizeof comp);
-        snprintf(hc->reason, sizeof hc->reason, "no preset event available (%.79s)%s%.120s",
-                 missing, comp[0] ? "; " : "", comp);
+        snprintf(hc->reason, sizeof hc->reason, "%.200s%sno chosen event available (%.100s)", comp,
+                 comp[0] ? "; " : "", missing);
         return;
     }
     hc->available = 1;
@@ -78,10 +162,8 @@ void beex_hw_counters_init(beex_hw_counters *hc, int threads)
 
 static int code_of(const char *name)
 {
-    for (int e = 0; e < BEEX_HW_EVENTS; e++)
-        if (strcmp(preset_names[e], name) == 0)
-            return preset_codes[e];
-    return PAPI_NULL;
+    int code = PAPI_NULL;
+    return PAPI_event_name_to_code(name, &code) == PAPI_OK ? code : PAPI_NULL;
 }
 
 void beex_hw_counters_start(beex_hw_counters *hc)
@@ -93,20 +175,25 @@ void beex_hw_counters_start(beex_hw_counters *hc)
     {
         int t = omp_get_thread_num();
         int *es = &hc->eventset[t];
-        int rc = PAPI_OK;
+        int rc = PAPI_OK, bad_event = -1;
         if (*es == PAPI_NULL) {
             rc = PAPI_register_thread();
             if (rc == PAPI_OK)
                 rc = PAPI_create_eventset(es);
             for (int e = 0; rc == PAPI_OK && e < hc->n_events; e++)
-                rc = PAPI_add_event(*es, code_of(hc->names[e]));
+                if ((rc = PAPI_add_event(*es, code_of(hc->names[e]))) != PAPI_OK)
+                    bad_event = e;
         }
         if (rc == PAPI_OK)
             rc = PAPI_start(*es);
         if (rc != PAPI_OK) {
             failed++;
+            char comp[200];
+            component_reason(comp, sizeof comp);
 #pragma omp critical
-            snprintf(hc->reason, sizeof hc->reason, "thread %d: %s", t, PAPI_strerror(rc));
+            snprintf(hc->reason, sizeof hc->reason, "%.100s%sthread %d, %.63s: PAPI says %.40s",
+                     comp, comp[0] ? "; " : "", t, bad_event >= 0 ? hc->names[bad_event] : "start",
+                     PAPI_strerror(rc));
         }
     }
     if (failed)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/app/sweep_run.h"
+#include "harness/bench/counters.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/eval/intervals.h"
@@ -18,36 +19,41 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: beex sweep MODEL TASK [options]\n"
-            "  Trace every dev and test example through all blocks, replay exit rules\n"
-            "  (delta grid, entropy tau, patience, static depth) with 95 %% bootstrap intervals\n"
-            "  and paired comparisons against full depth and against static depth at equal\n"
-            "  cost; time the points of the dev Pareto front over all rules.\n"
-            "  --precision P     fp32 | w1a32 | w1a1 (default: the model's)\n"
-            "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
-            "                    this CPU runs; a missing one is reported and skipped)\n"
-            "  --threads LIST    comma list of thread counts (default 1,<cores>)\n"
-            "  --batches LIST    comma list of batch sizes (default 1,32)\n"
-            "  --reps N          timed repetitions per point, at least 9 (default 9)\n"
-            "  --points N        most Pareto points timed (default 6; 3 with --quick)\n"
-            "  --metric M        accuracy | f1 | mcc (default: the task's)\n"
-            "  --out DIR         run directory (default results/runs/sweep-TASK-PREC-HOST-TIME)\n"
-            "  --shard i/n       trace only shard i of n (0-based) of dev and test; join the\n"
-            "                    shards with `beex merge`, then time with --trace\n"
-            "  --trace DIR       reuse trace_dev.csv / trace_test.csv from DIR (no trace pass)\n"
-            "  --no-timed        replay only\n"
-            "  --quick           coarser grid (delta step 0.05), fewer timed points\n"
-            "  --resamples N     bootstrap resamples, at least 2000 (default 2000)\n"
-            "  --seed N          bootstrap seed (default 1): same inputs, same intervals\n"
-            "  --positive NAME   class whose F1 a binary task reports (default: the class\n"
-            "                    named 1, pos, positive, spam, true or yes, else the second)\n"
-            "  --overwrite       replace the files of an earlier run in --out\n"
-            "The run directory appears only when every file is written (a failure or Ctrl-C\n"
-            "leaves none); an --out that already holds files is refused without --overwrite.\n"
-            "Labels are matched to the model's classes by name; a mismatch is an error.\n"
-            "Exit status: 0 ok, 1 runtime error or a timed run disagreeing with the replay,\n"
-            "2 usage error.\n");
+    fprintf(
+        out,
+        "usage: beex sweep MODEL TASK [options]\n"
+        "  Trace every dev and test example through all blocks, replay exit rules\n"
+        "  (delta grid, entropy tau, patience, static depth) with 95 %% bootstrap intervals\n"
+        "  and paired comparisons against full depth and against static depth at equal\n"
+        "  cost; time the points of the dev Pareto front over all rules.\n"
+        "  --precision P     fp32 | w1a32 | w1a1 (default: the model's)\n"
+        "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
+        "                    this CPU runs; a missing one is reported and skipped)\n"
+        "  --threads LIST    comma list of thread counts (default 1,<cores>)\n"
+        "  --batches LIST    comma list of batch sizes (default 1,32)\n"
+        "  --reps N          timed repetitions per point, at least 9 (default 9)\n"
+        "  --points N        most Pareto points timed (default 6; 3 with --quick)\n"
+        "  --metric M        accuracy | f1 | mcc (default: the task's)\n"
+        "  --out DIR         run directory (default results/runs/sweep-TASK-PREC-HOST-TIME)\n"
+        "  --shard i/n       trace only shard i of n (0-based) of dev and test; join the\n"
+        "                    shards with `beex merge`, then time with --trace\n"
+        "  --trace DIR       reuse trace_dev.csv / trace_test.csv from DIR (no trace pass)\n"
+        "  --no-timed        replay only\n"
+        "  --quick           coarser grid (delta step 0.05), fewer timed points\n"
+        "  --resamples N     bootstrap resamples, at least 2000 (default 2000)\n"
+        "  --seed N          bootstrap seed (default 1): same inputs, same intervals\n"
+        "  --positive NAME   class whose F1 a binary task reports (default: the class\n"
+        "                    named 1, pos, positive, spam, true or yes, else the second)\n"
+        "  --overwrite       replace the files of an earlier run in --out\n"
+        "  --events LIST     hardware events by PAPI name for the timed runs (default\n"
+        "                    PAPI_TOT_INS,PAPI_TOT_CYC,PAPI_L1_DCM,PAPI_L2_DCM; at most 8;\n"
+        "                    native names such as perf::INSTRUCTIONS too). Events the machine\n"
+        "                    lacks are reported with the results (a VM: \"no PMU\"), not fatal\n"
+        "The run directory appears only when every file is written (a failure or Ctrl-C\n"
+        "leaves none); an --out that already holds files is refused without --overwrite.\n"
+        "Labels are matched to the model's classes by name; a mismatch is an error.\n"
+        "Exit status: 0 ok, 1 runtime error or a timed run disagreeing with the replay,\n"
+        "2 usage error.\n");
 }
 
 static int parse_args(int argc, char **argv, beex_sweep_options *a)
@@ -76,7 +82,8 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
         O_RESAMPLES,
         O_SEED,
         O_POSITIVE,
-        O_OVERWRITE
+        O_OVERWRITE,
+        O_EVENTS
     };
     static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
                                          {"variants", required_argument, 0, O_VAR},
@@ -94,6 +101,7 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
                                          {"seed", required_argument, 0, O_SEED},
                                          {"positive", required_argument, 0, O_POSITIVE},
                                          {"overwrite", no_argument, 0, O_OVERWRITE},
+                                         {"events", required_argument, 0, O_EVENTS},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -173,6 +181,14 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
         case O_POSITIVE:
             a->positive = optarg;
             break;
+        case O_EVENTS: {
+            char why[200];
+            if (beex_hw_counters_choose(optarg, why, sizeof why) != 0) {
+                fprintf(stderr, "beex sweep: %s\n", why);
+                return 2;
+            }
+            break;
+        }
         case O_OVERWRITE:
             a->overwrite = 1;
             break;

@@ -11,7 +11,7 @@ command -v papi_native_avail >/dev/null ||
 [ -f "$lib" ] || fail "$lib not built"
 out=$(papi_native_avail -sde "$lib" 2>&1) || fail "papi_native_avail -sde: $out"
 for e in EXAMPLES BATCHES FLOPS BOPS OPS EXITS_BLOCK_1 EXITS_BLOCK_6; do
-    echo "$out" | grep -q "sde:::beex::$e " || fail "sde:::beex::$e not listed"
+    grep -q "sde:::beex::$e " <<<"$out" || fail "sde:::beex::$e not listed"
 done
-echo "$out" | grep -q "examples whose exit answered after this block" || fail "no descriptions"
+grep -q "examples whose exit answered after this block" <<<"$out" || fail "no descriptions"
 echo "test_papi_sde: ok"
