@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double cpu_now(void)
@@ -67,6 +68,16 @@ int beex_mb_measure(const beex_model *m, const beex_mb_case *c, const int32_t *c
         cpu[reps++] = cpu_now() - c0;
     }
     out->reps = reps;
+    /* the repetitions in their order for the JSON; the statistics sort copies */
+    out->samples = malloc((size_t)reps * sizeof *out->samples);
+    out->cpu = malloc((size_t)reps * sizeof *out->cpu);
+    if (out->samples == NULL || out->cpu == NULL) {
+        beex_mb_result_free(out);
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    memcpy(out->samples, samples, (size_t)reps * sizeof *samples);
+    memcpy(out->cpu, cpu, (size_t)reps * sizeof *cpu);
     out->batch_seconds = beex_stats_of(samples, (size_t)reps);
     out->cpu_seconds = beex_stats_of(cpu, (size_t)reps);
     out->examples_per_s = c->batch / out->batch_seconds.median;
@@ -75,4 +86,11 @@ out:
     beex_engine_free(e);
     free(bids), free(blens), free(bcap), free(res), free(samples), free(cpu);
     return rc;
+}
+
+void beex_mb_result_free(beex_mb_result *r)
+{
+    free(r->samples);
+    free(r->cpu);
+    r->samples = r->cpu = NULL;
 }

@@ -28,7 +28,10 @@ typedef struct {
     beex_stats cpu_seconds;   /* process CPU time of one batch (all threads, spinning included):
                                * robust to other processes preempting a 1-thread run */
     double examples_per_s;    /* batch / median batch latency */
+    double *samples, *cpu;    /* each batch's wall and CPU seconds, reps of each (owned) */
 } beex_mb_result;
+
+void beex_mb_result_free(beex_mb_result *r);
 
 /* Times c on n examples: ids[i] of lens[i] tokens (n >= c->batch; batches cycle through
  * them). delta and max_exit (NULL = none) steer the exits as in beex_engine_run_batch_capped.

@@ -19,6 +19,7 @@
 #include "harness/model/engine.h"
 #include "harness/model/forward_fp32.h"
 #include "harness/report/context.h"
+#include "harness/report/gbench_json.h"
 #include "kernels/cpu.h"
 
 #define MAXL 16
@@ -123,39 +124,70 @@ static beex_config shape_config(int shape)
     return c;
 }
 
-static json_t *case_json(const char *shape, const beex_mb_case *c, int tokens, const char *tag,
-                         const beex_mb_result *r)
+/* Google Benchmark numbers families (here: shape x precision x variant x parallel mode x
+ * experiment) in the order they are first measured, and the instances of each in order. */
+enum { MAX_FAMILIES = 256 };
+static char family_names[MAX_FAMILIES][128];
+static int family_count, family_instances[MAX_FAMILIES];
+
+static void family_of(const char *family, int *index, int *instance)
 {
-    char name[160];
+    int f = 0;
+    while (f < family_count && strcmp(family_names[f], family) != 0)
+        f++;
+    if (f == family_count && family_count < MAX_FAMILIES)
+        snprintf(family_names[family_count++], sizeof family_names[0], "%s", family);
+    *index = f;
+    *instance = f < MAX_FAMILIES ? family_instances[f]++ : 0;
+}
+
+/* One measured case as Google Benchmark rows: each timed batch a repetition (time per batch,
+ * CPU time of all threads), then mean / median / stddev / cv, beex's figures as counters. */
+static int case_rows(json_t *rows, const char *shape, const beex_mb_case *c, int tokens,
+                     const char *tag, const beex_mb_result *r)
+{
+    const char *par = c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "across_examples" : "within_ops";
+    char name[160], family[128];
     snprintf(name, sizeof name, "model/%s/%s/%s/threads:%d/batch:%d%s%s", shape,
              beex_precision_name(c->precision), beex_isa_name((beex_isa)c->isa), c->threads,
              c->batch, c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "/across_examples" : "",
              tag ? tag : "");
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(name));
-    json_object_set_new(o, "run_name", json_string(name));
-    json_object_set_new(o, "run_type", json_string("aggregate"));
-    json_object_set_new(o, "aggregate_name", json_string("median"));
-    json_object_set_new(o, "repetitions", json_integer(r->reps));
-    json_object_set_new(o, "real_time", json_real(r->batch_seconds.median * 1e3));
-    json_object_set_new(o, "cpu_time", json_real(r->cpu_seconds.median * 1e3));
-    json_object_set_new(o, "time_unit", json_string("ms"));
-    json_object_set_new(o, "shape", json_string(shape));
-    json_object_set_new(o, "precision", json_string(beex_precision_name(c->precision)));
-    json_object_set_new(o, "variant", json_string(beex_isa_name((beex_isa)c->isa)));
-    json_object_set_new(o, "threads", json_integer(c->threads));
-    json_object_set_new(o, "batch", json_integer(c->batch));
-    json_object_set_new(
-        o, "parallel",
-        json_string(c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "across_examples" : "within_ops"));
-    json_object_set_new(o, "tokens", json_integer(tokens));
-    json_object_set_new(o, "examples_per_second", json_real(r->examples_per_s));
-    json_object_set_new(o, "latency_p50_ms", json_real(r->batch_seconds.median * 1e3));
-    json_object_set_new(o, "latency_p90_ms", json_real(r->batch_seconds.p90 * 1e3));
-    json_object_set_new(o, "latency_p99_ms", json_real(r->batch_seconds.p99 * 1e3));
-    json_object_set_new(o, "latency_min_ms", json_real(r->batch_seconds.min * 1e3));
-    json_object_set_new(o, "latency_max_ms", json_real(r->batch_seconds.max * 1e3));
-    return o;
+    snprintf(family, sizeof family, "%s/%s/%s/%s%s", shape, beex_precision_name(c->precision),
+             beex_isa_name((beex_isa)c->isa), par, tag ? tag : "");
+    int fi = 0, ii = 0;
+    family_of(family, &fi, &ii);
+    double *eps = malloc((size_t)r->reps * sizeof *eps);
+    if (eps == NULL)
+        return -1;
+    for (int k = 0; k < r->reps; k++)
+        eps[k] = c->batch / r->samples[k];
+    const beex_gb_counter counters[] = {
+        {"examples_per_second", eps, 0},
+        {"latency_p50_ms", NULL, r->batch_seconds.median * 1e3},
+        {"latency_p90_ms", NULL, r->batch_seconds.p90 * 1e3},
+        {"latency_p99_ms", NULL, r->batch_seconds.p99 * 1e3},
+        {"latency_min_ms", NULL, r->batch_seconds.min * 1e3},
+        {"latency_max_ms", NULL, r->batch_seconds.max * 1e3},
+    };
+    json_t *fields =
+        json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i}", "shape", shape, "precision",
+                  beex_precision_name(c->precision), "variant", beex_isa_name((beex_isa)c->isa),
+                  "threads", c->threads, "batch", c->batch, "parallel", par, "tokens", tokens);
+    beex_gb_run run = {.name = name,
+                       .family_index = fi,
+                       .instance_index = ii,
+                       .threads = c->threads,
+                       .reps = r->reps,
+                       .seconds = r->samples,
+                       .iterations = 1.0,
+                       .cpu_seconds = r->cpu,
+                       .counters = counters,
+                       .ncounters = (int)(sizeof counters / sizeof counters[0]),
+                       .fields = fields};
+    int rc = fields != NULL ? beex_gb_append(rows, &run) : -1;
+    json_decref(fields);
+    free(eps);
+    return rc;
 }
 
 static void print_row(const char *shape, const beex_mb_case *c, const beex_mb_result *r)
@@ -244,7 +276,7 @@ static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_
                         if ((single && par == 1) ||
                             (!single && !o->parallel_both && par != o->parallel_only_examples))
                             continue;
-                        beex_mb_result r;
+                        beex_mb_result r = {0};
                         if (beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex,
                                             -INFINITY, NULL, &r, err, sizeof err) != 0) {
                             fprintf(stderr, "beex bench model: %s\n", err);
@@ -254,7 +286,12 @@ static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_
                         tab->eps[c.precision][c.isa][t][b][par] = r.examples_per_s;
                         tab->cpu[c.precision][c.isa][t][b][par] = r.cpu_seconds.median;
                         tab->best[c.precision][c.isa][t][b][par] = r.batch_seconds.min;
-                        json_array_append_new(benchmarks, case_json(sname, &c, T, NULL, &r));
+                        int bad = case_rows(benchmarks, sname, &c, T, NULL, &r);
+                        beex_mb_result_free(&r);
+                        if (bad) {
+                            fprintf(stderr, "beex bench model: out of memory for the JSON\n");
+                            goto out;
+                        }
                     }
 
     /* w1a1 over fp32, same variant, threads, batch and parallel mode. */
@@ -330,12 +367,14 @@ static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_
             beex_mb_case c = {
                 (beex_precision)cp->v[p], isa,         th,          o->compaction_batch,
                 BEEX_MB_WITHIN_OPS,       o->min_time, o->min_reps, o->max_reps};
-            beex_mb_result full, half;
+            beex_mb_result full = {0}, half = {0};
             if (beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex, -INFINITY, NULL,
                                 &full, err, sizeof err) != 0 ||
                 beex_mb_measure(m, &c, (const int32_t *const *)ids, lens, nex, -INFINITY, cap,
                                 &half, err, sizeof err) != 0) {
                 fprintf(stderr, "beex bench model: %s\n", err);
+                beex_mb_result_free(&full);
+                beex_mb_result_free(&half);
                 goto out;
             }
             /* Ideal: time proportional to the block-rows computed. */
@@ -347,9 +386,14 @@ static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_
                    sname, beex_precision_name(c.precision), full.batch_seconds.median * 1e3,
                    half.batch_seconds.median * 1e3, 100.0 * (1.0 - got), 100.0 * (1.0 - gotc),
                    100.0 * (1.0 - ideal));
-            json_array_append_new(benchmarks, case_json(sname, &c, T, "/compaction:none", &full));
-            json_array_append_new(benchmarks,
-                                  case_json(sname, &c, T, "/compaction:half_at_2", &half));
+            int bad = case_rows(benchmarks, sname, &c, T, "/compaction:none", &full) ||
+                      case_rows(benchmarks, sname, &c, T, "/compaction:half_at_2", &half);
+            beex_mb_result_free(&full);
+            beex_mb_result_free(&half);
+            if (bad) {
+                fprintf(stderr, "beex bench model: out of memory for the JSON\n");
+                goto out;
+            }
             json_t *j = json_object();
             json_object_set_new(j, "shape", json_string(sname));
             json_object_set_new(j, "precision", json_string(beex_precision_name(c.precision)));
@@ -577,9 +621,13 @@ int beex_cmd_bench_model(int argc, char **argv)
         if (bench_shape(&o, o.shapes[s], benchmarks, ratios, compaction) != 0)
             rc = 1;
     if (rc == 0 && o.json != NULL) {
-        json_t *doc = json_object(), *beex = json_object();
-        json_object_set_new(doc, "context", beex_context_json());
-        json_object_set_new(doc, "benchmarks", benchmarks);
+        json_t *doc = beex_gb_document(benchmarks), *beex = json_object();
+        json_decref(benchmarks); /* the document holds its own reference */
+        if (doc == NULL || beex == NULL) {
+            fprintf(stderr, "beex bench model: cannot build the JSON document\n");
+            json_decref(doc), json_decref(beex), json_decref(ratios), json_decref(compaction);
+            return 1;
+        }
         json_object_set_new(beex, "speed_ratios", ratios);
         json_object_set_new(beex, "compaction", compaction);
         json_object_set_new(beex, "fp32_backend", json_string(beex_fp32_backend_name()));

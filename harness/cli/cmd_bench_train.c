@@ -116,10 +116,16 @@ static int append_json(json_t *rows, const options *o, const beex_train_shape *s
     json_t *fields = json_pack("{s:s, s:s, s:i, s:i, s:i, s:f}", "shape", s->name, "precision",
                                beex_precision_name(prec), "tokens", s->tokens, "batch", o->batch,
                                "steps_per_repetition", steps, "flop_per_repetition", flop_rep);
-    beex_gb_run run = {name,          family,   instance,
-                       threads,       o->reps,  sec,
-                       (double)steps, counters, (int)(sizeof counters / sizeof counters[0]),
-                       fields};
+    beex_gb_run run = {.name = name,
+                       .family_index = family,
+                       .instance_index = instance,
+                       .threads = threads,
+                       .reps = o->reps,
+                       .seconds = sec,
+                       .iterations = (double)steps,
+                       .counters = counters,
+                       .ncounters = (int)(sizeof counters / sizeof counters[0]),
+                       .fields = fields};
     int rc = fields != NULL ? beex_gb_append(rows, &run) : -1;
     json_decref(fields);
     return rc;

@@ -16,12 +16,14 @@ typedef struct {
 } beex_gb_counter;
 
 typedef struct {
-    const char *name;      /* run name, e.g. "train/mr21/w1a1/1" */
-    int family_index;      /* GB numbers families in registration order */
-    int instance_index;    /* per_family_instance_index */
-    int threads, reps;     /* reps >= 1 */
-    const double *seconds; /* reps wall times of one repetition */
-    double iterations;     /* work items per repetition GB-style (1 when timed as one) */
+    const char *name;          /* run name, e.g. "train/mr21/w1a1/1" */
+    int family_index;          /* GB numbers families in registration order */
+    int instance_index;        /* per_family_instance_index */
+    int threads, reps;         /* reps >= 1 */
+    const double *seconds;     /* reps wall times of one repetition */
+    double iterations;         /* per repetition: real_time = seconds / iterations, as Google
+                                  Benchmark writes it (time per iteration) */
+    const double *cpu_seconds; /* optional: CPU time of each repetition (NULL: the wall time) */
     const beex_gb_counter *counters;
     int ncounters;
     json_t *fields; /* optional: beex's own description keys copied into every row */

@@ -136,6 +136,24 @@ jq --arg n "${names[0]}" '.benchmarks |= map(select(.run_name != $n or .run_type
 grep -Eq "^${names[0]} .*too few repetitions" beex.txt ||
     fail "the aggregates-only benchmark is not compared: $(cat beex.txt)"
 
+# bench model and bench train write the same layout: compare.py runs its U test on their
+# repetitions (each timed batch of bench model, each repetition of bench train), GB's real_time
+# being the time per iteration.
+"$BEEX" bench model --shapes small --precisions w1a1 --variants scalar --threads 1 --batches 1 \
+    --tokens 8 --min-reps 9 --max-reps 9 --min-time 0 --compaction-batch 2 --json m1.json >/dev/null ||
+    fail "bench model --json"
+cp m1.json m2.json
+/usr/bin/python3 "$COMPARE" --no-color benchmarks m1.json m2.json >mout.txt 2>&1 || fail "compare.py on bench model: $(cat mout.txt)"
+grep -q "^model/small/w1a1/scalar/threads:1/batch:1_pvalue .*U Test, Repetitions: 9 vs 9" mout.txt ||
+    fail "compare.py: no U test for bench model: $(cat mout.txt)"
+"$BEEX" bench train --shapes mr --precisions w1a1 --threads 1 --batch 2 --steps 2 --reps 3 \
+    --json t1.json >/dev/null || fail "bench train --json"
+jq -e '[.benchmarks[] | select(.run_type == "iteration")] | length == 3 and
+    all(.[]; .iterations == 2 and .time_unit == "ns" and .real_time > 0)' t1.json >/dev/null ||
+    fail "bench train: not 3 repetitions of 2 iterations"
+/usr/bin/python3 "$COMPARE" --no-color benchmarks t1.json t1.json >tout.txt 2>&1 || fail "compare.py on bench train: $(cat tout.txt)"
+grep -q "^train/mr/w1a1/1_pvalue" tout.txt || fail "compare.py: no U test for bench train: $(cat tout.txt)"
+
 echo "compare.py on beex files (one repetition, the U test, the median, the geometric mean):"
 for re in "${names[0]} " "${names[0]}_pvalue" "${names[0]}_median" OVERALL_GEOMEAN; do
     grep -m1 "^$re" out.txt
