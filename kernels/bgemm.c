@@ -10,37 +10,27 @@
 #include "kernels/pack.h"
 #include "kernels/registry.h"
 
-/* One line per variant. */
+/* The dispatch table, from kernels/bgemm_list.h. */
 static const beex_bgemm_ops *const bgemm_table[BEEX_ISA_COUNT] = {
-    [BEEX_ISA_SCALAR] = &beex_bgemm_ops_scalar,
-#if defined(BEEX_HAVE_AVX2)
-    [BEEX_ISA_AVX2] = &beex_bgemm_ops_avx2,
-#endif
-#if defined(BEEX_HAVE_AVX512)
-    [BEEX_ISA_AVX512] = &beex_bgemm_ops_avx512,
-#endif
-#if defined(BEEX_HAVE_NEON)
-    [BEEX_ISA_NEON] = &beex_bgemm_ops_neon,
-#endif
+#define BEEX_BGEMM_VARIANT(E, ops) BEEX_IF_BUILT(E, [BEEX_ISA_##E] = &ops, )
+#include "kernels/bgemm_list.h"
+#undef BEEX_BGEMM_VARIANT
 };
+
+static int bgemm_has(beex_isa isa)
+{
+    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && bgemm_table[isa] != NULL;
+}
 
 static int bgemm_pick(void)
 {
-    int has[BEEX_ISA_COUNT];
-    for (int i = 0; i < BEEX_ISA_COUNT; i++)
-        has[i] = bgemm_table[i] != NULL;
-    return beex_isa_pick(has);
+    return beex_isa_pick(bgemm_has, -1);
 }
 
 const char *beex_bgemm_variant(void)
 {
     int isa = bgemm_pick();
     return isa < 0 ? "none" : beex_isa_name((beex_isa)isa);
-}
-
-static int bgemm_has(beex_isa isa)
-{
-    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && bgemm_table[isa] != NULL;
 }
 
 const beex_op_family beex_family_bgemm = {

@@ -73,11 +73,10 @@ struct beex_bgemm_ops {
     void (*layout)(size_t k, beex_bgemm_layout *out);
 };
 
-/* One table entry per variant (variants/<isa>/bgemm.c). */
-extern const beex_bgemm_ops beex_bgemm_ops_scalar;
-extern const beex_bgemm_ops beex_bgemm_ops_avx2;
-extern const beex_bgemm_ops beex_bgemm_ops_avx512;
-extern const beex_bgemm_ops beex_bgemm_ops_neon;
+/* One table entry per variant (variants/<isa>/bgemm.c), declared from kernels/bgemm_list.h. */
+#define BEEX_BGEMM_VARIANT(E, ops) extern const beex_bgemm_ops ops;
+#include "kernels/bgemm_list.h"
+#undef BEEX_BGEMM_VARIANT
 
 /* a * b + c with the product rounded to fp32 first: the empty asm hides the product from the
  * optimiser, which would otherwise contract it into an FMA (GCC's default in GNU C mode) and

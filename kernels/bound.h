@@ -6,12 +6,11 @@
 
 #include <stdint.h>
 
-/* One loop per variant (variants/<isa>/bound.c, compiled with that ISA's flags): runs `iters`
- * iterations and returns the bMACs they stand for; *sink receives a value that depends on
- * every accumulator so the loop cannot be removed. */
-uint64_t beex_bound_loop_scalar(uint64_t iters, uint64_t *sink);
-uint64_t beex_bound_loop_avx2(uint64_t iters, uint64_t *sink);
-uint64_t beex_bound_loop_avx512(uint64_t iters, uint64_t *sink);
-uint64_t beex_bound_loop_neon(uint64_t iters, uint64_t *sink);
+/* One loop per variant, declared from kernels/bound_list.h (variants/<isa>/bound.c, compiled with
+ * that ISA's flags): runs `iters` iterations and returns the bMACs they stand for; *sink receives a
+ * value that depends on every accumulator so the loop cannot be removed. */
+#define BEEX_BOUND_VARIANT(E, loop, mix) uint64_t loop(uint64_t iters, uint64_t *sink);
+#include "kernels/bound_list.h"
+#undef BEEX_BOUND_VARIANT
 
 #endif

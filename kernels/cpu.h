@@ -6,13 +6,34 @@
 
 #include <stddef.h>
 
+/* The kernel variants, one line each, in pick order (best first, scalar last):
+ *   X(ENUM suffix, name, beex_isa value)
+ * The enum, the names, BEEX_ISA parsing and its error text, the pick order, `beex variants`
+ * and the per-variant test registrations all come from this list. A variant also has a
+ * detection function beex_isa_detect_<name> (kernels/cpu.c), a BEEX_HAVE_<ENUM> of 0 or 1
+ * and its flags (CMakeLists.txt: beex_variant), a folder variants/<name>/, and one line in
+ * each family's list (kernels/<family>_list.h). Values are stable: results name variants
+ * by name, but a new line takes the next value rather than renumbering. */
+#define BEEX_ISA_LIST(X)                                                                           \
+    X(AVX512, avx512, 2) /* AVX-512 F/BW/VL/DQ + VPOPCNTDQ */                                      \
+    X(AVX2, avx2, 1)                                                                               \
+    X(NEON, neon, 3)                                                                               \
+    X(SCALAR, scalar, 0)
+
+#define BEEX_ISA_ENUM_(E, name, value) BEEX_ISA_##E = value,
+#define BEEX_ISA_ONE_(E, name, value) +1
 typedef enum {
-    BEEX_ISA_SCALAR = 0,
-    BEEX_ISA_AVX2,
-    BEEX_ISA_AVX512, /* AVX-512 F/BW/VL + VPOPCNTDQ */
-    BEEX_ISA_NEON,
-    BEEX_ISA_COUNT
+    BEEX_ISA_LIST(BEEX_ISA_ENUM_) BEEX_ISA_COUNT = 0 BEEX_ISA_LIST(BEEX_ISA_ONE_)
 } beex_isa;
+
+/* BEEX_IF_BUILT(ENUM, tokens...) expands to the tokens when this build compiles the variant
+ * (BEEX_HAVE_<ENUM> is 1) and to nothing when it is 0; a variant missing from CMakeLists.txt
+ * leaves BEEX_HAVE_<ENUM> undefined and fails to compile, never silently. */
+#define BEEX_IF_0_(...)
+#define BEEX_IF_1_(...) __VA_ARGS__
+#define BEEX_IF_(c, ...) BEEX_IF_##c##_(__VA_ARGS__)
+#define BEEX_IF_EXPAND_(c, ...) BEEX_IF_(c, __VA_ARGS__)
+#define BEEX_IF_BUILT(E, ...) BEEX_IF_EXPAND_(BEEX_HAVE_##E, __VA_ARGS__)
 
 /* Status codes shared by every kernel entry point. */
 enum {
@@ -24,7 +45,7 @@ enum {
 };
 
 const char *beex_isa_name(beex_isa isa);
-/* Parses "scalar", "avx2", "avx512", "neon"; returns -1 when unknown. */
+/* Parses a variant's name (BEEX_ISA_LIST); returns -1 when unknown. */
 int beex_isa_parse(const char *name);
 
 /* 1 when this build contains the variant and this CPU runs it. Otherwise 0, and
@@ -47,9 +68,15 @@ int beex_isa_forced(void);
  * message to err and returns BEEX_EUNSUPPORTED (or BEEX_EINVAL for an unknown name). */
 int beex_isa_check_env(char *err, size_t errlen);
 
-/* Picks the variant for an operation family whose table has an entry (non-NULL) for each
- * isa where has[isa] != 0: the forced one if set, else the first available in preference
- * order. Returns -1 if the forced one has no entry for this family. */
-int beex_isa_pick(const int has[BEEX_ISA_COUNT]);
+/* Picks the variant for an operation family: has(isa) says whether the family's table has
+ * an entry for isa (NULL: every variant). With isa >= 0, that one if the family has it and
+ * it runs here; with isa < 0, the forced one if set, else the first available in preference
+ * order. Returns -1 when none fits. */
+int beex_isa_pick(int (*has)(beex_isa isa), int isa);
+
+/* Writes the variants' names joined by sep (in pick order when pick_order, else in beex_isa
+ * order), the last two by last_sep; returns buf. */
+const char *beex_isa_names_joined(char *buf, size_t len, int pick_order, const char *sep,
+                                  const char *last_sep);
 
 #endif

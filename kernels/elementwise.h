@@ -31,9 +31,9 @@ const beex_elementwise_ops *beex_elementwise_get(int isa);
 const char *beex_elementwise_variant(void);
 
 extern const beex_elementwise_ops beex_elementwise_ops_ref;
-extern const beex_elementwise_ops beex_elementwise_ops_scalar;
-extern const beex_elementwise_ops beex_elementwise_ops_avx2;
-extern const beex_elementwise_ops beex_elementwise_ops_avx512;
-extern const beex_elementwise_ops beex_elementwise_ops_neon;
+/* Per-variant tables (variants/<isa>/elementwise.c), declared from kernels/elementwise_list.h. */
+#define BEEX_ELEMENTWISE_VARIANT(E, ops) extern const beex_elementwise_ops ops;
+#include "kernels/elementwise_list.h"
+#undef BEEX_ELEMENTWISE_VARIANT
 
 #endif

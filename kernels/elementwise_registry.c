@@ -1,5 +1,5 @@
 /* Variant tables of the SLFN and elementwise families, indexed by beex_isa, and their
- * checked entry points. Adding an ISA = one line per family here plus its variant files. */
+ * checked entry points. The variants come from each family's list (kernels/<family>_list.h). */
 #include <stddef.h>
 
 #include "kernels/cpu.h"
@@ -8,52 +8,33 @@
 #include "kernels/registry.h"
 #include "kernels/slfn.h"
 
+/* The dispatch tables, from kernels/slfn_list.h and kernels/elementwise_list.h. */
 static const beex_slfn_ops *const slfn_table[BEEX_ISA_COUNT] = {
-#ifdef BEEX_HAVE_SCALAR
-    [BEEX_ISA_SCALAR] = &beex_slfn_ops_scalar,
-#endif
-#ifdef BEEX_HAVE_AVX2
-    [BEEX_ISA_AVX2] = &beex_slfn_ops_avx2,
-#endif
-#ifdef BEEX_HAVE_AVX512
-    [BEEX_ISA_AVX512] = &beex_slfn_ops_avx512,
-#endif
-#ifdef BEEX_HAVE_NEON
-    [BEEX_ISA_NEON] = &beex_slfn_ops_neon,
-#endif
+#define BEEX_SLFN_VARIANT(E, ops) BEEX_IF_BUILT(E, [BEEX_ISA_##E] = &ops, )
+#include "kernels/slfn_list.h"
+#undef BEEX_SLFN_VARIANT
 };
 
 static const beex_elementwise_ops *const ew_table[BEEX_ISA_COUNT] = {
-#ifdef BEEX_HAVE_SCALAR
-    [BEEX_ISA_SCALAR] = &beex_elementwise_ops_scalar,
-#endif
-#ifdef BEEX_HAVE_AVX2
-    [BEEX_ISA_AVX2] = &beex_elementwise_ops_avx2,
-#endif
-#ifdef BEEX_HAVE_AVX512
-    [BEEX_ISA_AVX512] = &beex_elementwise_ops_avx512,
-#endif
-#ifdef BEEX_HAVE_NEON
-    [BEEX_ISA_NEON] = &beex_elementwise_ops_neon,
-#endif
+#define BEEX_ELEMENTWISE_VARIANT(E, ops) BEEX_IF_BUILT(E, [BEEX_ISA_##E] = &ops, )
+#include "kernels/elementwise_list.h"
+#undef BEEX_ELEMENTWISE_VARIANT
 };
 
-/* Shared lookup: a forced or explicit isa must be in the table and runnable here. */
-static int pick(const void *const *table, int isa)
+static int slfn_has(beex_isa isa)
 {
-    int has[BEEX_ISA_COUNT];
-    for (int i = 0; i < BEEX_ISA_COUNT; i++)
-        has[i] = table[i] != NULL;
-    if (isa < 0)
-        return beex_isa_pick(has);
-    if (isa >= BEEX_ISA_COUNT || !has[isa] || !beex_isa_available((beex_isa)isa, NULL))
-        return -1;
-    return isa;
+    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && slfn_table[isa] != NULL;
 }
 
+static int ew_has(beex_isa isa)
+{
+    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && ew_table[isa] != NULL;
+}
+
+/* isa -1 = forced or best available; an explicit isa must be in the table and run here. */
 const beex_slfn_ops *beex_slfn_get(int isa)
 {
-    int i = pick((const void *const *)slfn_table, isa);
+    int i = beex_isa_pick(slfn_has, isa);
     return i < 0 ? NULL : slfn_table[i];
 }
 
@@ -65,7 +46,7 @@ const char *beex_slfn_variant(void)
 
 const beex_elementwise_ops *beex_elementwise_get(int isa)
 {
-    int i = pick((const void *const *)ew_table, isa);
+    int i = beex_isa_pick(ew_has, isa);
     return i < 0 ? NULL : ew_table[i];
 }
 
@@ -111,11 +92,10 @@ int beex_slfn_product_add(const float *y, const float *a, const float *b, float 
 }
 
 /* What `beex variants` lists (kernels/registry.h). */
-static int slfn_has(beex_isa isa)
-{
-    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && slfn_table[isa] != NULL;
-}
-
 const beex_op_family beex_family_slfn = {
     "slfn", "SLFN gates sigmoid/tanh, their sign packing for w1a1 (fused), product + residual",
     slfn_has, beex_slfn_variant};
+
+const beex_op_family beex_family_elementwise = {"elementwise",
+                                                "residual add + post-LayerNorm, scaled row softmax",
+                                                ew_has, beex_elementwise_variant};

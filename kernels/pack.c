@@ -5,37 +5,27 @@
 #include "kernels/pack_variant.h"
 #include "kernels/registry.h"
 
-/* One line per variant. */
+/* The dispatch table, from kernels/pack_list.h. */
 static const beex_pack_rows_fn pack_table[BEEX_ISA_COUNT] = {
-    [BEEX_ISA_SCALAR] = beex_pack_rows_scalar,
-#if defined(BEEX_HAVE_AVX2)
-    [BEEX_ISA_AVX2] = beex_pack_rows_avx2,
-#endif
-#if defined(BEEX_HAVE_AVX512)
-    [BEEX_ISA_AVX512] = beex_pack_rows_avx512,
-#endif
-#if defined(BEEX_HAVE_NEON)
-    [BEEX_ISA_NEON] = beex_pack_rows_neon,
-#endif
+#define BEEX_PACK_VARIANT(E, fn) BEEX_IF_BUILT(E, [BEEX_ISA_##E] = fn, )
+#include "kernels/pack_list.h"
+#undef BEEX_PACK_VARIANT
 };
+
+static int pack_has(beex_isa isa)
+{
+    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && pack_table[isa] != NULL;
+}
 
 static int pack_pick(void)
 {
-    int has[BEEX_ISA_COUNT];
-    for (int i = 0; i < BEEX_ISA_COUNT; i++)
-        has[i] = pack_table[i] != NULL;
-    return beex_isa_pick(has);
+    return beex_isa_pick(pack_has, -1);
 }
 
 const char *beex_pack_variant(void)
 {
     int isa = pack_pick();
     return isa < 0 ? "none" : beex_isa_name((beex_isa)isa);
-}
-
-static int pack_has(beex_isa isa)
-{
-    return (int)isa >= 0 && isa < BEEX_ISA_COUNT && pack_table[isa] != NULL;
 }
 
 const beex_op_family beex_family_pack = {

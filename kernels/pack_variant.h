@@ -11,14 +11,12 @@
 typedef void (*beex_pack_rows_fn)(const float *x, size_t rows, size_t cols, size_t ldx, float c,
                                   uint8_t *bits, size_t ldb, float *beta);
 
-void beex_pack_rows_scalar(const float *x, size_t rows, size_t cols, size_t ldx, float c,
-                           uint8_t *bits, size_t ldb, float *beta);
-void beex_pack_rows_avx2(const float *x, size_t rows, size_t cols, size_t ldx, float c,
-                         uint8_t *bits, size_t ldb, float *beta);
-void beex_pack_rows_avx512(const float *x, size_t rows, size_t cols, size_t ldx, float c,
-                           uint8_t *bits, size_t ldb, float *beta);
-void beex_pack_rows_neon(const float *x, size_t rows, size_t cols, size_t ldx, float c,
-                         uint8_t *bits, size_t ldb, float *beta);
+/* One row function per variant (variants/<isa>/pack.c), declared from kernels/pack_list.h. */
+#define BEEX_PACK_VARIANT(E, fn)                                                                   \
+    void fn(const float *x, size_t rows, size_t cols, size_t ldx, float c, uint8_t *bits,          \
+            size_t ldb, float *beta);
+#include "kernels/pack_list.h"
+#undef BEEX_PACK_VARIANT
 
 /* Stores the low `nbytes` bytes of a little-endian 64-bit word of sign bits. */
 static inline void beex_pack_store_word(uint8_t *out, uint64_t word, size_t nbytes)

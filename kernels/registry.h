@@ -1,6 +1,7 @@
 /* The list of operation families and, for each, which variants it has and which one it uses
- * now (what `beex variants` prints). A family keeps its own table indexed by beex_isa and
- * picks through beex_isa_pick; this registry only describes the families. */
+ * now (what `beex variants` prints). A family's table is filled from its list
+ * (kernels/<family>_list.h) and picks through beex_isa_pick; this registry only describes
+ * the families. */
 #ifndef BEEX_KERNELS_REGISTRY_H
 #define BEEX_KERNELS_REGISTRY_H
 
@@ -18,10 +19,11 @@ typedef struct {
 /* Families known to this program, in a fixed order. Returns how many; *out points at them. */
 size_t beex_op_families(const beex_op_family *const **out);
 
-/* Families registered here (kernels/bgemm.c, kernels/pack.c). A family defined in another
- * file is listed when it is linked in: declare it below and add one line in registry.c. */
+/* The families (kernels/bgemm.c, kernels/pack.c, kernels/elementwise_registry.c); a new
+ * family is declared here and takes one line in registry.c. */
 extern const beex_op_family beex_family_bgemm;
 extern const beex_op_family beex_family_pack;
-extern const beex_op_family beex_family_slfn; /* kernels/slfn*.c, optional (weak) */
+extern const beex_op_family beex_family_slfn;
+extern const beex_op_family beex_family_elementwise;
 
 #endif

@@ -50,10 +50,9 @@ int beex_slfn_product_add(const float *y, const float *a, const float *b, float 
 /* The reference (kernels/slfn_ref.c): libm in double precision, obviously correct. */
 extern const beex_slfn_ops beex_slfn_ops_ref;
 
-/* Per-variant tables (variants/<isa>/slfn.c). */
-extern const beex_slfn_ops beex_slfn_ops_scalar;
-extern const beex_slfn_ops beex_slfn_ops_avx2;
-extern const beex_slfn_ops beex_slfn_ops_avx512;
-extern const beex_slfn_ops beex_slfn_ops_neon;
+/* Per-variant tables (variants/<isa>/slfn.c), declared from kernels/slfn_list.h. */
+#define BEEX_SLFN_VARIANT(E, ops) extern const beex_slfn_ops ops;
+#include "kernels/slfn_list.h"
+#undef BEEX_SLFN_VARIANT
 
 #endif

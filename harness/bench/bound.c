@@ -8,25 +8,17 @@
 
 typedef uint64_t (*bound_loop_fn)(uint64_t iters, uint64_t *sink);
 
-/* One line per variant. */
+/* The loops and their descriptions, from kernels/bound_list.h. */
 static const bound_loop_fn bound_table[BEEX_ISA_COUNT] = {
-    [BEEX_ISA_SCALAR] = beex_bound_loop_scalar,
-#if defined(BEEX_HAVE_AVX2)
-    [BEEX_ISA_AVX2] = beex_bound_loop_avx2,
-#endif
-#if defined(BEEX_HAVE_AVX512)
-    [BEEX_ISA_AVX512] = beex_bound_loop_avx512,
-#endif
-#if defined(BEEX_HAVE_NEON)
-    [BEEX_ISA_NEON] = beex_bound_loop_neon,
-#endif
+#define BEEX_BOUND_VARIANT(E, loop, mix) BEEX_IF_BUILT(E, [BEEX_ISA_##E] = loop, )
+#include "kernels/bound_list.h"
+#undef BEEX_BOUND_VARIANT
 };
 
 static const char *const bound_mix[BEEX_ISA_COUNT] = {
-    [BEEX_ISA_SCALAR] = "2x4 tile of 64-bit XOR + POPCNT + ADD on registers",
-    [BEEX_ISA_AVX2] = "2x4 tile of 256-bit XOR, 2 AND, shift, 2 VPSHUFB, 2 byte ADD on registers",
-    [BEEX_ISA_AVX512] = "3x8 tile of 512-bit VPXORQ + VPOPCNTQ + VPADDQ on registers",
-    [BEEX_ISA_NEON] = "4x4 tile of 128-bit EOR + CNT + ADD on registers",
+#define BEEX_BOUND_VARIANT(E, loop, mix) [BEEX_ISA_##E] = mix,
+#include "kernels/bound_list.h"
+#undef BEEX_BOUND_VARIANT
 };
 
 const char *beex_bound_describe(beex_isa isa)

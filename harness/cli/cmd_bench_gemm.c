@@ -35,13 +35,14 @@ typedef struct {
 
 static void usage(FILE *out)
 {
+    char names[128];
     fprintf(
         out,
         "usage: beex bench gemm [options]\n"
         "  --shapes LIST     MxNxK[,MxNxK...]  (default: M=64 with K,N in {128,256,768,3072},\n"
         "                    then 1024x1024x1024 and 2048x2048x4096)\n"
         "  --quick           small shapes for CI: 64x128x128, 64x256x768, 256x256x1024\n"
-        "  --variant LIST    scalar,avx2,avx512,neon (default: every available one, or BEEX_ISA)\n"
+        "  --variant LIST    %s (default: every available one, or BEEX_ISA)\n"
         "  --threads LIST    thread counts (default 1,2); threads are pinned one per core\n"
         "  --op LIST         w1a1,w1a32 (default w1a1)\n"
         "  --reps N          timed repetitions per row after one warm-up (default 9)\n"
@@ -52,7 +53,8 @@ static void usage(FILE *out)
         "                    stddev and cv; times in ns), as GB's compare.py reads it; written\n"
         "                    atomically\n"
         "The scalar variant is always measured and reported (table and JSON), since every\n"
-        "row's vs_scalar needs it.\n");
+        "row's vs_scalar needs it.\n",
+        beex_isa_names_joined(names, sizeof names, 0, ",", ","));
 }
 
 static int parse_shapes(const char *arg, bench_opts *o)
@@ -184,9 +186,8 @@ static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
     return beex_gemm_rows_append(rows, r, reps);
 }
 
-static const beex_isa variant_order[] = {BEEX_ISA_SCALAR, BEEX_ISA_AVX2, BEEX_ISA_AVX512,
-                                         BEEX_ISA_NEON};
-enum { N_VARIANTS = sizeof variant_order / sizeof variant_order[0] };
+/* Variants are measured in beex_isa order (kernels/cpu.h's list). */
+enum { N_VARIANTS = BEEX_ISA_COUNT };
 
 static int variant_reported(const bench_opts *o, beex_isa isa)
 {
@@ -201,9 +202,9 @@ static int family_index(const bench_opts *o, int op, beex_isa isa)
     int f = o->libxsmm; /* libxsmm fp32 is family 0 when compared */
     for (int p = 0; p < 2; p++)
         for (int v = 0; v < N_VARIANTS && o->ops[p]; v++) {
-            if (p == op && variant_order[v] == isa)
+            if (p == op && (beex_isa)v == isa)
                 return f;
-            f += variant_reported(o, variant_order[v]);
+            f += variant_reported(o, (beex_isa)v);
         }
     return -1;
 }
@@ -248,7 +249,7 @@ static int bench_shape(const bench_opts *o, int shape_i, int thread_i, json_t *r
             continue;
         double scalar_median = NAN;
         for (int v = 0; v < N_VARIANTS; v++) {
-            beex_isa isa = variant_order[v];
+            beex_isa isa = (beex_isa)v;
             if (!variant_reported(o, isa))
                 continue;
             beex_gemm_row r = {.op = (beex_gemm_op)op,

@@ -21,6 +21,7 @@
 
 static void usage(FILE *out)
 {
+    char names[128];
     fprintf(out,
             "usage: beex run MODEL [--precision fp32|w1a32|w1a1] [--delta X] [--variant ISA]\n"
             "                [--threads N] [--batch N] [--ids] [--full]\n\n"
@@ -30,10 +31,11 @@ static void usage(FILE *out)
             "and its cost (FLOPs, BOPs, OPs = FLOPs + BOPs/64).\n"
             "  --precision  default: the model's own (its configuration)\n"
             "  --delta      exit threshold on the fractional entropy reduction (default 0.1)\n"
-            "  --variant    scalar, avx2, avx512 or neon (default: best available / BEEX_ISA)\n"
+            "  --variant    %s (default: best available / BEEX_ISA)\n"
             "  --threads    OpenMP threads pinned one per core (default: one per core)\n"
             "  --batch      examples run together (default 1); exited ones leave the batch\n"
-            "  --full       run every block (full trace); the exit is decided on the trace\n");
+            "  --full       run every block (full trace); the exit is decided on the trace\n",
+            beex_isa_names_joined(names, sizeof names, 0, ", ", " or "));
 }
 
 typedef struct {
@@ -212,8 +214,9 @@ int beex_cmd_run(int argc, char **argv)
         case 'v': {
             const char *why = NULL;
             if ((isa = beex_isa_parse(optarg)) < 0) {
-                fprintf(stderr, "beex run: unknown variant '%s' (scalar, avx2, avx512, neon)\n",
-                        optarg);
+                char names[128];
+                fprintf(stderr, "beex run: unknown variant '%s' (%s)\n", optarg,
+                        beex_isa_names_joined(names, sizeof names, 0, ", ", ", "));
                 return 2;
             }
             if (!beex_isa_available((beex_isa)isa, &why)) {

@@ -35,7 +35,9 @@ int beex_cmd_variants(int argc, char **argv)
     }
 
     int forced = beex_isa_forced();
-    printf("variants (preference order: avx512, avx2, neon, scalar; forced: %s)\n",
+    char order[128];
+    printf("variants (preference order: %s; forced: %s)\n",
+           beex_isa_names_joined(order, sizeof order, 1, ", ", ", "),
            forced >= 0 ? beex_isa_name((beex_isa)forced) : "no");
     for (int i = 0; i < BEEX_ISA_COUNT; i++) {
         const char *why = NULL;
@@ -48,7 +50,7 @@ int beex_cmd_variants(int argc, char **argv)
     size_t n = beex_op_families(&fam);
     printf("\noperation families\n");
     for (size_t f = 0; f < n; f++) {
-        printf("  %-8s uses %-8s has:", fam[f]->name, fam[f]->variant());
+        printf("  %-11s uses %-8s has:", fam[f]->name, fam[f]->variant());
         for (int i = 0; i < BEEX_ISA_COUNT; i++)
             if (fam[f]->has((beex_isa)i))
                 printf(" %s", beex_isa_name((beex_isa)i));

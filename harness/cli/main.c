@@ -72,12 +72,15 @@ static void usage(FILE *out)
             "       beex --version\n\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
-    fprintf(out, "\nBEEX_ISA=scalar|avx2|avx512|neon forces one kernel variant.\n"
-                 "--strict-threads (or BEEX_STRICT_THREADS=1): asking for more threads than the\n"
-                 "cores this process may use (taskset, cpuset, Slurm) is an error, not a cap.\n"
-                 "Exit status: 0 success; 1 a runtime error (bad input file, failed run, a\n"
-                 "regression found by compare); 2 a usage error (unknown command or option, a\n"
-                 "value out of range, a forced variant this CPU lacks).\n");
+    char names[128];
+    fprintf(out,
+            "\nBEEX_ISA=%s forces one kernel variant.\n"
+            "--strict-threads (or BEEX_STRICT_THREADS=1): asking for more threads than the\n"
+            "cores this process may use (taskset, cpuset, Slurm) is an error, not a cap.\n"
+            "Exit status: 0 success; 1 a runtime error (bad input file, failed run, a\n"
+            "regression found by compare); 2 a usage error (unknown command or option, a\n"
+            "value out of range, a forced variant this CPU lacks).\n",
+            beex_isa_names_joined(names, sizeof names, 0, "|", "|"));
 }
 
 /* The commands of a group ("bench" -> "bench gemm", "bench model"), for `beex bench`. */

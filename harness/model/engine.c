@@ -35,15 +35,10 @@ static int resolve_isa(int want, char *err, size_t errlen)
         }
         return want;
     }
-    int forced = beex_isa_forced();
-    if (forced >= 0)
-        return forced;
-    beex_isa order[BEEX_ISA_COUNT];
-    if (beex_isa_preference(order, BEEX_ISA_COUNT) < 1) {
+    int isa = beex_isa_pick(NULL, -1); /* forced, else the first available in pick order */
+    if (isa < 0)
         snprintf(err, errlen, "no kernel variant runs on this CPU");
-        return -1;
-    }
-    return (int)order[0];
+    return isa;
 }
 
 static int init_block(beex_engine *e, const beex_block *src, beex_fwd_block *dst, char *err,

@@ -66,17 +66,6 @@ static float *random_floats(size_t n)
     return p;
 }
 
-static int variant_or_skip(void **state)
-{
-    int isa = *(int *)*state;
-    const char *why = NULL;
-    if (!beex_isa_available((beex_isa)isa, &why)) {
-        print_message("[  SKIP    ] variant %s: %s\n", beex_isa_name((beex_isa)isa), why);
-        skip();
-    }
-    return isa;
-}
-
 /* One shape on one variant: dots and fused W1A1 exact, W1A32 within its tolerance. */
 static void check_shape(int isa, size_t m, size_t n, size_t k, int threads)
 {
@@ -139,7 +128,7 @@ static void check_shape(int isa, size_t m, size_t n, size_t k, int threads)
 
 static void test_grid(void **state)
 {
-    int isa = variant_or_skip(state);
+    int isa = beex_test_variant(state);
     for (size_t ki = 0; ki < sizeof grid_k / sizeof grid_k[0]; ki++)
         for (size_t mi = 0; mi < sizeof grid_m / sizeof grid_m[0]; mi++)
             for (size_t ni = 0; ni < sizeof grid_n / sizeof grid_n[0]; ni++)
@@ -151,7 +140,7 @@ static void test_grid(void **state)
 /* Shapes large enough for several row blocks and panel blocks per thread. */
 static void test_blocks(void **state)
 {
-    int isa = variant_or_skip(state);
+    int isa = beex_test_variant(state);
     check_shape(isa, 301, 20, 4096, 2);
     check_shape(isa, 530, 9, 1000, 2);
     check_shape(isa, 64, 130, 256, 1);
@@ -222,7 +211,7 @@ static void check_extreme(int isa, size_t m, size_t n, size_t k, int threads)
  * them (a partial last word, and one more window). M = 7 and N = 33 pass every tile. */
 static void test_extreme_operands(void **state)
 {
-    int isa = variant_or_skip(state);
+    int isa = beex_test_variant(state);
     static const size_t ks[] = {2048, 2049, 4096, 4161};
     for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
         for (int t = 1; t <= 2; t++)
@@ -276,6 +265,6 @@ int main(int argc, char **argv)
         BEEX_PER_VARIANT("extreme_operands", test_extreme_operands),
         cmocka_unit_test(test_reference_by_hand),
     };
-    return beex_run_variant_suite("bgemm variants vs reference", tests,
+    return beex_run_variant_suite("bgemm variants vs reference", &beex_family_bgemm, tests,
                                   sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

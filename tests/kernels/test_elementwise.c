@@ -83,28 +83,22 @@ static void check_variant(const beex_elementwise_ops *v)
     }
 }
 
-/* The variant the case is for (its state), or a cmocka skip with the reason. */
-static const beex_elementwise_ops *variant_or_skip(void **state)
+/* The variant the case is for (its state); variant_suite.h skips one this CPU lacks. */
+static const beex_elementwise_ops *variant_of(void **state)
 {
-    int isa = *(int *)*state;
-    const char *why = NULL;
-    if (!beex_isa_available((beex_isa)isa, &why)) {
-        print_message("[  SKIP    ] elementwise %s: %s\n", beex_isa_name((beex_isa)isa), why);
-        skip();
-    }
-    const beex_elementwise_ops *v = beex_elementwise_get(isa);
+    const beex_elementwise_ops *v = beex_elementwise_get(beex_test_variant(state));
     assert_non_null(v);
     return v;
 }
 
 static void test_elementwise_variant_matches_reference(void **state)
 {
-    check_variant(variant_or_skip(state));
+    check_variant(variant_of(state));
 }
 
 static void test_layernorm_of_constant_row_is_beta(void **state)
 {
-    const beex_elementwise_ops *v = variant_or_skip(state);
+    const beex_elementwise_ops *v = variant_of(state);
     float x[20], g[20], b[20], o[20];
     for (int k = 0; k < 20; k++) {
         x[k] = 7.0f;
@@ -149,6 +143,6 @@ int main(int argc, char **argv)
                          test_layernorm_of_constant_row_is_beta),
         cmocka_unit_test(test_reference_by_hand),
     };
-    return beex_run_variant_suite("elementwise variants vs reference", tests,
-                                  sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
+    return beex_run_variant_suite("elementwise variants vs reference", &beex_family_elementwise,
+                                  tests, sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

@@ -46,12 +46,7 @@ static float sample(float c)
 
 static void test_variant(void **state)
 {
-    int isa = *(int *)*state;
-    const char *why = NULL;
-    if (!beex_isa_available((beex_isa)isa, &why)) {
-        print_message("[  SKIP    ] variant %s: %s\n", beex_isa_name((beex_isa)isa), why);
-        skip();
-    }
+    int isa = beex_test_variant(state);
     const size_t rows = 5;
     for (size_t ci = 0; ci < sizeof grid_cols / sizeof grid_cols[0]; ci++)
         for (size_t cc = 0; cc < 2; cc++) {
@@ -116,6 +111,6 @@ int main(int argc, char **argv)
         BEEX_PER_VARIANT("pack", test_variant),
         cmocka_unit_test(test_known_row),
     };
-    return beex_run_variant_suite("sign packing variants vs reference", tests,
+    return beex_run_variant_suite("sign packing variants vs reference", &beex_family_pack, tests,
                                   sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

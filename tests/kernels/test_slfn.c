@@ -108,23 +108,17 @@ static void check_variant(const beex_slfn_ops *v)
         }
 }
 
-/* The variant the case is for (its state), or a cmocka skip with the reason. */
-static const beex_slfn_ops *variant_or_skip(void **state)
+/* The variant the case is for (its state); variant_suite.h skips one this CPU lacks. */
+static const beex_slfn_ops *variant_of(void **state)
 {
-    int isa = *(int *)*state;
-    const char *why = NULL;
-    if (!beex_isa_available((beex_isa)isa, &why)) {
-        print_message("[  SKIP    ] slfn %s: %s\n", beex_isa_name((beex_isa)isa), why);
-        skip();
-    }
-    const beex_slfn_ops *v = beex_slfn_get(isa);
+    const beex_slfn_ops *v = beex_slfn_get(beex_test_variant(state));
     assert_non_null(v);
     return v;
 }
 
 static void test_slfn_variant_matches_reference(void **state)
 {
-    check_variant(variant_or_skip(state));
+    check_variant(variant_of(state));
 }
 
 static void test_slfn_checked_entry_points_reject_bad_input(void **state)
@@ -148,7 +142,7 @@ static void test_slfn_gate_packing_follows_preactivation_sign(void **state)
      * x - c with x = sigmoid(h) is the sign of h); -0.0 counts as non-negative. */
     float h1[9] = {-1e-30f, -0.0f, 0.0f, 3.0f, -3.0f, 1e-30f, -50.0f, 50.0f, -1.0f};
     float h3[9] = {-0.0f, -1e-30f, 1.0f, -1.0f, 0.0f, -2.0f, 2.0f, -9.0f, 9.0f};
-    const beex_slfn_ops *v = variant_or_skip(state);
+    const beex_slfn_ops *v = variant_of(state);
     uint8_t gb[2], ub[2];
     float gbeta, ubeta;
     v->gates_pack(h1, h3, 1, 9, 9, gb, ub, 2, &gbeta, &ubeta);
@@ -166,6 +160,6 @@ int main(int argc, char **argv)
                          test_slfn_gate_packing_follows_preactivation_sign),
         cmocka_unit_test(test_slfn_checked_entry_points_reject_bad_input),
     };
-    return beex_run_variant_suite("slfn variants vs reference", tests,
+    return beex_run_variant_suite("slfn variants vs reference", &beex_family_slfn, tests,
                                   sizeof tests / sizeof tests[0], NULL, NULL, argc, argv);
 }

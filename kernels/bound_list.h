@@ -1,0 +1,10 @@
+/* The bound loops (kernels/bound.h), one line per variant: BEEX_BOUND_VARIANT(ISA enum suffix,
+ * loop, the instruction mix it issues, for the report). Included with BEEX_BOUND_VARIANT
+ * defined: it declares the loops and fills harness/bench/bound.c's table. */
+BEEX_BOUND_VARIANT(SCALAR, beex_bound_loop_scalar,
+                   "2x4 tile of 64-bit XOR + POPCNT + ADD on registers")
+BEEX_BOUND_VARIANT(AVX2, beex_bound_loop_avx2,
+                   "2x4 tile of 256-bit XOR, 2 AND, shift, 2 VPSHUFB, 2 byte ADD on registers")
+BEEX_BOUND_VARIANT(AVX512, beex_bound_loop_avx512,
+                   "3x8 tile of 512-bit VPXORQ + VPOPCNTQ + VPADDQ on registers")
+BEEX_BOUND_VARIANT(NEON, beex_bound_loop_neon, "4x4 tile of 128-bit EOR + CNT + ADD on registers")
