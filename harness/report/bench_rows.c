@@ -117,7 +117,8 @@ static int has_iterations(const json_t *bm, const char *name)
     return 0;
 }
 
-static int from_benchmarks(const json_t *bm, beex_bench_set *out)
+/* Returns 0, -1 when out of memory, -2 for a negative instruction count (named in bad). */
+static int from_benchmarks(const json_t *bm, beex_bench_set *out, char *bad, size_t badlen)
 {
     size_t i;
     json_t *b;
@@ -141,6 +142,12 @@ static int from_benchmarks(const json_t *bm, beex_bench_set *out)
         if (r == NULL)
             return -1;
         json_t *ins = json_object_get(b, "instructions");
+        if (json_is_integer(ins) && json_integer_value(ins) < 0) {
+            /* a count cannot be negative (and -1 means "not measured" inside beex) */
+            snprintf(bad, badlen, "%.200s: negative instruction count %lld", name,
+                     (long long)json_integer_value(ins));
+            return -2;
+        }
         if (json_is_integer(ins))
             r->instructions = json_integer_value(ins);
         json_t *rt = json_object_get(b, "real_time");
@@ -157,10 +164,18 @@ int beex_bench_set_from_json(const json_t *doc, beex_bench_set *out, char *err, 
     json_t *timed = json_object_get(doc, "timed");
     json_t *bm = json_object_get(doc, "benchmarks");
     int rc = 0;
+    char bad[256] = "";
     if (json_is_array(timed))
         rc |= from_sweep(timed, out);
-    if (json_is_array(bm))
-        rc |= from_benchmarks(bm, out);
+    if (rc == 0 && json_is_array(bm)) {
+        int b = from_benchmarks(bm, out, bad, sizeof bad);
+        if (b == -2) {
+            snprintf(err, errlen, "%s", bad);
+            beex_bench_set_free(out);
+            return -1;
+        }
+        rc |= b;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "out of memory");
         beex_bench_set_free(out);

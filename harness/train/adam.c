@@ -50,7 +50,7 @@ BEEX_TK_CLONES
 static void adam_range(long lo, long hi, float *theta, const float *grad, float *m, float *v,
                        float b1, float b2, float c1, float c2, float lr, float eps)
 {
-#pragma omp simd
+    BEEX_TK_SIMD
     for (long i = lo; i < hi; i++) {
         float g = grad[i];
         m[i] = b1 * m[i] + (1.0f - b1) * g;

@@ -198,10 +198,10 @@ BEEX_TK_CLONES
 void beex_tk_gates(float *g, float *u, int n)
 {
     /* omp simd: the clones are not vectorised otherwise (GCC 12 gives up on the clamps) */
-#pragma omp simd
+    BEEX_TK_SIMD
     for (int k = 0; k < n; k++)
         g[k] = beex_sigmoid_approx(g[k]);
-#pragma omp simd
+    BEEX_TK_SIMD
     for (int k = 0; k < n; k++)
         u[k] = beex_tanh_approx(u[k]);
 }

@@ -14,6 +14,14 @@
 #define BEEX_TK_CLONES
 #endif
 
+/* `omp simd` where it is needed (GCC gives up on these loops' clamps and sqrt otherwise);
+ * clang vectorises them alone and warns when asked to and it cannot (sanitizer builds). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define BEEX_TK_SIMD _Pragma("omp simd")
+#else
+#define BEEX_TK_SIMD
+#endif
+
 /* The ApproxSign surrogate F and its derivative max(0, 2 - 2|v|). */
 float beex_tk_approxsign(float v);
 static inline float beex_tk_approxsign_grad(float v)
