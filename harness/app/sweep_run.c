@@ -398,6 +398,10 @@ int beex_sweep_run(const beex_sweep_options *o)
     }
     beex_metric metric = o->metric >= 0 ? (beex_metric)o->metric : beex_metric_for_task(o->task);
     json_t *effective;
+    /* The trace's team first, so that the context records the CPUs granted and the binding
+     * (the timed runs record their own per run). */
+    if (beex_threads_setup(o->trace_threads, err, sizeof err) < 0)
+        goto fail;
     s.doc = doc_head(o, &s, data_dir, prec, metric, positive, &effective);
 
     /* 1. the trace */

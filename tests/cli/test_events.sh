@@ -32,4 +32,7 @@ else
     jq -e '.reason | test("PAPI_TOT_INS") and test("PAPI says")' <<<"$hw" >/dev/null ||
         fail "unavailable counters without the chosen event and PAPI's reason: $hw"
 fi
+# The context records the CPUs granted and the trace team's binding (it was empty).
+jq -e '.context.threads.allowed_cpus != "" and (.context.threads.binding | length) > 0' r/sweep.json \
+    >/dev/null || fail "sweep.json context lacks the binding: $(jq -c .context.threads r/sweep.json)"
 echo "test_events: ok"
