@@ -122,27 +122,6 @@ void beex_tk_layernorm_fwd(const float *x, int T, int n, const float *gamma, con
     }
 }
 
-void beex_tk_layernorm_bwd(const float *dy, const float *xhat, const float *rstd, int T, int n,
-                           const float *gamma, float *dx, float *dgamma, float *dbeta)
-{
-    for (int t = 0; t < T; t++) {
-        const float *gr = dy + (size_t)t * n, *hr = xhat + (size_t)t * n;
-        float *dr = dx + (size_t)t * n;
-        float m1 = 0.0f, m2 = 0.0f;
-        for (int k = 0; k < n; k++) {
-            float dh = gr[k] * gamma[k];
-            m1 += dh;
-            m2 += dh * hr[k];
-            dgamma[k] += gr[k] * hr[k];
-            dbeta[k] += gr[k];
-        }
-        m1 /= (float)n;
-        m2 /= (float)n;
-        for (int k = 0; k < n; k++)
-            dr[k] = rstd[t] * (gr[k] * gamma[k] - m1 - hr[k] * m2);
-    }
-}
-
 BEEX_TK_CLONES
 void beex_tk_softmax(float *z, int n)
 {

@@ -50,10 +50,6 @@ void beex_tk_binarize_act_bwd(const float *x, const float *beta, const float *dx
 /* LayerNorm over n features per row: y = gamma * xhat + beta. Saves xhat and rstd. */
 void beex_tk_layernorm_fwd(const float *x, int T, int n, const float *gamma, const float *beta,
                            float eps, float *y, float *xhat, float *rstd);
-/* dx = (overwritten) input gradient; dgamma, dbeta accumulate. */
-void beex_tk_layernorm_bwd(const float *dy, const float *xhat, const float *rstd, int T, int n,
-                           const float *gamma, float *dx, float *dgamma, float *dbeta);
-
 /* Sum of n values and dot product, in eight interleaved running sums (a fixed order that
  * vectorises). */
 float beex_tk_sum(const float *x, int n);
