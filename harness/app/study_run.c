@@ -16,6 +16,7 @@
 #include "harness/app/study_fs.h"
 #include "harness/base/atomic_file.h"
 #include "harness/base/progress.h"
+#include "harness/base/threads.h"
 #include "harness/report/context.h"
 #include "harness/report/run_dir.h"
 
@@ -154,6 +155,18 @@ static int run_all(const beex_study_plan *plan, run_tally *t, int bar)
     return failed;
 }
 
+/* Worker k owns cores [k * threads, (k + 1) * threads) of the allowed ones when they suffice:
+ * left to the scheduler, single-thread workers started together ran on one core. */
+static void claim_cores(const beex_study_plan *plan, int k)
+{
+    if (plan->o->jobs < 2)
+        return;
+    char desc[160];
+    int got = beex_threads_claim_slot(k, plan->o->jobs, plan->o->threads, desc, sizeof desc);
+    if (got < 0 || (got == 0 && k == 0))
+        fprintf(stderr, "beex study: worker %d: %s\n", k + 1, desc);
+}
+
 /* jobs - 1 more workers, forked before any OpenMP team exists (a forked OpenMP runtime is
  * not safe); they die with the first worker (Ctrl-C, a SIGTERM to it). Returns the first
  * worker's status, 1 when any worker failed. */
@@ -173,12 +186,14 @@ static int run_workers(const beex_study_plan *plan, run_tally *t)
         if (pid == 0) {
             if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
                 _exit(1);
+            claim_cores(plan, k);
             int st = run_all(plan, t, 0);
             fflush(stderr);
             _exit(st);
         }
         t->pids[t->npids++] = (long)pid;
     }
+    claim_cores(plan, 0);
     int status = run_all(plan, t, 1);
     t->workers_failed = status != 0;
     for (int k = 1; k < t->npids; k++) {

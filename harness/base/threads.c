@@ -1,10 +1,8 @@
-#define _GNU_SOURCE /* sched_getcpu */
 #include "harness/base/threads.h"
 
 #include <errno.h>
 #include <hwloc.h>
 #include <omp.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,39 +93,45 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
                 n, ncores, ncores == 1 ? "" : "s", allowed_list, ncores);
         n = ncores;
     }
-    /* One thread stays on the core it already runs on: pinning every single-thread process to
-     * the first core made two runs side by side share one core and leave the other idle. */
-    int first = 0;
-    if (n == 1) {
-        int cpu = sched_getcpu();
-        for (int c = 0; c < ncores && cpu >= 0; c++)
-            if (hwloc_bitmap_isset(cores[c]->cpuset, (unsigned)cpu) &&
-                hwloc_bitmap_isset(allowed, (unsigned)cpu))
-                first = c;
-    }
+    /* A team smaller than the allowed cores does not own them: it is left to the scheduler
+     * within the allowed CPUs. Pinning it (to the first core, or to the core it happened to
+     * start on) put two single-thread processes started side by side on one core while the
+     * other idled, at half speed each. Whoever starts processes side by side gives each its
+     * own CPUs (taskset, Slurm's cpusets, beex study --jobs), and then the team fills them. */
+    int pin = n >= ncores;
     omp_set_dynamic(0);
     omp_set_num_threads(n);
     int got = 0;
 #pragma omp parallel num_threads(n)
     {
         int t = omp_get_thread_num();
-        int core = (first + t) % ncores;
+        int core = t % ncores;
         hwloc_obj_t obj = cores[core];
         bind_core[t] = (int)obj->logical_index;
         bind_ok[t] = 0;
         bind_err[t][0] = '\0';
-        if (obj->cpuset != NULL) {
-            hwloc_bitmap_t set = hwloc_bitmap_dup(obj->cpuset);
+        hwloc_bitmap_t set = NULL;
+        if (!pin) {
+            set = hwloc_bitmap_dup(allowed); /* undo any earlier, larger team's pinning */
+        } else if (obj->cpuset != NULL) {
+            set = hwloc_bitmap_dup(obj->cpuset);
             hwloc_bitmap_and(set, set, allowed); /* only PUs this process may use */
             hwloc_bitmap_singlify(set); /* one PU of the core: no migration between SMT siblings */
-            if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) == 0)
-                bind_ok[t] = 1;
-            else
-                snprintf(bind_err[t], sizeof bind_err[t], "%s", strerror(errno));
-            hwloc_bitmap_free(set);
-        } else {
-            snprintf(bind_err[t], sizeof bind_err[t], "no core object %d", core);
         }
+        if (set == NULL) {
+            snprintf(bind_err[t], sizeof bind_err[t], "no core object %d", core);
+        } else if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) != 0) {
+            snprintf(bind_err[t], sizeof bind_err[t], "%s", strerror(errno));
+        } else if (pin) {
+            bind_ok[t] = 1;
+        } else {
+            bind_core[t] = -1;
+            snprintf(bind_err[t], sizeof bind_err[t],
+                     "not pinned: %d thread%s on %d allowed cores, placed by the OS", n,
+                     n == 1 ? "" : "s", ncores);
+        }
+        if (set != NULL)
+            hwloc_bitmap_free(set);
 #pragma omp single
         got = omp_get_num_threads();
     }
@@ -135,6 +139,58 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
     hwloc_topology_destroy(topo);
     team_size = got;
     return got;
+}
+
+int beex_threads_claim_slot(int slot, int slots, int per_slot, char *desc, size_t len)
+{
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0) {
+        snprintf(desc, len, "hwloc: cannot load the machine topology");
+        return -1;
+    }
+    hwloc_bitmap_t allowed = hwloc_bitmap_alloc(), mine = hwloc_bitmap_alloc();
+    int rc = -1, ncores = 0, taken = 0;
+    if (allowed == NULL || mine == NULL) {
+        snprintf(desc, len, "out of memory");
+        goto done;
+    }
+    if (hwloc_get_proc_cpubind(topo, getpid(), allowed, HWLOC_CPUBIND_PROCESS) != 0 ||
+        hwloc_bitmap_iszero(allowed))
+        hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
+    hwloc_obj_type_t unit =
+        hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE) > 0 ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
+    for (hwloc_obj_t o = hwloc_get_next_obj_by_type(topo, unit, NULL); o != NULL;
+         o = hwloc_get_next_obj_by_type(topo, unit, o)) {
+        if (o->cpuset == NULL || !hwloc_bitmap_intersects(o->cpuset, allowed))
+            continue;
+        if (ncores >= slot * per_slot && ncores < (slot + 1) * per_slot) {
+            hwloc_bitmap_or(mine, mine, o->cpuset);
+            taken++;
+        }
+        ncores++;
+    }
+    if (per_slot < 1 || slots < 1 || ncores < slots * per_slot) {
+        snprintf(desc, len, "%d side by side x %d thread%s on %d allowed core%s: shared", slots,
+                 per_slot, per_slot == 1 ? "" : "s", ncores, ncores == 1 ? "" : "s");
+        rc = 0;
+        goto done;
+    }
+    hwloc_bitmap_and(mine, mine, allowed);
+    if (taken != per_slot || hwloc_set_cpubind(topo, mine, HWLOC_CPUBIND_PROCESS) != 0) {
+        snprintf(desc, len, "cannot bind to slot %d's cores: %s", slot, strerror(errno));
+        goto done;
+    }
+    char *list = NULL;
+    if (hwloc_bitmap_list_asprintf(&list, mine) >= 0 && list != NULL) {
+        snprintf(desc, len, "CPUs %s", list);
+        free(list);
+    }
+    rc = 1;
+done:
+    hwloc_bitmap_free(allowed);
+    hwloc_bitmap_free(mine);
+    hwloc_topology_destroy(topo);
+    return rc;
 }
 
 json_t *beex_threads_describe(void)
@@ -187,10 +243,11 @@ json_t *beex_threads_describe(void)
     for (int t = 0; t < team_size && t < 256; t++) {
         json_t *r = json_object();
         json_object_set_new(r, "thread", json_integer(t));
-        json_object_set_new(r, "core", json_integer(bind_core[t]));
+        json_object_set_new(r, "core",
+                            bind_core[t] >= 0 ? json_integer(bind_core[t]) : json_null());
         json_object_set_new(r, "bound", json_boolean(bind_ok[t]));
         if (!bind_ok[t])
-            json_object_set_new(r, "error", json_string(bind_err[t]));
+            json_object_set_new(r, bind_core[t] >= 0 ? "error" : "note", json_string(bind_err[t]));
         json_array_append_new(b, r);
     }
     json_object_set_new(o, "binding", b);

@@ -1,7 +1,8 @@
 /* OpenMP threads pinned one per core through hwloc. Call beex_threads_setup once before the
- * first parallel region; it sets the team size and binds each OpenMP thread to its own core
- * (cores in hwloc's logical order). The binding actually obtained is recorded for the
- * results files, since a VM may refuse it. */
+ * first parallel region; it sets the team size and, when the team fills the cores this
+ * process may use, binds each OpenMP thread to its own core (cores in hwloc's logical order);
+ * a smaller team is left to the scheduler within those cores. The binding actually obtained
+ * is recorded for the results files, since a VM may refuse it. */
 #ifndef BEEX_BASE_THREADS_H
 #define BEEX_BASE_THREADS_H
 
@@ -12,6 +13,12 @@
  * size in use, or -1 with err set. */
 int beex_threads_setup(int threads, char *err, size_t errlen);
 int beex_threads_count(void);
+/* Narrows this process to slot `slot` of `slots` equal shares of its allowed cores,
+ * `per_slot` cores each, in hwloc's logical order, so that processes started side by side
+ * (beex study --jobs) each own their cores. Call before beex_threads_setup. Returns 1 when
+ * narrowed (desc names the CPUs), 0 when the allowed cores are too few to share out (the
+ * processes then share them; desc says so), -1 on an hwloc error. */
+int beex_threads_claim_slot(int slot, int slots, int per_slot, char *desc, size_t len);
 /* on: beex_threads_setup refuses (returns -1) instead of capping (`beex --strict-threads`). */
 void beex_threads_set_strict(int on);
 /* JSON description: requested/effective threads, per-thread core and binding status,

@@ -128,6 +128,20 @@ jq -e '.this_run.workers == 2 and .this_run.units_finished >= 1' k/context.json 
     fail "two workers: context.json"
 cmp -s k/study.json first.json || fail "the resumed study differs from the uninterrupted one"
 compgen -G "k/units/*.partial-*" >/dev/null && fail "the resumed run left staging folders"
+# Two workers on a machine with two cores or more each own one (their sweeps ran on one
+# allowed CPU, pinned), where two single threads had been pinned to the core both started on;
+# one worker alone leaves its single thread to the scheduler on every allowed core.
+if [ "$(nproc)" -ge 2 ]; then
+    "$beex" study --tasks "$data" --precisions fp32 --seeds 5,6 "${small[@]}" --out j --jobs 2 \
+        >/dev/null 2>&1 || fail "two workers"
+    for u in j/units/*/sweep/sweep.json; do
+        jq -e '.context.threads | .allowed_cores == 1 and .binding[0].bound' "$u" >/dev/null ||
+            fail "$u: a worker of --jobs 2 did not own its core: $(jq -c .context.threads "$u")"
+    done
+    jq -e '.context.threads | .allowed_cores >= 2 and .binding[0].bound == false
+        and (.binding[0].note | test("not pinned"))' s/units/synth-fp32-s1/sweep/sweep.json \
+        >/dev/null || fail "one worker's single thread was pinned"
+fi
 
 # Only the sweep's settings differ: the model is kept, the sweep redone.
 "$beex" study "${study[@]}" --out s --resamples 2500 --unit 0 >/dev/null 2>err.txt || fail "resweep"
