@@ -258,13 +258,16 @@ int beex_sweep_timed_points(const beex_sweep_table *t, int max_points, int *idx)
     int *f = malloc((size_t)t->n * sizeof *f);
     if (f == NULL)
         return 0;
-    /* The chosen points first, so that they are always timed. */
+    /* The selected point and full depth (the reference of every speed-up) first, then the
+     * other chosen points, so that they are always timed. */
     int n = 0;
     n = add_unique(t, idx, n, t->selected);
     if (n < max_points)
-        n = add_unique(t, idx, n, t->selected_sig);
+        n = add_unique(t, idx, n, t->full);
     if (n < max_points)
         n = add_unique(t, idx, n, t->selected_delta);
+    if (n < max_points)
+        n = add_unique(t, idx, n, t->selected_sig);
     /* Then timeable front points, evenly spread by dev OPs (both ends first). */
     int m = 0;
     for (int i = 0; i < t->n; i++)

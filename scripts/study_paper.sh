@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The paper's table (issue 13) in one command, from the repository root after a release build:
+#   bash scripts/study_paper.sh
+# Three studies, each resumable (finished units are skipped, so a killed run continues):
+#   seeds     mr, conll2010, reuters-grain, spam x fp32, w1a32, w1a1 x 5 seeds, own splits
+#   mr-10fold mr x fp32, w1a1 x 10 folds (STATISTICS.md's protocol for mr), seed 1
+#   brown     brown x fp32, w1a1 x 1 seed (45,326 training sentences: the budget allows one)
+# Units run side by side, one thread each, each worker on its own core (--jobs = the cores
+# this process may use); every unit also times its selected point and full depth (--timed).
+# Then results/paper.md and results/paper.tex are assembled from the studies' tables.
+# Environment: BEEX (default build/release/beex), OUT (default results/runs/paper), JOBS,
+# STUDIES (default "seeds mr-10fold brown": run a subset).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BEEX=${BEEX:-build/release/beex}
+OUT=${OUT:-results/runs/paper}
+JOBS=${JOBS:-$(nproc)}
+STUDIES=${STUDIES:-"seeds mr-10fold brown"}
+[ -x "$BEEX" ] || { echo "study_paper: $BEEX not built (cmake --build build/release)" >&2; exit 2; }
+for task in mr conll2010 reuters-grain spam brown; do
+    BEEX=$BEEX bash datasets/fetch.sh "$task" >/dev/null
+done
+bash datasets/glove.sh >/dev/null
+common=(--recipe scripts/study_paper.recipe --jobs "$JOBS" --threads 1 --timed)
+started=$(date -u +%s)
+for s in $STUDIES; do
+    case $s in
+    seeds) args=(--tasks mr,conll2010,reuters-grain,spam --precisions fp32,w1a32,w1a1
+        --seeds-count 5) ;;
+    mr-10fold) args=(--tasks mr --precisions fp32,w1a1 --folds 10 --seeds 1) ;;
+    brown) args=(--tasks brown --precisions fp32,w1a1 --seeds 1) ;;
+    *) echo "study_paper: unknown study '$s'" >&2; exit 2 ;;
+    esac
+    "$BEEX" study "${args[@]}" "${common[@]}" --out "$OUT/$s"
+done
+echo "study_paper: studies done in $(( $(date -u +%s) - started )) s of wall time"
