@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "harness/app/study_recipe.h"
 #include "harness/train/trainer.h"
@@ -134,6 +135,16 @@ extern const beex_figure_info beex_study_figures[BEEX_FIG_COUNT];
 
 #define BEEX_STUDY_MAX_BLOCKS 64
 
+/* One measured speed-up of a unit: the selected point against full depth, both timed in the
+ * same sweep with the same variant, threads and batch (median seconds per test example). */
+typedef struct {
+    char variant[16];
+    int threads, batch;
+    double full_s, selected_s;
+} beex_unit_speedup;
+
+#define BEEX_STUDY_MAX_SPEEDUPS 32
+
 typedef struct {
     double v[BEEX_FIG_COUNT];
     int have[BEEX_FIG_COUNT];
@@ -145,6 +156,8 @@ typedef struct {
     double selected_ops, delta_ops, full_ops;
     int blocks;
     double static_metric[BEEX_STUDY_MAX_BLOCKS], static_ops[BEEX_STUDY_MAX_BLOCKS];
+    beex_unit_speedup speedups[BEEX_STUDY_MAX_SPEEDUPS]; /* none unless the unit ran --timed */
+    int n_speedups;
 } beex_unit_figures;
 
 /* Reads unit i's figures from DIR/units/<id>/. Returns 0, or -1 with err naming the file. */
@@ -155,6 +168,17 @@ int beex_study_unit_figures(const beex_study_plan *plan, int i, beex_unit_figure
  * host or path in it). missing counts planned units without results. New reference, or
  * NULL with err set (an unreadable or conflicting unit). */
 json_t *beex_study_aggregate(const beex_study_plan *plan, int *missing, char *err, size_t errlen);
+
+/* study_speedup.c: measured speed-ups (only from units swept with --timed; times depend on
+ * the machine, so these figures are the one part of the aggregate that is not byte for byte
+ * the same wherever the units ran). From a unit's sweep.json: */
+void beex_study_read_speedups(const json_t *sweep_doc, beex_unit_figures *f);
+/* Per variant x threads x batch over a row's units: n, and mean, sd, interval of the
+ * speed-up and of both medians. New reference (an empty array without timed units). */
+json_t *beex_study_speedup_rows(const beex_unit_figures *units, int n);
+void beex_study_speedup_md(FILE *f, const json_t *doc);
+void beex_study_speedup_tex(FILE *f, const json_t *doc);
+void beex_study_speedup_csv(FILE *f, const json_t *doc);
 
 /* study_render.c: study.json, study.csv, study.md, study.tex in dir. Returns 0, or -1. */
 int beex_study_write_outputs(const char *dir, const json_t *doc, char *err, size_t errlen);

@@ -139,6 +139,7 @@ static json_t *row_json(const beex_study_plan *plan, int first, int count,
                                   "iso_gain_interval_above_0", above, "iso_gain_interval_below_0",
                                   below, "static_in_disguise", disguise));
     json_object_set_new(row, "static_depth_curve", curve_json(got, n));
+    json_object_set_new(row, "speedups", beex_study_speedup_rows(got, n));
     free(got);
     free(v);
     return row;

@@ -104,6 +104,7 @@ static int read_sweep(const json_t *doc, beex_unit_figures *f, const char *path,
         if (b > f->blocks)
             f->blocks = b;
     }
+    beex_study_read_speedups(doc, f);
     return 0;
 }
 

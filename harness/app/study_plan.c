@@ -187,8 +187,13 @@ static json_t *sweep_json(const beex_study_options *o, const beex_study_task *t)
     json_object_set_new(s, "resamples", json_integer(o->resamples));
     json_object_set_new(s, "bootstrap_seed", json_integer((json_int_t)o->boot_seed));
     json_object_set_new(s, "quick", json_boolean(o->quick));
+    /* What a timed unit times (a unit timed otherwise is swept again, its model kept). */
     json_object_set_new(s, "timed",
-                        o->timed ? json_pack("{s:i}", "threads", o->threads) : json_false());
+                        o->timed ? json_pack("{s:i, s:s, s:i}", "threads", o->threads, "points",
+                                             "selected, full depth, the entropy-ratio choice; "
+                                             "every rule run online",
+                                             "reps", 5)
+                                 : json_false());
     return s;
 }
 

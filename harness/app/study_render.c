@@ -192,6 +192,7 @@ static void write_md(FILE *f, const json_t *doc)
         (long long)json_integer_value(json_object_get(json_object_get(v, "model"), "blocks")),
         (long long)json_integer_value(json_object_get(json_object_get(v, "model"), "max_len")),
         json_is_null(json_object_get(v, "glove")) ? "" : ", GloVe");
+    beex_study_speedup_md(f, doc);
     const json_t *missing = json_object_get(doc, "missing_units");
     if (json_array_size(missing) > 0) {
         fprintf(f, "\nNot yet run (%zu):", json_array_size(missing));
@@ -250,6 +251,7 @@ static void write_tex(FILE *f, const json_t *doc)
                "Iso-cost gain: score minus the static-depth curve at equal mean OPs, with the "
                "95\\,\\%% Student $t$ interval of its mean. Size: fp32 deployment file over "
                "this precision's.}\n\\label{tab:beex-study}\n\\end{table}\n");
+    beex_study_speedup_tex(f, doc);
 }
 
 /* --- files -------------------------------------------------------------------------------- */
@@ -315,7 +317,9 @@ int beex_study_write_outputs(const char *dir, const json_t *doc, char *err, size
                    write_text(dir, "study.csv", doc, csv_doc, err, errlen) != 0 ||
                    write_text(dir, "study.md", doc, write_md, err, errlen) != 0 ||
                    write_text(dir, "study.tex", doc, write_tex, err, errlen) != 0 ||
-                   write_text(dir, "study_curves.csv", doc, curves_doc, err, errlen) != 0
+                   write_text(dir, "study_curves.csv", doc, curves_doc, err, errlen) != 0 ||
+                   write_text(dir, "study_speedups.csv", doc, beex_study_speedup_csv, err,
+                              errlen) != 0
                ? -1
                : 0;
 }

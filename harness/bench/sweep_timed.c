@@ -20,17 +20,31 @@ void beex_timed_run_free(beex_timed_run *r)
     r->hw = NULL;
 }
 
-/* Static depth k runs as "never exit by entropy" (delta = -inf) with every example capped
- * at block k. */
+/* The replay's rule as the engine's online rule; static depth k runs as "never exit by
+ * entropy" (delta = -inf) with every example capped at block k. */
+static beex_exit_rule online_rule(const beex_policy *p)
+{
+    switch (p->kind) {
+    case BEEX_POLICY_ENTROPY:
+        return (beex_exit_rule){BEEX_EXIT_ENTROPY, p->param};
+    case BEEX_POLICY_PATIENCE:
+        return (beex_exit_rule){BEEX_EXIT_PATIENCE, p->param};
+    case BEEX_POLICY_DELTA:
+        return (beex_exit_rule){BEEX_EXIT_ENTROPY_RATIO, p->param};
+    default:
+        return (beex_exit_rule){BEEX_EXIT_ENTROPY_RATIO, -INFINITY};
+    }
+}
+
 static int one_pass(beex_engine *e, const beex_encoded *test, int batch, const beex_policy *p,
                     int *cap, beex_exit_result *res)
 {
-    double delta = p->kind == BEEX_POLICY_DELTA ? p->param : -INFINITY;
+    beex_exit_rule rule = online_rule(p);
     for (int i = 0; i < test->n; i += batch) {
         int nb = test->n - i < batch ? test->n - i : batch;
-        if (beex_engine_run_batch_capped(e, (const int32_t *const *)(test->ids + i), test->lens + i,
-                                         nb, delta, p->kind == BEEX_POLICY_STATIC ? cap + i : NULL,
-                                         res + i, NULL, NULL) != 0)
+        if (beex_engine_run_batch_rule(e, (const int32_t *const *)(test->ids + i), test->lens + i,
+                                       nb, &rule, p->kind == BEEX_POLICY_STATIC ? cap + i : NULL,
+                                       res + i, NULL, NULL) != 0)
             return -1;
     }
     return 0;

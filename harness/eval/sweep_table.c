@@ -16,7 +16,8 @@ void beex_sweep_table_free(beex_sweep_table *t)
 
 int beex_policy_timeable(const beex_policy *p)
 {
-    return p->kind == BEEX_POLICY_DELTA || p->kind == BEEX_POLICY_STATIC;
+    /* The engine runs every rule of the grid online (model/exit.h). */
+    return (unsigned)p->kind < BEEX_POLICY_KINDS;
 }
 
 /* For every point, the two static depths whose mean OPs bracket its own on this split, and
@@ -240,12 +241,14 @@ static int same_decisions(const beex_sweep_table *t, int a, int b)
            t->test[a].cost.ops == t->test[b].cost.ops && t->test[a].metric == t->test[b].metric;
 }
 
-static int add_unique(const beex_sweep_table *t, int *idx, int n, int i)
+/* by_decisions: also skip a point deciding like one already taken (front points); chosen
+ * points are timed under their own names even then, so every speed-up finds its pair. */
+static int add_unique(const beex_sweep_table *t, int *idx, int n, int i, int by_decisions)
 {
     if (i < 0 || !beex_policy_timeable(&t->dev[i].policy))
         return n;
     for (int k = 0; k < n; k++)
-        if (idx[k] == i || same_decisions(t, idx[k], i))
+        if (idx[k] == i || (by_decisions && same_decisions(t, idx[k], i)))
             return n;
     idx[n] = i;
     return n + 1;
@@ -261,13 +264,13 @@ int beex_sweep_timed_points(const beex_sweep_table *t, int max_points, int *idx)
     /* The selected point and full depth (the reference of every speed-up) first, then the
      * other chosen points, so that they are always timed. */
     int n = 0;
-    n = add_unique(t, idx, n, t->selected);
+    n = add_unique(t, idx, n, t->selected, 0);
     if (n < max_points)
-        n = add_unique(t, idx, n, t->full);
+        n = add_unique(t, idx, n, t->full, 0);
     if (n < max_points)
-        n = add_unique(t, idx, n, t->selected_delta);
+        n = add_unique(t, idx, n, t->selected_delta, 0);
     if (n < max_points)
-        n = add_unique(t, idx, n, t->selected_sig);
+        n = add_unique(t, idx, n, t->selected_sig, 0);
     /* Then timeable front points, evenly spread by dev OPs (both ends first). */
     int m = 0;
     for (int i = 0; i < t->n; i++)
@@ -277,11 +280,11 @@ int beex_sweep_timed_points(const beex_sweep_table *t, int max_points, int *idx)
     int slots = max_points - n;
     for (int k = 0; k < slots && m > 0; k++) {
         int j = slots > 1 ? (int)lround((double)k * (m - 1) / (slots - 1)) : m - 1;
-        n = add_unique(t, idx, n, f[j]);
+        n = add_unique(t, idx, n, f[j], 1);
     }
     /* Fill remaining slots with any other front point, cheapest first. */
     for (int k = 0; k < m && n < max_points; k++)
-        n = add_unique(t, idx, n, f[k]);
+        n = add_unique(t, idx, n, f[k], 1);
     free(f);
     /* Report in order of dev OPs. */
     sort_by_dev_ops(t, idx, n);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "harness/model/exit.h"
 #include "harness/model/model.h"
 
 typedef struct beex_engine beex_engine;
@@ -48,6 +49,13 @@ int beex_engine_run_batch(beex_engine *e, const int32_t *const *ids, const int *
 int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                                  double delta, const int *max_exit, beex_exit_result *res,
                                  float *logits, float *entropy);
+
+/* The same under any online exit rule (exit.h: the entropy ratio, DeeBERT's entropy
+ * threshold, PABEE's patience), with the same cap; the replay's offline rules are loops over
+ * the same decision, so a timed run reproduces the replay exactly. */
+int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                               const beex_exit_rule *rule, const int *max_exit,
+                               beex_exit_result *res, float *logits, float *entropy);
 
 /* What the engine runs on: its precision, kernel variant (beex_isa), and NULL or the reason
  * the fp32 products (twin GEMMs, attention) fall back from libxsmm to plain loops. */

@@ -34,8 +34,8 @@ static void embed_example(const beex_engine *e, const int32_t *ids, int T, float
 
 /* Across examples: contiguous shares of the batch, one single-threaded worker each. */
 static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
-                     double delta, const int *max_exit, beex_exit_result *res, float *logits,
-                     float *entropy)
+                     const beex_exit_rule *rule, const int *max_exit, beex_exit_result *res,
+                     float *logits, float *entropy)
 {
     if (beex_engine_workers(e) != 0)
         return BEEX_ENOMEM;
@@ -46,10 +46,10 @@ static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens,
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
         int i0 = n * t / nt, i1 = n * (t + 1) / nt;
         if (i1 > i0) {
-            int r = beex_engine_run_batch_capped(e->workers[t], ids + i0, lens + i0, i1 - i0, delta,
-                                                 max_exit ? max_exit + i0 : NULL, res + i0,
-                                                 logits ? logits + (size_t)i0 * N * C : NULL,
-                                                 entropy ? entropy + (size_t)i0 * N : NULL);
+            int r = beex_engine_run_batch_rule(e->workers[t], ids + i0, lens + i0, i1 - i0, rule,
+                                               max_exit ? max_exit + i0 : NULL, res + i0,
+                                               logits ? logits + (size_t)i0 * N * C : NULL,
+                                               entropy ? entropy + (size_t)i0 * N : NULL);
             if (r != BEEX_OK) {
 #pragma omp atomic write
                 rc = r;
@@ -59,15 +59,15 @@ static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens,
     return rc;
 }
 
-int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
-                                 double delta, const int *max_exit, beex_exit_result *res,
-                                 float *logits, float *entropy)
+int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                               const beex_exit_rule *rule, const int *max_exit,
+                               beex_exit_result *res, float *logits, float *entropy)
 {
-    if (e == NULL || ids == NULL || lens == NULL || res == NULL || n < 1)
+    if (e == NULL || ids == NULL || lens == NULL || res == NULL || rule == NULL || n < 1)
         return BEEX_EINVAL;
     if (!e->is_worker && e->threads > 1 &&
         (e->split == BEEX_SPLIT_EXAMPLES || (e->split == BEEX_SPLIT_AUTO && n >= e->threads)))
-        return run_split(e, ids, lens, n, delta, max_exit, res, logits, entropy);
+        return run_split(e, ids, lens, n, rule, max_exit, res, logits, entropy);
     const beex_config *cfg = &e->cfg;
     int N = cfg->blocks, C = cfg->classes;
     size_t d = (size_t)cfg->d, total = 0;
@@ -85,12 +85,12 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
 
     int *idx = malloc((size_t)n * sizeof *idx), *len = malloc((size_t)n * sizeof *len);
     int *row0 = malloc((size_t)n * sizeof *row0), *done = malloc((size_t)n * sizeof *done);
-    float *h_prev = malloc((size_t)n * sizeof *h_prev);
+    beex_exit_state *st = calloc((size_t)n, sizeof *st);
     float *z = malloc((size_t)n * (size_t)C * sizeof *z);
     float *hz = malloc((size_t)n * sizeof *hz);
     float *pooled = malloc((size_t)e->threads * d * sizeof *pooled);
     int rc = BEEX_OK;
-    if (!idx || !len || !row0 || !done || !h_prev || !z || !hz || !pooled) {
+    if (!idx || !len || !row0 || !done || !st || !z || !hz || !pooled) {
         rc = BEEX_ENOMEM;
         goto out;
     }
@@ -133,9 +133,9 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
                     bad = i;
                 continue;
             }
-            int cap = max_exit ? max_exit[i] : N;
-            int ex = block == N || block >= cap ||
-                     (block >= 2 && beex_exit_entropy_ratio_step(h_prev[a], hz[a], delta));
+            int cap = max_exit ? max_exit[i] : N, am = beex_argmax(zz, C);
+            int ex = beex_exit_online(rule, &st[a], block, hz[a], am); /* updates the state */
+            ex = ex || block == N || block >= cap;
             done[a] = ex;
             if (logits != NULL)
                 memcpy(logits + ((size_t)i * N + b) * C, zz, (size_t)C * sizeof *zz);
@@ -144,7 +144,7 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
             if (ex) {
                 beex_cost c = beex_cost_until(cfg, e->prec, len[a], block);
                 res[i].exit_block = block;
-                res[i].prediction = beex_argmax(zz, C);
+                res[i].prediction = am;
                 res[i].flops = c.flops;
                 res[i].bops = c.bops;
                 res[i].ops = c.ops;
@@ -167,7 +167,7 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
                         (size_t)len[a] * d * sizeof(float));
             idx[w] = idx[a];
             len[w] = len[a];
-            h_prev[w] = hz[a];
+            st[w] = st[a];
             row0[w] = (int)rows;
             rows += (size_t)len[a];
             w++;
@@ -176,8 +176,16 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
         batch.rows = rows;
     }
 out:
-    free(idx), free(len), free(row0), free(done), free(h_prev), free(z), free(hz), free(pooled);
+    free(idx), free(len), free(row0), free(done), free(st), free(z), free(hz), free(pooled);
     return rc;
+}
+
+int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                                 double delta, const int *max_exit, beex_exit_result *res,
+                                 float *logits, float *entropy)
+{
+    beex_exit_rule rule = {BEEX_EXIT_ENTROPY_RATIO, delta};
+    return beex_engine_run_batch_rule(e, ids, lens, n, &rule, max_exit, res, logits, entropy);
 }
 
 int beex_engine_run_batch(beex_engine *e, const int32_t *const *ids, const int *lens, int n,

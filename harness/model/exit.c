@@ -1,9 +1,10 @@
-/* Exit rules (MODEL.md section 5) as pure functions of a trace: the engine decides online
- * with beex_exit_entropy_ratio_step, the sweep replays full-depth traces with the others,
- * and both read the same code. */
+/* Exit rules (MODEL.md section 5): the engine decides online with beex_exit_online, the
+ * sweep replays full-depth traces with the offline functions, which are loops over it, so
+ * both read the same code. */
 #include "harness/model/exit.h"
 
 #include <math.h>
+#include <stddef.h>
 
 int beex_exit_entropy_ratio_step(float h_prev, float h_cur, double delta)
 {
@@ -13,39 +14,59 @@ int beex_exit_entropy_ratio_step(float h_prev, float h_cur, double delta)
     return r < delta;
 }
 
+int beex_exit_online(const beex_exit_rule *r, beex_exit_state *s, int block, float h, int argmax)
+{
+    int ex = 0;
+    switch (r->kind) {
+    case BEEX_EXIT_ENTROPY_RATIO:
+        ex = block >= 2 && beex_exit_entropy_ratio_step(s->h_prev, h, r->param);
+        break;
+    case BEEX_EXIT_ENTROPY:
+        ex = (double)h < r->param; /* NaN compares false: never an exit */
+        break;
+    case BEEX_EXIT_PATIENCE:
+        /* PABEE: a counter of consecutive unchanged predictions, reset on change; exit when
+         * it reaches `patience` (so patience + 1 equal argmaxes in a row); patience <= 0
+         * answers at the first exit. */
+        if (r->param <= 0)
+            ex = 1;
+        else if (block >= 2) {
+            s->same = argmax == s->argmax_prev ? s->same + 1 : 0;
+            ex = s->same >= (int)r->param;
+        }
+        break;
+    }
+    s->h_prev = h;
+    s->argmax_prev = argmax;
+    return ex;
+}
+
+/* Offline: the online rule over a full-depth trace (argmax may be NULL but for patience). */
+static int offline(const beex_exit_rule *r, const float *entropy, const int *argmax, int nblocks)
+{
+    beex_exit_state s = {0};
+    for (int i = 1; i < nblocks; i++)
+        if (beex_exit_online(r, &s, i, entropy ? entropy[i - 1] : 0.0f, argmax ? argmax[i - 1] : 0))
+            return i;
+    return nblocks < 1 ? 1 : nblocks;
+}
+
 int beex_exit_entropy_ratio(const float *entropy, int nblocks, double delta)
 {
-    if (nblocks <= 1)
-        return 1;
-    for (int i = 2; i < nblocks; i++)
-        if (beex_exit_entropy_ratio_step(entropy[i - 2], entropy[i - 1], delta))
-            return i;
-    return nblocks;
+    beex_exit_rule r = {BEEX_EXIT_ENTROPY_RATIO, delta};
+    return offline(&r, entropy, NULL, nblocks);
 }
 
 int beex_exit_entropy_abs(const float *entropy, int nblocks, double tau)
 {
-    if (nblocks <= 1)
-        return 1;
-    for (int i = 1; i < nblocks; i++)
-        if ((double)entropy[i - 1] < tau)
-            return i;
-    return nblocks;
+    beex_exit_rule r = {BEEX_EXIT_ENTROPY, tau};
+    return offline(&r, entropy, NULL, nblocks);
 }
 
 int beex_exit_patience(const int *argmax, int nblocks, int patience)
 {
-    if (nblocks <= 1 || patience <= 0)
-        return 1;
-    /* PABEE: a counter of consecutive unchanged predictions, reset on change; exit when it
-     * reaches `patience` (so patience + 1 equal argmaxes in a row). */
-    int same = 0;
-    for (int i = 2; i < nblocks; i++) {
-        same = (argmax[i - 1] == argmax[i - 2]) ? same + 1 : 0;
-        if (same >= patience)
-            return i;
-    }
-    return nblocks;
+    beex_exit_rule r = {BEEX_EXIT_PATIENCE, patience};
+    return offline(&r, NULL, argmax, nblocks);
 }
 
 int beex_exit_static(int nblocks, int k)

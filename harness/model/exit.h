@@ -10,6 +10,29 @@ int beex_exit_entropy_ratio(const float *entropy, int nblocks, double delta);
 /* Decides at block i (1-based, i >= 2) given H_{i-1}, H_i: 1 = exit here. */
 int beex_exit_entropy_ratio_step(float h_prev, float h_cur, double delta);
 
+/* The rules the engine applies online, block by block (static depth is a cap, max_exit). */
+typedef enum {
+    BEEX_EXIT_ENTROPY_RATIO, /* the paper's delta */
+    BEEX_EXIT_ENTROPY,       /* DeeBERT's tau */
+    BEEX_EXIT_PATIENCE       /* PABEE's patience */
+} beex_exit_kind;
+
+typedef struct {
+    beex_exit_kind kind;
+    double param;
+} beex_exit_rule;
+
+/* What an example carries from block to block. Zero-initialise before block 1. */
+typedef struct {
+    float h_prev;
+    int argmax_prev, same;
+} beex_exit_state;
+
+/* Decides after block `block` (1-based, < nblocks: the last block always exits) given its
+ * entropy h and argmax; updates s. 1 = exit here. The offline functions below are loops
+ * over it, so the engine and the replay agree by construction. */
+int beex_exit_online(const beex_exit_rule *r, beex_exit_state *s, int block, float h, int argmax);
+
 /* DeeBERT: first block i with H_i < tau. */
 int beex_exit_entropy_abs(const float *entropy, int nblocks, double tau);
 /* PABEE: first block where the argmax has not changed for `patience` consecutive blocks. */

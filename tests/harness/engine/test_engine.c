@@ -320,6 +320,42 @@ static void test_delta_extremes_and_caps(void **state)
     free(en);
 }
 
+/* DeeBERT's entropy threshold and PABEE's patience online, in a batch that compacts, on one
+ * and on two threads: every exit block and prediction equals the offline rule on the full
+ * trace (what the sweep's replay computes), so their timed runs are of the replayed points. */
+static void test_online_rules_match_replay(void **state)
+{
+    fixture *f = *state;
+    int N = f->m->cfg.blocks, C = f->m->cfg.classes;
+    float *lg = malloc((size_t)NEX * N * C * sizeof *lg),
+          *en = malloc((size_t)NEX * N * sizeof *en);
+    int *am = malloc((size_t)NEX * N * sizeof *am);
+    assert_non_null(lg), assert_non_null(en), assert_non_null(am);
+    beex_exit_result r[NEX];
+    for (int threads = 1; threads <= 2; threads++) {
+        beex_engine *e = make_engine(f->m, BEEX_PREC_W1A1, -1, threads);
+        run(e, f, -INFINITY, NULL, r, lg, en);
+        for (int i = 0; i < NEX * N; i++)
+            am[i] = beex_argmax(lg + (size_t)i * C, C);
+        double taus[4] = {0.0, en[0], en[(size_t)(NEX / 2) * N + 1], 1e9};
+        for (int k = 0; k < 8; k++) {
+            beex_exit_rule rule = k < 4 ? (beex_exit_rule){BEEX_EXIT_ENTROPY, taus[k]}
+                                        : (beex_exit_rule){BEEX_EXIT_PATIENCE, k - 4};
+            assert_int_equal(beex_engine_run_batch_rule(e, (const int32_t *const *)f->ids, f->lens,
+                                                        NEX, &rule, NULL, r, NULL, NULL),
+                             0);
+            for (int i = 0; i < NEX; i++) {
+                int want = k < 4 ? beex_exit_entropy_abs(en + (size_t)i * N, N, rule.param)
+                                 : beex_exit_patience(am + (size_t)i * N, N, (int)rule.param);
+                assert_int_equal(r[i].exit_block, want);
+                assert_int_equal(r[i].prediction, am[(size_t)i * N + want - 1]);
+            }
+        }
+        beex_engine_free(e);
+    }
+    free(lg), free(en), free(am);
+}
+
 static void test_bad_input_is_rejected(void **state)
 {
     fixture *f = *state;
@@ -355,6 +391,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_batched_equals_batch1_and_threads),
         cmocka_unit_test(test_batch_spanning_groups),
         cmocka_unit_test(test_delta_extremes_and_caps),
+        cmocka_unit_test(test_online_rules_match_replay),
         cmocka_unit_test(test_bad_input_is_rejected),
     };
     return beex_run_variant_suite("engine", NULL, tests, sizeof tests / sizeof tests[0], setup,

@@ -1,0 +1,274 @@
+/* Measured speed-ups in a study: per unit, the selected point's median time per test example
+ * against full depth's, both from the unit's own timed sweep (same variant, threads, batch,
+ * run minutes apart on the same machine, so their ratio is steadier than either time); per
+ * task x precision x variant x threads x batch, the mean, sd and t interval over the units.
+ * Times depend on the machine and its load, so the tables say where they were measured. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/app/study.h"
+#include "harness/base/student_t.h"
+
+static double real_of(const json_t *j)
+{
+    return json_is_number(j) ? json_number_value(j) : NAN;
+}
+
+static int same_point(const json_t *run, const char *policy, double param)
+{
+    const char *p = json_string_value(json_object_get(run, "policy"));
+    return p != NULL && strcmp(p, policy) == 0 && real_of(json_object_get(run, "param")) == param;
+}
+
+static double median_of(const json_t *run)
+{
+    return real_of(json_object_get(json_object_get(run, "seconds_per_example"), "median"));
+}
+
+/* The timed run of (policy, param) with the same variant, threads and batch as `like`. */
+static const json_t *find_run(const json_t *timed, const json_t *like, const char *policy,
+                              double param)
+{
+    size_t k;
+    const json_t *r;
+    json_array_foreach(timed, k, r)
+    {
+        if (same_point(r, policy, param) &&
+            json_equal(json_object_get(r, "variant"), json_object_get(like, "variant")) &&
+            json_equal(json_object_get(r, "threads"), json_object_get(like, "threads")) &&
+            json_equal(json_object_get(r, "batch"), json_object_get(like, "batch")))
+            return r;
+    }
+    return NULL;
+}
+
+void beex_study_read_speedups(const json_t *doc, beex_unit_figures *f)
+{
+    f->n_speedups = 0;
+    const json_t *timed = json_object_get(doc, "timed");
+    const json_t *replay = json_object_get(doc, "replay");
+    const json_t *sel = json_array_get(
+        json_object_get(replay, "points"),
+        (size_t)json_integer_value(json_object_get(json_object_get(replay, "selected"), "index")));
+    const char *sel_policy = json_string_value(json_object_get(sel, "policy"));
+    double sel_param = real_of(json_object_get(sel, "param"));
+    if (!json_is_array(timed) || sel_policy == NULL || f->blocks < 1)
+        return;
+    size_t k;
+    const json_t *r;
+    json_array_foreach(timed, k, r)
+    {
+        /* one speed-up per full-depth run, paired with its selected-point twin */
+        if (!same_point(r, "static", (double)f->blocks) || f->n_speedups >= BEEX_STUDY_MAX_SPEEDUPS)
+            continue;
+        const json_t *s = find_run(timed, r, sel_policy, sel_param);
+        const char *variant = json_string_value(json_object_get(r, "variant"));
+        if (s == NULL || variant == NULL)
+            continue;
+        beex_unit_speedup *u = &f->speedups[f->n_speedups];
+        snprintf(u->variant, sizeof u->variant, "%s", variant);
+        u->threads = (int)json_integer_value(json_object_get(r, "threads"));
+        u->batch = (int)json_integer_value(json_object_get(r, "batch"));
+        u->full_s = median_of(r);
+        u->selected_s = median_of(s);
+        if (isfinite(u->full_s) && isfinite(u->selected_s) && u->selected_s > 0)
+            f->n_speedups++;
+    }
+}
+
+static json_t *num(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *stats(const double *v, int n)
+{
+    beex_mean_ci c;
+    beex_mean_ci95(v, n, &c);
+    return json_pack("{s:i, s:o, s:o, s:[o, o]}", "n", n, "mean", num(c.mean), "sd", num(c.sd),
+                     "ci95", num(c.lo), num(c.hi));
+}
+
+static int same_config(const beex_unit_speedup *a, const beex_unit_speedup *b)
+{
+    return strcmp(a->variant, b->variant) == 0 && a->threads == b->threads && a->batch == b->batch;
+}
+
+json_t *beex_study_speedup_rows(const beex_unit_figures *units, int n)
+{
+    json_t *rows = json_array();
+    double *sp = malloc((size_t)(n > 0 ? n : 1) * sizeof *sp);
+    double *full = malloc((size_t)(n > 0 ? n : 1) * sizeof *full);
+    double *sel = malloc((size_t)(n > 0 ? n : 1) * sizeof *sel);
+    if (sp == NULL || full == NULL || sel == NULL)
+        goto done;
+    /* configurations in the order the first unit that has them lists them */
+    for (int j = 0; j < n; j++)
+        for (int c = 0; c < units[j].n_speedups; c++) {
+            const beex_unit_speedup *want = &units[j].speedups[c];
+            int seen = 0;
+            for (int i = 0; i < j && !seen; i++)
+                for (int d = 0; d < units[i].n_speedups && !seen; d++)
+                    seen = same_config(&units[i].speedups[d], want);
+            if (seen)
+                continue;
+            int m = 0;
+            for (int i = j; i < n; i++)
+                for (int d = 0; d < units[i].n_speedups; d++)
+                    if (same_config(&units[i].speedups[d], want)) {
+                        const beex_unit_speedup *x = &units[i].speedups[d];
+                        full[m] = x->full_s * 1e6;
+                        sel[m] = x->selected_s * 1e6;
+                        sp[m++] = x->full_s / x->selected_s;
+                        break;
+                    }
+            json_array_append_new(rows, json_pack("{s:s, s:i, s:i, s:o, s:o, s:o}", "variant",
+                                                  want->variant, "threads", want->threads, "batch",
+                                                  want->batch, "full_depth_us_per_example",
+                                                  stats(full, m), "selected_us_per_example",
+                                                  stats(sel, m), "speedup", stats(sp, m)));
+        }
+done:
+    free(sp);
+    free(full);
+    free(sel);
+    return rows;
+}
+
+typedef struct {
+    int n;
+    double mean, sd, lo, hi;
+} sp_cell;
+
+static sp_cell cell_of(const json_t *s)
+{
+    const json_t *ci = json_object_get(s, "ci95");
+    return (sp_cell){(int)json_integer_value(json_object_get(s, "n")),
+                     real_of(json_object_get(s, "mean")), real_of(json_object_get(s, "sd")),
+                     real_of(json_array_get(ci, 0)), real_of(json_array_get(ci, 1))};
+}
+
+static int any_speedups(const json_t *doc)
+{
+    size_t r;
+    const json_t *row;
+    json_array_foreach(json_object_get(doc, "rows"), r, row)
+    {
+        if (json_array_size(json_object_get(row, "speedups")) > 0)
+            return 1;
+    }
+    return 0;
+}
+
+static const char *s_of(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "";
+}
+
+/* "2.41 ± 0.10 [2.29, 2.53]"; the interval only for n >= 2; pm/sep differ per format. */
+static void fmt(char *out, size_t len, sp_cell c, int decimals, const char *pm)
+{
+    if (!isfinite(c.mean))
+        snprintf(out, len, "-");
+    else if (c.n < 2 || !isfinite(c.lo))
+        snprintf(out, len, "%.*f", decimals, c.mean);
+    else
+        snprintf(out, len, "%.*f %s %.*f [%.*f, %.*f]", decimals, c.mean, pm, decimals, c.sd,
+                 decimals, c.lo, decimals, c.hi);
+}
+
+void beex_study_speedup_md(FILE *f, const json_t *doc)
+{
+    if (!any_speedups(doc))
+        return;
+    fprintf(f, "\nMeasured speed-up of the selected point over full depth (times per test "
+               "example, medians of the timed repetitions, the same variant, threads and batch; "
+               "each unit timed on the machine that trained it: see context.json):\n\n"
+               "| task | precision | variant | threads | batch | n | full depth (µs / example) "
+               "| selected point (µs / example) | speed-up (×) |\n"
+               "|---|---|---|---|---|---|---|---|---|\n");
+    size_t r, k;
+    const json_t *row, *s;
+    json_array_foreach(json_object_get(doc, "rows"), r, row)
+    {
+        json_array_foreach(json_object_get(row, "speedups"), k, s)
+        {
+            char a[128], b[128], c[128];
+            fmt(a, sizeof a, cell_of(json_object_get(s, "full_depth_us_per_example")), 1, "±");
+            fmt(b, sizeof b, cell_of(json_object_get(s, "selected_us_per_example")), 1, "±");
+            sp_cell sc = cell_of(json_object_get(s, "speedup"));
+            fmt(c, sizeof c, sc, 2, "±");
+            fprintf(f, "| %s | %s | %s | %lld | %lld | %d | %s | %s | %s |\n", s_of(row, "task"),
+                    s_of(row, "precision"), s_of(s, "variant"),
+                    (long long)json_integer_value(json_object_get(s, "threads")),
+                    (long long)json_integer_value(json_object_get(s, "batch")), sc.n, a, b, c);
+        }
+    }
+}
+
+void beex_study_speedup_tex(FILE *f, const json_t *doc)
+{
+    if (!any_speedups(doc))
+        return;
+    fprintf(f, "\n\\begin{table}[t]\n\\centering\n\\small\n"
+               "\\begin{tabular}{llll r rrr}\n\\toprule\n"
+               "Task & Prec. & Variant & Batch & $n$ & Full depth ($\\mu$s) & Selected "
+               "($\\mu$s) & Speed-up ($\\times$) \\\\\n\\midrule\n");
+    size_t r, k;
+    const json_t *row, *s;
+    json_array_foreach(json_object_get(doc, "rows"), r, row)
+    {
+        json_array_foreach(json_object_get(row, "speedups"), k, s)
+        {
+            sp_cell a = cell_of(json_object_get(s, "full_depth_us_per_example"));
+            sp_cell b = cell_of(json_object_get(s, "selected_us_per_example"));
+            sp_cell c = cell_of(json_object_get(s, "speedup"));
+            char task[128];
+            snprintf(task, sizeof task, "%s", s_of(row, "task"));
+            for (char *p = task; *p; p++)
+                if (*p == '_')
+                    *p = '-';
+            fprintf(f, "%s & %s & %s & %lld & %d & %.1f & %.1f & $%.2f \\pm %.2f$ \\\\\n", task,
+                    s_of(row, "precision"), s_of(s, "variant"),
+                    (long long)json_integer_value(json_object_get(s, "batch")), c.n, a.mean, b.mean,
+                    c.mean, isfinite(c.sd) ? c.sd : 0.0);
+        }
+    }
+    fprintf(f, "\\bottomrule\n\\end{tabular}\n"
+               "\\caption{Measured speed-up of the selected exit point over full depth: median "
+               "time per test example on one thread, mean $\\pm$ standard deviation over $n$ "
+               "seeds or folds.}\n\\label{tab:beex-study-speedup}\n\\end{table}\n");
+}
+
+void beex_study_speedup_csv(FILE *f, const json_t *doc)
+{
+    fprintf(f, "task,precision,variant,threads,batch,n,full_depth_us_per_example_mean,"
+               "selected_us_per_example_mean,speedup_mean,speedup_sd,speedup_ci95_lo,"
+               "speedup_ci95_hi\n");
+    size_t r, k;
+    const json_t *row, *s;
+    json_array_foreach(json_object_get(doc, "rows"), r, row)
+    {
+        json_array_foreach(json_object_get(row, "speedups"), k, s)
+        {
+            sp_cell a = cell_of(json_object_get(s, "full_depth_us_per_example"));
+            sp_cell b = cell_of(json_object_get(s, "selected_us_per_example"));
+            sp_cell c = cell_of(json_object_get(s, "speedup"));
+            fprintf(f, "%s,%s,%s,%lld,%lld,%d", s_of(row, "task"), s_of(row, "precision"),
+                    s_of(s, "variant"),
+                    (long long)json_integer_value(json_object_get(s, "threads")),
+                    (long long)json_integer_value(json_object_get(s, "batch")), c.n);
+            double v[6] = {a.mean, b.mean, c.mean, c.sd, c.lo, c.hi};
+            for (int i = 0; i < 6; i++) {
+                if (isfinite(v[i]))
+                    fprintf(f, ",%.6f", v[i]);
+                else
+                    fputc(',', f);
+            }
+            fputc('\n', f);
+        }
+    }
+}
