@@ -9,6 +9,7 @@
 #include "kernels/bgemm_variant.h"
 #include "kernels/pack.h"
 #include "kernels/registry.h"
+#include "kernels/team.h"
 
 /* The dispatch table, from kernels/bgemm_list.h. */
 static const beex_bgemm_ops *const bgemm_table[BEEX_ISA_COUNT] = {
@@ -162,7 +163,7 @@ static uint64_t *scratch_words(size_t nwords)
 
 static int team_size(int threads)
 {
-    return threads > 0 ? threads : omp_get_max_threads();
+    return beex_team_threads(threads);
 }
 
 /* Block b of the W1A1 output: row block b % mblocks, panel block b / mblocks. */
@@ -189,12 +190,18 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
     const beex_bgemm_layout *lay = &w->lay;
     size_t stride = w->chunks * lay->cw;
     size_t mpad = (m + lay->mr - 1) / lay->mr * lay->mr;
+    /* In a caller's team every thread loads its own copy of A (a few KiB at model sizes);
+     * a thread without memory still reaches the worksharing below, or the others would wait
+     * at its barrier forever, and reports the error. */
+    int team = beex_is_team(threads);
     uint64_t *abuf = scratch_words(mpad * stride);
-    if (abuf == NULL)
+    if (abuf == NULL && !team)
         return BEEX_ENOMEM;
-    for (size_t i = 0; i < m; i++)
-        load_row_words(a + i * lda, w->k, abuf + i * stride, stride);
-    memset(abuf + m * stride, 0, (mpad - m) * stride * sizeof *abuf);
+    if (abuf != NULL) {
+        for (size_t i = 0; i < m; i++)
+            load_row_words(a + i * lda, w->k, abuf + i * stride, stride);
+        memset(abuf + m * stride, 0, (mpad - m) * stride * sizeof *abuf);
+    }
     job->w = w;
     job->m = m;
     job->a = abuf;
@@ -230,6 +237,19 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
     }
     long nblocks = (long)(mblocks * pblocks);
 
+    if (team) {
+        if (nt == 1 || nblocks == 1) {
+#pragma omp single
+            for (long b = 0; b < nblocks && abuf != NULL; b++)
+                w1a1_run_block(job, b, mblocks, mc, pc);
+        } else {
+#pragma omp for schedule(dynamic, 1)
+            for (long b = 0; b < nblocks; b++)
+                if (abuf != NULL)
+                    w1a1_run_block(job, b, mblocks, mc, pc);
+        }
+        return abuf != NULL ? BEEX_OK : BEEX_ENOMEM;
+    }
     if (nt == 1 || nblocks == 1) { /* no OpenMP region: entering one costs about a microsecond */
         for (long b = 0; b < nblocks; b++)
             w1a1_run_block(job, b, mblocks, mc, pc);
@@ -290,6 +310,18 @@ int beex_gemm_w1a32(const beex_bmatrix *w, size_t m, const float *x, size_t ldx,
     long nblocks = (long)(mblocks * nblocks_n);
     int nt = team_size(threads);
 
+    if (beex_is_team(threads)) {
+        if (nt == 1 || nblocks == 1) {
+#pragma omp single
+            for (long b = 0; b < nblocks; b++)
+                w1a32_run_block(&job, b, mblocks, mc, nc);
+        } else {
+#pragma omp for schedule(dynamic, 1)
+            for (long b = 0; b < nblocks; b++)
+                w1a32_run_block(&job, b, mblocks, mc, nc);
+        }
+        return BEEX_OK;
+    }
     if (nt == 1 || nblocks == 1) {
         for (long b = 0; b < nblocks; b++)
             w1a32_run_block(&job, b, mblocks, mc, nc);

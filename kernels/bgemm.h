@@ -30,7 +30,8 @@ int beex_bgemm_w1a1_dot(const beex_bmatrix *w, size_t m, const uint8_t *a, size_
                         size_t ldd, int threads);
 
 /* Fused W1A1: y (M x N, stride ldy) = scale_a[i] * scale_w[j] * dot_ij + bias[j].
- * scale_a, scale_w, bias may be NULL (meaning 1, 1, 0). threads <= 0: OpenMP default. */
+ * scale_a, scale_w, bias may be NULL (meaning 1, 1, 0). threads <= 0: OpenMP default;
+ * beex_in_team(n): called by every thread of the caller's team (kernels/team.h). */
 int beex_bgemm_w1a1(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t lda,
                     const float *scale_a, const float *scale_w, const float *bias, float *y,
                     size_t ldy, int threads);

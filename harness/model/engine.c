@@ -144,6 +144,10 @@ int beex_engine_create(const beex_model *m, const beex_engine_options *opt, beex
     e->prec = opt->precision;
     e->isa = (beex_isa)isa;
     e->threads = opt->threads > 0 ? opt->threads : omp_get_max_threads();
+    const char *fork = getenv("BEEX_FORK_PER_OP");
+    e->fork_per_op = fork != NULL && strcmp(fork, "1") == 0;
+    const char *scale = getenv("BEEX_GRAIN_SCALE");
+    e->grain_scale = scale != NULL ? atof(scale) : 1.0;
     e->slfn = beex_slfn_get(isa);
     e->ew = beex_elementwise_get(isa);
     if (e->slfn == NULL || e->ew == NULL) {

@@ -64,6 +64,12 @@ struct beex_engine {
      * weights (is_worker = 1: they own only their scratch). Created on first use. */
     beex_engine_split split;
     int is_worker;
+    /* Threads inside operations: one OpenMP region per block (in_team while it runs), or,
+     * with BEEX_FORK_PER_OP=1 in the environment, one per operation (the old way, kept to
+     * measure the difference in one binary). */
+    int in_team, fork_per_op;
+    /* BEEX_GRAIN_SCALE (tests): the grains below times this; 0 shares every operation. */
+    double grain_scale;
     beex_engine **workers;
 };
 
@@ -92,7 +98,7 @@ void beex_fwd_exit_head(const beex_engine *e, int b, const float *x_rows, int le
 #define BEEX_GRAIN_ELEMENTS 3.2e4
 static inline int beex_fwd_threads_for(const beex_engine *e, double work, double grain)
 {
-    double most = work / grain;
+    double most = e->grain_scale > 0.0 ? work / (grain * e->grain_scale) : (double)e->threads;
     int n = most < 1.0 ? 1 : most > (double)e->threads ? e->threads : (int)most;
     return n < 1 ? 1 : n;
 }

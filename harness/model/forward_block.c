@@ -8,11 +8,29 @@
 
 #include "harness/model/engine_internal.h"
 #include "harness/model/forward_fp32.h"
+#include "kernels/team.h"
+
+/* The threads argument of one operation: its share of the engine's threads by its size,
+ * marked for the block's team when the block runs in one (kernels/team.h). */
+static int op_threads(const beex_engine *e, double work, double grain)
+{
+    int n = beex_fwd_threads_for(e, work, grain);
+    return e->in_team ? beex_in_team(n) : n;
+}
 
 void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
                             void (*fn)(const beex_engine *, size_t, size_t, void *), void *ctx)
 {
     int nth = beex_fwd_threads_for(e, (double)n * (double)e->cfg.dff, BEEX_GRAIN_ELEMENTS);
+    if (e->in_team) {
+        int t = omp_get_thread_num(), team = omp_get_num_threads();
+        nth = nth < team ? nth : team;
+        size_t r0 = n * (size_t)t / (size_t)nth, r1 = n * (size_t)(t + 1) / (size_t)nth;
+        if (t < nth && r1 > r0)
+            fn(e, r0, r1, ctx);
+#pragma omp barrier
+        return;
+    }
     if (nth <= 1) {
         fn(e, 0, n, ctx);
         return;
@@ -79,6 +97,16 @@ static void attend_one(const beex_engine *e, int T, const float *qkv, float *out
     beex_fp32_small_gemm(dh, T, T, v, ld, s, T, out + h * dh, d);
 }
 
+/* Job = (example, head); scratch by thread, whichever team runs it. */
+static void attend_job(const beex_engine *e, const beex_fwd_batch *batch, int job)
+{
+    int heads = e->cfg.heads, d = e->cfg.d;
+    int ex = job / heads, h = job % heads;
+    float *scratch = e->att_scratch + (size_t)omp_get_thread_num() * e->att_scratch_per_thread;
+    size_t r0 = (size_t)(batch->row0[ex] - batch->base);
+    attend_one(e, batch->len[ex], e->qkv + r0 * 3 * (size_t)d, e->att + r0 * (size_t)d, h, scratch);
+}
+
 static void attention(beex_engine *e, const beex_fwd_batch *batch)
 {
     int heads = e->cfg.heads, d = e->cfg.d;
@@ -88,13 +116,18 @@ static void attention(beex_engine *e, const beex_fwd_batch *batch)
         macs += 2.0 * batch->len[ex] * (double)batch->len[ex] * d;
     int nth = beex_fwd_threads_for(e, macs, BEEX_GRAIN_ATTENTION_MACS);
     nth = nth < jobs ? nth : jobs;
+    if (e->in_team && nth <= 1) {
+#pragma omp single
+        for (int job = 0; job < jobs; job++)
+            attend_job(e, batch, job);
+    } else if (e->in_team) {
+#pragma omp for schedule(dynamic, 1)
+        for (int job = 0; job < jobs; job++)
+            attend_job(e, batch, job);
+    } else {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nth > 0 ? nth : 1)
-    for (int job = 0; job < jobs; job++) {
-        int ex = job / heads, h = job % heads;
-        float *scratch = e->att_scratch + (size_t)omp_get_thread_num() * e->att_scratch_per_thread;
-        size_t r0 = (size_t)(batch->row0[ex] - batch->base);
-        attend_one(e, batch->len[ex], e->qkv + r0 * 3 * (size_t)d, e->att + r0 * (size_t)d, h,
-                   scratch);
+        for (int job = 0; job < jobs; job++)
+            attend_job(e, batch, job);
     }
 }
 
@@ -105,18 +138,19 @@ static int linear(beex_engine *e, const beex_fwd_linear *l, size_t m, const floa
     double macs = (double)m * l->out * l->in;
     if (e->prec != BEEX_PREC_W1A1)
         return beex_fwd_linear_run(l, e->prec, m, x, ldx, y, ldy,
-                                   beex_fwd_threads_for(e, macs, BEEX_GRAIN_FP32_MACS));
-    int rc =
-        beex_fwd_pack_rows((int)e->isa, x, m, (size_t)l->in, ldx, l->c, e->bits, e->ldb_d, e->beta,
-                           beex_fwd_threads_for(e, (double)m * l->in, BEEX_GRAIN_ELEMENTS));
+                                   op_threads(e, macs, BEEX_GRAIN_FP32_MACS));
+    int rc = beex_fwd_pack_rows((int)e->isa, x, m, (size_t)l->in, ldx, l->c, e->bits, e->ldb_d,
+                                e->beta, op_threads(e, (double)m * l->in, BEEX_GRAIN_ELEMENTS));
     if (rc != BEEX_OK)
         return rc;
     return beex_fwd_linear_run_packed(l, m, e->bits, e->ldb_d, e->beta, y, ldy,
-                                      beex_fwd_threads_for(e, macs, BEEX_GRAIN_BINARY_MACS));
+                                      op_threads(e, macs, BEEX_GRAIN_BINARY_MACS));
 }
 
-/* One group: x points at the group's first row. */
-static int block_group(beex_engine *e, int b, float *x, const beex_fwd_batch *batch)
+/* One group: x points at the group's first row. In a team every thread runs this with the
+ * same arguments, so every worksharing step and barrier is met by all (and every check that
+ * returns early returns in all threads alike). */
+static int block_ops(beex_engine *e, int b, float *x, const beex_fwd_batch *batch)
 {
     const beex_fwd_block *k = &e->blocks[b];
     size_t m = batch->rows, d = (size_t)e->cfg.d, ff = (size_t)e->cfg.dff;
@@ -138,13 +172,13 @@ static int block_group(beex_engine *e, int b, float *x, const beex_fwd_batch *ba
     beex_fwd_parallel_rows(e, m, gates_rows, NULL);
     double macs = (double)m * d * ff;
     if (e->prec == BEEX_PREC_W1A1) {
-        int nth = beex_fwd_threads_for(e, macs, BEEX_GRAIN_BINARY_MACS);
+        int nth = op_threads(e, macs, BEEX_GRAIN_BINARY_MACS);
         rc = beex_fwd_linear_run_packed(&k->w2, m, e->gbits, e->ldb_ff, e->gbeta, e->a2, d, nth);
         if (rc == BEEX_OK)
             rc =
                 beex_fwd_linear_run_packed(&k->w4, m, e->ubits, e->ldb_ff, e->ubeta, e->a4, d, nth);
     } else {
-        int nth = beex_fwd_threads_for(e, macs, BEEX_GRAIN_FP32_MACS);
+        int nth = op_threads(e, macs, BEEX_GRAIN_FP32_MACS);
         rc = beex_fwd_linear_run(&k->w2, e->prec, m, e->h, 2 * ff, e->a2, d, nth);
         if (rc == BEEX_OK)
             rc = beex_fwd_linear_run(&k->w4, e->prec, m, e->h + ff, 2 * ff, e->a4, d, nth);
@@ -155,6 +189,32 @@ static int block_group(beex_engine *e, int b, float *x, const beex_fwd_batch *ba
     ln_args ln2 = {e->a2, NULL, k->ln2_g, k->ln2_b, x};
     beex_fwd_parallel_rows(e, m, ln_rows, &ln2);
     return BEEX_OK;
+}
+
+/* One OpenMP region per group and block, sized by its largest product (the SLFN's BL_1|BL_3):
+ * inside it each operation takes its share of the team by its own size and ends at a barrier
+ * (kernels/team.h), where one region per operation cost a fork and a join each, about a
+ * hundred and fifty per BERT-base pass. Work too small to share runs on the calling thread
+ * without a region, as before. */
+static int block_group(beex_engine *e, int b, float *x, const beex_fwd_batch *batch)
+{
+    double macs = (double)batch->rows * e->cfg.d * 2.0 * e->cfg.dff;
+    int nth = beex_fwd_threads_for(
+        e, macs, e->prec == BEEX_PREC_W1A1 ? BEEX_GRAIN_BINARY_MACS : BEEX_GRAIN_FP32_MACS);
+    if (nth <= 1 || e->fork_per_op)
+        return block_ops(e, b, x, batch);
+    int rc = BEEX_OK;
+    e->in_team = 1;
+#pragma omp parallel num_threads(nth)
+    {
+        int r = block_ops(e, b, x, batch);
+        if (r != BEEX_OK) {
+#pragma omp atomic write
+            rc = r;
+        }
+    }
+    e->in_team = 0;
+    return rc;
 }
 
 int beex_fwd_block_run(beex_engine *e, int b, const beex_fwd_batch *batch)

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/team.h"
+
 /* Tile of the output: NB outputs x MB tokens, K summed in KB chunks (A panel 256 x 64 and
  * B panel 64 x 256 floats stay in L2). */
 #define NB 64
@@ -89,32 +91,51 @@ void beex_fp32_small_gemm(int m, int n, int k, const float *a, int lda, const fl
     mm(m, n, k, a, lda, b, ldb, c, ldc, 0);
 }
 
+/* Output tile (ti, tj) of Y = X W^T + bias: one thread computes it whole, K chunks in order,
+ * so the result does not depend on how tiles are shared. */
+static void xwt_tile(size_t m, size_t n, size_t k, const float *x, size_t ldx, const float *wt,
+                     size_t ldw, const float *bias, float *y, size_t ldy, long ti, long tj)
+{
+    size_t i0 = (size_t)ti * MB, j0 = (size_t)tj * NB;
+    int mb = (int)(m - i0 < MB ? m - i0 : MB), nb = (int)(n - j0 < NB ? n - j0 : NB);
+    for (int i = 0; i < mb; i++) {
+        float *yr = y + (i0 + (size_t)i) * ldy + j0;
+        if (bias != NULL)
+            memcpy(yr, bias + j0, (size_t)nb * sizeof *yr);
+        else
+            memset(yr, 0, (size_t)nb * sizeof *yr);
+    }
+    for (size_t k0 = 0; k0 < k; k0 += KB) {
+        int kb = (int)(k - k0 < KB ? k - k0 : KB);
+        mm(nb, mb, kb, wt + k0 * ldw + j0, (int)ldw, x + i0 * ldx + k0, (int)ldx, y + i0 * ldy + j0,
+           (int)ldy, 1);
+    }
+}
+
 void beex_fp32_gemm_xwt(size_t m, size_t n, size_t k, const float *x, size_t ldx, const float *wt,
                         size_t ldw, const float *bias, float *y, size_t ldy, int threads)
 {
     pthread_once(&init_once, init_backend);
     long mt = (long)((m + MB - 1) / MB), nt = (long)((n + NB - 1) / NB);
-    int nth = threads > 0 ? threads : omp_get_max_threads();
+    int nth = beex_team_threads(threads);
     if (mt * nt < nth)
         nth = (int)(mt * nt);
-#pragma omp parallel for collapse(2) schedule(static) num_threads(nth)
-    for (long ti = 0; ti < mt; ti++)
-        for (long tj = 0; tj < nt; tj++) {
-            size_t i0 = (size_t)ti * MB, j0 = (size_t)tj * NB;
-            int mb = (int)(m - i0 < MB ? m - i0 : MB), nb = (int)(n - j0 < NB ? n - j0 : NB);
-            for (int i = 0; i < mb; i++) {
-                float *yr = y + (i0 + (size_t)i) * ldy + j0;
-                if (bias != NULL)
-                    memcpy(yr, bias + j0, (size_t)nb * sizeof *yr);
-                else
-                    memset(yr, 0, (size_t)nb * sizeof *yr);
-            }
-            for (size_t k0 = 0; k0 < k; k0 += KB) {
-                int kb = (int)(k - k0 < KB ? k - k0 : KB);
-                mm(nb, mb, kb, wt + k0 * ldw + j0, (int)ldw, x + i0 * ldx + k0, (int)ldx,
-                   y + i0 * ldy + j0, (int)ldy, 1);
-            }
-        }
+    if (beex_is_team(threads)) {
+        /* In the caller's team: tiles shared by the first nth threads, then the barrier. */
+        long t = omp_get_thread_num(), tiles = mt * nt;
+        for (long tile = tiles * t / nth; t < nth && tile < tiles * (t + 1) / nth; tile++)
+            xwt_tile(m, n, k, x, ldx, wt, ldw, bias, y, ldy, tile / nt, tile % nt);
+#pragma omp barrier
+        return;
+    }
+    if (nth <= 1) {
+        for (long tile = 0; tile < mt * nt; tile++)
+            xwt_tile(m, n, k, x, ldx, wt, ldw, bias, y, ldy, tile / nt, tile % nt);
+        return;
+    }
+#pragma omp parallel for schedule(static) num_threads(nth)
+    for (long tile = 0; tile < mt * nt; tile++)
+        xwt_tile(m, n, k, x, ldx, wt, ldw, bias, y, ldy, tile / nt, tile % nt);
 }
 
 const char *beex_fp32_backend_name(void)

@@ -9,6 +9,7 @@
 
 #include "harness/model/forward_fp32.h"
 #include "kernels/pack.h"
+#include "kernels/team.h"
 
 /* sign bits and alpha of one layer from its latent weights (MODEL.md section 3). */
 static void derive_bits(const beex_linear *p, uint8_t *bits, size_t ldb, float *alpha)
@@ -156,9 +157,21 @@ int beex_fwd_pack_rows(int isa, const float *x, size_t m, size_t cols, size_t ld
 {
     if (m == 0)
         return BEEX_OK;
-    int nth = threads > 0 ? threads : omp_get_max_threads();
+    int nth = beex_team_threads(threads);
     if ((size_t)nth > m)
         nth = (int)m;
+    if (beex_is_team(threads)) {
+        /* In the caller's team: rows shared by the first nth threads, then the barrier;
+         * every thread returns the same code (the check is on the arguments alone). */
+        int t = omp_get_thread_num(), rc = BEEX_OK;
+        if (t < nth) {
+            size_t r0 = m * (size_t)t / (size_t)nth, r1 = m * (size_t)(t + 1) / (size_t)nth;
+            rc = beex_pack_signs_rows_isa(isa, x + r0 * ldx, r1 - r0, cols, ldx, c, bits + r0 * ldb,
+                                          ldb, beta + r0);
+        }
+#pragma omp barrier
+        return rc;
+    }
     int rc = BEEX_OK;
 #pragma omp parallel num_threads(nth)
     {

@@ -241,6 +241,43 @@ static void test_batched_equals_batch1_and_threads(void **state)
     free(lg), free(lg2), free(one), free(en), free(en1);
 }
 
+/* Every operation shared (BEEX_GRAIN_SCALE=0: the test model is far below the grains), on
+ * 2 and 3 threads, in one OpenMP region per block and with a region per operation
+ * (BEEX_FORK_PER_OP=1): exits and logits bit for bit those of one thread, since every output
+ * element is computed whole by one thread in a fixed order. */
+static void test_one_region_per_block_is_exact(void **state)
+{
+    fixture *f = *state;
+    int N = f->m->cfg.blocks, C = f->m->cfg.classes;
+    size_t nl = (size_t)NEX * N * C;
+    float *lg = malloc(nl * sizeof *lg), *lg2 = malloc(nl * sizeof *lg2);
+    assert_non_null(lg), assert_non_null(lg2);
+    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++) {
+        beex_exit_result r[NEX], r2[NEX];
+        beex_engine *e = make_engine(f->m, (beex_precision)p, -1, 1);
+        run(e, f, 0.1, NULL, r, lg, NULL);
+        beex_engine_free(e);
+        for (int threads = 2; threads <= 3; threads++)
+            for (int fork = 0; fork <= 1; fork++) {
+                assert_int_equal(setenv("BEEX_GRAIN_SCALE", "0", 1), 0);
+                assert_int_equal(setenv("BEEX_FORK_PER_OP", fork ? "1" : "0", 1), 0);
+                e = make_engine(f->m, (beex_precision)p, -1, threads);
+                unsetenv("BEEX_GRAIN_SCALE");
+                unsetenv("BEEX_FORK_PER_OP");
+                assert_int_equal(beex_engine_set_split(e, BEEX_SPLIT_OPS), 0);
+                run(e, f, 0.1, NULL, r2, lg2, NULL);
+                for (int i = 0; i < NEX; i++) {
+                    assert_int_equal(r2[i].exit_block, r[i].exit_block);
+                    assert_int_equal(r2[i].prediction, r[i].prediction);
+                }
+                for (size_t j = 0; j < nl; j++)
+                    assert_true(isnan(lg[j]) ? isnan(lg2[j]) : lg2[j] == lg[j]);
+                beex_engine_free(e);
+            }
+    }
+    free(lg), free(lg2);
+}
+
 /* A batch of more rows than one group (BEEX_FWD_GROUP_ROWS): results as batch-1. */
 static void test_batch_spanning_groups(void **state)
 {
@@ -390,6 +427,7 @@ int main(int argc, char **argv)
         BEEX_PER_VARIANT("variant_agrees_with_scalar", test_variant_agrees_with_scalar),
         cmocka_unit_test(test_batched_equals_batch1_and_threads),
         cmocka_unit_test(test_batch_spanning_groups),
+        cmocka_unit_test(test_one_region_per_block_is_exact),
         cmocka_unit_test(test_delta_extremes_and_caps),
         cmocka_unit_test(test_online_rules_match_replay),
         cmocka_unit_test(test_bad_input_is_rejected),
