@@ -191,8 +191,8 @@ static json_t *sweep_json(const beex_study_options *o, const beex_study_task *t)
     json_object_set_new(s, "timed",
                         o->timed ? json_pack("{s:i, s:s, s:i}", "threads", o->threads, "points",
                                              "selected, full depth, the entropy-ratio choice; "
-                                             "every rule run online",
-                                             "reps", 5)
+                                             "every rule run online; batch 1",
+                                             "reps", 3)
                                  : json_false());
     return s;
 }

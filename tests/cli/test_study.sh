@@ -136,10 +136,10 @@ if [ "$(nproc)" -ge 2 ]; then
         --timed >/dev/null 2>&1 || fail "two workers"
     # --timed: each unit's selected point against full depth, per variant and batch.
     jq -e '[.rows[0].speedups[] | select(.speedup.n == 2 and .speedup.mean > 0
-        and .full_depth_us_per_example.mean > 0)] | length >= 2' j/study.json >/dev/null ||
+        and .full_depth_us_per_example.mean > 0)] | length >= 1' j/study.json >/dev/null ||
         fail "timed study without speed-ups: $(jq -c '.rows[0].speedups' j/study.json)"
     grep -q "Measured speed-up of the selected point" j/study.md || fail "no speed-up table"
-    [ "$(wc -l <j/study_speedups.csv)" -ge 3 ] || fail "study_speedups.csv"
+    [ "$(wc -l <j/study_speedups.csv)" -ge 2 ] || fail "study_speedups.csv"
     for u in j/units/*/sweep/sweep.json; do
         jq -e '.context.threads | .allowed_cores == 1 and .binding[0].bound' "$u" >/dev/null ||
             fail "$u: a worker of --jobs 2 did not own its core: $(jq -c .context.threads "$u")"
