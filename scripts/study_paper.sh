@@ -34,4 +34,44 @@ for s in $STUDIES; do
     esac
     "$BEEX" study "${args[@]}" "${common[@]}" --out "$OUT/$s"
 done
-echo "study_paper: studies done in $(( $(date -u +%s) - started )) s of wall time"
+wall=$(($(date -u +%s) - started))
+echo "study_paper: studies done in $wall s of wall time"
+
+# results/paper.md and .tex: the machine, the commit, each study's table as beex wrote it,
+# and per study the units' own training and sweep seconds (context.json) and wall time.
+rev=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- harness kernels variants || echo "-dirty")
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
+fam=$(lscpu | sed -n 's/^CPU family: *//p' | head -n 1)
+model=$(lscpu | sed -n 's/^Model: *//p' | head -n 1)
+{
+    echo "# The paper's table (issue 13)"
+    echo
+    echo "Written by \`bash scripts/study_paper.sh\` (beex at $rev) on $(nproc) CPUs of $cpu"
+    echo "(family $fam, model $model), $(date -u +%Y-%m-%d); JOBS=$JOBS units side by side, one"
+    echo "thread each. Finished units are skipped, so the command continues an interrupted run."
+    echo "Every accuracy is a mean over seeds or folds with its standard deviation and 95 %"
+    echo "Student t interval (STATISTICS.md)."
+    for s in $STUDIES; do
+        d=$OUT/$s
+        [ -f "$d/study.md" ] || continue
+        echo
+        case $s in
+        seeds) echo "## Five seeds, each task's own split" ;;
+        mr-10fold) echo "## mr, 10-fold cross-validation (seed 1)" ;;
+        brown) echo "## brown, one seed" ;;
+        esac
+        echo
+        jq -r '"Units: \(.units | length) run here or reused; training \([.units[].run.train_seconds // 0] | add | floor) s and sweeps \([.units[].run.sweep_seconds // 0] | add | floor) s of one core in all (per unit: study.log)."' "$d/context.json" 2>/dev/null || true
+        echo
+        cat "$d/study.md"
+    done
+} >results/paper.md.tmp
+mv results/paper.md.tmp results/paper.md
+{
+    echo "% Written by scripts/study_paper.sh (beex at $rev, $cpu); regenerate, do not edit."
+    for s in $STUDIES; do
+        [ -f "$OUT/$s/study.tex" ] && { echo "% --- $s"; cat "$OUT/$s/study.tex"; }
+    done
+} >results/paper.tex.tmp
+mv results/paper.tex.tmp results/paper.tex
+echo "study_paper: results/paper.md, results/paper.tex"
