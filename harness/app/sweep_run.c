@@ -10,7 +10,7 @@
 #include "harness/base/progress.h"
 #include "harness/base/threads.h"
 #include "harness/bench/counters.h"
-#include "harness/bench/sweep.h"
+#include "harness/bench/sweep_timed.h"
 #include "harness/eval/labels.h"
 #include "harness/eval/sweep_table.h"
 #include "harness/eval/trace_io.h"

@@ -179,11 +179,64 @@ static void print_row(const beex_gemm_row *r)
     fflush(stdout);
 }
 
+/* Appends to `rows` the row as Google Benchmark 1.7 writes one benchmark run with
+ * repetitions, so that GB's tools/compare.py reads two such files: first the repetitions
+ * (run_type "iteration", repetition_index, iterations 1), then, when reps >= 2 (GB writes no
+ * aggregates for one repetition), "<name>_mean", "_median", "_stddev" and "_cv" (run_type
+ * "aggregate", aggregate_name, aggregate_unit "time" or "percentage"). Times are wall-clock
+ * nanoseconds (time_unit "ns"); cpu_time repeats real_time, since beex measures no CPU time.
+ * The counters (MAC/s, bound_ratio, vs_scalar, ...) sit at the top level of every entry as GB
+ * puts user counters: per repetition on the iterations, and on each aggregate that statistic of
+ * them (a run-wide ratio such as vs_scalar is a constant: its stddev and cv are 0). The name is
+ * "<op>/<variant>/M/N/K/threads". Returns 0 (also when rows is NULL: no --json), or -1 (out
+ * of memory, or rep_seconds NULL). */
 static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
 {
     if (rows == NULL)
         return 0;
-    return beex_gemm_rows_append(rows, r, reps);
+    if (r->rep_seconds == NULL || reps < 1)
+        return -1;
+    char name[160];
+    snprintf(name, sizeof name, "%s/%s/%zu/%zu/%zu/%d", beex_gemm_op_name(r->op), r->variant,
+             r->shape.m, r->shape.n, r->shape.k, r->threads);
+    double macs = (double)r->shape.m * (double)r->shape.n * (double)r->shape.k;
+    double *buf = malloc(2 * (size_t)reps * sizeof *buf);
+    if (buf == NULL)
+        return -1;
+    double *rate = buf, *ratio = buf + reps;
+    for (int i = 0; i < reps; i++) {
+        rate[i] = macs / r->rep_seconds[i];
+        ratio[i] = rate[i] / r->bound;
+    }
+    /* The rate and its ratio to the bound vary per repetition; the bound (best of its own
+     * runs) and the ratios of medians to other variants are one value for the run. */
+    const beex_gb_counter counters[] = {
+        {r->op == BEEX_GEMM_OP_FP32 ? "MAC_per_s" : "bMAC_per_s", rate, 0},
+        {"bound_bMAC_per_s", NULL, r->bound},
+        {"bound_ratio", isfinite(r->bound) ? ratio : NULL, NAN}, /* no bound loop: null */
+        {"bound_ratio_best", NULL, r->bound_ratio_best},
+        {"vs_scalar", NULL, r->vs_scalar},
+        {"vs_libxsmm_fp32", NULL, r->vs_libxsmm},
+    };
+    /* beex's description of the row (GB has no such fields; they keep a row readable without
+     * parsing its name) */
+    json_t *fields = json_pack("{s:s, s:s, s:I, s:I, s:I}", "op", beex_gemm_op_name(r->op),
+                               "variant", r->variant, "M", (json_int_t)r->shape.m, "N",
+                               (json_int_t)r->shape.n, "K", (json_int_t)r->shape.k);
+    beex_gb_run run = {.name = name,
+                       .family_index = r->family_index,
+                       .instance_index = r->instance_index,
+                       .threads = r->threads,
+                       .reps = reps,
+                       .seconds = r->rep_seconds,
+                       .iterations = 1.0,
+                       .counters = counters,
+                       .ncounters = (int)(sizeof counters / sizeof counters[0]),
+                       .fields = fields};
+    int rc = fields != NULL ? beex_gb_append(rows, &run) : -1;
+    json_decref(fields);
+    free(buf);
+    return rc;
 }
 
 /* Variants are measured in beex_isa order (kernels/cpu.h's list). */

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
-#include "harness/bench/sweep.h"
+#include "harness/base/timing.h"
+#include "harness/eval/sweep_table.h"
 #include "harness/eval/trace_io.h"
 #include "harness/report/bench_rows.h"
 #include "harness/report/context.h"
