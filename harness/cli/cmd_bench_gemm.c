@@ -42,7 +42,7 @@ static void usage(FILE *out)
         "  --shapes LIST     MxNxK[,MxNxK...]  (default: M=64 with K,N in {128,256,768,3072},\n"
         "                    then 1024x1024x1024 and 2048x2048x4096)\n"
         "  --quick           small shapes for CI: 64x128x128, 64x256x768, 256x256x1024\n"
-        "  --variant LIST    %s (default: every available one, or BEEX_ISA)\n"
+        "  --variant LIST    %s or all (default: every available one, or BEEX_ISA)\n"
         "  --threads LIST    thread counts (default 1,2); threads are pinned one per core\n"
         "  --op LIST         w1a1,w1a32 (default w1a1)\n"
         "  --reps N          timed repetitions per row after one warm-up (default 9)\n"
@@ -110,22 +110,6 @@ static int each_word(const char *arg, int (*fn)(const char *, bench_opts *), ben
         if (fn(w, o) != 0)
             return -1;
     return count > 0 ? 0 : -1;
-}
-
-static int add_variant(const char *w, bench_opts *o)
-{
-    int isa = beex_isa_parse(w);
-    if (isa < 0) {
-        fprintf(stderr, "beex bench gemm: unknown variant '%s'\n", w);
-        return -1;
-    }
-    const char *why = NULL;
-    if (!beex_isa_available((beex_isa)isa, &why)) {
-        fprintf(stderr, "beex bench gemm: variant %s is not usable here: %s\n", w, why);
-        return -1;
-    }
-    o->use[isa] = 1;
-    return 0;
 }
 
 static int add_threads(const char *w, bench_opts *o)
@@ -376,11 +360,17 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         case 'q':
             quick = 1;
             break;
-        case 'v':
-            if (each_word(optarg, add_variant, &o) != 0)
+        case 'v': {
+            int list[BEEX_ISA_COUNT];
+            int n = beex_arg_variants("bench gemm", "variant", optarg, 0, list);
+            if (n < 0)
                 return 2;
+            memset(o.use, 0, sizeof o.use);
+            for (int i = 0; i < n; i++)
+                o.use[list[i]] = 1;
             variants_given = 1;
             break;
+        }
         case 't':
             o.nthreads = 0;
             if (each_word(optarg, add_threads, &o) != 0) {

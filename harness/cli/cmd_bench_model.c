@@ -105,11 +105,6 @@ static int parse_shape(const char *s)
     return strcmp(s, "small") == 0 ? 0 : strcmp(s, "bert-base") == 0 ? 1 : -1;
 }
 
-static int parse_isa(const char *s)
-{
-    return beex_isa_parse(s);
-}
-
 static beex_config shape_config(int shape)
 {
     beex_config c = beex_config_default();
@@ -446,7 +441,7 @@ int beex_cmd_bench_model(int argc, char **argv)
     o.parallel_both = 1;
     o.min_reps = 3, o.max_reps = 100000, o.compaction_batch = 32, o.seed = 1;
     o.min_time = 0.5;
-    int quick = 0, ch, shapes_set = 0, threads_set = 0, batches_set = 0, all_variants = 0,
+    int quick = 0, ch, shapes_set = 0, threads_set = 0, batches_set = 0, variants_set = 0,
         compaction_set = 0;
     int_list shl;
     optind = 1;
@@ -466,10 +461,9 @@ int beex_cmd_bench_model(int argc, char **argv)
             bad = parse_list(optarg, "precision", beex_precision_parse, &o.precisions);
             break;
         case 'v':
-            if (strcmp(optarg, "all") == 0)
-                o.variants.n = 0, all_variants = 1;
-            else
-                bad = parse_list(optarg, "variant", parse_isa, &o.variants);
+            o.variants.n = beex_arg_variants("bench model", "variants", optarg, 1, o.variants.v);
+            bad = o.variants.n < 0 ? 2 : 0;
+            variants_set = 1;
             break;
         case 't':
             bad = parse_list(optarg, "threads", parse_threads, &o.threads);
@@ -568,20 +562,12 @@ int beex_cmd_bench_model(int argc, char **argv)
     }
     if (o.max_reps < o.min_reps)
         o.max_reps = o.min_reps;
-    for (int v = 0; v < o.variants.n; v++) {
-        const char *why = NULL;
-        if (!beex_isa_available((beex_isa)o.variants.v[v], &why)) {
-            fprintf(stderr, "beex bench model: variant %s is not available here: %s\n",
-                    beex_isa_name((beex_isa)o.variants.v[v]), why);
-            return 2;
-        }
-    }
-    if (o.variants.n == 0) {
-        o.variants_auto = !all_variants;
+    if (!variants_set) {
+        o.variants_auto = 1;
         beex_isa order[BEEX_ISA_COUNT];
         int n = beex_isa_preference(order, BEEX_ISA_COUNT);
         for (int i = 0; i < n; i++) {
-            /* BEEX_ISA / a forced variant narrows "all" to that one. */
+            /* BEEX_ISA / a forced variant narrows the default to that one. */
             if (beex_isa_forced() >= 0 && (int)order[i] != beex_isa_forced())
                 continue;
             o.variants.v[o.variants.n++] = (int)order[i];

@@ -28,7 +28,7 @@ static void usage(FILE *out)
         "  cost; time the points of the dev Pareto front over all rules.\n"
         "  --precision P     fp32 | w1a32 | w1a1 (default: the model's)\n"
         "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
-        "                    this CPU runs; a missing one is reported and skipped)\n"
+        "                    this CPU runs; a listed one it lacks is an error)\n"
         "  --threads LIST    comma list of thread counts (default 1,<cores>)\n"
         "  --batches LIST    comma list of batch sizes (default 1,32)\n"
         "  --reps N          timed repetitions per point, at least 9 (default 9)\n"
@@ -119,6 +119,9 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
             break;
         case O_VAR:
             snprintf(a->variants_arg, sizeof a->variants_arg, "%s", optarg);
+            if ((a->n_variants = beex_arg_variants("sweep", "variants", optarg, 0, a->variants)) <
+                0)
+                return 2;
             break;
         case O_THR:
             snprintf(a->threads_arg, sizeof a->threads_arg, "%s", optarg);
@@ -210,30 +213,16 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
     }
     if (a->points < 0)
         a->points = a->quick ? 3 : 6;
-    /* Variants: every one this CPU runs, or the listed ones (missing ones are reported). */
+    /* Variants: every one this CPU runs (saying which it leaves out), or the listed ones. */
     if (strcmp(a->variants_arg, "all") == 0) {
+        a->n_variants = beex_arg_variants("sweep", "variants", "all", 0, a->variants);
+        if (a->n_variants < 0)
+            return 2;
         for (int i = 0; i < BEEX_ISA_COUNT; i++) {
             const char *why;
-            if (beex_isa_available((beex_isa)i, &why))
-                a->variants[a->n_variants++] = i;
-            else
+            if (!beex_isa_available((beex_isa)i, &why))
                 fprintf(stderr, "beex sweep: variant %s skipped: %s\n", beex_isa_name((beex_isa)i),
                         why);
-        }
-    } else {
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", a->variants_arg);
-        for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            int isa = beex_isa_parse(t);
-            const char *why;
-            if (isa < 0) {
-                fprintf(stderr, "beex sweep: unknown variant '%s'\n", t);
-                return 2;
-            }
-            if (!beex_isa_available((beex_isa)isa, &why))
-                fprintf(stderr, "beex sweep: variant %s skipped: %s\n", t, why);
-            else if (a->n_variants < BEEX_ISA_COUNT)
-                a->variants[a->n_variants++] = isa;
         }
     }
     return 0;
