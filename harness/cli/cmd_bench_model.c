@@ -107,15 +107,8 @@ static int parse_shape(const char *s)
 
 static beex_config shape_config(int shape)
 {
-    beex_config c = beex_config_default();
-    if (shape == 1) {
-        c.vocab = 30522;
-        c.d = 768;
-        c.heads = 12;
-        c.dff = 3072;
-        c.blocks = 12;
-        c.max_len = 128;
-    }
+    beex_config c;
+    beex_config_preset(shape_names[shape], &c); /* a name from parse_shape */
     return c;
 }
 

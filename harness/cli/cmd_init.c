@@ -44,18 +44,8 @@ static int parse_seed(const char *s, uint64_t *out)
 
 static int apply_preset(const char *name, beex_config *c)
 {
-    *c = beex_config_default();
-    if (strcmp(name, "small") == 0)
+    if (beex_config_preset(name, c) == 0)
         return 0;
-    if (strcmp(name, "bert-base") == 0) {
-        c->vocab = 30522;
-        c->d = 768;
-        c->heads = 12;
-        c->dff = 3072;
-        c->blocks = 12;
-        c->max_len = 128;
-        return 0;
-    }
     fprintf(stderr, "beex init: unknown preset '%s' (small, bert-base)\n", name);
     return -1;
 }
