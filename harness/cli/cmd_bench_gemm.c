@@ -325,7 +325,28 @@ static int bench_shape(const bench_opts *o, int shape_i, int thread_i, json_t *r
     return 0;
 }
 
-int beex_cmd_bench_gemm(int argc, char **argv)
+/* What the command line left unset: the shapes (--quick's or the full set), threads 1 and 2,
+ * the w1a1 op, and every available variant (or BEEX_ISA's). */
+static void apply_defaults(bench_opts *o, int quick, int shapes_given, int variants_given)
+{
+    if (!shapes_given)
+        default_shapes(o, quick);
+    if (o->nthreads == 0) {
+        o->threads[0] = 1, o->threads[1] = 2;
+        o->nthreads = 2;
+    }
+    if (!o->ops[0] && !o->ops[1])
+        o->ops[0] = 1;
+    if (!variants_given) {
+        int forced = beex_isa_forced();
+        for (int i = 0; i < BEEX_ISA_COUNT; i++)
+            o->use[i] = forced >= 0 ? i == forced : beex_isa_available((beex_isa)i, NULL);
+    }
+}
+
+/* Returns -1 to run, or the exit status: 0 after --help, 2 on a usage error, 1 when --json
+ * cannot be written. */
+static int parse_args(int argc, char **argv, bench_opts *o)
 {
     static const struct option opts[] = {{"shapes", required_argument, NULL, 's'},
                                          {"quick", no_argument, NULL, 'q'},
@@ -338,11 +359,10 @@ int beex_cmd_bench_gemm(int argc, char **argv)
                                          {"json", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    bench_opts o;
-    memset(&o, 0, sizeof o);
-    o.reps = 9;
-    o.bound_seconds = 0.002;
-    o.libxsmm = 1;
+    memset(o, 0, sizeof *o);
+    o->reps = 9;
+    o->bound_seconds = 0.002;
+    o->libxsmm = 1;
     int quick = 0, shapes_given = 0, variants_given = 0;
     int c;
     optind = 1;
@@ -350,7 +370,7 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         char *end = NULL;
         switch (c) {
         case 's':
-            if (parse_shapes(optarg, &o) != 0) {
+            if (parse_shapes(optarg, o) != 0) {
                 fprintf(stderr, "beex bench gemm: bad --shapes '%s' (want MxNxK[,MxNxK...])\n",
                         optarg);
                 return 2;
@@ -365,15 +385,15 @@ int beex_cmd_bench_gemm(int argc, char **argv)
             int n = beex_arg_variants("bench gemm", "variant", optarg, 0, list);
             if (n < 0)
                 return 2;
-            memset(o.use, 0, sizeof o.use);
+            memset(o->use, 0, sizeof o->use);
             for (int i = 0; i < n; i++)
-                o.use[list[i]] = 1;
+                o->use[list[i]] = 1;
             variants_given = 1;
             break;
         }
         case 't':
-            o.nthreads = 0;
-            if (each_word(optarg, add_threads, &o) != 0) {
+            o->nthreads = 0;
+            if (each_word(optarg, add_threads, o) != 0) {
                 fprintf(stderr,
                         "beex bench gemm: --threads needs a comma list of integers in [1, %d], "
                         "got '%s'\n",
@@ -382,29 +402,29 @@ int beex_cmd_bench_gemm(int argc, char **argv)
             }
             break;
         case 'o':
-            o.ops[0] = o.ops[1] = 0;
-            if (each_word(optarg, add_op, &o) != 0) {
+            o->ops[0] = o->ops[1] = 0;
+            if (each_word(optarg, add_op, o) != 0) {
                 fprintf(stderr, "beex bench gemm: bad --op '%s' (w1a1, w1a32)\n", optarg);
                 return 2;
             }
             break;
         case 'r':
-            if (beex_arg_int("bench gemm", "reps", optarg, 1, MAX_REPS, &o.reps) != 0)
+            if (beex_arg_int("bench gemm", "reps", optarg, 1, MAX_REPS, &o->reps) != 0)
                 return 2;
             break;
         case 'b':
-            o.bound_seconds = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(o.bound_seconds > 0.0) ||
-                o.bound_seconds > 1.0) {
+            o->bound_seconds = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o->bound_seconds > 0.0) ||
+                o->bound_seconds > 1.0) {
                 fprintf(stderr, "beex bench gemm: bad --bound-seconds '%s'\n", optarg);
                 return 2;
             }
             break;
         case 'x':
-            o.libxsmm = 0;
+            o->libxsmm = 0;
             break;
         case 'j':
-            o.json = optarg;
+            o->json = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -418,30 +438,24 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         fprintf(stderr, "beex bench gemm: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (o.json != NULL && beex_arg_output("bench gemm", "json", o.json) != 0)
+    if (o->json != NULL && beex_arg_output("bench gemm", "json", o->json) != 0)
         return 1;
-    if (!shapes_given)
-        default_shapes(&o, quick);
-    if (o.nthreads == 0) {
-        o.threads[0] = 1, o.threads[1] = 2;
-        o.nthreads = 2;
-    }
-    if (!o.ops[0] && !o.ops[1])
-        o.ops[0] = 1;
-    if (!variants_given) {
-        int forced = beex_isa_forced();
-        for (int i = 0; i < BEEX_ISA_COUNT; i++)
-            o.use[i] = forced >= 0 ? i == forced : beex_isa_available((beex_isa)i, NULL);
-    }
+    apply_defaults(o, quick, shapes_given, variants_given);
+    return -1;
+}
 
-    json_t *rows = o.json != NULL ? json_array() : NULL;
-    if (o.json != NULL && rows == NULL) {
+/* The bound loops' note, the table and (with --json) the Google Benchmark document: every
+ * thread count, every shape. Returns the exit status. */
+static int run_benchmarks(const bench_opts *o)
+{
+    json_t *rows = o->json != NULL ? json_array() : NULL;
+    if (o->json != NULL && rows == NULL) {
         fprintf(stderr, "beex bench gemm: out of memory\n");
         return 1;
     }
     printf("bound loops:");
     for (int i = 0; i < BEEX_ISA_COUNT; i++)
-        if (o.use[i] || i == BEEX_ISA_SCALAR)
+        if (o->use[i] || i == BEEX_ISA_SCALAR)
             printf(" %s = %s;", beex_isa_name((beex_isa)i), beex_bound_describe((beex_isa)i));
     printf(
         "\nratios: bound = median (b)MAC/s over the variant's bound loop (best of 15 short runs "
@@ -450,31 +464,38 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         "slows runs down); vs_* = their median time over this one\n\n");
     print_header();
     int status = 0;
-    for (int t = 0; t < o.nthreads && status == 0; t++) {
+    for (int t = 0; t < o->nthreads && status == 0; t++) {
         char err[256];
-        if (beex_threads_setup(o.threads[t], err, sizeof err) < 0) {
+        if (beex_threads_setup(o->threads[t], err, sizeof err) < 0) {
             fprintf(stderr, "beex bench gemm: %s\n", err);
             status = 1;
             break;
         }
-        for (int s = 0; s < o.nshapes && status == 0; s++)
-            if (bench_shape(&o, s, t, rows) != 0)
+        for (int s = 0; s < o->nshapes && status == 0; s++)
+            if (bench_shape(o, s, t, rows) != 0)
                 status = 1;
     }
-    if (status == 0 && o.json != NULL) {
+    if (status == 0 && o->json != NULL) {
         json_t *doc = beex_gb_document(rows);
         char err[256];
         if (doc == NULL) {
             fprintf(stderr, "beex bench gemm: cannot build the JSON document\n");
             status = 1;
-        } else if (beex_json_write_atomic(doc, o.json, err, sizeof err) != 0) {
+        } else if (beex_json_write_atomic(doc, o->json, err, sizeof err) != 0) {
             fprintf(stderr, "beex bench gemm: %s\n", err);
             status = 1;
         } else {
-            printf("\nwrote %s\n", o.json);
+            printf("\nwrote %s\n", o->json);
         }
         json_decref(doc);
     }
     json_decref(rows);
     return status;
+}
+
+int beex_cmd_bench_gemm(int argc, char **argv)
+{
+    bench_opts o;
+    int rc = parse_args(argc, argv, &o);
+    return rc >= 0 ? rc : run_benchmarks(&o);
 }
