@@ -4,7 +4,9 @@
 BEEX_BOUND_VARIANT(SCALAR, beex_bound_loop_scalar,
                    "2x4 tile of 64-bit XOR + POPCNT + ADD on registers")
 BEEX_BOUND_VARIANT(AVX2, beex_bound_loop_avx2,
-                   "2x4 tile of 256-bit XOR, 2 AND, shift, 2 VPSHUFB, 2 byte ADD on registers")
+                   "8 chains (the 4x8 tile: 4 rows x 2 B registers) of 256-bit XOR, 2 AND, "
+                   "shift, 2 VPSHUFB, 2 byte ADD on registers")
 BEEX_BOUND_VARIANT(AVX512, beex_bound_loop_avx512,
-                   "3x8 tile of 512-bit VPXORQ + VPOPCNTQ + VPADDQ on registers")
+                   "24 chains (the 6x32 tile: 6 rows x 4 B registers) of 512-bit VPXORQ + "
+                   "VPOPCNTQ + VPADDQ on registers")
 BEEX_BOUND_VARIANT(NEON, beex_bound_loop_neon, "4x4 tile of 128-bit EOR + CNT + ADD on registers")

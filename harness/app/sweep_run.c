@@ -10,7 +10,7 @@
 #include "harness/base/progress.h"
 #include "harness/base/threads.h"
 #include "harness/bench/counters.h"
-#include "harness/bench/sweep.h"
+#include "harness/bench/sweep_timed.h"
 #include "harness/eval/labels.h"
 #include "harness/eval/sweep_table.h"
 #include "harness/eval/trace_io.h"
@@ -371,6 +371,83 @@ static int load_inputs(const beex_sweep_options *o, sweep_state *s, char *data_d
     return 0;
 }
 
+/* Where the run goes: --out, or the default run folder (with the shard in its name). */
+static void run_dir_name(const beex_sweep_options *o, beex_precision prec, char *dir, size_t len)
+{
+    char suffix[64];
+    snprintf(suffix, sizeof suffix, "shard-%d-of-%d", o->shard_i, o->shard_n);
+    if (o->out != NULL)
+        snprintf(dir, len, "%s", o->out);
+    else
+        beex_default_run_dir(dir, len, "sweep", o->task, beex_precision_name(prec),
+                             o->shard_n > 0 ? suffix : NULL);
+}
+
+/* The dev and test traces: read from --trace (and checked against this model and task), or
+ * traced now into the staged folder. */
+static int get_traces(const beex_sweep_options *o, sweep_state *s, beex_precision prec,
+                      const int *label_map, const char *stage, json_t *effective, char *err,
+                      size_t errlen)
+{
+    const beex_config *cfg = &s->model->cfg;
+    if (o->trace_dir == NULL)
+        return trace_pass(o, s, prec, label_map, stage, effective, err, errlen);
+    if (read_traces(o->trace_dir, s, err, errlen) != 0)
+        return -1;
+    if (s->tdev.blocks != cfg->blocks || s->tdev.classes != cfg->classes ||
+        s->ttest.n != (int)s->ds.test.n || s->tdev.n != (int)s->ds.dev.n) {
+        snprintf(err, errlen, "%s: the trace does not match this model and task", o->trace_dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* A shard stops after its trace: the shard's JSON beside the traces, the folder committed. */
+static int commit_shard(const beex_sweep_options *o, sweep_state *s, const char *stage,
+                        const char *dir, char *used, size_t usedlen, char *err, size_t errlen)
+{
+    json_object_set_new(s->doc, "shard",
+                        json_pack("{s:i, s:i, s:i, s:i}", "i", o->shard_i, "n", o->shard_n,
+                                  "dev_examples", s->tdev.n, "test_examples", s->ttest.n));
+    char p[4400];
+    snprintf(p, sizeof p, "%s/shard-%d-of-%d.json", stage, o->shard_i, o->shard_n);
+    if (beex_json_write_atomic(s->doc, p, err, errlen) != 0 ||
+        beex_run_dir_commit(stage, dir, o->overwrite, o->out == NULL, used, usedlen, err, errlen) !=
+            0)
+        return -1;
+    printf("shard %d/%d traced: %d dev + %d test examples in %s\n", o->shard_i, o->shard_n,
+           s->tdev.n, s->ttest.n, used);
+    return 0;
+}
+
+/* The SDE counters of the whole run and the hardware counters' availability. */
+static json_t *counters_json(void)
+{
+    json_t *counters = json_object();
+    json_object_set_new(counters, "sde", beex_sde_json());
+    beex_hw_counters hc;
+    beex_hw_counters_init(&hc, 1);
+    json_object_set_new(counters, "hardware", beex_hw_counters_json(&hc));
+    return counters;
+}
+
+/* The points whose histograms hist.csv shows: full depth, then the timed points and the
+ * chosen ones, each once. Returns the count written to hist_idx. */
+static int hist_points(const beex_sweep_table *t, const int *pts, int npts, int *hist_idx)
+{
+    int nhist = 0;
+    const int extra[3] = {t->selected, t->selected_sig, t->selected_delta};
+    hist_idx[nhist++] = t->full;
+    for (int k = 0; k < npts + 3; k++) {
+        int i = k < npts ? pts[k] : extra[k - npts], dup = i < 0;
+        for (int j = 0; j < nhist && !dup; j++)
+            dup = hist_idx[j] == i;
+        if (!dup)
+            hist_idx[nhist++] = i;
+    }
+    return nhist;
+}
+
 int beex_sweep_run(const beex_sweep_options *o)
 {
     sweep_state s;
@@ -385,13 +462,7 @@ int beex_sweep_run(const beex_sweep_options *o)
     const beex_config *cfg = &s.model->cfg;
     if (beex_sde_init(cfg->blocks) != 0)
         fprintf(stderr, "beex sweep: PAPI SDE counters could not be registered; going on\n");
-    char suffix[64];
-    snprintf(suffix, sizeof suffix, "shard-%d-of-%d", o->shard_i, o->shard_n);
-    if (o->out != NULL)
-        snprintf(dir, sizeof dir, "%s", o->out);
-    else
-        beex_default_run_dir(dir, sizeof dir, "sweep", o->task, beex_precision_name(prec),
-                             o->shard_n > 0 ? suffix : NULL);
+    run_dir_name(o, prec, dir, sizeof dir);
     if (beex_run_dir_stage(dir, o->overwrite, stage, sizeof stage, err, sizeof err) != 0) {
         stage[0] = '\0';
         goto fail;
@@ -405,30 +476,11 @@ int beex_sweep_run(const beex_sweep_options *o)
     s.doc = doc_head(o, &s, data_dir, prec, metric, positive, &effective);
 
     /* 1. the trace */
-    if (o->trace_dir != NULL) {
-        if (read_traces(o->trace_dir, &s, err, sizeof err) != 0)
-            goto fail;
-        if (s.tdev.blocks != cfg->blocks || s.tdev.classes != cfg->classes ||
-            s.ttest.n != (int)s.ds.test.n || s.tdev.n != (int)s.ds.dev.n) {
-            snprintf(err, sizeof err, "%s: the trace does not match this model and task",
-                     o->trace_dir);
-            goto fail;
-        }
-    } else if (trace_pass(o, &s, prec, label_map, stage, effective, err, sizeof err) != 0) {
+    if (get_traces(o, &s, prec, label_map, stage, effective, err, sizeof err) != 0)
         goto fail;
-    }
     if (o->shard_n > 0) {
-        json_object_set_new(s.doc, "shard",
-                            json_pack("{s:i, s:i, s:i, s:i}", "i", o->shard_i, "n", o->shard_n,
-                                      "dev_examples", s.tdev.n, "test_examples", s.ttest.n));
-        char p[4400];
-        snprintf(p, sizeof p, "%s/shard-%d-of-%d.json", stage, o->shard_i, o->shard_n);
-        if (beex_json_write_atomic(s.doc, p, err, sizeof err) != 0 ||
-            beex_run_dir_commit(stage, dir, o->overwrite, o->out == NULL, used, sizeof used, err,
-                                sizeof err) != 0)
+        if (commit_shard(o, &s, stage, dir, used, sizeof used, err, sizeof err) != 0)
             goto fail;
-        printf("shard %d/%d traced: %d dev + %d test examples in %s\n", o->shard_i, o->shard_n,
-               s.tdev.n, s.ttest.n, used);
         status = 0;
         goto done;
     }
@@ -456,24 +508,11 @@ int beex_sweep_run(const beex_sweep_options *o)
         if (mismatches < 0)
             goto fail;
     }
-    json_t *counters = json_object();
-    json_object_set_new(counters, "sde", beex_sde_json());
-    beex_hw_counters hc;
-    beex_hw_counters_init(&hc, 1);
-    json_object_set_new(counters, "hardware", beex_hw_counters_json(&hc));
-    json_object_set_new(s.doc, "counters", counters);
+    json_object_set_new(s.doc, "counters", counters_json());
 
-    /* Histograms: full depth, then the timed points and the chosen ones. */
-    int hist_idx[BEEX_SWEEP_MAX_POINTS + 4], nhist = 0;
-    const int extra[3] = {s.table.selected, s.table.selected_sig, s.table.selected_delta};
-    hist_idx[nhist++] = s.table.full;
-    for (int k = 0; k < npts + 3; k++) {
-        int i = k < npts ? pts[k] : extra[k - npts], dup = i < 0;
-        for (int j = 0; j < nhist && !dup; j++)
-            dup = hist_idx[j] == i;
-        if (!dup)
-            hist_idx[nhist++] = i;
-    }
+    /* 4. the result files and the summary */
+    int hist_idx[BEEX_SWEEP_MAX_POINTS + 4];
+    int nhist = hist_points(&s.table, pts, npts, hist_idx);
     if (beex_sweep_write_outputs(stage, s.doc, &s.table, cfg->blocks, s.runs, s.nruns, hist_idx,
                                  nhist, err, sizeof err) != 0 ||
         beex_run_dir_commit(stage, dir, o->overwrite, o->out == NULL, used, sizeof used, err,

@@ -1,6 +1,5 @@
-/* Timing of the binarized GEMMs on random operands, and the JSON form of a result row. */
+/* Timing of the binarized GEMMs on random operands. */
 #include "harness/bench/bgemm_bench.h"
-#include "harness/report/gbench_json.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -90,52 +89,5 @@ int beex_bench_binary(beex_gemm_op op, beex_isa isa, beex_gemm_shape s, int thre
 done:
     beex_bmatrix_free(w);
     free(a), free(b), free(x), free(sa), free(sw), free(bias), free(y), free(samples);
-    return rc;
-}
-
-int beex_gemm_rows_append(json_t *array, const beex_gemm_row *r, int reps)
-{
-    if (r->rep_seconds == NULL || reps < 1)
-        return -1;
-    char name[160];
-    snprintf(name, sizeof name, "%s/%s/%zu/%zu/%zu/%d", beex_gemm_op_name(r->op), r->variant,
-             r->shape.m, r->shape.n, r->shape.k, r->threads);
-    double macs = (double)r->shape.m * (double)r->shape.n * (double)r->shape.k;
-    double *buf = malloc(2 * (size_t)reps * sizeof *buf);
-    if (buf == NULL)
-        return -1;
-    double *rate = buf, *ratio = buf + reps;
-    for (int i = 0; i < reps; i++) {
-        rate[i] = macs / r->rep_seconds[i];
-        ratio[i] = rate[i] / r->bound;
-    }
-    /* The rate and its ratio to the bound vary per repetition; the bound (best of its own
-     * runs) and the ratios of medians to other variants are one value for the run. */
-    const beex_gb_counter counters[] = {
-        {r->op == BEEX_GEMM_OP_FP32 ? "MAC_per_s" : "bMAC_per_s", rate, 0},
-        {"bound_bMAC_per_s", NULL, r->bound},
-        {"bound_ratio", isfinite(r->bound) ? ratio : NULL, NAN}, /* no bound loop: null */
-        {"bound_ratio_best", NULL, r->bound_ratio_best},
-        {"vs_scalar", NULL, r->vs_scalar},
-        {"vs_libxsmm_fp32", NULL, r->vs_libxsmm},
-    };
-    /* beex's description of the row (GB has no such fields; they keep a row readable without
-     * parsing its name) */
-    json_t *fields = json_pack("{s:s, s:s, s:I, s:I, s:I}", "op", beex_gemm_op_name(r->op),
-                               "variant", r->variant, "M", (json_int_t)r->shape.m, "N",
-                               (json_int_t)r->shape.n, "K", (json_int_t)r->shape.k);
-    beex_gb_run run = {.name = name,
-                       .family_index = r->family_index,
-                       .instance_index = r->instance_index,
-                       .threads = r->threads,
-                       .reps = reps,
-                       .seconds = r->rep_seconds,
-                       .iterations = 1.0,
-                       .counters = counters,
-                       .ncounters = (int)(sizeof counters / sizeof counters[0]),
-                       .fields = fields};
-    int rc = fields != NULL ? beex_gb_append(array, &run) : -1;
-    json_decref(fields);
-    free(buf);
     return rc;
 }

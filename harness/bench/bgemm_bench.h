@@ -4,7 +4,6 @@
 #ifndef BEEX_BENCH_BGEMM_BENCH_H
 #define BEEX_BENCH_BGEMM_BENCH_H
 
-#include <jansson.h>
 #include <stddef.h>
 
 #include "harness/base/timing.h"
@@ -47,17 +46,5 @@ int beex_bench_binary(beex_gemm_op op, beex_isa isa, beex_gemm_shape s, int thre
  * blocks. */
 int beex_bench_libxsmm(beex_gemm_shape s, int threads, int reps, beex_stats *out,
                        double *rep_seconds, char *err, size_t errlen);
-
-/* Appends to `array` the row as Google Benchmark 1.7 writes one benchmark run with
- * repetitions, so that GB's tools/compare.py reads two such files: first the repetitions
- * (run_type "iteration", repetition_index, iterations 1), then, when reps >= 2 (GB writes no
- * aggregates for one repetition), "<name>_mean", "_median", "_stddev" and "_cv" (run_type
- * "aggregate", aggregate_name, aggregate_unit "time" or "percentage"). Times are wall-clock
- * nanoseconds (time_unit "ns"); cpu_time repeats real_time, since beex measures no CPU time.
- * The counters (MAC/s, bound_ratio, vs_scalar, ...) sit at the top level of every entry as GB
- * puts user counters: per repetition on the iterations, and on each aggregate that statistic of
- * them (a run-wide ratio such as vs_scalar is a constant: its stddev and cv are 0). The name is
- * "<op>/<variant>/M/N/K/threads". Returns 0, or -1 (out of memory, or rep_seconds NULL). */
-int beex_gemm_rows_append(json_t *array, const beex_gemm_row *r, int reps);
 
 #endif

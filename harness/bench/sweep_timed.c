@@ -6,19 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/timing.h"
 #include "harness/bench/counters.h"
-#include "harness/bench/sweep.h"
+#include "harness/bench/sweep_timed.h"
 #include "harness/eval/sweep_table.h"
 #include "kernels/cpu.h"
-
-void beex_timed_run_free(beex_timed_run *r)
-{
-    free(r->seconds);
-    r->seconds = NULL;
-    if (r->hw != NULL)
-        json_decref(r->hw);
-    r->hw = NULL;
-}
 
 /* The replay's rule as the engine's online rule; static depth k runs as "never exit by
  * entropy" (delta = -inf) with every example capped at block k. */

@@ -4,8 +4,10 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "kernels/cpu.h"
 
 int beex_arg_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
 {
@@ -77,4 +79,60 @@ int beex_arg_int_list(const char *cmd, const char *opt, const char *s, int lo, i
             "beex %s: --%s needs a comma list of at most %d integers in [%d, %d], got '%s'\n", cmd,
             opt, cap, lo, hi, s);
     return -1;
+}
+
+/* Every variant that runs here, in pick order or in beex_isa order. */
+static int available_variants(int pick_order, int *out)
+{
+    beex_isa order[BEEX_ISA_COUNT];
+    int n = beex_isa_preference(order, BEEX_ISA_COUNT); /* the available ones, best first */
+    if (!pick_order) {
+        n = 0;
+        for (int i = 0; i < BEEX_ISA_COUNT; i++)
+            if (beex_isa_available((beex_isa)i, NULL))
+                order[n++] = (beex_isa)i;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = (int)order[i];
+    return n;
+}
+
+int beex_arg_variants(const char *cmd, const char *opt, const char *s, int pick_order, int *out)
+{
+    char known[128], buf[128];
+    beex_isa_names_joined(known, sizeof known, 1, ", ", ", ");
+    if (strcmp(s, "all") == 0) {
+        int n = available_variants(pick_order, out);
+        if (n == 0)
+            fprintf(stderr, "beex %s: --%s all: no variant runs on this CPU\n", cmd, opt);
+        return n > 0 ? n : -1;
+    }
+    if (beex_list_has_empty_field(s) || snprintf(buf, sizeof buf, "%s", s) >= (int)sizeof buf) {
+        fprintf(stderr, "beex %s: --%s needs 'all' or a comma list of %s, got '%s'\n", cmd, opt,
+                known, s);
+        return -1;
+    }
+    int n = 0, seen[BEEX_ISA_COUNT] = {0};
+    char *save = NULL;
+    for (char *w = strtok_r(buf, ",", &save); w != NULL; w = strtok_r(NULL, ",", &save)) {
+        int isa = beex_isa_parse(w);
+        const char *why = NULL;
+        if (isa < 0) {
+            fprintf(stderr, "beex %s: --%s: unknown variant '%s' (%s, or all)\n", cmd, opt, w,
+                    known);
+            return -1;
+        }
+        if (seen[isa]) {
+            fprintf(stderr, "beex %s: --%s: variant %s is listed twice\n", cmd, opt, w);
+            return -1;
+        }
+        if (!beex_isa_available((beex_isa)isa, &why)) {
+            fprintf(stderr, "beex %s: --%s: variant %s is not available here: %s\n", cmd, opt, w,
+                    why);
+            return -1;
+        }
+        seen[isa] = 1;
+        out[n++] = isa;
+    }
+    return n;
 }

@@ -1,6 +1,6 @@
-/* Numeric option values for every subcommand: one strict parser, so that "12x", "", a value
- * past the range or one that overflows `long` is rejected the same way everywhere, with a
- * message naming the command, the option and the accepted range. */
+/* Option values for every subcommand: one strict parser per kind, so that "12x", "", a value
+ * past the range, one that overflows `long` or a variant this CPU lacks is rejected the same
+ * way everywhere, with a message naming the command, the option and what it accepts. */
 #ifndef BEEX_CLI_CLI_ARGS_H
 #define BEEX_CLI_CLI_ARGS_H
 
@@ -20,6 +20,14 @@ int beex_arg_int_list(const char *cmd, const char *opt, const char *s, int lo, i
 
 /* 1 when a comma list has an empty field (leading, trailing or doubled comma, or empty). */
 int beex_list_has_empty_field(const char *s);
+
+/* Parses a list of kernel variants: "all" (every variant this build contains and this CPU
+ * runs, in pick order when pick_order, else in beex_isa order; BEEX_ISA does not narrow it),
+ * or a comma list of variant names kept in the order given. A name that is unknown, listed
+ * twice, or that this build or CPU lacks is an error, never skipped: the message names the
+ * variant and the reason. Writes at most BEEX_ISA_COUNT values to out and returns the count,
+ * or -1 after printing "beex CMD: --OPT: ...". */
+int beex_arg_variants(const char *cmd, const char *opt, const char *s, int pick_order, int *out);
 
 /* Parses s as a finite number. On error prints a message and returns -1. */
 int beex_arg_double(const char *cmd, const char *opt, const char *s, double *out);

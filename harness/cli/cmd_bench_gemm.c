@@ -42,7 +42,7 @@ static void usage(FILE *out)
         "  --shapes LIST     MxNxK[,MxNxK...]  (default: M=64 with K,N in {128,256,768,3072},\n"
         "                    then 1024x1024x1024 and 2048x2048x4096)\n"
         "  --quick           small shapes for CI: 64x128x128, 64x256x768, 256x256x1024\n"
-        "  --variant LIST    %s (default: every available one, or BEEX_ISA)\n"
+        "  --variant LIST    %s or all (default: every available one, or BEEX_ISA)\n"
         "  --threads LIST    thread counts (default 1,2); threads are pinned one per core\n"
         "  --op LIST         w1a1,w1a32 (default w1a1)\n"
         "  --reps N          timed repetitions per row after one warm-up (default 9)\n"
@@ -112,22 +112,6 @@ static int each_word(const char *arg, int (*fn)(const char *, bench_opts *), ben
     return count > 0 ? 0 : -1;
 }
 
-static int add_variant(const char *w, bench_opts *o)
-{
-    int isa = beex_isa_parse(w);
-    if (isa < 0) {
-        fprintf(stderr, "beex bench gemm: unknown variant '%s'\n", w);
-        return -1;
-    }
-    const char *why = NULL;
-    if (!beex_isa_available((beex_isa)isa, &why)) {
-        fprintf(stderr, "beex bench gemm: variant %s is not usable here: %s\n", w, why);
-        return -1;
-    }
-    o->use[isa] = 1;
-    return 0;
-}
-
 static int add_threads(const char *w, bench_opts *o)
 {
     char *end = NULL;
@@ -179,11 +163,64 @@ static void print_row(const beex_gemm_row *r)
     fflush(stdout);
 }
 
+/* Appends to `rows` the row as Google Benchmark 1.7 writes one benchmark run with
+ * repetitions, so that GB's tools/compare.py reads two such files: first the repetitions
+ * (run_type "iteration", repetition_index, iterations 1), then, when reps >= 2 (GB writes no
+ * aggregates for one repetition), "<name>_mean", "_median", "_stddev" and "_cv" (run_type
+ * "aggregate", aggregate_name, aggregate_unit "time" or "percentage"). Times are wall-clock
+ * nanoseconds (time_unit "ns"); cpu_time repeats real_time, since beex measures no CPU time.
+ * The counters (MAC/s, bound_ratio, vs_scalar, ...) sit at the top level of every entry as GB
+ * puts user counters: per repetition on the iterations, and on each aggregate that statistic of
+ * them (a run-wide ratio such as vs_scalar is a constant: its stddev and cv are 0). The name is
+ * "<op>/<variant>/M/N/K/threads". Returns 0 (also when rows is NULL: no --json), or -1 (out
+ * of memory, or rep_seconds NULL). */
 static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
 {
     if (rows == NULL)
         return 0;
-    return beex_gemm_rows_append(rows, r, reps);
+    if (r->rep_seconds == NULL || reps < 1)
+        return -1;
+    char name[160];
+    snprintf(name, sizeof name, "%s/%s/%zu/%zu/%zu/%d", beex_gemm_op_name(r->op), r->variant,
+             r->shape.m, r->shape.n, r->shape.k, r->threads);
+    double macs = (double)r->shape.m * (double)r->shape.n * (double)r->shape.k;
+    double *buf = malloc(2 * (size_t)reps * sizeof *buf);
+    if (buf == NULL)
+        return -1;
+    double *rate = buf, *ratio = buf + reps;
+    for (int i = 0; i < reps; i++) {
+        rate[i] = macs / r->rep_seconds[i];
+        ratio[i] = rate[i] / r->bound;
+    }
+    /* The rate and its ratio to the bound vary per repetition; the bound (best of its own
+     * runs) and the ratios of medians to other variants are one value for the run. */
+    const beex_gb_counter counters[] = {
+        {r->op == BEEX_GEMM_OP_FP32 ? "MAC_per_s" : "bMAC_per_s", rate, 0},
+        {"bound_bMAC_per_s", NULL, r->bound},
+        {"bound_ratio", isfinite(r->bound) ? ratio : NULL, NAN}, /* no bound loop: null */
+        {"bound_ratio_best", NULL, r->bound_ratio_best},
+        {"vs_scalar", NULL, r->vs_scalar},
+        {"vs_libxsmm_fp32", NULL, r->vs_libxsmm},
+    };
+    /* beex's description of the row (GB has no such fields; they keep a row readable without
+     * parsing its name) */
+    json_t *fields = json_pack("{s:s, s:s, s:I, s:I, s:I}", "op", beex_gemm_op_name(r->op),
+                               "variant", r->variant, "M", (json_int_t)r->shape.m, "N",
+                               (json_int_t)r->shape.n, "K", (json_int_t)r->shape.k);
+    beex_gb_run run = {.name = name,
+                       .family_index = r->family_index,
+                       .instance_index = r->instance_index,
+                       .threads = r->threads,
+                       .reps = reps,
+                       .seconds = r->rep_seconds,
+                       .iterations = 1.0,
+                       .counters = counters,
+                       .ncounters = (int)(sizeof counters / sizeof counters[0]),
+                       .fields = fields};
+    int rc = fields != NULL ? beex_gb_append(rows, &run) : -1;
+    json_decref(fields);
+    free(buf);
+    return rc;
 }
 
 /* Variants are measured in beex_isa order (kernels/cpu.h's list). */
@@ -288,7 +325,28 @@ static int bench_shape(const bench_opts *o, int shape_i, int thread_i, json_t *r
     return 0;
 }
 
-int beex_cmd_bench_gemm(int argc, char **argv)
+/* What the command line left unset: the shapes (--quick's or the full set), threads 1 and 2,
+ * the w1a1 op, and every available variant (or BEEX_ISA's). */
+static void apply_defaults(bench_opts *o, int quick, int shapes_given, int variants_given)
+{
+    if (!shapes_given)
+        default_shapes(o, quick);
+    if (o->nthreads == 0) {
+        o->threads[0] = 1, o->threads[1] = 2;
+        o->nthreads = 2;
+    }
+    if (!o->ops[0] && !o->ops[1])
+        o->ops[0] = 1;
+    if (!variants_given) {
+        int forced = beex_isa_forced();
+        for (int i = 0; i < BEEX_ISA_COUNT; i++)
+            o->use[i] = forced >= 0 ? i == forced : beex_isa_available((beex_isa)i, NULL);
+    }
+}
+
+/* Returns -1 to run, or the exit status: 0 after --help, 2 on a usage error, 1 when --json
+ * cannot be written. */
+static int parse_args(int argc, char **argv, bench_opts *o)
 {
     static const struct option opts[] = {{"shapes", required_argument, NULL, 's'},
                                          {"quick", no_argument, NULL, 'q'},
@@ -301,11 +359,10 @@ int beex_cmd_bench_gemm(int argc, char **argv)
                                          {"json", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    bench_opts o;
-    memset(&o, 0, sizeof o);
-    o.reps = 9;
-    o.bound_seconds = 0.002;
-    o.libxsmm = 1;
+    memset(o, 0, sizeof *o);
+    o->reps = 9;
+    o->bound_seconds = 0.002;
+    o->libxsmm = 1;
     int quick = 0, shapes_given = 0, variants_given = 0;
     int c;
     optind = 1;
@@ -313,7 +370,7 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         char *end = NULL;
         switch (c) {
         case 's':
-            if (parse_shapes(optarg, &o) != 0) {
+            if (parse_shapes(optarg, o) != 0) {
                 fprintf(stderr, "beex bench gemm: bad --shapes '%s' (want MxNxK[,MxNxK...])\n",
                         optarg);
                 return 2;
@@ -323,14 +380,20 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         case 'q':
             quick = 1;
             break;
-        case 'v':
-            if (each_word(optarg, add_variant, &o) != 0)
+        case 'v': {
+            int list[BEEX_ISA_COUNT];
+            int n = beex_arg_variants("bench gemm", "variant", optarg, 0, list);
+            if (n < 0)
                 return 2;
+            memset(o->use, 0, sizeof o->use);
+            for (int i = 0; i < n; i++)
+                o->use[list[i]] = 1;
             variants_given = 1;
             break;
+        }
         case 't':
-            o.nthreads = 0;
-            if (each_word(optarg, add_threads, &o) != 0) {
+            o->nthreads = 0;
+            if (each_word(optarg, add_threads, o) != 0) {
                 fprintf(stderr,
                         "beex bench gemm: --threads needs a comma list of integers in [1, %d], "
                         "got '%s'\n",
@@ -339,29 +402,29 @@ int beex_cmd_bench_gemm(int argc, char **argv)
             }
             break;
         case 'o':
-            o.ops[0] = o.ops[1] = 0;
-            if (each_word(optarg, add_op, &o) != 0) {
+            o->ops[0] = o->ops[1] = 0;
+            if (each_word(optarg, add_op, o) != 0) {
                 fprintf(stderr, "beex bench gemm: bad --op '%s' (w1a1, w1a32)\n", optarg);
                 return 2;
             }
             break;
         case 'r':
-            if (beex_arg_int("bench gemm", "reps", optarg, 1, MAX_REPS, &o.reps) != 0)
+            if (beex_arg_int("bench gemm", "reps", optarg, 1, MAX_REPS, &o->reps) != 0)
                 return 2;
             break;
         case 'b':
-            o.bound_seconds = strtod(optarg, &end);
-            if (end == optarg || *end != '\0' || !(o.bound_seconds > 0.0) ||
-                o.bound_seconds > 1.0) {
+            o->bound_seconds = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(o->bound_seconds > 0.0) ||
+                o->bound_seconds > 1.0) {
                 fprintf(stderr, "beex bench gemm: bad --bound-seconds '%s'\n", optarg);
                 return 2;
             }
             break;
         case 'x':
-            o.libxsmm = 0;
+            o->libxsmm = 0;
             break;
         case 'j':
-            o.json = optarg;
+            o->json = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -375,30 +438,24 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         fprintf(stderr, "beex bench gemm: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (o.json != NULL && beex_arg_output("bench gemm", "json", o.json) != 0)
+    if (o->json != NULL && beex_arg_output("bench gemm", "json", o->json) != 0)
         return 1;
-    if (!shapes_given)
-        default_shapes(&o, quick);
-    if (o.nthreads == 0) {
-        o.threads[0] = 1, o.threads[1] = 2;
-        o.nthreads = 2;
-    }
-    if (!o.ops[0] && !o.ops[1])
-        o.ops[0] = 1;
-    if (!variants_given) {
-        int forced = beex_isa_forced();
-        for (int i = 0; i < BEEX_ISA_COUNT; i++)
-            o.use[i] = forced >= 0 ? i == forced : beex_isa_available((beex_isa)i, NULL);
-    }
+    apply_defaults(o, quick, shapes_given, variants_given);
+    return -1;
+}
 
-    json_t *rows = o.json != NULL ? json_array() : NULL;
-    if (o.json != NULL && rows == NULL) {
+/* The bound loops' note, the table and (with --json) the Google Benchmark document: every
+ * thread count, every shape. Returns the exit status. */
+static int run_benchmarks(const bench_opts *o)
+{
+    json_t *rows = o->json != NULL ? json_array() : NULL;
+    if (o->json != NULL && rows == NULL) {
         fprintf(stderr, "beex bench gemm: out of memory\n");
         return 1;
     }
     printf("bound loops:");
     for (int i = 0; i < BEEX_ISA_COUNT; i++)
-        if (o.use[i] || i == BEEX_ISA_SCALAR)
+        if (o->use[i] || i == BEEX_ISA_SCALAR)
             printf(" %s = %s;", beex_isa_name((beex_isa)i), beex_bound_describe((beex_isa)i));
     printf(
         "\nratios: bound = median (b)MAC/s over the variant's bound loop (best of 15 short runs "
@@ -407,31 +464,38 @@ int beex_cmd_bench_gemm(int argc, char **argv)
         "slows runs down); vs_* = their median time over this one\n\n");
     print_header();
     int status = 0;
-    for (int t = 0; t < o.nthreads && status == 0; t++) {
+    for (int t = 0; t < o->nthreads && status == 0; t++) {
         char err[256];
-        if (beex_threads_setup(o.threads[t], err, sizeof err) < 0) {
+        if (beex_threads_setup(o->threads[t], err, sizeof err) < 0) {
             fprintf(stderr, "beex bench gemm: %s\n", err);
             status = 1;
             break;
         }
-        for (int s = 0; s < o.nshapes && status == 0; s++)
-            if (bench_shape(&o, s, t, rows) != 0)
+        for (int s = 0; s < o->nshapes && status == 0; s++)
+            if (bench_shape(o, s, t, rows) != 0)
                 status = 1;
     }
-    if (status == 0 && o.json != NULL) {
+    if (status == 0 && o->json != NULL) {
         json_t *doc = beex_gb_document(rows);
         char err[256];
         if (doc == NULL) {
             fprintf(stderr, "beex bench gemm: cannot build the JSON document\n");
             status = 1;
-        } else if (beex_json_write_atomic(doc, o.json, err, sizeof err) != 0) {
+        } else if (beex_json_write_atomic(doc, o->json, err, sizeof err) != 0) {
             fprintf(stderr, "beex bench gemm: %s\n", err);
             status = 1;
         } else {
-            printf("\nwrote %s\n", o.json);
+            printf("\nwrote %s\n", o->json);
         }
         json_decref(doc);
     }
     json_decref(rows);
     return status;
+}
+
+int beex_cmd_bench_gemm(int argc, char **argv)
+{
+    bench_opts o;
+    int rc = parse_args(argc, argv, &o);
+    return rc >= 0 ? rc : run_benchmarks(&o);
 }

@@ -52,10 +52,10 @@ static void print_row(const beex_compare_row *r)
     putchar('\n');
 }
 
-int beex_cmd_compare(int argc, char **argv)
+/* Returns -1 to compare argv[optind] with argv[optind + 1], or the exit status: 0 after
+ * --help, 2 on a usage error. */
+static int parse_args(int argc, char **argv, beex_compare_options *o, const char **json_out)
 {
-    beex_compare_options o = {0.05, 0.05, 0.02};
-    const char *json_out = NULL;
     enum { O_ALPHA = 256, O_TT, O_IT, O_JSON };
     static const struct option opts[] = {{"alpha", required_argument, 0, O_ALPHA},
                                          {"time-threshold", required_argument, 0, O_TT},
@@ -71,25 +71,25 @@ int beex_cmd_compare(int argc, char **argv)
             usage(stdout);
             return 0;
         case O_ALPHA:
-            if (parse_fraction(optarg, &o.alpha) != 0 || o.alpha <= 0 || o.alpha >= 1) {
+            if (parse_fraction(optarg, &o->alpha) != 0 || o->alpha <= 0 || o->alpha >= 1) {
                 fprintf(stderr, "beex compare: --alpha must be in (0, 1)\n");
                 return 2;
             }
             break;
         case O_TT:
-            if (parse_fraction(optarg, &o.time_threshold) != 0) {
+            if (parse_fraction(optarg, &o->time_threshold) != 0) {
                 fprintf(stderr, "beex compare: --time-threshold must be a fraction >= 0\n");
                 return 2;
             }
             break;
         case O_IT:
-            if (parse_fraction(optarg, &o.instr_threshold) != 0) {
+            if (parse_fraction(optarg, &o->instr_threshold) != 0) {
                 fprintf(stderr, "beex compare: --instr-threshold must be a fraction >= 0\n");
                 return 2;
             }
             break;
         case O_JSON:
-            json_out = optarg;
+            *json_out = optarg;
             break;
         default:
             usage(stderr);
@@ -101,15 +101,52 @@ int beex_cmd_compare(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (json_out != NULL && beex_arg_output("compare", "json", json_out) != 0)
+    if (*json_out != NULL && beex_arg_output("compare", "json", *json_out) != 0)
         return 2;
+    return -1;
+}
+
+/* --json: both files, the options, every row and the verdict. Returns 0, or -1 after
+ * printing why. */
+static int write_verdict(const char *path, const char *old, const char *new,
+                         const beex_compare_options *o, const beex_compare_row *rows, long n,
+                         int regressions)
+{
+    char err[512];
+    json_t *doc = json_object(), *arr = json_array();
+    for (long i = 0; i < n; i++)
+        json_array_append_new(arr, beex_compare_row_json(&rows[i]));
+    json_object_set_new(doc, "old", json_string(old));
+    json_object_set_new(doc, "new", json_string(new));
+    json_object_set_new(doc, "options",
+                        json_pack("{s:f, s:f, s:f}", "alpha", o->alpha, "time_threshold",
+                                  o->time_threshold, "instr_threshold", o->instr_threshold));
+    json_object_set_new(doc, "rows", arr);
+    json_object_set_new(doc, "verdict", json_string(regressions ? "regression" : "ok"));
+    int rc = 0;
+    if (beex_json_write_atomic(doc, path, err, sizeof err) != 0) {
+        fprintf(stderr, "beex compare: %s\n", err);
+        rc = -1;
+    }
+    json_decref(doc);
+    return rc;
+}
+
+int beex_cmd_compare(int argc, char **argv)
+{
+    beex_compare_options o = {0.05, 0.05, 0.02};
+    const char *json_out = NULL;
+    int prc = parse_args(argc, argv, &o, &json_out);
+    if (prc >= 0)
+        return prc;
+    const char *old = argv[optind], *new = argv[optind + 1];
     char err[512];
     beex_bench_set a, b;
-    if (beex_bench_set_load(argv[optind], &a, err, sizeof err) != 0) {
+    if (beex_bench_set_load(old, &a, err, sizeof err) != 0) {
         fprintf(stderr, "beex compare: %s\n", err);
         return 2;
     }
-    if (beex_bench_set_load(argv[optind + 1], &b, err, sizeof err) != 0) {
+    if (beex_bench_set_load(new, &b, err, sizeof err) != 0) {
         fprintf(stderr, "beex compare: %s\n", err);
         beex_bench_set_free(&a);
         return 2;
@@ -139,23 +176,8 @@ int beex_cmd_compare(int argc, char **argv)
            "%.3g, instruction threshold %.3g)\n",
            regressions ? "REGRESSION" : "ok", regressions, compared, o.alpha, o.time_threshold,
            o.instr_threshold);
-    if (json_out != NULL) {
-        json_t *doc = json_object(), *arr = json_array();
-        for (long i = 0; i < n; i++)
-            json_array_append_new(arr, beex_compare_row_json(&rows[i]));
-        json_object_set_new(doc, "old", json_string(argv[optind]));
-        json_object_set_new(doc, "new", json_string(argv[optind + 1]));
-        json_object_set_new(doc, "options",
-                            json_pack("{s:f, s:f, s:f}", "alpha", o.alpha, "time_threshold",
-                                      o.time_threshold, "instr_threshold", o.instr_threshold));
-        json_object_set_new(doc, "rows", arr);
-        json_object_set_new(doc, "verdict", json_string(regressions ? "regression" : "ok"));
-        if (beex_json_write_atomic(doc, json_out, err, sizeof err) != 0) {
-            fprintf(stderr, "beex compare: %s\n", err);
-            status = 2;
-        }
-        json_decref(doc);
-    }
+    if (json_out != NULL && write_verdict(json_out, old, new, &o, rows, n, regressions) != 0)
+        status = 2;
 done:
     free(rows);
     beex_bench_set_free(&a);

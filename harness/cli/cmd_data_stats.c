@@ -105,26 +105,28 @@ static json_t *split_stats(const beex_dataset *ds, const beex_split *s, const ch
     return j;
 }
 
-int beex_cmd_data_stats(int argc, char **argv)
+/* Returns -1 to go on with the task argv[optind], or the exit status: 0 after --help, 2 on a
+ * usage error, 1 when --json cannot be written. */
+static int parse_args(int argc, char **argv, int *vocab_size, const char **json_path,
+                      const char **glove_path)
 {
     static const struct option opts[] = {{"vocab", required_argument, NULL, 'v'},
                                          {"glove", required_argument, NULL, 'g'},
                                          {"json", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    int vocab_size = 8192, c;
-    const char *json_path = NULL, *glove_path = NULL;
+    int c;
     while ((c = getopt_long(argc, argv, "v:g:j:h", opts, NULL)) != -1) {
         switch (c) {
         case 'v':
-            if (beex_arg_int("data stats", "vocab", optarg, 2, 10000000, &vocab_size) != 0)
+            if (beex_arg_int("data stats", "vocab", optarg, 2, 10000000, vocab_size) != 0)
                 return 2;
             break;
         case 'g':
-            glove_path = optarg;
+            *glove_path = optarg;
             break;
         case 'j':
-            json_path = optarg;
+            *json_path = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -139,27 +141,64 @@ int beex_cmd_data_stats(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (json_path != NULL && beex_arg_output("data stats", "json", json_path) != 0)
+    if (*json_path != NULL && beex_arg_output("data stats", "json", *json_path) != 0)
         return 1;
+    return -1;
+}
+
+/* The vocabulary a model trained on this task would get (cap vocab_size), and in *distinct
+ * every distinct training token (to say how much the cap cuts; -1 when unknown). NULL when
+ * out of memory. */
+static beex_vocab *train_vocab(const beex_dataset *ds, int vocab_size, int *distinct)
+{
+    const char **texts = malloc(ds->train.n * sizeof *texts);
+    beex_vocab *v = NULL;
+    *distinct = -1;
+    if (texts != NULL) {
+        for (size_t i = 0; i < ds->train.n; i++)
+            texts[i] = ds->train.ex[i].text;
+        v = beex_vocab_build(texts, ds->train.n, vocab_size);
+        beex_vocab *all = beex_vocab_build(texts, ds->train.n, INT_MAX);
+        *distinct = all != NULL ? beex_vocab_size(all) - 2 : -1;
+        beex_vocab_free(all);
+        free(texts);
+    }
+    return v;
+}
+
+/* How many vocabulary words have a GloVe vector: printed, and into doc. Returns 0, or 1 after
+ * printing why not. */
+static int glove_coverage(const char *glove_path, const beex_vocab *v, json_t *doc)
+{
+    char err[512];
+    int n = beex_vocab_size(v), found = 0, rc = 0;
+    float *rows = calloc((size_t)n * BEEX_GLOVE_DIM, sizeof *rows);
+    if (rows == NULL || beex_glove_lookup(glove_path, v, rows, &found, err, sizeof err) != 0) {
+        fprintf(stderr, "beex data stats: %s\n", rows == NULL ? "out of memory" : err);
+        rc = 1;
+    } else {
+        printf("glove: %d of %d vocabulary words have a vector (%.1f%%)\n", found, n - 2,
+               100.0 * found / (n > 2 ? n - 2 : 1));
+        json_object_set_new(doc, "glove_found", json_integer(found));
+    }
+    free(rows);
+    return rc;
+}
+
+int beex_cmd_data_stats(int argc, char **argv)
+{
+    int vocab_size = 8192, distinct;
+    const char *json_path = NULL, *glove_path = NULL;
+    int rc = parse_args(argc, argv, &vocab_size, &json_path, &glove_path);
+    if (rc >= 0)
+        return rc;
     char err[512];
     beex_dataset ds;
     if (beex_dataset_load(argv[optind], &ds, err, sizeof err) != 0) {
         fprintf(stderr, "beex data stats: %s\n", err);
         return 1;
     }
-    const char **texts = malloc(ds.train.n * sizeof *texts);
-    beex_vocab *v = NULL;
-    int distinct = -1;
-    if (texts != NULL) {
-        for (size_t i = 0; i < ds.train.n; i++)
-            texts[i] = ds.train.ex[i].text;
-        v = beex_vocab_build(texts, ds.train.n, vocab_size);
-        /* Every distinct training token, to say how much the size cap cuts. */
-        beex_vocab *all = beex_vocab_build(texts, ds.train.n, INT_MAX);
-        distinct = all != NULL ? beex_vocab_size(all) - 2 : -1;
-        beex_vocab_free(all);
-        free(texts);
-    }
+    beex_vocab *v = train_vocab(&ds, vocab_size, &distinct);
     if (v == NULL) {
         fprintf(stderr, "beex data stats: out of memory building the vocabulary\n");
         beex_dataset_free(&ds);
@@ -181,7 +220,7 @@ int beex_cmd_data_stats(int argc, char **argv)
     json_object_set_new(doc, "distinct_train_tokens", json_integer(distinct));
     const beex_split *sp[3] = {&ds.train, &ds.dev, &ds.test};
     static const char *const names[3] = {"train", "dev", "test"};
-    int rc = 0;
+    rc = 0;
     for (int s = 0; s < 3 && rc == 0; s++) {
         json_t *j = split_stats(&ds, sp[s], names[s], s == 0 ? NULL : v);
         if (j == NULL) {
@@ -191,19 +230,8 @@ int beex_cmd_data_stats(int argc, char **argv)
         json_object_set_new(splits, names[s], j);
     }
     json_object_set_new(doc, "splits", splits);
-    if (rc == 0 && glove_path != NULL) {
-        int n = beex_vocab_size(v), found = 0;
-        float *rows = calloc((size_t)n * BEEX_GLOVE_DIM, sizeof *rows);
-        if (rows == NULL || beex_glove_lookup(glove_path, v, rows, &found, err, sizeof err) != 0) {
-            fprintf(stderr, "beex data stats: %s\n", rows == NULL ? "out of memory" : err);
-            rc = 1;
-        } else {
-            printf("glove: %d of %d vocabulary words have a vector (%.1f%%)\n", found, n - 2,
-                   100.0 * found / (n > 2 ? n - 2 : 1));
-            json_object_set_new(doc, "glove_found", json_integer(found));
-        }
-        free(rows);
-    }
+    if (rc == 0 && glove_path != NULL)
+        rc = glove_coverage(glove_path, v, doc);
     if (rc == 0 && json_path != NULL && beex_json_write_atomic(doc, json_path, err, sizeof err)) {
         fprintf(stderr, "beex data stats: %s\n", err);
         rc = 1;

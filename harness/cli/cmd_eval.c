@@ -155,78 +155,131 @@ static json_t *report_split(const char *name, const beex_replay_point *pts, int 
     return rows;
 }
 
+/* What an evaluation runs on: the model, the task, the label map between them, the
+ * vocabulary and an engine in the chosen precision. */
+typedef struct {
+    beex_model *m;
+    beex_dataset ds;
+    int have_ds;
+    beex_vocab *v;
+    beex_engine *e;
+    beex_precision pr;
+    int map[256], positive;
+} eval_inputs;
+
+static void eval_inputs_free(eval_inputs *in)
+{
+    beex_engine_free(in->e);
+    beex_vocab_free(in->v);
+    if (in->have_ds)
+        beex_dataset_free(&in->ds);
+    beex_model_free(in->m);
+}
+
+/* Threads, model, task, labels matched by name, the positive class, the vocabulary and the
+ * engine. Returns 0, or -1 with err set (eval_inputs_free frees either way). */
+static int load_inputs(const eval_args *a, eval_inputs *in, char *err, size_t errlen)
+{
+    char why[400];
+    if (beex_threads_setup(a->threads, err, errlen) < 0 ||
+        beex_model_load(a->model, &in->m, err, errlen) != 0 ||
+        beex_dataset_load(a->task, &in->ds, err, errlen) != 0)
+        return -1;
+    in->have_ds = 1;
+    beex_model *m = in->m;
+    in->pr = a->prec >= 0 ? (beex_precision)a->prec : m->cfg.precision;
+    if (m->is_deployment && in->pr != m->cfg.precision) {
+        snprintf(err, errlen, "%s: a deployment file runs only in its own precision (%s)", a->model,
+                 beex_precision_name(m->cfg.precision));
+        return -1;
+    }
+    if (in->ds.n_labels > 256) {
+        snprintf(err, errlen, "%s: more than 256 labels", a->task);
+        return -1;
+    }
+    if (beex_label_map(&in->ds, m, in->map, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s on %s: %s", a->model, a->task, why);
+        return -1;
+    }
+    in->positive = beex_positive_class(m, a->positive, err, errlen);
+    if (in->positive == -2)
+        return -1;
+    if (m->vocab == NULL || (in->v = beex_vocab_from_tokens(m->vocab, m->cfg.vocab)) == NULL) {
+        snprintf(err, errlen, "%s: the model carries no vocabulary", a->model);
+        return -1;
+    }
+    beex_engine_options eo = {in->pr, -1, 0};
+    return beex_engine_create(m, &eo, &in->e, err, errlen) != 0 ? -1 : 0;
+}
+
+/* --json: the context, what was evaluated and how, and the rows. Returns 0, or -1 with err
+ * set. */
+static int write_json(const eval_args *a, const eval_inputs *in, beex_metric metric, json_t *rows,
+                      char *err, size_t errlen)
+{
+    const beex_model *m = in->m;
+    int positive = in->positive, classes = m->cfg.classes;
+    char fp[17] = "unknown";
+    (void)beex_file_fingerprint(a->model, fp);
+    json_t *doc = json_pack(
+        "{s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:{s:i, s:I, s:f}, s:O}", "context",
+        beex_context_json(), "model", a->model, "model_fingerprint", fp, "task", a->task,
+        "precision", beex_precision_name(in->pr), "metric", beex_metric_name(metric),
+        "positive_class", positive >= 0 ? json_string(m->labels[positive]) : json_null(), "f1",
+        beex_f1_kind(classes), "mcc", beex_mcc_kind(classes), "bootstrap", "resamples",
+        a->resamples, "seed", (json_int_t)a->seed, "level", 0.95, "results", rows);
+    if (doc == NULL) {
+        snprintf(err, errlen, "cannot build the JSON document");
+        return -1;
+    }
+    int rc = beex_json_write_atomic(doc, a->json_path, err, errlen) != 0 ? -1 : 0;
+    json_decref(doc);
+    return rc;
+}
+
 int beex_cmd_eval(int argc, char **argv)
 {
     eval_args a;
     int prc = parse(argc, argv, &a);
     if (prc != 0)
         return prc == 1 ? 0 : prc;
-    char err[512], why[400];
-    beex_model *m = NULL;
-    beex_dataset ds;
-    int have_ds = 0, rc = 1;
-    beex_vocab *v = NULL;
-    beex_engine *e = NULL;
+    char err[512];
+    int rc = 1;
+    eval_inputs in;
+    memset(&in, 0, sizeof in);
     beex_trace tr[2];
     beex_replay_point *pts = NULL;
     memset(tr, 0, sizeof tr);
-    json_t *doc = NULL, *rows = json_array();
+    json_t *rows = json_array();
     /* Output and inputs first: nothing long runs before every check has passed. */
-    if (a.json_path != NULL && beex_check_output_file(a.json_path, err, sizeof err) != 0)
+    if ((a.json_path != NULL && beex_check_output_file(a.json_path, err, sizeof err) != 0) ||
+        load_inputs(&a, &in, err, sizeof err) != 0)
         goto fail;
-    if (beex_threads_setup(a.threads, err, sizeof err) < 0 ||
-        beex_model_load(a.model, &m, err, sizeof err) != 0 ||
-        beex_dataset_load(a.task, &ds, err, sizeof err) != 0)
-        goto fail;
-    have_ds = 1;
-    beex_precision pr = a.prec >= 0 ? (beex_precision)a.prec : m->cfg.precision;
-    if (m->is_deployment && pr != m->cfg.precision) {
-        snprintf(err, sizeof err, "%s: a deployment file runs only in its own precision (%s)",
-                 a.model, beex_precision_name(m->cfg.precision));
-        goto fail;
-    }
-    int map[256];
-    if (ds.n_labels > 256) {
-        snprintf(err, sizeof err, "%s: more than 256 labels", a.task);
-        goto fail;
-    }
-    if (beex_label_map(&ds, m, map, why, sizeof why) != 0) {
-        snprintf(err, sizeof err, "%s on %s: %s", a.model, a.task, why);
-        goto fail;
-    }
-    int positive = beex_positive_class(m, a.positive, err, sizeof err);
-    if (positive == -2)
-        goto fail;
-    if (m->vocab == NULL || (v = beex_vocab_from_tokens(m->vocab, m->cfg.vocab)) == NULL) {
-        snprintf(err, sizeof err, "%s: the model carries no vocabulary", a.model);
-        goto fail;
-    }
-    beex_engine_options eo = {pr, -1, 0};
-    if (beex_engine_create(m, &eo, &e, err, sizeof err) != 0)
-        goto fail;
+    const beex_model *m = in.m;
+    int positive = in.positive;
     beex_metric metric = a.metric >= 0 ? (beex_metric)a.metric : beex_metric_for_task(a.task);
     beex_config cfg = m->cfg;
-    beex_replay_setup rs = {&cfg, pr, metric, positive};
+    beex_replay_setup rs = {&cfg, in.pr, metric, positive};
     pts = calloc((size_t)cfg.blocks, sizeof *pts);
     if (pts == NULL) {
         snprintf(err, sizeof err, "out of memory");
         goto fail;
     }
     printf("model %s, task %s, precision %s, %d blocks; F1 = %s%s%s%s, MCC = %s\n", a.model, a.task,
-           beex_precision_name(pr), cfg.blocks, beex_f1_kind(cfg.classes),
+           beex_precision_name(in.pr), cfg.blocks, beex_f1_kind(cfg.classes),
            positive >= 0 ? " '" : "", positive >= 0 ? m->labels[positive] : "",
            positive >= 0 ? "'" : "", beex_mcc_kind(cfg.classes));
     printf("intervals: 95 %% percentile bootstrap (%d resamples, seed %llu), paired against full "
            "depth\n",
            a.resamples, a.seed);
     const char *names[2] = {"dev", "test"};
-    const beex_split *splits[2] = {&ds.dev, &ds.test};
+    const beex_split *splits[2] = {&in.ds.dev, &in.ds.test};
     for (int k = 0; k < 2; k++) {
         if (splits[k]->n == 0) {
             snprintf(err, sizeof err, "%s: the %s split is empty", a.task, names[k]);
             goto fail;
         }
-        if (beex_trace_split(e, splits[k], v, map, 0, (int)splits[k]->n, NULL, &tr[k], err,
+        if (beex_trace_split(in.e, splits[k], in.v, in.map, 0, (int)splits[k]->n, NULL, &tr[k], err,
                              sizeof err) != 0 ||
             beex_exit_points(&tr[k], &rs, a.resamples, a.seed, pts, err, sizeof err) != 0)
             goto fail;
@@ -234,37 +287,17 @@ int beex_cmd_eval(int argc, char **argv)
         json_array_extend(rows, r);
         json_decref(r);
     }
-    if (a.json_path != NULL) {
-        char fp[17] = "unknown";
-        (void)beex_file_fingerprint(a.model, fp);
-        doc = json_pack(
-            "{s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:{s:i, s:I, s:f}, s:O}", "context",
-            beex_context_json(), "model", a.model, "model_fingerprint", fp, "task", a.task,
-            "precision", beex_precision_name(pr), "metric", beex_metric_name(metric),
-            "positive_class", positive >= 0 ? json_string(m->labels[positive]) : json_null(), "f1",
-            beex_f1_kind(cfg.classes), "mcc", beex_mcc_kind(cfg.classes), "bootstrap", "resamples",
-            a.resamples, "seed", (json_int_t)a.seed, "level", 0.95, "results", rows);
-        if (doc == NULL) {
-            snprintf(err, sizeof err, "cannot build the JSON document");
-            goto fail;
-        }
-        if (beex_json_write_atomic(doc, a.json_path, err, sizeof err) != 0)
-            goto fail;
-    }
+    if (a.json_path != NULL && write_json(&a, &in, metric, rows, err, sizeof err) != 0)
+        goto fail;
     rc = 0;
     goto out;
 fail:
     fprintf(stderr, "beex eval: %s\n", err);
 out:
-    json_decref(doc);
     json_decref(rows);
     free(pts);
     beex_trace_free(&tr[0]);
     beex_trace_free(&tr[1]);
-    beex_engine_free(e);
-    beex_vocab_free(v);
-    if (have_ds)
-        beex_dataset_free(&ds);
-    beex_model_free(m);
+    eval_inputs_free(&in);
     return rc;
 }

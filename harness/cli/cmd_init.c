@@ -44,18 +44,8 @@ static int parse_seed(const char *s, uint64_t *out)
 
 static int apply_preset(const char *name, beex_config *c)
 {
-    *c = beex_config_default();
-    if (strcmp(name, "small") == 0)
+    if (beex_config_preset(name, c) == 0)
         return 0;
-    if (strcmp(name, "bert-base") == 0) {
-        c->vocab = 30522;
-        c->d = 768;
-        c->heads = 12;
-        c->dff = 3072;
-        c->blocks = 12;
-        c->max_len = 128;
-        return 0;
-    }
     fprintf(stderr, "beex init: unknown preset '%s' (small, bert-base)\n", name);
     return -1;
 }
@@ -64,7 +54,48 @@ enum { OPT_VOCAB = 256, OPT_D, OPT_HEADS, OPT_DFF, OPT_BLOCKS, OPT_MAXLEN, OPT_C
 static const char *const field_names[] = {"vocab",  "d",       "heads",  "dff",
                                           "blocks", "max-len", "classes"};
 
-int beex_cmd_init(int argc, char **argv)
+/* The command line, with the overrides kept apart so that they win over the preset in any
+ * order. */
+typedef struct {
+    const char *out, *preset;
+    uint64_t seed;
+    int over[OPT_EPS - OPT_VOCAB], have[OPT_EPS - OPT_VOCAB];
+    int precision; /* -1: the preset's */
+    float eps;
+    int have_eps;
+    char *names[256]; /* --labels, pointing into argv (not NUL-terminated) */
+    size_t name_len[256];
+    int n_names;
+} init_args;
+
+/* --labels a,b,c. Returns 0, or 2 after printing why. */
+static int parse_labels(char *arg, init_args *ia)
+{
+    /* strtok would merge empty fields: split by hand so that "a,,b" is refused. */
+    ia->n_names = 0;
+    for (const char *p = arg;; p++) {
+        const char *q = strchr(p, ',');
+        size_t len = q ? (size_t)(q - p) : strlen(p);
+        if (len == 0 || ia->n_names >= 256) {
+            fprintf(stderr, "beex init: --labels wants 2 to 256 non-empty names, got '%s'\n", arg);
+            return 2;
+        }
+        for (int k = 0; k < ia->n_names; k++)
+            if (ia->name_len[k] == len && strncmp(ia->names[k], p, len) == 0) {
+                fprintf(stderr, "beex init: --labels names '%.*s' twice\n", (int)len, p);
+                return 2;
+            }
+        ia->name_len[ia->n_names] = len;
+        ia->names[ia->n_names++] = (char *)p; /* argv outlives the command */
+        if (q == NULL)
+            break;
+        p = q;
+    }
+    return 0;
+}
+
+/* Returns -1 to go on, or the exit status: 0 after --help, 2 on a usage error. */
+static int parse_args(int argc, char **argv, init_args *ia)
 {
     static const struct option opts[] = {
         {"out", required_argument, 0, 'o'},
@@ -83,79 +114,51 @@ int beex_cmd_init(int argc, char **argv)
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
-    char *names[256];
-    size_t name_len[256];
-    int n_names = 0;
-    const char *out = NULL, *preset = "small";
-    uint64_t seed = 1;
-    /* Overrides are collected first so that they win over the preset in any order. */
-    int over[OPT_EPS - OPT_VOCAB] = {0}, have[OPT_EPS - OPT_VOCAB] = {0};
-    int precision = -1;
-    float eps = 0.0f;
-    int have_eps = 0, c;
+    memset(ia, 0, sizeof *ia);
+    ia->preset = "small", ia->seed = 1, ia->precision = -1;
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'o':
-            out = optarg;
+            ia->out = optarg;
             break;
         case 's':
-            if (parse_seed(optarg, &seed) != 0)
+            if (parse_seed(optarg, &ia->seed) != 0)
                 return 2;
             break;
         case 'p':
-            preset = optarg;
+            ia->preset = optarg;
             break;
         case 'P':
-            if ((precision = beex_precision_parse(optarg)) < 0) {
+            if ((ia->precision = beex_precision_parse(optarg)) < 0) {
                 fprintf(stderr, "beex init: unknown precision '%s' (fp32, w1a32, w1a1)\n", optarg);
                 return 2;
             }
             break;
         case OPT_EPS: {
             char *end;
-            eps = strtof(optarg, &end);
+            ia->eps = strtof(optarg, &end);
             if (end == optarg || *end != '\0') {
                 fprintf(stderr, "beex init: --ln-eps needs a number, got '%s'\n", optarg);
                 return 2;
             }
-            have_eps = 1;
+            ia->have_eps = 1;
             break;
         }
-        case 'L': {
-            /* strtok would merge empty fields: split by hand so that "a,,b" is refused. */
-            n_names = 0;
-            for (const char *p = optarg;; p++) {
-                const char *q = strchr(p, ',');
-                size_t len = q ? (size_t)(q - p) : strlen(p);
-                if (len == 0 || n_names >= 256) {
-                    fprintf(stderr,
-                            "beex init: --labels wants 2 to 256 non-empty names, got '%s'\n",
-                            optarg);
-                    return 2;
-                }
-                for (int k = 0; k < n_names; k++)
-                    if (name_len[k] == len && strncmp(names[k], p, len) == 0) {
-                        fprintf(stderr, "beex init: --labels names '%.*s' twice\n", (int)len, p);
-                        return 2;
-                    }
-                name_len[n_names] = len;
-                names[n_names++] = (char *)p; /* argv outlives the command */
-                if (q == NULL)
-                    break;
-                p = q;
-            }
+        case 'L':
+            if (parse_labels(optarg, ia) != 0)
+                return 2;
             break;
-        }
         case 'h':
             usage(stdout);
             return 0;
         default:
             if (c >= OPT_VOCAB && c < OPT_EPS) {
                 if (beex_arg_int("init", field_names[c - OPT_VOCAB], optarg, 0, 1 << 30,
-                                 &over[c - OPT_VOCAB]) != 0)
+                                 &ia->over[c - OPT_VOCAB]) != 0)
                     return 2;
-                have[c - OPT_VOCAB] = 1;
+                ia->have[c - OPT_VOCAB] = 1;
                 break;
             }
             usage(stderr);
@@ -166,62 +169,87 @@ int beex_cmd_init(int argc, char **argv)
         fprintf(stderr, "beex init: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (out == NULL) {
+    if (ia->out == NULL) {
         fprintf(stderr, "beex init: --out FILE is required\n");
         usage(stderr);
         return 2;
     }
-    beex_config cfg;
-    if (apply_preset(preset, &cfg) != 0)
+    return -1;
+}
+
+/* The preset, then the overrides. Returns 0, or 2 after printing why. */
+static int build_config(const init_args *ia, beex_config *cfg)
+{
+    if (apply_preset(ia->preset, cfg) != 0)
         return 2;
-    int *fields[] = {&cfg.vocab,  &cfg.d,       &cfg.heads,  &cfg.dff,
-                     &cfg.blocks, &cfg.max_len, &cfg.classes};
+    int *fields[] = {&cfg->vocab,  &cfg->d,       &cfg->heads,  &cfg->dff,
+                     &cfg->blocks, &cfg->max_len, &cfg->classes};
     for (int i = 0; i < OPT_EPS - OPT_VOCAB; i++)
-        if (have[i])
-            *fields[i] = over[i];
-    if (precision >= 0)
-        cfg.precision = (beex_precision)precision;
-    if (n_names > 0) {
-        if (have[OPT_CLASSES - OPT_VOCAB] && cfg.classes != n_names) {
-            fprintf(stderr, "beex init: --classes %d but --labels names %d classes\n", cfg.classes,
-                    n_names);
+        if (ia->have[i])
+            *fields[i] = ia->over[i];
+    if (ia->precision >= 0)
+        cfg->precision = (beex_precision)ia->precision;
+    if (ia->n_names > 0) {
+        if (ia->have[OPT_CLASSES - OPT_VOCAB] && cfg->classes != ia->n_names) {
+            fprintf(stderr, "beex init: --classes %d but --labels names %d classes\n", cfg->classes,
+                    ia->n_names);
             return 2;
         }
-        cfg.classes = n_names;
+        cfg->classes = ia->n_names;
     }
-    if (have_eps)
-        cfg.ln_eps = eps;
-    if (beex_arg_output("init", "out", out) != 0)
-        return 1;
+    if (ia->have_eps)
+        cfg->ln_eps = ia->eps;
+    return 0;
+}
+
+/* The seeded random checkpoint, written, and a line saying what it is. Returns the exit
+ * status. */
+static int write_checkpoint(const init_args *ia, const beex_config *cfg)
+{
     char err[512];
-    if (beex_config_check(&cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "beex init: %s\n", err);
-        return 2;
-    }
     beex_model *m = NULL;
-    if (beex_model_alloc(&cfg, &m, err, sizeof err) != 0) {
+    if (beex_model_alloc(cfg, &m, err, sizeof err) != 0) {
         fprintf(stderr, "beex init: %s\n", err);
         return 1;
     }
-    for (int i = 0; i < n_names; i++) {
-        if ((m->labels[i] = strndup(names[i], name_len[i])) == NULL) {
+    for (int i = 0; i < ia->n_names; i++) {
+        if ((m->labels[i] = strndup(ia->names[i], ia->name_len[i])) == NULL) {
             fprintf(stderr, "beex init: out of memory\n");
             beex_model_free(m);
             return 1;
         }
     }
-    beex_model_init_random(m, seed);
-    int rc = beex_model_save_checkpoint(m, out, err, sizeof err);
+    beex_model_init_random(m, ia->seed);
+    int rc = beex_model_save_checkpoint(m, ia->out, err, sizeof err);
     beex_model_free(m);
     if (rc != 0) {
         fprintf(stderr, "beex init: %s\n", err);
         return 1;
     }
     struct stat st;
-    long long size = stat(out, &st) == 0 ? (long long)st.st_size : -1;
+    long long size = stat(ia->out, &st) == 0 ? (long long)st.st_size : -1;
     printf("wrote %s: checkpoint, %lld bytes (%.2f MiB); vocab %d, d %d, heads %d, dff %d, "
            "blocks %d, max_len %d, classes %d, precision %s, seed %" PRIu64 "\n",
-           out, size, (double)size / 1048576.0, cfg.vocab, cfg.d, cfg.heads, cfg.dff, cfg.blocks,
-           cfg.max_len, cfg.classes, beex_precision_name(cfg.precision), seed);
+           ia->out, size, (double)size / 1048576.0, cfg->vocab, cfg->d, cfg->heads, cfg->dff,
+           cfg->blocks, cfg->max_len, cfg->classes, beex_precision_name(cfg->precision), ia->seed);
     return 0;
+}
+
+int beex_cmd_init(int argc, char **argv)
+{
+    init_args ia;
+    int rc = parse_args(argc, argv, &ia);
+    if (rc >= 0)
+        return rc;
+    beex_config cfg;
+    if (build_config(&ia, &cfg) != 0)
+        return 2;
+    if (beex_arg_output("init", "out", ia.out) != 0)
+        return 1;
+    char err[512];
+    if (beex_config_check(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "beex init: %s\n", err);
+        return 2;
+    }
+    return write_checkpoint(&ia, &cfg);
 }

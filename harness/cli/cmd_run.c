@@ -180,7 +180,15 @@ out:
     return rc;
 }
 
-int beex_cmd_run(int argc, char **argv)
+/* The command line: the model file and how to run it. */
+typedef struct {
+    const char *model;
+    int prec, isa, threads, batch, use_ids, full; /* prec, isa -1: the model's, the best */
+    double delta;
+} run_options;
+
+/* Returns -1 to run, or the exit status: 0 after --help, 2 on a usage error. */
+static int parse_args(int argc, char **argv, run_options *ro)
 {
     static const struct option opts[] = {{"precision", required_argument, NULL, 'p'},
                                          {"delta", required_argument, NULL, 'd'},
@@ -191,53 +199,53 @@ int beex_cmd_run(int argc, char **argv)
                                          {"full", no_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    int prec = -1, isa = -1, threads = 0, batch = 1, use_ids = 0, full = 0, ch;
-    double delta = 0.1;
+    *ro = (run_options){.prec = -1, .isa = -1, .batch = 1, .delta = 0.1};
+    int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *end;
         switch (ch) {
         case 'p':
-            if ((prec = beex_precision_parse(optarg)) < 0) {
+            if ((ro->prec = beex_precision_parse(optarg)) < 0) {
                 fprintf(stderr, "beex run: unknown precision '%s' (fp32, w1a32, w1a1)\n", optarg);
                 return 2;
             }
             break;
         case 'd':
             errno = 0;
-            delta = strtod(optarg, &end);
-            if (errno != 0 || end == optarg || *end != '\0' || isnan(delta)) {
+            ro->delta = strtod(optarg, &end);
+            if (errno != 0 || end == optarg || *end != '\0' || isnan(ro->delta)) {
                 fprintf(stderr, "beex run: --delta needs a number, got '%s'\n", optarg);
                 return 2;
             }
             break;
         case 'v': {
             const char *why = NULL;
-            if ((isa = beex_isa_parse(optarg)) < 0) {
+            if ((ro->isa = beex_isa_parse(optarg)) < 0) {
                 char names[128];
                 fprintf(stderr, "beex run: unknown variant '%s' (%s)\n", optarg,
                         beex_isa_names_joined(names, sizeof names, 0, ", ", ", "));
                 return 2;
             }
-            if (!beex_isa_available((beex_isa)isa, &why)) {
+            if (!beex_isa_available((beex_isa)ro->isa, &why)) {
                 fprintf(stderr, "beex run: variant %s is not available here: %s\n", optarg, why);
                 return 2;
             }
             break;
         }
         case 't':
-            if (beex_arg_int("run", "threads", optarg, 1, BEEX_MAX_THREADS, &threads) != 0)
+            if (beex_arg_int("run", "threads", optarg, 1, BEEX_MAX_THREADS, &ro->threads) != 0)
                 return 2;
             break;
         case 'b':
-            if (beex_arg_int("run", "batch", optarg, 1, 1 << 20, &batch) != 0)
+            if (beex_arg_int("run", "batch", optarg, 1, 1 << 20, &ro->batch) != 0)
                 return 2;
             break;
         case 'i':
-            use_ids = 1;
+            ro->use_ids = 1;
             break;
         case 'f':
-            full = 1;
+            ro->full = 1;
             break;
         case 'h':
             usage(stdout);
@@ -252,49 +260,43 @@ int beex_cmd_run(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    char err[512];
-    int team = beex_threads_setup(threads, err, sizeof err);
-    if (team < 0) {
-        fprintf(stderr, "beex run: %s\n", err);
-        return 1;
-    }
-    beex_model *m = NULL;
-    if (beex_model_load(argv[optind], &m, err, sizeof err) != 0) {
-        fprintf(stderr, "beex run: %s\n", err); /* err already names the file */
-        return 1;
-    }
+    ro->model = argv[optind];
+    return -1;
+}
+
+static void pending_free(pending *p)
+{
+    if (p->ids != NULL)
+        for (int i = 0; i < p->cap; i++)
+            free(p->ids[i]);
+    free(p->ids), free(p->lens), free(p->untrunc);
+}
+
+/* Room for batch examples of max_len tokens. Returns 0, or -1 (pending_free frees either
+ * way). */
+static int pending_alloc(pending *p, int batch, int max_len)
+{
+    p->cap = batch;
+    p->ids = calloc((size_t)batch, sizeof *p->ids);
+    p->lens = calloc((size_t)batch, sizeof *p->lens);
+    p->untrunc = calloc((size_t)batch, sizeof *p->untrunc);
+    if (p->ids == NULL || p->lens == NULL || p->untrunc == NULL)
+        return -1;
+    for (int i = 0; i < batch; i++)
+        if ((p->ids[i] = malloc((size_t)max_len * sizeof(int32_t))) == NULL)
+            return -1;
+    return 0;
+}
+
+/* Standard input to the end, batch by batch (a bad line still lets the lines before it
+ * through). Returns the exit status: 0, or 1 after printing why. */
+static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *vocab, pending *p,
+                     const run_options *ro)
+{
     const beex_config *c = &m->cfg;
-    beex_vocab *vocab = NULL;
-    if (!use_ids) {
-        vocab = m->vocab ? beex_vocab_from_tokens(m->vocab, c->vocab) : NULL;
-        if (vocab == NULL) {
-            fprintf(stderr, "beex run: %s has no usable vocabulary; pass token ids with --ids\n",
-                    argv[optind]);
-            beex_model_free(m);
-            return 1;
-        }
-    }
-    beex_engine_options eo = {prec >= 0 ? (beex_precision)prec : c->precision, isa, team};
-    beex_engine *e = NULL;
-    int rc = 1;
-    pending p = {0};
     char *line = NULL;
     size_t linecap = 0;
-    if (beex_engine_create(m, &eo, &e, err, sizeof err) != 0) {
-        fprintf(stderr, "beex run: %s\n", err);
-        goto out;
-    }
-    if (beex_engine_fp32_note(e) != NULL)
-        fprintf(stderr, "beex run: note: %s\n", beex_engine_fp32_note(e));
-    p.cap = batch;
-    p.ids = calloc((size_t)batch, sizeof *p.ids);
-    p.lens = calloc((size_t)batch, sizeof *p.lens);
-    p.untrunc = calloc((size_t)batch, sizeof *p.untrunc);
-    if (p.ids == NULL || p.lens == NULL || p.untrunc == NULL)
-        goto oom;
-    for (int i = 0; i < batch; i++)
-        if ((p.ids[i] = malloc((size_t)c->max_len * sizeof(int32_t))) == NULL)
-            goto oom;
+    int rc = 1;
     long lineno = 0, done = 0;
     ssize_t got;
     while ((got = getline(&line, &linecap, stdin)) >= 0) {
@@ -306,40 +308,80 @@ int beex_cmd_run(int argc, char **argv)
         int bad = memchr(line, '\0', (size_t)got) != NULL;
         if (bad)
             fprintf(stderr, "beex run: standard input line %ld: NUL byte in line\n", lineno);
-        else if (use_ids)
-            bad = (n = parse_ids(line, lineno, c->vocab, c->max_len, p.ids[p.n])) < 0;
+        else if (ro->use_ids)
+            bad = (n = parse_ids(line, lineno, c->vocab, c->max_len, p->ids[p->n])) < 0;
         if (bad) {
             /* The lines before the bad one still get their results, then exit 1. */
-            if (p.n > 0)
-                (void)flush_batch(e, m, &p, done, delta, full);
+            if (p->n > 0)
+                (void)flush_batch(e, m, p, done, ro->delta, ro->full);
             goto out;
         }
-        if (!use_ids) {
-            beex_encode(vocab, line, p.ids[p.n], c->max_len, &n);
+        if (!ro->use_ids) {
+            beex_encode(vocab, line, p->ids[p->n], c->max_len, &n);
         }
-        p.untrunc[p.n] = n;
-        p.lens[p.n] = n < c->max_len ? (n > 0 ? n : 1) : c->max_len;
-        if (++p.n == p.cap) {
-            if (flush_batch(e, m, &p, done, delta, full) != 0)
+        p->untrunc[p->n] = n;
+        p->lens[p->n] = n < c->max_len ? (n > 0 ? n : 1) : c->max_len;
+        if (++p->n == p->cap) {
+            if (flush_batch(e, m, p, done, ro->delta, ro->full) != 0)
                 goto out;
-            done += p.cap;
+            done += p->cap;
         }
     }
     if (ferror(stdin)) {
         fprintf(stderr, "beex run: error reading standard input: %s\n", strerror(errno));
         goto out;
     }
-    if (p.n > 0 && flush_batch(e, m, &p, done, delta, full) != 0)
+    if (p->n > 0 && flush_batch(e, m, p, done, ro->delta, ro->full) != 0)
         goto out;
     rc = 0;
-    goto out;
-oom:
-    fprintf(stderr, "beex run: out of memory\n");
 out:
-    if (p.ids != NULL)
-        for (int i = 0; i < p.cap; i++)
-            free(p.ids[i]);
-    free(p.ids), free(p.lens), free(p.untrunc), free(line);
+    free(line);
+    return rc;
+}
+
+int beex_cmd_run(int argc, char **argv)
+{
+    run_options ro;
+    int rc = parse_args(argc, argv, &ro);
+    if (rc >= 0)
+        return rc;
+    char err[512];
+    int team = beex_threads_setup(ro.threads, err, sizeof err);
+    if (team < 0) {
+        fprintf(stderr, "beex run: %s\n", err);
+        return 1;
+    }
+    beex_model *m = NULL;
+    if (beex_model_load(ro.model, &m, err, sizeof err) != 0) {
+        fprintf(stderr, "beex run: %s\n", err); /* err already names the file */
+        return 1;
+    }
+    const beex_config *c = &m->cfg;
+    beex_vocab *vocab = NULL;
+    if (!ro.use_ids) {
+        vocab = m->vocab ? beex_vocab_from_tokens(m->vocab, c->vocab) : NULL;
+        if (vocab == NULL) {
+            fprintf(stderr, "beex run: %s has no usable vocabulary; pass token ids with --ids\n",
+                    ro.model);
+            beex_model_free(m);
+            return 1;
+        }
+    }
+    beex_engine_options eo = {ro.prec >= 0 ? (beex_precision)ro.prec : c->precision, ro.isa, team};
+    beex_engine *e = NULL;
+    pending p = {0};
+    rc = 1;
+    if (beex_engine_create(m, &eo, &e, err, sizeof err) != 0) {
+        fprintf(stderr, "beex run: %s\n", err);
+    } else {
+        if (beex_engine_fp32_note(e) != NULL)
+            fprintf(stderr, "beex run: note: %s\n", beex_engine_fp32_note(e));
+        if (pending_alloc(&p, ro.batch, c->max_len) != 0)
+            fprintf(stderr, "beex run: out of memory\n");
+        else
+            rc = run_lines(e, m, vocab, &p, &ro);
+    }
+    pending_free(&p);
     beex_engine_free(e);
     beex_vocab_free(vocab);
     beex_model_free(m);

@@ -28,7 +28,7 @@ static void usage(FILE *out)
         "  cost; time the points of the dev Pareto front over all rules.\n"
         "  --precision P     fp32 | w1a32 | w1a1 (default: the model's)\n"
         "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
-        "                    this CPU runs; a missing one is reported and skipped)\n"
+        "                    this CPU runs; a listed one it lacks is an error)\n"
         "  --threads LIST    comma list of thread counts (default 1,<cores>)\n"
         "  --batches LIST    comma list of batch sizes (default 1,32)\n"
         "  --reps N          timed repetitions per point, at least 9 (default 9)\n"
@@ -56,7 +56,47 @@ static void usage(FILE *out)
         "2 usage error.\n");
 }
 
-static int parse_args(int argc, char **argv, beex_sweep_options *a)
+enum {
+    O_PREC = 256,
+    O_VAR,
+    O_THR,
+    O_BAT,
+    O_REPS,
+    O_OUT,
+    O_SHARD,
+    O_QUICK,
+    O_TRACE,
+    O_POINTS,
+    O_NOTIMED,
+    O_METRIC,
+    O_RESAMPLES,
+    O_SEED,
+    O_POSITIVE,
+    O_OVERWRITE,
+    O_EVENTS
+};
+
+static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
+                                     {"variants", required_argument, 0, O_VAR},
+                                     {"threads", required_argument, 0, O_THR},
+                                     {"batches", required_argument, 0, O_BAT},
+                                     {"reps", required_argument, 0, O_REPS},
+                                     {"out", required_argument, 0, O_OUT},
+                                     {"shard", required_argument, 0, O_SHARD},
+                                     {"quick", no_argument, 0, O_QUICK},
+                                     {"trace", required_argument, 0, O_TRACE},
+                                     {"points", required_argument, 0, O_POINTS},
+                                     {"no-timed", no_argument, 0, O_NOTIMED},
+                                     {"metric", required_argument, 0, O_METRIC},
+                                     {"resamples", required_argument, 0, O_RESAMPLES},
+                                     {"seed", required_argument, 0, O_SEED},
+                                     {"positive", required_argument, 0, O_POSITIVE},
+                                     {"overwrite", no_argument, 0, O_OVERWRITE},
+                                     {"events", required_argument, 0, O_EVENTS},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+
+static void set_defaults(beex_sweep_options *a)
 {
     memset(a, 0, sizeof *a);
     a->precision = -1;
@@ -66,137 +106,105 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
     a->resamples = BEEX_BOOTSTRAP_MIN_RESAMPLES;
     a->seed = BEEX_BOOTSTRAP_DEFAULT_SEED;
     snprintf(a->variants_arg, sizeof a->variants_arg, "all");
-    enum {
-        O_PREC = 256,
-        O_VAR,
-        O_THR,
-        O_BAT,
-        O_REPS,
-        O_OUT,
-        O_SHARD,
-        O_QUICK,
-        O_TRACE,
-        O_POINTS,
-        O_NOTIMED,
-        O_METRIC,
-        O_RESAMPLES,
-        O_SEED,
-        O_POSITIVE,
-        O_OVERWRITE,
-        O_EVENTS
-    };
-    static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
-                                         {"variants", required_argument, 0, O_VAR},
-                                         {"threads", required_argument, 0, O_THR},
-                                         {"batches", required_argument, 0, O_BAT},
-                                         {"reps", required_argument, 0, O_REPS},
-                                         {"out", required_argument, 0, O_OUT},
-                                         {"shard", required_argument, 0, O_SHARD},
-                                         {"quick", no_argument, 0, O_QUICK},
-                                         {"trace", required_argument, 0, O_TRACE},
-                                         {"points", required_argument, 0, O_POINTS},
-                                         {"no-timed", no_argument, 0, O_NOTIMED},
-                                         {"metric", required_argument, 0, O_METRIC},
-                                         {"resamples", required_argument, 0, O_RESAMPLES},
-                                         {"seed", required_argument, 0, O_SEED},
-                                         {"positive", required_argument, 0, O_POSITIVE},
-                                         {"overwrite", no_argument, 0, O_OVERWRITE},
-                                         {"events", required_argument, 0, O_EVENTS},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h':
-            usage(stdout);
-            return 1;
-        case O_PREC:
-            if ((a->precision = beex_precision_parse(optarg)) < 0) {
-                fprintf(stderr, "beex sweep: unknown precision '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case O_VAR:
-            snprintf(a->variants_arg, sizeof a->variants_arg, "%s", optarg);
-            break;
-        case O_THR:
-            snprintf(a->threads_arg, sizeof a->threads_arg, "%s", optarg);
-            if ((a->n_threads = beex_arg_int_list("sweep", "threads", optarg, 1, BEEX_MAX_THREADS,
-                                                  a->threads, MAX_LIST)) < 0)
-                return 2;
-            break;
-        case O_BAT:
-            snprintf(a->batches_arg, sizeof a->batches_arg, "%s", optarg);
-            if ((a->n_batches = beex_arg_int_list("sweep", "batches", optarg, 1, 1 << 20,
-                                                  a->batches, MAX_LIST)) < 0)
-                return 2;
-            break;
-        case O_REPS:
-            if (beex_arg_int("sweep", "reps", optarg, 9, 100000, &a->reps) != 0)
-                return 2;
-            break;
-        case O_POINTS:
-            if (beex_arg_int("sweep", "points", optarg, 1, MAX_POINTS, &a->points) != 0)
-                return 2;
-            break;
-        case O_OUT:
-            a->out = optarg;
-            break;
-        case O_TRACE:
-            a->trace_dir = optarg;
-            break;
-        case O_SHARD:
-            if (sscanf(optarg, "%d/%d%c", &a->shard_i, &a->shard_n, (char[2]){0}) != 2 ||
-                a->shard_n < 1 || a->shard_i < 0 || a->shard_i >= a->shard_n) {
-                fprintf(stderr, "beex sweep: --shard wants i/n with 0 <= i < n, got '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case O_QUICK:
-            a->quick = 1;
-            break;
-        case O_NOTIMED:
-            a->no_timed = 1;
-            break;
-        case O_METRIC:
-            if ((a->metric = beex_metric_parse(optarg)) < 0) {
-                fprintf(stderr, "beex sweep: unknown metric '%s' (accuracy, f1, mcc)\n", optarg);
-                return 2;
-            }
-            break;
-        case O_RESAMPLES:
-            if (beex_arg_int("sweep", "resamples", optarg, BEEX_BOOTSTRAP_MIN_RESAMPLES, 1000000,
-                             &a->resamples) != 0)
-                return 2;
-            break;
-        case O_SEED: {
-            int seed;
-            if (beex_arg_int("sweep", "seed", optarg, 0, 2147483647, &seed) != 0)
-                return 2;
-            a->seed = (unsigned long long)seed;
-            break;
-        }
-        case O_POSITIVE:
-            a->positive = optarg;
-            break;
-        case O_EVENTS: {
-            char why[200];
-            if (beex_hw_counters_choose(optarg, why, sizeof why) != 0) {
-                fprintf(stderr, "beex sweep: %s\n", why);
-                return 2;
-            }
-            break;
-        }
-        case O_OVERWRITE:
-            a->overwrite = 1;
-            break;
-        default:
-            usage(stderr);
+}
+
+/* One option's value into a. Returns 0, or 2 after printing why it is bad. */
+static int parse_value(int c, const char *arg, beex_sweep_options *a)
+{
+    switch (c) {
+    case O_PREC:
+        if ((a->precision = beex_precision_parse(arg)) < 0) {
+            fprintf(stderr, "beex sweep: unknown precision '%s'\n", arg);
             return 2;
         }
+        break;
+    case O_VAR:
+        snprintf(a->variants_arg, sizeof a->variants_arg, "%s", arg);
+        if ((a->n_variants = beex_arg_variants("sweep", "variants", arg, 0, a->variants)) < 0)
+            return 2;
+        break;
+    case O_THR:
+        snprintf(a->threads_arg, sizeof a->threads_arg, "%s", arg);
+        if ((a->n_threads = beex_arg_int_list("sweep", "threads", arg, 1, BEEX_MAX_THREADS,
+                                              a->threads, MAX_LIST)) < 0)
+            return 2;
+        break;
+    case O_BAT:
+        snprintf(a->batches_arg, sizeof a->batches_arg, "%s", arg);
+        if ((a->n_batches =
+                 beex_arg_int_list("sweep", "batches", arg, 1, 1 << 20, a->batches, MAX_LIST)) < 0)
+            return 2;
+        break;
+    case O_REPS:
+        if (beex_arg_int("sweep", "reps", arg, 9, 100000, &a->reps) != 0)
+            return 2;
+        break;
+    case O_POINTS:
+        if (beex_arg_int("sweep", "points", arg, 1, MAX_POINTS, &a->points) != 0)
+            return 2;
+        break;
+    case O_OUT:
+        a->out = arg;
+        break;
+    case O_TRACE:
+        a->trace_dir = arg;
+        break;
+    case O_SHARD:
+        if (sscanf(arg, "%d/%d%c", &a->shard_i, &a->shard_n, (char[2]){0}) != 2 || a->shard_n < 1 ||
+            a->shard_i < 0 || a->shard_i >= a->shard_n) {
+            fprintf(stderr, "beex sweep: --shard wants i/n with 0 <= i < n, got '%s'\n", arg);
+            return 2;
+        }
+        break;
+    case O_QUICK:
+        a->quick = 1;
+        break;
+    case O_NOTIMED:
+        a->no_timed = 1;
+        break;
+    case O_METRIC:
+        if ((a->metric = beex_metric_parse(arg)) < 0) {
+            fprintf(stderr, "beex sweep: unknown metric '%s' (accuracy, f1, mcc)\n", arg);
+            return 2;
+        }
+        break;
+    case O_RESAMPLES:
+        if (beex_arg_int("sweep", "resamples", arg, BEEX_BOOTSTRAP_MIN_RESAMPLES, 1000000,
+                         &a->resamples) != 0)
+            return 2;
+        break;
+    case O_SEED: {
+        int seed;
+        if (beex_arg_int("sweep", "seed", arg, 0, 2147483647, &seed) != 0)
+            return 2;
+        a->seed = (unsigned long long)seed;
+        break;
     }
+    case O_POSITIVE:
+        a->positive = arg;
+        break;
+    case O_EVENTS: {
+        char why[200];
+        if (beex_hw_counters_choose(arg, why, sizeof why) != 0) {
+            fprintf(stderr, "beex sweep: %s\n", why);
+            return 2;
+        }
+        break;
+    }
+    case O_OVERWRITE:
+        a->overwrite = 1;
+        break;
+    default:
+        usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+/* MODEL and TASK, and what depends on several options: --shard against --trace, the number
+ * of points, the variants "all" stands for. Returns 0, or 2 after printing why. */
+static int check_args(int argc, char **argv, beex_sweep_options *a)
+{
     if (argc - optind != 2) {
         fprintf(stderr, "beex sweep: expected MODEL and TASK\n");
         usage(stderr);
@@ -210,33 +218,36 @@ static int parse_args(int argc, char **argv, beex_sweep_options *a)
     }
     if (a->points < 0)
         a->points = a->quick ? 3 : 6;
-    /* Variants: every one this CPU runs, or the listed ones (missing ones are reported). */
+    /* Variants: every one this CPU runs (saying which it leaves out), or the listed ones. */
     if (strcmp(a->variants_arg, "all") == 0) {
+        a->n_variants = beex_arg_variants("sweep", "variants", "all", 0, a->variants);
+        if (a->n_variants < 0)
+            return 2;
         for (int i = 0; i < BEEX_ISA_COUNT; i++) {
             const char *why;
-            if (beex_isa_available((beex_isa)i, &why))
-                a->variants[a->n_variants++] = i;
-            else
+            if (!beex_isa_available((beex_isa)i, &why))
                 fprintf(stderr, "beex sweep: variant %s skipped: %s\n", beex_isa_name((beex_isa)i),
                         why);
         }
-    } else {
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", a->variants_arg);
-        for (char *save, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-            int isa = beex_isa_parse(t);
-            const char *why;
-            if (isa < 0) {
-                fprintf(stderr, "beex sweep: unknown variant '%s'\n", t);
-                return 2;
-            }
-            if (!beex_isa_available((beex_isa)isa, &why))
-                fprintf(stderr, "beex sweep: variant %s skipped: %s\n", t, why);
-            else if (a->n_variants < BEEX_ISA_COUNT)
-                a->variants[a->n_variants++] = isa;
-        }
     }
     return 0;
+}
+
+/* Returns 0, 1 after --help, or 2 on a usage error. */
+static int parse_args(int argc, char **argv, beex_sweep_options *a)
+{
+    set_defaults(a);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 1;
+        }
+        if (parse_value(c, optarg, a) != 0)
+            return 2;
+    }
+    return check_args(argc, argv, a);
 }
 
 int beex_cmd_sweep(int argc, char **argv)

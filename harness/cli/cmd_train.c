@@ -132,178 +132,236 @@ static int out_of_range(const char *opt, const char *accepted, const char *got)
     return 2;
 }
 
-int beex_cmd_train(int argc, char **argv)
+enum {
+    O_PREC = 256,
+    O_LR,
+    O_BATCH,
+    O_EPOCHS,
+    O_SEED,
+    O_LW,
+    O_DROP,
+    O_THREADS,
+    O_D,
+    O_HEADS,
+    O_DFF,
+    O_BLOCKS,
+    O_MAXLEN,
+    O_VOCAB,
+    O_GLOVE,
+    O_INIT,
+    O_OUT,
+    O_RESUME,
+    O_QUIET,
+    O_FP32,
+    O_GLOVE_WORDS,
+    O_FREEZE,
+    O_WARMUP,
+    O_DECAY
+};
+
+static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
+                                     {"lr", required_argument, 0, O_LR},
+                                     {"batch", required_argument, 0, O_BATCH},
+                                     {"epochs", required_argument, 0, O_EPOCHS},
+                                     {"seed", required_argument, 0, O_SEED},
+                                     {"loss-weights", required_argument, 0, O_LW},
+                                     {"dropout", required_argument, 0, O_DROP},
+                                     {"threads", required_argument, 0, O_THREADS},
+                                     {"d", required_argument, 0, O_D},
+                                     {"heads", required_argument, 0, O_HEADS},
+                                     {"dff", required_argument, 0, O_DFF},
+                                     {"blocks", required_argument, 0, O_BLOCKS},
+                                     {"max-len", required_argument, 0, O_MAXLEN},
+                                     {"vocab", required_argument, 0, O_VOCAB},
+                                     {"glove", required_argument, 0, O_GLOVE},
+                                     {"init", required_argument, 0, O_INIT},
+                                     {"out", required_argument, 0, O_OUT},
+                                     {"resume", no_argument, 0, O_RESUME},
+                                     {"quiet", no_argument, 0, O_QUIET},
+                                     {"fp32-epochs", required_argument, 0, O_FP32},
+                                     {"glove-words", required_argument, 0, O_GLOVE_WORDS},
+                                     {"freeze-embed", no_argument, 0, O_FREEZE},
+                                     {"warmup", required_argument, 0, O_WARMUP},
+                                     {"lr-decay", required_argument, 0, O_DECAY},
+                                     {"help", no_argument, 0, 'h'},
+                                     {0, 0, 0, 0}};
+
+/* One architecture option (--d, --heads, --dff, --blocks, --max-len, --vocab) into cfg.
+ * Returns 0, or 2 after printing why the value is bad. */
+static int parse_architecture(int c, const char *arg, beex_config *cfg)
 {
-    beex_train_options o;
-    beex_train_options_default(&o);
-    enum {
-        O_PREC = 256,
-        O_LR,
-        O_BATCH,
-        O_EPOCHS,
-        O_SEED,
-        O_LW,
-        O_DROP,
-        O_THREADS,
-        O_D,
-        O_HEADS,
-        O_DFF,
-        O_BLOCKS,
-        O_MAXLEN,
-        O_VOCAB,
-        O_GLOVE,
-        O_INIT,
-        O_OUT,
-        O_RESUME,
-        O_QUIET,
-        O_FP32,
-        O_GLOVE_WORDS,
-        O_FREEZE,
-        O_WARMUP,
-        O_DECAY
-    };
-    static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
-                                         {"lr", required_argument, 0, O_LR},
-                                         {"batch", required_argument, 0, O_BATCH},
-                                         {"epochs", required_argument, 0, O_EPOCHS},
-                                         {"seed", required_argument, 0, O_SEED},
-                                         {"loss-weights", required_argument, 0, O_LW},
-                                         {"dropout", required_argument, 0, O_DROP},
-                                         {"threads", required_argument, 0, O_THREADS},
-                                         {"d", required_argument, 0, O_D},
-                                         {"heads", required_argument, 0, O_HEADS},
-                                         {"dff", required_argument, 0, O_DFF},
-                                         {"blocks", required_argument, 0, O_BLOCKS},
-                                         {"max-len", required_argument, 0, O_MAXLEN},
-                                         {"vocab", required_argument, 0, O_VOCAB},
-                                         {"glove", required_argument, 0, O_GLOVE},
-                                         {"init", required_argument, 0, O_INIT},
-                                         {"out", required_argument, 0, O_OUT},
-                                         {"resume", no_argument, 0, O_RESUME},
-                                         {"quiet", no_argument, 0, O_QUIET},
-                                         {"fp32-epochs", required_argument, 0, O_FP32},
-                                         {"glove-words", required_argument, 0, O_GLOVE_WORDS},
-                                         {"freeze-embed", no_argument, 0, O_FREEZE},
-                                         {"warmup", required_argument, 0, O_WARMUP},
-                                         {"lr-decay", required_argument, 0, O_DECAY},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    int nlw = 0, c, fp32_given = 0;
+    int bad = 0;
+    switch (c) {
+    case O_D:
+        bad = beex_arg_int("train", "d", arg, 1, 16384, &cfg->d) ? 2 : 0;
+        break;
+    case O_HEADS:
+        bad = beex_arg_int("train", "heads", arg, 1, 16384, &cfg->heads) ? 2 : 0;
+        break;
+    case O_DFF:
+        bad = beex_arg_int("train", "dff", arg, 1, 65536, &cfg->dff) ? 2 : 0;
+        break;
+    case O_BLOCKS:
+        bad = beex_arg_int("train", "blocks", arg, 1, BEEX_TRAIN_MAX_BLOCKS, &cfg->blocks) ? 2 : 0;
+        break;
+    case O_MAXLEN:
+        bad = beex_arg_int("train", "max-len", arg, 1, 65536, &cfg->max_len) ? 2 : 0;
+        break;
+    case O_VOCAB:
+        bad = beex_arg_int("train", "vocab", arg, 3, 1 << 22, &cfg->vocab) ? 2 : 0;
+        break;
+    }
+    return bad;
+}
+
+/* One option's value into o. Returns 0; 2 after printing why it is bad; or 1 for a bad value
+ * the caller reports. */
+static int parse_value(int c, const char *arg, beex_train_options *o, int *nlw, int *fp32_given)
+{
+    int bad = 0;
     double x = 0.0;
+    switch (c) {
+    case O_PREC: {
+        int p = beex_precision_parse(arg);
+        if (p < 0) {
+            fprintf(stderr, "beex train: unknown precision '%s' (fp32, w1a32, w1a1)\n", arg);
+            return 2;
+        }
+        o->cfg.precision = (beex_precision)p;
+        break;
+    }
+    case O_LR:
+        bad = beex_arg_double("train", "lr", arg, &o->lr) ? 2
+              : !(o->lr > 0 && o->lr < 1)                 ? out_of_range("lr", "(0, 1)", arg)
+                                                          : 0;
+        break;
+    case O_BATCH:
+        bad = beex_arg_int("train", "batch", arg, 1, 1 << 16, &o->batch) ? 2 : 0;
+        break;
+    case O_EPOCHS:
+        bad = beex_arg_int("train", "epochs", arg, 1, 100000, &o->epochs) ? 2 : 0;
+        break;
+    case O_FP32:
+        *fp32_given = 1;
+        bad = beex_arg_int("train", "fp32-epochs", arg, 0, 100000, &o->fp32_epochs) ? 2 : 0;
+        break;
+    case O_SEED: {
+        char *end;
+        errno = 0;
+        o->seed = strtoull(arg, &end, 10);
+        bad = *arg == 0 || *end != 0 || errno != 0 || *arg == '-'
+                  ? out_of_range("seed", "[0, 2^64)", arg)
+                  : 0;
+        break;
+    }
+    case O_LW:
+        *nlw = parse_weights(arg, o->loss_weights, BEEX_TRAIN_MAX_BLOCKS);
+        bad = *nlw < 0 ? 2 : 0; /* parse_weights said why */
+        break;
+    case O_DROP:
+        bad = beex_arg_double("train", "dropout", arg, &x) ? 2
+              : !(x >= 0 && x < 1)                         ? out_of_range("dropout", "[0, 1)", arg)
+                                                           : 0;
+        o->dropout = (float)x;
+        break;
+    case O_THREADS:
+        bad = beex_arg_int("train", "threads", arg, 1, BEEX_MAX_THREADS, &o->threads) ? 2 : 0;
+        break;
+    case O_D:
+    case O_HEADS:
+    case O_DFF:
+    case O_BLOCKS:
+    case O_MAXLEN:
+    case O_VOCAB:
+        bad = parse_architecture(c, arg, &o->cfg);
+        break;
+    case O_GLOVE:
+        o->glove = arg;
+        break;
+    case O_WARMUP:
+        bad = beex_arg_double("train", "warmup", arg, &o->warmup) ? 2
+              : !(o->warmup >= 0 && o->warmup <= 1) ? out_of_range("warmup", "[0, 1]", arg)
+                                                    : 0;
+        break;
+    case O_DECAY:
+        if (strcmp(arg, "linear") == 0 || strcmp(arg, "none") == 0) {
+            o->lr_decay = arg[0] == 'l';
+        } else {
+            fprintf(stderr, "beex train: --lr-decay is linear or none, not '%s'\n", arg);
+            return 2;
+        }
+        break;
+    case O_FREEZE:
+        o->freeze_embed = 1;
+        break;
+    case O_GLOVE_WORDS:
+        bad = beex_arg_int("train", "glove-words", arg, 0, 1 << 20, &o->glove_words) ? 2 : 0;
+        break;
+    case O_INIT:
+        o->init = arg;
+        break;
+    case O_OUT:
+        o->out = arg;
+        break;
+    case O_RESUME:
+        o->resume = 1;
+        break;
+    case O_QUIET:
+        o->quiet = 1;
+        break;
+    default:
+        fprintf(stderr, "(beex train --help lists the options)\n");
+        return 2;
+    }
+    return bad;
+}
+
+/* The task, and what no single option can check: the loss weights against the blocks, d
+ * against heads, the measured defaults, --glove-words against GloVe, --out. Returns -1 to
+ * train, or the exit status. */
+static int check_args(int argc, char **argv, beex_train_options *o, int nlw, int fp32_given)
+{
+    if (optind != argc - 1 || o->out == NULL) {
+        fprintf(stderr, "beex train: need exactly one TASK and --out MODEL\n");
+        fprintf(stderr, "(beex train --help lists the options)\n");
+        return 2;
+    }
+    o->task = argv[optind];
+    if (nlw > 0 && o->init == NULL && nlw != o->cfg.blocks) {
+        fprintf(stderr, "beex train: --loss-weights has %d values for %d blocks\n", nlw,
+                o->cfg.blocks);
+        return 2;
+    }
+    if (o->cfg.d % o->cfg.heads != 0) {
+        fprintf(stderr, "beex train: --d %d is not divisible by --heads %d\n", o->cfg.d,
+                o->cfg.heads);
+        return 2;
+    }
+    apply_measured_defaults(o, fp32_given);
+    if (o->glove_words > 0 && o->glove == NULL) {
+        fprintf(stderr, "beex train: --glove-words needs GloVe vectors (--glove PATH with --d 100, "
+                        "and no --init, whose vocabulary is fixed)\n");
+        return 2;
+    }
+    if (beex_arg_output("train", "out", o->out) != 0 || refuses_data_file(o->task, o->out) != 0)
+        return 1;
+    return -1;
+}
+
+/* Returns -1 to train, or the exit status: 0 after --help, 2 on a usage error, 1 when --out
+ * cannot be written. */
+static int parse_args(int argc, char **argv, beex_train_options *o)
+{
+    int nlw = 0, c, fp32_given = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case O_PREC: {
-            int p = beex_precision_parse(optarg);
-            if (p < 0) {
-                fprintf(stderr, "beex train: unknown precision '%s' (fp32, w1a32, w1a1)\n", optarg);
-                return 2;
-            }
-            o.cfg.precision = (beex_precision)p;
-            break;
-        }
-        case O_LR:
-            bad = beex_arg_double("train", "lr", optarg, &o.lr) ? 2
-                  : !(o.lr > 0 && o.lr < 1) ? out_of_range("lr", "(0, 1)", optarg)
-                                            : 0;
-            break;
-        case O_BATCH:
-            bad = beex_arg_int("train", "batch", optarg, 1, 1 << 16, &o.batch) ? 2 : 0;
-            break;
-        case O_EPOCHS:
-            bad = beex_arg_int("train", "epochs", optarg, 1, 100000, &o.epochs) ? 2 : 0;
-            break;
-        case O_FP32:
-            fp32_given = 1;
-            bad = beex_arg_int("train", "fp32-epochs", optarg, 0, 100000, &o.fp32_epochs) ? 2 : 0;
-            break;
-        case O_SEED: {
-            char *end;
-            errno = 0;
-            o.seed = strtoull(optarg, &end, 10);
-            bad = *optarg == 0 || *end != 0 || errno != 0 || *optarg == '-'
-                      ? out_of_range("seed", "[0, 2^64)", optarg)
-                      : 0;
-            break;
-        }
-        case O_LW:
-            nlw = parse_weights(optarg, o.loss_weights, BEEX_TRAIN_MAX_BLOCKS);
-            bad = nlw < 0 ? 2 : 0; /* parse_weights said why */
-            break;
-        case O_DROP:
-            bad = beex_arg_double("train", "dropout", optarg, &x) ? 2
-                  : !(x >= 0 && x < 1) ? out_of_range("dropout", "[0, 1)", optarg)
-                                       : 0;
-            o.dropout = (float)x;
-            break;
-        case O_THREADS:
-            bad = beex_arg_int("train", "threads", optarg, 1, BEEX_MAX_THREADS, &o.threads) ? 2 : 0;
-            break;
-        case O_D:
-            bad = beex_arg_int("train", "d", optarg, 1, 16384, &o.cfg.d) ? 2 : 0;
-            break;
-        case O_HEADS:
-            bad = beex_arg_int("train", "heads", optarg, 1, 16384, &o.cfg.heads) ? 2 : 0;
-            break;
-        case O_DFF:
-            bad = beex_arg_int("train", "dff", optarg, 1, 65536, &o.cfg.dff) ? 2 : 0;
-            break;
-        case O_BLOCKS:
-            bad = beex_arg_int("train", "blocks", optarg, 1, BEEX_TRAIN_MAX_BLOCKS, &o.cfg.blocks)
-                      ? 2
-                      : 0;
-            break;
-        case O_MAXLEN:
-            bad = beex_arg_int("train", "max-len", optarg, 1, 65536, &o.cfg.max_len) ? 2 : 0;
-            break;
-        case O_VOCAB:
-            bad = beex_arg_int("train", "vocab", optarg, 3, 1 << 22, &o.cfg.vocab) ? 2 : 0;
-            break;
-        case O_GLOVE:
-            o.glove = optarg;
-            break;
-        case O_WARMUP:
-            bad = beex_arg_double("train", "warmup", optarg, &o.warmup) ? 2
-                  : !(o.warmup >= 0 && o.warmup <= 1) ? out_of_range("warmup", "[0, 1]", optarg)
-                                                      : 0;
-            break;
-        case O_DECAY:
-            if (strcmp(optarg, "linear") == 0 || strcmp(optarg, "none") == 0) {
-                o.lr_decay = optarg[0] == 'l';
-            } else {
-                fprintf(stderr, "beex train: --lr-decay is linear or none, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case O_FREEZE:
-            o.freeze_embed = 1;
-            break;
-        case O_GLOVE_WORDS:
-            bad = beex_arg_int("train", "glove-words", optarg, 0, 1 << 20, &o.glove_words) ? 2 : 0;
-            break;
-        case O_INIT:
-            o.init = optarg;
-            break;
-        case O_OUT:
-            o.out = optarg;
-            break;
-        case O_RESUME:
-            o.resume = 1;
-            break;
-        case O_QUIET:
-            o.quiet = 1;
-            break;
-        case 'h': {
+        if (c == 'h') {
             beex_train_options dflt;
             beex_train_options_default(&dflt);
             usage(stdout, &dflt);
             return 0;
         }
-        default:
-            fprintf(stderr, "(beex train --help lists the options)\n");
-            return 2;
-        }
+        int bad = parse_value(c, optarg, o, &nlw, &fp32_given);
         if (bad) {
             if (bad == 1) /* the cases that print nothing themselves */
                 fprintf(stderr, "beex train: bad value '%s' for --%s\n", optarg,
@@ -311,30 +369,16 @@ int beex_cmd_train(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc - 1 || o.out == NULL) {
-        fprintf(stderr, "beex train: need exactly one TASK and --out MODEL\n");
-        fprintf(stderr, "(beex train --help lists the options)\n");
-        return 2;
-    }
-    o.task = argv[optind];
-    if (nlw > 0 && o.init == NULL && nlw != o.cfg.blocks) {
-        fprintf(stderr, "beex train: --loss-weights has %d values for %d blocks\n", nlw,
-                o.cfg.blocks);
-        return 2;
-    }
-    if (o.cfg.d % o.cfg.heads != 0) {
-        fprintf(stderr, "beex train: --d %d is not divisible by --heads %d\n", o.cfg.d,
-                o.cfg.heads);
-        return 2;
-    }
-    apply_measured_defaults(&o, fp32_given);
-    if (o.glove_words > 0 && o.glove == NULL) {
-        fprintf(stderr, "beex train: --glove-words needs GloVe vectors (--glove PATH with --d 100, "
-                        "and no --init, whose vocabulary is fixed)\n");
-        return 2;
-    }
-    if (beex_arg_output("train", "out", o.out) != 0 || refuses_data_file(o.task, o.out) != 0)
-        return 1;
+    return check_args(argc, argv, o, nlw, fp32_given);
+}
+
+int beex_cmd_train(int argc, char **argv)
+{
+    beex_train_options o;
+    beex_train_options_default(&o);
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     o.progress = !o.quiet && isatty(2);
     char err[512];
     if (beex_train_run(&o, err, sizeof err) != 0) {

@@ -9,6 +9,7 @@
 #include "harness/base/atomic_file.h"
 #include "harness/base/threads.h"
 #include "harness/cli/commands.h"
+#include "harness/report/context.h"
 #include "kernels/cpu.h"
 
 static int fcntl_stdout_closed(void)
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("beex %s (%s build, %s)\n", BEEX_GIT_REV, BEEX_BUILD_TYPE, BEEX_COMPILER);
+        printf("beex %s\n", beex_build_version());
         return finish(0);
     }
     /* A global option before the command: more threads than allowed cores is an error. */

@@ -91,11 +91,13 @@ static int resample_all(const beex_bootstrap_setup *s, const int *preds, const i
     return failed ? -1 : 0;
 }
 
-int beex_bootstrap_points(const beex_bootstrap_setup *s, const int *preds, int P, int full,
-                          const int *iso_lower, const int *iso_upper, const double *iso_weight,
-                          beex_point_stats *out, char *err, size_t errlen)
+/* The arguments beex_bootstrap_points refuses: sizes, and labels, static-depth references
+ * and predictions out of range. Returns 0, or -1 with err set. */
+static int check_bootstrap_args(const beex_bootstrap_setup *s, const int *preds, int P, int full,
+                                const int *iso_lower, const int *iso_upper,
+                                const double *iso_weight, char *err, size_t errlen)
 {
-    int n = s->n, B = s->resamples, hm = (int)s->metric;
+    int n = s->n, B = s->resamples;
     if (n <= 0 || P <= 0 || full < 0 || full >= P || B < BEEX_BOOTSTRAP_MIN_RESAMPLES ||
         s->classes < 2) {
         snprintf(err, errlen, "bootstrap: bad arguments (n %d, points %d, resamples %d)", n, P, B);
@@ -119,6 +121,16 @@ int beex_bootstrap_points(const beex_bootstrap_setup *s, const int *preds, int P
                      s->classes);
             return -1;
         }
+    return 0;
+}
+
+int beex_bootstrap_points(const beex_bootstrap_setup *s, const int *preds, int P, int full,
+                          const int *iso_lower, const int *iso_upper, const double *iso_weight,
+                          beex_point_stats *out, char *err, size_t errlen)
+{
+    int n = s->n, B = s->resamples, hm = (int)s->metric;
+    if (check_bootstrap_args(s, preds, P, full, iso_lower, iso_upper, iso_weight, err, errlen) != 0)
+        return -1;
     int *canon = malloc((size_t)P * sizeof *canon), *uniq = malloc((size_t)P * sizeof *uniq);
     int *slot = malloc((size_t)P * sizeof *slot);
     double *tmp = malloc((size_t)B * sizeof *tmp), *samples = NULL, *point = NULL;

@@ -56,7 +56,8 @@ void beex_sweep_table_free(beex_sweep_table *t);
 int beex_policy_timeable(const beex_policy *p);
 
 /* Indices of at most max_points distinct timeable points of the dev front, spread along it by
- * OPs, always including the selected point and full depth, then the other chosen points. Returns the count. */
+ * OPs, always including the selected point and full depth, then the other chosen points. Returns
+ * the count. */
 int beex_sweep_timed_points(const beex_sweep_table *t, int max_points, int *idx);
 
 #endif

@@ -44,36 +44,38 @@ static int field_double(char **p, double *v)
     return 0;
 }
 
-int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errlen)
+/* A trace file's shape, from its first pass. */
+typedef struct {
+    int hdr; /* header lines: the column names, and the origin line when there is one */
+    int classes, rows, blocks;
+    char origin[sizeof((beex_trace *)0)->origin];
+} trace_shape;
+
+/* Pass 1: the optional origin line, the header (classes) and the shape, every row's integer
+ * fields checked. Returns 0, or -1 with err set. */
+static int scan_shape(FILE *f, const char *path, char **line, size_t *cap, trace_shape *sh,
+                      char *err, size_t errlen)
 {
-    memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    memset(sh, 0, sizeof *sh);
+    sh->hdr = 1;
+    ssize_t got = getline(line, cap, f);
+    if (got > 13 && strncmp(*line, "# beex trace ", 13) == 0) {
+        snprintf(sh->origin, sizeof sh->origin, "%.*s", (int)strcspn(*line + 13, "\r\n"),
+                 *line + 13);
+        sh->hdr = 2;
+        got = getline(line, cap, f);
+    }
+    if (got < 0 || strncmp(*line, "example,label,len,block,entropy,", 32) != 0) {
+        snprintf(err, errlen, "%s: line %d: not a beex trace (header missing)", path, sh->hdr);
         return -1;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    int classes = 0, rows = 0, blocks = 0, hdr = 1;
-    char origin[sizeof t->origin] = "";
-    /* Pass 1: the optional origin line, the header (classes) and the shape. */
-    ssize_t got = getline(&line, &cap, f);
-    if (got > 13 && strncmp(line, "# beex trace ", 13) == 0) {
-        snprintf(origin, sizeof origin, "%.*s", (int)strcspn(line + 13, "\r\n"), line + 13);
-        hdr = 2;
-        got = getline(&line, &cap, f);
-    }
-    if (got < 0 || strncmp(line, "example,label,len,block,entropy,", 32) != 0) {
-        snprintf(err, errlen, "%s: line %d: not a beex trace (header missing)", path, hdr);
-        goto fail;
-    }
-    for (char *q = line; (q = strstr(q, ",logit_")) != NULL; q++)
-        classes++;
-    while (getline(&line, &cap, f) >= 0) {
+    for (char *q = *line; (q = strstr(q, ",logit_")) != NULL; q++)
+        sh->classes++;
+    while (getline(line, cap, f) >= 0) {
         /* Four integer fields, each range-checked before any cast (a value past INT_MAX must
          * be an error, not undefined behaviour). */
         long v[4];
-        char *p = line;
+        char *p = *line;
         int ok = 1;
         for (int k = 0; k < 4 && ok; k++) {
             char *end;
@@ -84,50 +86,53 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
         }
         if (!ok || v[3] < 1 || v[3] > BEEX_MAX_BLOCKS || v[2] < 1) {
             snprintf(err, errlen, "%s: line %d: malformed row or a field out of range", path,
-                     rows + hdr + 1);
-            goto fail;
+                     sh->rows + sh->hdr + 1);
+            return -1;
         }
-        if ((int)v[3] > blocks)
-            blocks = (int)v[3];
-        if (rows == INT32_MAX) {
+        if ((int)v[3] > sh->blocks)
+            sh->blocks = (int)v[3];
+        if (sh->rows == INT32_MAX) {
             snprintf(err, errlen, "%s: too many rows", path);
-            goto fail;
+            return -1;
         }
-        rows++;
+        sh->rows++;
     }
-    if (classes < 1 || blocks < 1 || blocks > BEEX_MAX_BLOCKS || rows % blocks != 0) {
-        snprintf(err, errlen, "%s: inconsistent trace (%d rows, %d blocks, %d classes)", path, rows,
-                 blocks, classes);
-        goto fail;
+    if (sh->classes < 1 || sh->blocks < 1 || sh->blocks > BEEX_MAX_BLOCKS ||
+        sh->rows % sh->blocks != 0) {
+        snprintf(err, errlen, "%s: inconsistent trace (%d rows, %d blocks, %d classes)", path,
+                 sh->rows, sh->blocks, sh->classes);
+        return -1;
     }
-    if (beex_trace_alloc(t, rows / blocks, blocks, classes) != 0) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        goto fail;
-    }
-    memcpy(t->origin, origin, sizeof origin);
-    /* Pass 2: values; rows must come example by example, blocks 1..N in order. */
-    rewind(f);
+    return 0;
+}
+
+/* Pass 2 (the file rewound): the values into t, allocated to the shape; rows must come
+ * example by example, blocks 1..N in order. Returns 0, or -1 with err set. */
+static int read_values(FILE *f, const char *path, char **line, size_t *cap, const trace_shape *sh,
+                       beex_trace *t, char *err, size_t errlen)
+{
+    int hdr = sh->hdr, classes = sh->classes, rows = sh->rows, blocks = sh->blocks;
     for (int h = 0; h < hdr; h++)
-        if (getline(&line, &cap, f) < 0)
+        if (getline(line, cap, f) < 0)
             goto io_fail;
     for (int r = 0; r < rows; r++) {
-        if (getline(&line, &cap, f) < 0)
+        if (getline(line, cap, f) < 0)
             goto io_fail;
         int i = r / blocks, b = r % blocks;
         double v[6];
-        char *p = line;
+        char *p = *line;
         for (int k = 0; k < 6; k++)
             if (field_double(&p, &v[k]) != 0) {
                 snprintf(err, errlen, "%s: line %d: bad number in column %d", path, r + hdr + 1,
                          k + 1);
-                goto fail_free;
+                return -1;
             }
         /* Pass 1 bounded these fields; the doubles are whole numbers in int range. */
         if (v[3] != b + 1 || v[1] < 0 || v[1] >= classes || v[2] < 1 || v[2] > INT32_MAX ||
             v[0] < 0 || v[0] > INT32_MAX || (b > 0 && v[0] != t->index[i])) {
             snprintf(err, errlen, "%s: line %d: rows out of order or label/len out of range", path,
                      r + hdr + 1);
-            goto fail_free;
+            return -1;
         }
         t->index[i] = (int32_t)v[0];
         t->label[i] = (int32_t)v[1];
@@ -138,22 +143,44 @@ int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errle
             double x;
             if (field_double(&p, &x) != 0) {
                 snprintf(err, errlen, "%s: line %d: bad logit %d", path, r + hdr + 1, c);
-                goto fail_free;
+                return -1;
             }
             z[c] = (float)x;
         }
     }
-    free(line);
-    fclose(f);
     return 0;
 io_fail:
     snprintf(err, errlen, "%s: read error", path);
-fail_free:
-    beex_trace_free(t);
-fail:
+    return -1;
+}
+
+int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    trace_shape sh;
+    int rc = -1;
+    if (scan_shape(f, path, &line, &cap, &sh, err, errlen) != 0)
+        goto done;
+    if (beex_trace_alloc(t, sh.rows / sh.blocks, sh.blocks, sh.classes) != 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        goto done;
+    }
+    memcpy(t->origin, sh.origin, sizeof sh.origin);
+    rewind(f);
+    rc = read_values(f, path, &line, &cap, &sh, t, err, errlen);
+    if (rc != 0)
+        beex_trace_free(t);
+done:
     free(line);
     fclose(f);
-    return -1;
+    return rc;
 }
 
 typedef struct {

@@ -50,6 +50,23 @@ beex_config beex_config_default(void)
     return c;
 }
 
+int beex_config_preset(const char *name, beex_config *out)
+{
+    *out = beex_config_default();
+    if (strcmp(name, "small") == 0)
+        return 0;
+    if (strcmp(name, "bert-base") == 0) {
+        out->vocab = 30522;
+        out->d = 768;
+        out->heads = 12;
+        out->dff = 3072;
+        out->blocks = 12;
+        out->max_len = 128;
+        return 0;
+    }
+    return -1;
+}
+
 /* Upper bounds keep every size computation far from overflow and let a corrupt file be
  * rejected before any allocation; they are well above the BERT-large shape. */
 #define MAX_VOCAB (1 << 22)

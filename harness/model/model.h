@@ -26,6 +26,10 @@ typedef struct {
 
 /* The small default of MODEL.md section 1 (classes = 2). */
 beex_config beex_config_default(void);
+/* A named shape: "small" (the default above) or "bert-base" (vocab 30522, d 768, heads 12,
+ * dff 3072, blocks 12, max_len 128; the rest as the default). Returns 0, or -1 for an
+ * unknown name (*out is then the default). */
+int beex_config_preset(const char *name, beex_config *out);
 /* Validates ranges and divisibility; writes the reason to err. Returns 0 when valid. */
 int beex_config_check(const beex_config *cfg, char *err, size_t errlen);
 

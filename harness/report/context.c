@@ -6,7 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "beex_gitrev.h" /* generated at every build: revision and dirty marker */
+#include "beex_build_info.h" /* generated at configure time: revision, build type, flags */
+#include "beex_gitrev.h"     /* generated at every build: revision and dirty marker */
 #include "harness/base/fingerprint.h"
 #include "harness/base/threads.h"
 #include "kernels/cpu.h"
@@ -128,4 +129,11 @@ json_t *beex_context_json(void)
     }
     json_object_set_new(c, "threads", beex_threads_describe());
     return c;
+}
+
+const char *beex_build_version(void)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s (%s build, %s)", BEEX_GIT_REV, BEEX_BUILD_TYPE, BEEX_COMPILER);
+    return buf;
 }

@@ -8,6 +8,10 @@
 /* New reference: a Google Benchmark-like "context" object, plus beex's own fields. */
 json_t *beex_context_json(void);
 
+/* What `beex --version` prints after "beex ": the revision the build was configured at, the
+ * build type and the compiler. The build's facts are compiled into context.c alone. */
+const char *beex_build_version(void);
+
 #include "harness/base/fingerprint.h" /* beex_file_fingerprint, for the inputs' checksums */
 
 #endif

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
-#include "harness/bench/sweep.h"
+#include "harness/base/timing.h"
+#include "harness/eval/sweep_table.h"
 #include "harness/eval/trace_io.h"
 #include "harness/report/bench_rows.h"
 #include "harness/report/context.h"
@@ -25,28 +26,17 @@ static const char *str_at(const json_t *doc, const char *a, const char *b, const
     return s != NULL ? s : "?";
 }
 
-int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, char *err,
-                      size_t errlen)
+/* Every shard's dev and test traces into dev[i], test[i] (i its shard number) and its
+ * context into contexts, each shard checked to be of the same model and task, once. */
+static int read_shard_traces(const beex_merge_input *in, int n, beex_trace *dev, beex_trace *test,
+                             json_t *contexts, char *err, size_t errlen)
 {
     const json_t *d0 = in[0].doc;
-    int total = (int)json_integer_value(json_object_get(json_object_get(d0, "shard"), "n"));
-    if (total != n) {
-        snprintf(err, errlen, "the sweep has %d shards, %d given", total, n);
-        return -1;
-    }
     const char *fp0 = str_at(d0, "inputs", "model", "fingerprint");
-    beex_trace *dev = calloc((size_t)n, sizeof *dev), *test = calloc((size_t)n, sizeof *test);
-    int *seen = calloc((size_t)n, sizeof *seen);
-    json_t *contexts = json_array();
-    int rc = -1;
-    beex_trace mdev, mtest;
-    memset(&mdev, 0, sizeof mdev);
-    memset(&mtest, 0, sizeof mtest);
-    beex_sweep_table table;
-    memset(&table, 0, sizeof table);
-    if (dev == NULL || test == NULL || seen == NULL) {
+    int *seen = calloc((size_t)n, sizeof *seen), rc = -1;
+    if (seen == NULL) {
         snprintf(err, errlen, "out of memory");
-        goto done;
+        return -1;
     }
     for (int k = 0; k < n; k++) {
         const json_t *d = in[k].doc;
@@ -69,45 +59,115 @@ int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, ch
             goto done;
         json_array_append(contexts, json_object_get(d, "context"));
     }
-    if (beex_trace_concat(dev, n, &mdev, err, errlen) != 0 ||
-        beex_trace_concat(test, n, &mtest, err, errlen) != 0)
-        goto done;
+    rc = 0;
+done:
+    free(seen);
+    return rc;
+}
 
+/* What the replay of the merged traces needs from the first shard's sweep.json. */
+typedef struct {
     beex_config cfg;
-    if (beex_config_from_json(json_object_get(d0, "model_config"), &cfg, err, errlen) != 0)
-        goto done;
+    int prec, metric, positive, quick;
+    json_int_t resamples, seed;
+} shard_settings;
+
+/* The shards recorded the positive class by name and the bootstrap settings: the merged
+ * replay must equal one unsharded sweep's, byte for byte. */
+static int shard_settings_read(const json_t *d0, const char *path, shard_settings *ss, char *err,
+                               size_t errlen)
+{
+    if (beex_config_from_json(json_object_get(d0, "model_config"), &ss->cfg, err, errlen) != 0)
+        return -1;
     const json_t *eff = json_object_get(json_object_get(d0, "settings"), "effective");
-    int prec = beex_precision_parse(str_at(eff, "precision", NULL, NULL));
-    int metric = beex_metric_parse(str_at(eff, "metric", NULL, NULL));
-    if (prec < 0 || metric < 0) {
-        snprintf(err, errlen, "%s: settings.effective lacks precision or metric", in[0].path);
-        goto done;
+    ss->prec = beex_precision_parse(str_at(eff, "precision", NULL, NULL));
+    ss->metric = beex_metric_parse(str_at(eff, "metric", NULL, NULL));
+    if (ss->prec < 0 || ss->metric < 0) {
+        snprintf(err, errlen, "%s: settings.effective lacks precision or metric", path);
+        return -1;
     }
-    /* The shards recorded the positive class by name and the bootstrap settings: the merged
-     * replay must equal one unsharded sweep's, byte for byte. */
-    int positive = -1;
+    ss->positive = -1;
     const json_t *labels = json_object_get(d0, "labels");
     const char *pos_name = json_string_value(json_object_get(eff, "positive_class"));
-    for (int c = 0; c < cfg.classes && pos_name != NULL; c++) {
+    for (int c = 0; c < ss->cfg.classes && pos_name != NULL; c++) {
         const char *name = json_string_value(json_array_get(labels, (size_t)c));
         if (name != NULL && strcmp(name, pos_name) == 0)
-            positive = c;
+            ss->positive = c;
     }
     const json_t *boot = json_object_get(eff, "bootstrap");
-    json_int_t resamples = json_integer_value(json_object_get(boot, "resamples"));
-    json_int_t seed = json_integer_value(json_object_get(boot, "seed"));
-    if ((cfg.classes == 2 && pos_name != NULL && positive < 0) ||
-        resamples < BEEX_BOOTSTRAP_MIN_RESAMPLES || resamples > 1000000 || seed < 0) {
+    ss->resamples = json_integer_value(json_object_get(boot, "resamples"));
+    ss->seed = json_integer_value(json_object_get(boot, "seed"));
+    if ((ss->cfg.classes == 2 && pos_name != NULL && ss->positive < 0) ||
+        ss->resamples < BEEX_BOOTSTRAP_MIN_RESAMPLES || ss->resamples > 1000000 || ss->seed < 0) {
         snprintf(err, errlen,
-                 "%s: settings.effective lacks a known positive_class or bootstrap settings",
-                 in[0].path);
+                 "%s: settings.effective lacks a known positive_class or bootstrap settings", path);
+        return -1;
+    }
+    ss->quick = json_is_true(
+        json_object_get(json_object_get(json_object_get(d0, "settings"), "requested"), "quick"));
+    return 0;
+}
+
+/* The first shard's sweep.json as the merged sweep's: no shard, a run id of its own (it
+ * replays), the shards' contexts kept. */
+static json_t *merged_doc(const json_t *d0, json_t *contexts)
+{
+    json_t *doc = json_deep_copy(d0);
+    json_object_set_new(doc, "kind", json_string("beex-sweep"));
+    json_object_del(doc, "shard");
+    json_t *context = beex_context_json();
+    char run_id[64];
+    beex_run_id(run_id, sizeof run_id);
+    json_object_set_new(context, "run_id", json_string(run_id));
+    json_object_set_new(doc, "context", context);
+    json_object_set_new(doc, "shard_contexts", json_incref(contexts));
+    return doc;
+}
+
+/* Full depth and the chosen points, each once: the histograms hist.csv shows. */
+static int shown_points(const beex_sweep_table *t, int idx[4])
+{
+    int nidx = 0;
+    const int shown[4] = {t->full, t->selected, t->selected_sig, t->selected_delta};
+    for (int k = 0; k < 4; k++) {
+        int dup = shown[k] < 0;
+        for (int j = 0; j < nidx && !dup; j++)
+            dup = idx[j] == shown[k];
+        if (!dup)
+            idx[nidx++] = shown[k];
+    }
+    return nidx;
+}
+
+int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, char *err,
+                      size_t errlen)
+{
+    const json_t *d0 = in[0].doc;
+    int total = (int)json_integer_value(json_object_get(json_object_get(d0, "shard"), "n"));
+    if (total != n) {
+        snprintf(err, errlen, "the sweep has %d shards, %d given", total, n);
+        return -1;
+    }
+    beex_trace *dev = calloc((size_t)n, sizeof *dev), *test = calloc((size_t)n, sizeof *test);
+    json_t *contexts = json_array();
+    int rc = -1;
+    beex_trace mdev, mtest;
+    memset(&mdev, 0, sizeof mdev);
+    memset(&mtest, 0, sizeof mtest);
+    beex_sweep_table table;
+    memset(&table, 0, sizeof table);
+    shard_settings ss;
+    if (dev == NULL || test == NULL) {
+        snprintf(err, errlen, "out of memory");
         goto done;
     }
-    beex_replay_setup rs = {&cfg, (beex_precision)prec, (beex_metric)metric, positive};
-    beex_sweep_table_options to = {
-        json_is_true(json_object_get(json_object_get(json_object_get(d0, "settings"), "requested"),
-                                     "quick")),
-        (int)resamples, (uint64_t)seed};
+    if (read_shard_traces(in, n, dev, test, contexts, err, errlen) != 0 ||
+        beex_trace_concat(dev, n, &mdev, err, errlen) != 0 ||
+        beex_trace_concat(test, n, &mtest, err, errlen) != 0 ||
+        shard_settings_read(d0, in[0].path, &ss, err, errlen) != 0)
+        goto done;
+    beex_replay_setup rs = {&ss.cfg, (beex_precision)ss.prec, (beex_metric)ss.metric, ss.positive};
+    beex_sweep_table_options to = {ss.quick, (int)ss.resamples, (uint64_t)ss.seed};
     if (beex_sweep_replay_all(&mdev, &mtest, &rs, &to, &table, err, errlen) != 0)
         goto done;
     char p[4200];
@@ -117,32 +177,14 @@ int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, ch
     snprintf(p, sizeof p, "%s/trace_test.csv", out_dir);
     if (beex_trace_write_csv(&mtest, p, err, errlen) != 0)
         goto done;
-    json_t *doc = json_deep_copy(d0);
-    json_object_set_new(doc, "kind", json_string("beex-sweep"));
-    json_object_del(doc, "shard");
-    /* The merge is a run of its own (it replays): a new id; the shards' stay in their
-     * contexts. */
-    json_t *context = beex_context_json();
-    char run_id[64];
-    beex_run_id(run_id, sizeof run_id);
-    json_object_set_new(context, "run_id", json_string(run_id));
-    json_object_set_new(doc, "context", context);
-    json_object_set_new(doc, "shard_contexts", json_incref(contexts));
-    int idx[4], nidx = 0;
-    const int shown[4] = {table.full, table.selected, table.selected_sig, table.selected_delta};
-    for (int k = 0; k < 4; k++) {
-        int dup = shown[k] < 0;
-        for (int j = 0; j < nidx && !dup; j++)
-            dup = idx[j] == shown[k];
-        if (!dup)
-            idx[nidx++] = shown[k];
-    }
-    rc =
-        beex_sweep_write_outputs(out_dir, doc, &table, cfg.blocks, NULL, 0, idx, nidx, err, errlen);
+    json_t *doc = merged_doc(d0, contexts);
+    int idx[4], nidx = shown_points(&table, idx);
+    rc = beex_sweep_write_outputs(out_dir, doc, &table, ss.cfg.blocks, NULL, 0, idx, nidx, err,
+                                  errlen);
     json_decref(doc);
     if (rc == 0) {
-        beex_summary_info info = {beex_metric_name((beex_metric)metric), mtest.n, (int)resamples,
-                                  (unsigned long long)seed};
+        beex_summary_info info = {beex_metric_name((beex_metric)ss.metric), mtest.n,
+                                  (int)ss.resamples, (unsigned long long)ss.seed};
         beex_print_sweep_summary(stdout, &table, &info, NULL, 0);
         printf("merged %d shards (%d dev + %d test examples) into %s\n", n, mdev.n, mtest.n,
                out_dir);
@@ -154,12 +196,75 @@ done:
     }
     free(dev);
     free(test);
-    free(seen);
     json_decref(contexts);
     beex_trace_free(&mdev);
     beex_trace_free(&mtest);
     beex_sweep_table_free(&table);
     return rc;
+}
+
+/* A timed point's OPs and test interval: from the replay entry of the same rule (NaN when
+ * there is none). */
+static void replay_figures(const json_t *d, const char *policy, double param, double *ops,
+                           double *lo, double *hi)
+{
+    *ops = NAN, *lo = NAN, *hi = NAN;
+    size_t q;
+    json_t *pt;
+    json_array_foreach(json_object_get(json_object_get(d, "replay"), "points"), q, pt)
+    {
+        const json_t *tp = json_object_get(pt, "test");
+        if (strcmp(str_at(tp, "policy", NULL, NULL), policy) == 0 &&
+            json_number_value(json_object_get(tp, "param")) == param) {
+            *ops = json_number_value(json_object_get(tp, "ops"));
+            const json_t *ci = json_object_get(pt, "test_ci95");
+            *lo = json_number_value(json_array_get(ci, 0));
+            *hi = json_number_value(json_array_get(ci, 1));
+        }
+    }
+}
+
+/* One machine's timed points: a machines.csv row each, and a printed row for the selected
+ * point. */
+static void machine_rows(FILE *csv, const json_t *d, const char *arch)
+{
+    const json_t *sel =
+        json_object_get(json_object_get(json_object_get(d, "replay"), "selected"), "test");
+    const char *sel_policy = str_at(sel, "policy", NULL, NULL);
+    double sel_param = json_number_value(json_object_get(sel, "param"));
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(d, "timed"), i, t)
+    {
+        const json_t *s = json_object_get(t, "seconds_per_example");
+        const char *policy = str_at(t, "policy", NULL, NULL);
+        double param = json_number_value(json_object_get(t, "param"));
+        double med = json_number_value(json_object_get(s, "median")) * 1e6;
+        int selected = strcmp(policy, sel_policy) == 0 && param == sel_param;
+        char rule[64];
+        snprintf(rule, sizeof rule, "%s %g", policy, param);
+        double ops, lo, hi;
+        replay_figures(d, policy, param, &ops, &lo, &hi);
+        const char *run_id =
+            json_string_value(json_object_get(json_object_get(d, "context"), "run_id"));
+        fprintf(csv,
+                "%s,%s,%s,\"%s\",%s,%s,%s,%lld,%lld,%s,%d,%.4f,%.4f,%.4f,%.6f,%.6g,%.6f,%.6f\n",
+                run_id != NULL && strpbrk(run_id, ",\"\r\n") == NULL ? run_id : "", arch,
+                str_at(d, "context", "host_name", NULL), str_at(d, "context", "cpu_model", NULL),
+                str_at(d, "task", NULL, NULL), str_at(d, "settings", "effective", "precision"),
+                str_at(t, "variant", NULL, NULL), json_integer_value(json_object_get(t, "threads")),
+                json_integer_value(json_object_get(t, "batch")), rule, selected, med,
+                json_number_value(json_object_get(s, "min")) * 1e6,
+                json_number_value(json_object_get(s, "max")) * 1e6,
+                json_number_value(json_object_get(t, "metric")), ops, lo, hi);
+        if (selected)
+            printf("%-16.16s %-28.28s %-8s %5lld %5lld %-14s %12.2f %10.4f %12.4g\n",
+                   str_at(d, "context", "host_name", NULL), str_at(d, "context", "cpu_model", NULL),
+                   str_at(t, "variant", NULL, NULL),
+                   json_integer_value(json_object_get(t, "threads")),
+                   json_integer_value(json_object_get(t, "batch")), rule, med,
+                   json_number_value(json_object_get(t, "metric")), ops);
+    }
 }
 
 int beex_merge_machines(const beex_merge_input *in, int n, const char *out_dir, char *err,
@@ -208,65 +313,9 @@ int beex_merge_machines(const beex_merge_input *in, int n, const char *out_dir, 
         printf("\n== architecture %s ==\n", arches[j]);
         printf("%-16s %-28s %-8s %5s %5s %-14s %12s %10s %12s\n", "host", "cpu", "variant", "thr",
                "batch", "rule", "us/example", "metric", "OPs");
-        for (int k = 0; k < n; k++) {
-            const json_t *d = in[k].doc;
-            if (strcmp(str_at(d, "context", "machine", NULL), arches[j]) != 0)
-                continue;
-            const json_t *sel =
-                json_object_get(json_object_get(json_object_get(d, "replay"), "selected"), "test");
-            const char *sel_policy = str_at(sel, "policy", NULL, NULL);
-            double sel_param = json_number_value(json_object_get(sel, "param"));
-            size_t i;
-            json_t *t;
-            json_array_foreach(json_object_get(d, "timed"), i, t)
-            {
-                const json_t *s = json_object_get(t, "seconds_per_example");
-                const char *policy = str_at(t, "policy", NULL, NULL);
-                double param = json_number_value(json_object_get(t, "param"));
-                double med = json_number_value(json_object_get(s, "median")) * 1e6;
-                int selected = strcmp(policy, sel_policy) == 0 && param == sel_param;
-                char rule[64];
-                snprintf(rule, sizeof rule, "%s %g", policy, param);
-                /* OPs and interval of this point: from the replay entry of the same rule. */
-                double ops = NAN, lo = NAN, hi = NAN;
-                size_t q;
-                json_t *pt;
-                json_array_foreach(json_object_get(json_object_get(d, "replay"), "points"), q, pt)
-                {
-                    const json_t *tp = json_object_get(pt, "test");
-                    if (strcmp(str_at(tp, "policy", NULL, NULL), policy) == 0 &&
-                        json_number_value(json_object_get(tp, "param")) == param) {
-                        ops = json_number_value(json_object_get(tp, "ops"));
-                        const json_t *ci = json_object_get(pt, "test_ci95");
-                        lo = json_number_value(json_array_get(ci, 0));
-                        hi = json_number_value(json_array_get(ci, 1));
-                    }
-                }
-                const char *run_id =
-                    json_string_value(json_object_get(json_object_get(d, "context"), "run_id"));
-                fprintf(
-                    af.f,
-                    "%s,%s,%s,\"%s\",%s,%s,%s,%lld,%lld,%s,%d,%.4f,%.4f,%.4f,%.6f,%.6g,%.6f,%.6f\n",
-                    run_id != NULL && strpbrk(run_id, ",\"\r\n") == NULL ? run_id : "", arches[j],
-                    str_at(d, "context", "host_name", NULL),
-                    str_at(d, "context", "cpu_model", NULL), str_at(d, "task", NULL, NULL),
-                    str_at(d, "settings", "effective", "precision"),
-                    str_at(t, "variant", NULL, NULL),
-                    json_integer_value(json_object_get(t, "threads")),
-                    json_integer_value(json_object_get(t, "batch")), rule, selected, med,
-                    json_number_value(json_object_get(s, "min")) * 1e6,
-                    json_number_value(json_object_get(s, "max")) * 1e6,
-                    json_number_value(json_object_get(t, "metric")), ops, lo, hi);
-                if (selected)
-                    printf("%-16.16s %-28.28s %-8s %5lld %5lld %-14s %12.2f %10.4f %12.4g\n",
-                           str_at(d, "context", "host_name", NULL),
-                           str_at(d, "context", "cpu_model", NULL),
-                           str_at(t, "variant", NULL, NULL),
-                           json_integer_value(json_object_get(t, "threads")),
-                           json_integer_value(json_object_get(t, "batch")), rule, med,
-                           json_number_value(json_object_get(t, "metric")), ops);
-            }
-        }
+        for (int k = 0; k < n; k++)
+            if (strcmp(str_at(in[k].doc, "context", "machine", NULL), arches[j]) == 0)
+                machine_rows(af.f, in[k].doc, arches[j]);
     }
     printf("(rows at each machine's selected point; all timed points in machines.csv)\n");
     return beex_atomic_commit(&af, err, errlen);

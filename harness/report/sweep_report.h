@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "harness/bench/sweep.h"
 #include "harness/eval/sweep_table.h"
+#include "harness/eval/timed_run.h"
 
 json_t *beex_config_json(const beex_config *cfg);
 /* Reads back beex_config_json's object; returns 0, or -1 with err set. */

@@ -6,8 +6,8 @@
 
 #include <stdio.h>
 
-#include "harness/bench/sweep.h"
 #include "harness/eval/sweep_table.h"
+#include "harness/eval/timed_run.h"
 
 typedef struct {
     const char *metric_name;

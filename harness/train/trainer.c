@@ -4,6 +4,7 @@
  * threads. */
 #include "harness/train/trainer.h"
 #include "harness/base/prng.h"
+#include "harness/train/trainer_internal.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -15,18 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/base/fingerprint.h"
 #include "harness/base/threads.h"
-#include "harness/eval/encode.h"
 #include "harness/eval/exits.h"
 #include "harness/eval/labels.h"
 #include "harness/eval/trace.h"
 #include "harness/model/engine.h"
 #include "harness/text/dataset.h"
-#include "harness/text/glove.h"
-#include "harness/text/tokenizer.h"
 #include "harness/train/adam.h"
-#include "harness/train/tdata.h"
 #include "harness/train/tparams.h"
 #include "harness/train/tstep.h"
 
@@ -62,120 +58,6 @@ static void shuffle(size_t *perm, size_t n, uint64_t seed, int epoch)
         perm[i - 1] = perm[j];
         perm[j] = t;
     }
-}
-
-/* Everything one run holds; freed in one place. */
-typedef struct {
-    beex_dataset ds;
-    int have_ds;
-    beex_vocab *vocab;
-    beex_tsplit train;
-    beex_encoded dev; /* scored through the one evaluation path (harness/eval/) */
-    int positive;
-    beex_model *model;
-    beex_tstep step; /* parameters, gradients, optimiser, workspaces */
-    float lw[BEEX_TRAIN_MAX_BLOCKS];
-    char last_path[4096], state_path[4096];
-} run_ctx;
-
-static void ctx_free(run_ctx *c)
-{
-    if (c->have_ds)
-        beex_dataset_free(&c->ds);
-    beex_vocab_free(c->vocab);
-    beex_tsplit_free(&c->train);
-    beex_encoded_free(&c->dev);
-    beex_model_free(c->model);
-    beex_tstep_free(&c->step);
-}
-
-/* Vocabulary strings and labels travel in the checkpoint. */
-static int set_model_strings(beex_model *m, const beex_vocab *v, const beex_dataset *ds)
-{
-    for (int i = 0; i < m->cfg.vocab; i++) {
-        free(m->vocab[i]);
-        if ((m->vocab[i] = strdup(beex_vocab_token(v, i))) == NULL)
-            return -1;
-    }
-    for (int i = 0; i < m->cfg.classes; i++) {
-        free(m->labels[i]);
-        if ((m->labels[i] = strdup(ds->labels[i])) == NULL)
-            return -1;
-    }
-    return 0;
-}
-
-static int load_glove(run_ctx *c, const beex_train_options *o, char *err, size_t errlen)
-{
-    int d = c->model->cfg.d;
-    if (d != 100) {
-        snprintf(err, errlen, "--glove needs --d 100 (GloVe vectors are 100-d), got d = %d", d);
-        return -1;
-    }
-    size_t n = (size_t)c->model->cfg.vocab * 100;
-    float *vec = calloc(n, sizeof(float));
-    int found = 0;
-    if (vec == NULL) {
-        snprintf(err, errlen, "out of memory for GloVe vectors");
-        return -1;
-    }
-    if (beex_glove_lookup(o->glove, c->vocab, vec, &found, err, errlen) != 0) {
-        free(vec);
-        return -1;
-    }
-    /* Rows GloVe knows replace the random init; the others ([PAD], [UNK], rare words) keep
-     * their small random vectors. */
-    for (int v = 0; v < c->model->cfg.vocab; v++) {
-        const float *r = vec + (size_t)v * 100;
-        int any = 0;
-        for (int k = 0; k < 100; k++)
-            any |= r[k] != 0.0f;
-        if (any)
-            memcpy(c->model->tok_embed + (size_t)v * 100, r, 100 * sizeof(float));
-    }
-    free(vec);
-    if (!o->quiet)
-        fprintf(stderr, "train: GloVe vectors for %d of %d vocabulary entries\n", found,
-                c->model->cfg.vocab);
-    return 0;
-}
-
-/* Appends the o->glove_words most frequent GloVe words that the training vocabulary lacks.
- * Why: on mr 29 % of the test word types never occur in training; without a row they all
- * read as [UNK], with one they keep their pre-trained vector (training never moves a row
- * whose word it never sees). Only GloVe's own frequency list is used, never dev/test text. */
-static int add_glove_words(run_ctx *c, const beex_train_options *o, char *err, size_t errlen)
-{
-    int n = 0;
-    char **words = beex_glove_first_words(o->glove, o->glove_words, &n, err, errlen);
-    if (words == NULL)
-        return -1;
-    int have = beex_vocab_size(c->vocab);
-    char **tokens = malloc((size_t)(have + n) * sizeof *tokens);
-    int m = 0, rc = -1;
-    if (tokens != NULL) {
-        for (int i = 0; i < have; i++)
-            tokens[m++] = (char *)beex_vocab_token(c->vocab, i);
-        for (int i = 0; i < n; i++)
-            if (words[i][0] != '\0' && beex_vocab_lookup(c->vocab, words[i]) == BEEX_UNK_ID)
-                tokens[m++] = words[i];
-        beex_vocab *grown = beex_vocab_from_tokens(tokens, m);
-        if (grown != NULL) {
-            if (!o->quiet)
-                fprintf(stderr, "train: vocabulary %d training words + %d GloVe words\n", have,
-                        m - have);
-            beex_vocab_free(c->vocab);
-            c->vocab = grown;
-            rc = 0;
-        }
-    }
-    if (rc != 0)
-        snprintf(err, errlen, "out of memory for the vocabulary");
-    free(tokens);
-    for (int i = 0; i < n; i++)
-        free(words[i]);
-    free(words);
-    return rc;
 }
 
 /* Learning rate of one step. It depends only on the position inside the stage (fp32 twin
@@ -234,9 +116,9 @@ static char *settings_json(const beex_train_options *o, int epoch, beex_precisio
     return s;
 }
 
-static int save_model(run_ctx *c, const beex_train_options *o, beex_precision prec, int epoch,
-                      const double *dev_acc, double train_loss, const char *path, char *err,
-                      size_t errlen)
+static int save_model(beex_train_ctx *c, const beex_train_options *o, beex_precision prec,
+                      int epoch, const double *dev_acc, double train_loss, const char *path,
+                      char *err, size_t errlen)
 {
     beex_tparams_to_model(&c->step.p, c->model);
     c->model->cfg.precision = prec;
@@ -252,8 +134,8 @@ static int save_model(run_ctx *c, const beex_train_options *o, beex_precision pr
 
 /* Dev accuracy of every exit of the current weights, through the one evaluation path: the
  * latent weights go into the model, an engine runs the trace, harness/eval scores it. */
-static int score_dev(run_ctx *c, beex_precision prec, int threads, double *dev_acc, char *err,
-                     size_t errlen)
+static int score_dev(beex_train_ctx *c, beex_precision prec, int threads, double *dev_acc,
+                     char *err, size_t errlen)
 {
     beex_tparams_to_model(&c->step.p, c->model);
     c->model->cfg.precision = prec;
@@ -312,127 +194,6 @@ static int file_exists(const char *p)
     return stat(p, &st) == 0;
 }
 
-/* Builds data, vocabulary, model and buffers. */
-static int prepare(run_ctx *c, beex_train_options *o, char *err, size_t errlen)
-{
-    if (beex_dataset_load(o->task, &c->ds, err, errlen) != 0)
-        return -1;
-    c->have_ds = 1;
-    char train_path[4200];
-    snprintf(train_path, sizeof train_path, "%s/train.tsv", c->ds.dir);
-    if (beex_file_fingerprint(train_path, o->train_fp) != 0) {
-        snprintf(err, errlen, "%s: cannot read", train_path);
-        return -1;
-    }
-    beex_config cfg = o->cfg;
-    if (o->init != NULL) {
-        if (beex_model_load(o->init, &c->model, err, errlen) != 0)
-            return -1;
-        if (c->model->is_deployment || c->model->tok_embed == NULL) {
-            snprintf(err, errlen, "--init %s: a deployment file has no latent weights", o->init);
-            return -1;
-        }
-        if (c->model->cfg.classes != c->ds.n_labels) {
-            snprintf(err, errlen, "--init %s: %d classes, task %s has %d", o->init,
-                     c->model->cfg.classes, o->task, c->ds.n_labels);
-            return -1;
-        }
-        /* Classes are matched by name, and the trainer indexes them as the data set does: the
-         * same names in the same order, or an error naming both. */
-        char why[400];
-        int *map = malloc((size_t)c->ds.n_labels * sizeof *map), same = map != NULL;
-        if (map != NULL && beex_label_map(&c->ds, c->model, map, why, sizeof why) != 0) {
-            snprintf(err, errlen, "--init %s: %s", o->init, why);
-            free(map);
-            return -1;
-        }
-        for (int i = 0; same && i < c->ds.n_labels; i++)
-            same = map[i] == i;
-        free(map);
-        if (!same) {
-            snprintf(err, errlen, "--init %s: the task %s orders its labels differently", o->init,
-                     o->task);
-            return -1;
-        }
-        c->vocab = beex_vocab_from_tokens(c->model->vocab, c->model->cfg.vocab);
-        beex_precision want = cfg.precision;
-        cfg = c->model->cfg; /* architecture comes from the checkpoint */
-        cfg.precision = want;
-        o->cfg = cfg;
-    } else {
-        const char **texts = malloc((c->ds.train.n ? c->ds.train.n : 1) * sizeof *texts);
-        if (texts == NULL) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        for (size_t i = 0; i < c->ds.train.n; i++)
-            texts[i] = c->ds.train.ex[i].text;
-        c->vocab = beex_vocab_build(texts, c->ds.train.n, cfg.vocab);
-        free(texts);
-        if (c->vocab != NULL && o->glove != NULL && o->glove_words > 0 &&
-            add_glove_words(c, o, err, errlen) != 0)
-            return -1;
-        if (c->vocab != NULL)
-            cfg.vocab = beex_vocab_size(c->vocab);
-        cfg.classes = c->ds.n_labels;
-        o->cfg = cfg;
-        if (c->vocab != NULL && beex_model_alloc(&cfg, &c->model, err, errlen) != 0)
-            return -1;
-    }
-    if (c->vocab == NULL) {
-        snprintf(err, errlen, "cannot build the vocabulary");
-        return -1;
-    }
-    if (cfg.blocks > BEEX_TRAIN_MAX_BLOCKS) {
-        snprintf(err, errlen, "at most %d blocks", BEEX_TRAIN_MAX_BLOCKS);
-        return -1;
-    }
-    if (o->init == NULL) {
-        beex_model_init_random(c->model, o->seed);
-        if (o->glove != NULL && load_glove(c, o, err, errlen) != 0)
-            return -1;
-    }
-    if (set_model_strings(c->model, c->vocab, &c->ds) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    int any = 0;
-    for (int i = 0; i < cfg.blocks; i++)
-        any |= o->loss_weights[i] != 0.0f;
-    for (int i = 0; i < cfg.blocks; i++)
-        c->lw[i] = o->loss_weights[i] = any ? o->loss_weights[i] : (float)(i + 1);
-    if (beex_tsplit_encode(&c->ds.train, c->vocab, cfg.max_len, &c->train) != 0 ||
-        beex_tstep_init(&c->step, &cfg, o->lr, beex_threads_count()) != 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    if (c->train.n == 0 || c->ds.dev.n == 0) {
-        snprintf(err, errlen, "task %s: empty train or dev split", o->task);
-        return -1;
-    }
-    /* Model classes are the data set's labels in its order (checked above for --init). */
-    int *identity = malloc((size_t)c->ds.n_labels * sizeof *identity);
-    for (int i = 0; identity != NULL && i < c->ds.n_labels; i++)
-        identity[i] = i;
-    int enc = identity != NULL ? beex_encode_split(&c->ds.dev, c->vocab, cfg.max_len, identity, 0,
-                                                   (int)c->ds.dev.n, &c->dev, err, errlen)
-                               : -1;
-    free(identity);
-    if (enc != 0) {
-        if (identity == NULL)
-            snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    c->positive = beex_positive_class(c->model, NULL, err, errlen);
-    if (beex_tparams_from_model(&c->step.p, c->model) != 0) {
-        snprintf(err, errlen, "model shape does not match the configuration");
-        return -1;
-    }
-    snprintf(c->last_path, sizeof c->last_path, "%s.last.safetensors", o->out);
-    snprintf(c->state_path, sizeof c->state_path, "%s.state", o->out);
-    return 0;
-}
-
 static void progress_line(int epoch, int epochs, size_t done, size_t total, double loss, double acc,
                           double rate, beex_precision prec)
 {
@@ -447,7 +208,8 @@ static void progress_line(int epoch, int epochs, size_t done, size_t total, doub
     fflush(stderr);
 }
 
-int beex_train_run(beex_train_options *o, char *err, size_t errlen)
+/* What beex_train_run refuses before any work. */
+static int check_options(const beex_train_options *o, char *err, size_t errlen)
 {
     if (o->batch < 1 || o->epochs < 1 || !(o->lr > 0) || o->dropout < 0 || o->dropout >= 1 ||
         o->fp32_epochs < 0) {
@@ -460,52 +222,181 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
                  beex_precision_name(o->cfg.precision), o->epochs);
         return -1;
     }
+    return 0;
+}
+
+/* --resume: the last checkpoint's parameters and the optimiser state into the step, checked
+ * against this run's configuration and data; the progress so far into st. */
+static int resume(beex_train_ctx *c, const beex_train_options *o, beex_train_state *st, char *err,
+                  size_t errlen)
+{
+    beex_model *last = NULL;
+    if (beex_model_load(c->last_path, &last, err, errlen) != 0)
+        return -1;
+    int bad = beex_tparams_from_model(&c->step.p, last);
+    if (!bad && resume_mismatch(last, &c->ds, o->train_fp, c->last_path, err, errlen) != 0) {
+        beex_model_free(last);
+        return -1;
+    }
+    beex_model_free(last);
+    if (bad) {
+        snprintf(err, errlen, "%s does not match this run's configuration", c->last_path);
+        return -1;
+    }
+    if (beex_train_state_load(c->state_path, &c->step.adam, st, err, errlen) != 0)
+        return -1;
+    if (st->params_fingerprint != beex_params_fingerprint(c->step.p.base, c->step.p.n)) {
+        snprintf(err, errlen, "%s and %s come from different runs", c->last_path, c->state_path);
+        return -1;
+    }
+    if (!o->quiet)
+        fprintf(stderr, "train: resuming after epoch %d (best dev %.4f at epoch %d)\n",
+                st->epochs_done, st->best_dev, st->best_epoch);
+    return 0;
+}
+
+/* An epoch's order of the n train examples, and one mini-batch's inputs and results. */
+typedef struct {
+    size_t *perm;
+    double *ex_loss;
+    int *ex_right;
+    const int32_t **bids;
+    int *blen, *blabel;
+    uint64_t *bseed;
+} batch_buffers;
+
+static void batch_buffers_free(batch_buffers *b)
+{
+    free(b->perm);
+    free(b->ex_loss);
+    free(b->ex_right);
+    free(b->bids);
+    free(b->blen);
+    free(b->blabel);
+    free(b->bseed);
+}
+
+static int batch_buffers_alloc(batch_buffers *b, size_t n, int batch)
+{
+    b->perm = malloc(n * sizeof *b->perm);
+    b->ex_loss = malloc((size_t)batch * sizeof(double));
+    b->ex_right = malloc((size_t)batch * sizeof(int));
+    b->bids = malloc((size_t)batch * sizeof *b->bids);
+    b->blen = malloc((size_t)batch * sizeof *b->blen);
+    b->blabel = malloc((size_t)batch * sizeof *b->blabel);
+    b->bseed = malloc((size_t)batch * sizeof *b->bseed);
+    return b->perm == NULL || b->ex_loss == NULL || b->ex_right == NULL || b->bids == NULL ||
+                   b->blen == NULL || b->blabel == NULL || b->bseed == NULL
+               ? -1
+               : 0;
+}
+
+/* One epoch of training steps in precision prec, the examples in the epoch's seeded order:
+ * the sum of the example losses, the examples predicted right and the seconds it took. */
+static int train_epoch(beex_train_ctx *c, const beex_train_options *o, int epoch,
+                       beex_precision prec, batch_buffers *bb, double *loss_out, size_t *right_out,
+                       double *seconds, char *err, size_t errlen)
+{
+    const beex_config *cfg = &c->step.cfg;
+    size_t n = c->train.n;
+    shuffle(bb->perm, n, o->seed, epoch);
+    double t0 = now_s(), loss_sum = 0.0, last_draw = 0.0;
+    size_t right = 0;
+    for (size_t b0 = 0; b0 < n; b0 += (size_t)o->batch) {
+        int bn = (int)(n - b0 < (size_t)o->batch ? n - b0 : (size_t)o->batch);
+        for (int j = 0; j < bn; j++) {
+            size_t ex = bb->perm[b0 + (size_t)j];
+            bb->bids[j] = c->train.ids + ex * (size_t)cfg->max_len;
+            bb->blen[j] = c->train.len[ex];
+            bb->blabel[j] = c->train.label[ex];
+            bb->bseed[j] = beex_mix64(o->seed ^ beex_mix64(((uint64_t)epoch << 32) ^ ex));
+        }
+        beex_tbatch batch = {bn, bb->bids, bb->blen, bb->blabel, bb->bseed};
+        double lr = beex_train_step_lr(o, epoch, b0 / (size_t)o->batch,
+                                       (n + (size_t)o->batch - 1) / (size_t)o->batch);
+        if (beex_tstep_run(&c->step, &batch, prec, o->dropout, c->lw, lr, o->freeze_embed,
+                           bb->ex_loss, bb->ex_right) != 0) {
+            snprintf(err, errlen, "out of memory in a training step");
+            return -1;
+        }
+        for (int j = 0; j < bn; j++) {
+            loss_sum += bb->ex_loss[j];
+            right += (size_t)bb->ex_right[j];
+        }
+        size_t done = b0 + (size_t)bn;
+        double t = now_s();
+        if (o->progress && (t - last_draw > 0.25 || done == n)) {
+            last_draw = t;
+            progress_line(epoch + 1, o->epochs, done, n, loss_sum / (double)done,
+                          (double)right / (double)done, (double)done / (t - t0), prec);
+        }
+    }
+    *seconds = now_s() - t0;
+    *loss_out = loss_sum;
+    *right_out = right;
+    return 0;
+}
+
+/* After an epoch: dev accuracy per exit (through the engine, as beex eval and beex sweep see
+ * it), the epoch's line, the best checkpoint when dev improved at the final precision, and
+ * the last checkpoint and optimiser state for --resume. */
+static int finish_epoch(beex_train_ctx *c, const beex_train_options *o, int epoch,
+                        beex_precision prec, double train_loss, size_t right, double train_s,
+                        beex_train_state *st, char *err, size_t errlen)
+{
+    const beex_config *cfg = &c->step.cfg;
+    size_t n = c->train.n;
+    double dev_acc[BEEX_TRAIN_MAX_BLOCKS];
+    if (score_dev(c, prec, o->threads, dev_acc, err, errlen) != 0)
+        return -1;
+    double dev_full = dev_acc[cfg->blocks - 1];
+    int selectable = prec == cfg->precision;
+    int improved = selectable && dev_full > st->best_dev;
+    if (o->progress)
+        fputc('\n', stderr);
+    if (!o->quiet) {
+        fprintf(stderr, "epoch %d/%d %s: train loss %.4f acc %.3f, dev acc", epoch + 1, o->epochs,
+                beex_precision_name(prec), train_loss, (double)right / (double)n);
+        for (int b = 0; b < cfg->blocks; b++)
+            fprintf(stderr, " %.3f", dev_acc[b]);
+        fprintf(stderr, " (%.1f s, %.0f ex/s)%s\n", train_s, (double)n / train_s,
+                improved ? " *best" : "");
+    }
+    if (improved) {
+        st->best_dev = dev_full;
+        st->best_epoch = epoch + 1;
+        if (save_model(c, o, prec, epoch + 1, dev_acc, train_loss, o->out, err, errlen) != 0)
+            return -1;
+    }
+    st->epochs_done = epoch + 1;
+    st->params_fingerprint = beex_params_fingerprint(c->step.p.base, c->step.p.n);
+    if (save_model(c, o, prec, epoch + 1, dev_acc, train_loss, c->last_path, err, errlen) != 0 ||
+        beex_train_state_save(c->state_path, &c->step.adam, st, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+int beex_train_run(beex_train_options *o, char *err, size_t errlen)
+{
+    if (check_options(o, err, errlen) != 0)
+        return -1;
     if (beex_threads_setup(o->threads, err, errlen) < 0)
         return -1;
-    run_ctx c;
+    beex_train_ctx c;
     memset(&c, 0, sizeof c);
-    int rc = -1;
-    if (prepare(&c, o, err, errlen) != 0)
-        goto done;
-    const beex_config *cfg = &c.step.cfg;
+    batch_buffers bb;
+    memset(&bb, 0, sizeof bb);
     beex_train_state st = {0, 0, -1.0, 0};
-    if (o->resume && file_exists(c.last_path) && file_exists(c.state_path)) {
-        beex_model *last = NULL;
-        if (beex_model_load(c.last_path, &last, err, errlen) != 0)
-            goto done;
-        int bad = beex_tparams_from_model(&c.step.p, last);
-        if (!bad && resume_mismatch(last, &c.ds, o->train_fp, c.last_path, err, errlen) != 0) {
-            beex_model_free(last);
-            goto done;
-        }
-        beex_model_free(last);
-        if (bad) {
-            snprintf(err, errlen, "%s does not match this run's configuration", c.last_path);
-            goto done;
-        }
-        if (beex_train_state_load(c.state_path, &c.step.adam, &st, err, errlen) != 0)
-            goto done;
-        if (st.params_fingerprint != beex_params_fingerprint(c.step.p.base, c.step.p.n)) {
-            snprintf(err, errlen, "%s and %s come from different runs", c.last_path, c.state_path);
-            goto done;
-        }
-        if (!o->quiet)
-            fprintf(stderr, "train: resuming after epoch %d (best dev %.4f at epoch %d)\n",
-                    st.epochs_done, st.best_dev, st.best_epoch);
-    }
+    int rc = -1;
+    if (beex_train_prepare(&c, o, err, errlen) != 0)
+        goto done;
+    if (o->resume && file_exists(c.last_path) && file_exists(c.state_path) &&
+        resume(&c, o, &st, err, errlen) != 0)
+        goto done;
     size_t n = c.train.n;
-    size_t *perm = malloc(n * sizeof *perm);
-    double *ex_loss = malloc((size_t)o->batch * sizeof(double));
-    int *ex_right = malloc((size_t)o->batch * sizeof(int));
-    const int32_t **bids = malloc((size_t)o->batch * sizeof *bids);
-    int *blen = malloc((size_t)o->batch * sizeof *blen);
-    int *blabel = malloc((size_t)o->batch * sizeof *blabel);
-    uint64_t *bseed = malloc((size_t)o->batch * sizeof *bseed);
-    double dev_acc[BEEX_TRAIN_MAX_BLOCKS];
-    if (perm == NULL || ex_loss == NULL || ex_right == NULL || bids == NULL || blen == NULL ||
-        blabel == NULL || bseed == NULL) {
+    if (batch_buffers_alloc(&bb, n, o->batch) != 0) {
         snprintf(err, errlen, "out of memory");
-        goto done_buf;
+        goto done;
     }
     double t_start = now_s();
     int first_epoch = st.epochs_done;
@@ -513,87 +404,26 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
                    ? st.epochs_done + o->stop_after
                    : o->epochs;
     for (int epoch = st.epochs_done; epoch < stop; epoch++) {
-        beex_precision prec = epoch < o->fp32_epochs ? BEEX_PREC_FP32 : cfg->precision;
+        beex_precision prec = epoch < o->fp32_epochs ? BEEX_PREC_FP32 : c.step.cfg.precision;
         if (epoch == o->fp32_epochs && o->fp32_epochs > 0)
             beex_adam_reset(&c.step.adam); /* a new stage: the fp32 moments do not fit BAT */
-        shuffle(perm, n, o->seed, epoch);
-        double t0 = now_s(), loss_sum = 0.0, last_draw = 0.0;
-        size_t right = 0;
-        for (size_t b0 = 0; b0 < n; b0 += (size_t)o->batch) {
-            int bn = (int)(n - b0 < (size_t)o->batch ? n - b0 : (size_t)o->batch);
-            for (int j = 0; j < bn; j++) {
-                size_t ex = perm[b0 + (size_t)j];
-                bids[j] = c.train.ids + ex * (size_t)cfg->max_len;
-                blen[j] = c.train.len[ex];
-                blabel[j] = c.train.label[ex];
-                bseed[j] = beex_mix64(o->seed ^ beex_mix64(((uint64_t)epoch << 32) ^ ex));
-            }
-            beex_tbatch batch = {bn, bids, blen, blabel, bseed};
-            double lr = beex_train_step_lr(o, epoch, b0 / (size_t)o->batch,
-                                           (n + (size_t)o->batch - 1) / (size_t)o->batch);
-            if (beex_tstep_run(&c.step, &batch, prec, o->dropout, c.lw, lr, o->freeze_embed,
-                               ex_loss, ex_right) != 0) {
-                snprintf(err, errlen, "out of memory in a training step");
-                goto done_buf;
-            }
-            for (int j = 0; j < bn; j++) {
-                loss_sum += ex_loss[j];
-                right += (size_t)ex_right[j];
-            }
-            size_t done = b0 + (size_t)bn;
-            double t = now_s();
-            if (o->progress && (t - last_draw > 0.25 || done == n)) {
-                last_draw = t;
-                progress_line(epoch + 1, o->epochs, done, n, loss_sum / (double)done,
-                              (double)right / (double)done, (double)done / (t - t0), prec);
-            }
-        }
-        double train_loss = loss_sum / (double)n, train_s = now_s() - t0;
+        double loss_sum, train_s;
+        size_t right;
+        if (train_epoch(&c, o, epoch, prec, &bb, &loss_sum, &right, &train_s, err, errlen) != 0)
+            goto done;
+        double train_loss = loss_sum / (double)n;
         o->final_loss_out = train_loss;
         if (epoch == first_epoch)
             o->first_loss_out = train_loss;
-        /* dev accuracy per exit, through the engine as beex eval and beex sweep see it */
-        if (score_dev(&c, prec, o->threads, dev_acc, err, errlen) != 0)
-            goto done_buf;
-        double dev_full = dev_acc[cfg->blocks - 1];
-        int selectable = prec == cfg->precision;
-        int improved = selectable && dev_full > st.best_dev;
-        if (o->progress)
-            fputc('\n', stderr);
-        if (!o->quiet) {
-            fprintf(stderr, "epoch %d/%d %s: train loss %.4f acc %.3f, dev acc", epoch + 1,
-                    o->epochs, beex_precision_name(prec), train_loss, (double)right / (double)n);
-            for (int b = 0; b < cfg->blocks; b++)
-                fprintf(stderr, " %.3f", dev_acc[b]);
-            fprintf(stderr, " (%.1f s, %.0f ex/s)%s\n", train_s, (double)n / train_s,
-                    improved ? " *best" : "");
-        }
-        if (improved) {
-            st.best_dev = dev_full;
-            st.best_epoch = epoch + 1;
-            if (save_model(&c, o, prec, epoch + 1, dev_acc, train_loss, o->out, err, errlen) != 0)
-                goto done_buf;
-        }
-        st.epochs_done = epoch + 1;
-        st.params_fingerprint = beex_params_fingerprint(c.step.p.base, c.step.p.n);
-        if (save_model(&c, o, prec, epoch + 1, dev_acc, train_loss, c.last_path, err, errlen) !=
-                0 ||
-            beex_train_state_save(c.state_path, &c.step.adam, &st, err, errlen) != 0)
-            goto done_buf;
+        if (finish_epoch(&c, o, epoch, prec, train_loss, right, train_s, &st, err, errlen) != 0)
+            goto done;
     }
     o->seconds_out = now_s() - t_start;
     o->best_dev_out = st.best_dev;
     o->best_epoch_out = st.best_epoch;
     rc = 0;
-done_buf:
-    free(perm);
-    free(ex_loss);
-    free(ex_right);
-    free(bids);
-    free(blen);
-    free(blabel);
-    free(bseed);
 done:
-    ctx_free(&c);
+    batch_buffers_free(&bb);
+    beex_train_ctx_free(&c);
     return rc;
 }

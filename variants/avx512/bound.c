@@ -1,6 +1,7 @@
-/* The AVX-512 W1A1 bound: the micro-kernel's 24 independent VPXORQ + VPOPCNTQ + VPADDQ chains
- * on registers only. The empty asm makes the operands look new every iteration, so the
- * compiler can neither hoist nor fold the work, and adds no instruction. */
+/* The AVX-512 W1A1 bound: the 6 x 32 micro-kernel's 24 independent VPXORQ + VPOPCNTQ + VPADDQ
+ * chains (6 rows x 4 B registers there, 3 A x 8 B registers here) on registers only. The
+ * empty asm makes the operands look new every iteration, so the compiler can neither hoist
+ * nor fold the work, and adds no instruction. */
 #include <immintrin.h>
 
 #include "kernels/bound.h"

@@ -31,6 +31,27 @@ static void test_defaults(void **state)
     assert_int_equal(beex_config_check(&c, err, sizeof err), 0);
 }
 
+/* The named shapes of beex init --preset and beex bench model --shapes, from one table. */
+static void test_presets(void **state)
+{
+    (void)state;
+    beex_config c, d = beex_config_default();
+    assert_int_equal(beex_config_preset("small", &c), 0);
+    assert_memory_equal(&c, &d, sizeof c);
+    assert_int_equal(beex_config_preset("bert-base", &c), 0);
+    assert_int_equal(c.vocab, 30522);
+    assert_int_equal(c.d, 768);
+    assert_int_equal(c.heads, 12);
+    assert_int_equal(c.dff, 3072);
+    assert_int_equal(c.blocks, 12);
+    assert_int_equal(c.max_len, 128);
+    assert_int_equal(c.classes, d.classes);
+    char err[256];
+    assert_int_equal(beex_config_check(&c, err, sizeof err), 0);
+    assert_int_equal(beex_config_preset("huge", &c), -1);
+    assert_memory_equal(&c, &d, sizeof c);
+}
+
 static void test_precision_names(void **state)
 {
     (void)state;
@@ -169,7 +190,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),      cmocka_unit_test(test_precision_names),
         cmocka_unit_test(test_check_rejects), cmocka_unit_test(test_init_deterministic),
-        cmocka_unit_test(test_derive_binary),
+        cmocka_unit_test(test_derive_binary), cmocka_unit_test(test_presets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "harness/engine/plain_forward.h"
 #include "harness/model/cost.h"
 #include "harness/model/engine.h"
 #include "harness/model/exit.h"
+#include "harness/model/plain_forward.h"
 #include "kernels/cpu.h"
 #include "variant_suite.h"
 
