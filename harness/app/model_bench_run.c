@@ -293,6 +293,45 @@ static void report_ratios(const options *o, const shape_inputs *si, json_t *rati
                 }
 }
 
+/* Thread scaling from the grid's figures: per precision, variant, batch and parallel mode,
+ * examples/s at each thread count over the first count's, and that over the thread ratio
+ * (parallel efficiency). Printed, and objects {"kind": "thread_scaling", ...} in `out`. */
+static void report_scaling(const options *o, const shape_inputs *si, json_t *out)
+{
+    const table *tab = si->tab;
+    int printed = 0, t0 = o->threads.v[0];
+    for (int p = 0; p < o->precisions.n; p++)
+        for (int v = 0; v < o->variants.n; v++)
+            for (int b = 0; b < o->batches.n; b++)
+                for (int par = 0; par < 2; par++)
+                    for (int t = 1; t < o->threads.n; t++) {
+                        int prec = o->precisions.v[p], isa = o->variants.v[v];
+                        /* one thread is always "ops"; the others in their own mode */
+                        double base = tab->eps[prec][isa][0][b][0];
+                        double eps = tab->eps[prec][isa][t][b][par];
+                        if (base <= 0.0 || eps <= 0.0)
+                            continue;
+                        double sp = eps / base, eff = sp / ((double)o->threads.v[t] / t0);
+                        if (!printed++)
+                            printf("\nthread scaling (examples/s over %d thread%s, same run; "
+                                   "efficiency = speed-up / thread ratio):\n",
+                                   t0, t0 == 1 ? "" : "s");
+                        printf("  %-9s %-6s %-7s batch %4d %-8s %2d threads: %.2fx, efficiency "
+                               "%.2f\n",
+                               si->name, beex_precision_name((beex_precision)prec),
+                               beex_isa_name((beex_isa)isa), o->batches.v[b],
+                               par ? "examples" : "ops", o->threads.v[t], sp, eff);
+                        json_array_append_new(
+                            out, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:f, s:f}",
+                                           "kind", "thread_scaling", "shape", si->name, "precision",
+                                           beex_precision_name((beex_precision)prec), "variant",
+                                           beex_isa_name((beex_isa)isa), "batch", o->batches.v[b],
+                                           "parallel", par ? "across_examples" : "within_ops",
+                                           "threads", o->threads.v[t], "over_threads", t0,
+                                           "speedup", sp, "efficiency", eff));
+                    }
+}
+
 /* The compaction experiment on the first variant and thread count (see its comment). */
 static int time_compaction(const options *o, shape_inputs *si, json_t *benchmarks,
                            json_t *compaction)
@@ -376,6 +415,7 @@ static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_
     int rc = -1;
     if (shape_inputs_make(o, shape, &si) == 0 && time_grid(o, &si, benchmarks) == 0) {
         report_ratios(o, &si, ratios);
+        report_scaling(o, &si, ratios);
         rc = time_compaction(o, &si, benchmarks, compaction);
     }
     shape_inputs_free(&si);

@@ -146,6 +146,15 @@ cp m1.json m2.json
 /usr/bin/python3 "$COMPARE" --no-color benchmarks m1.json m2.json >mout.txt 2>&1 || fail "compare.py on bench model: $(cat mout.txt)"
 grep -q "^model/small/w1a1/scalar/threads:1/batch:1_pvalue .*U Test, Repetitions: 9 vs 9" mout.txt ||
     fail "compare.py: no U test for bench model: $(cat mout.txt)"
+# Thread scaling (issue 14): with a thread list, every further count's speed-up over the first
+# and its efficiency (speed-up / thread ratio), printed and in the JSON.
+"$BEEX" bench model --shapes small --precisions w1a1 --variants scalar --threads 1,2 --batches 1 \
+    --tokens 8 --min-reps 3 --max-reps 3 --min-time 0 --compaction-batch 2 --json m3.json \
+    >m3.txt 2>&1 || fail "bench model --threads 1,2"
+grep -q "thread scaling (examples/s over 1 thread" m3.txt || fail "no scaling table: $(cat m3.txt)"
+jq -e '[.beex.speed_ratios[] | select(.kind == "thread_scaling")] | length == 1 and
+    (.[0] | .over_threads == 1 and .speedup > 0 and (.efficiency - .speedup / .threads | fabs) < 1e-9)' \
+    m3.json >/dev/null || fail "thread_scaling in the JSON: $(jq -c .beex.speed_ratios m3.json)"
 "$BEEX" bench train --shapes mr --precisions w1a1 --threads 1 --batch 2 --steps 2 --reps 3 \
     --json t1.json >/dev/null || fail "bench train --json"
 jq -e '[.benchmarks[] | select(.run_type == "iteration")] | length == 3 and
