@@ -59,6 +59,120 @@ static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens,
     return rc;
 }
 
+/* Checks the token ids against the vocabulary and counts the rows (tokens up to max_len). */
+static int count_rows(const beex_engine *e, const int32_t *const *ids, const int *lens, int n,
+                      size_t *total)
+{
+    const beex_config *cfg = &e->cfg;
+    *total = 0;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] == NULL || lens[i] < 1)
+            return BEEX_EINVAL;
+        int T = lens[i] < cfg->max_len ? lens[i] : cfg->max_len;
+        for (int t = 0; t < T; t++)
+            if (ids[i][t] < 0 || ids[i][t] >= cfg->vocab)
+                return BEEX_EINVAL;
+        *total += (size_t)T;
+    }
+    return BEEX_OK;
+}
+
+/* The running examples of one call: idx[a] is running example a's index in the call, and
+ * st[a] its exit rule's state; done, z (logits), hz (entropy) per running example for the
+ * current block; pooled per thread. */
+typedef struct {
+    int *idx, *len, *row0, *done;
+    beex_exit_state *st;
+    float *z, *hz, *pooled;
+} running;
+
+static void running_free(running *r)
+{
+    free(r->idx), free(r->len), free(r->row0), free(r->done), free(r->st), free(r->z);
+    free(r->hz), free(r->pooled);
+}
+
+static int running_alloc(running *r, int n, int classes, int threads, size_t d)
+{
+    r->idx = malloc((size_t)n * sizeof *r->idx);
+    r->len = malloc((size_t)n * sizeof *r->len);
+    r->row0 = malloc((size_t)n * sizeof *r->row0);
+    r->done = malloc((size_t)n * sizeof *r->done);
+    r->st = calloc((size_t)n, sizeof *r->st);
+    r->z = malloc((size_t)n * (size_t)classes * sizeof *r->z);
+    r->hz = malloc((size_t)n * sizeof *r->hz);
+    r->pooled = malloc((size_t)threads * d * sizeof *r->pooled);
+    return r->idx && r->len && r->row0 && r->done && r->st && r->z && r->hz && r->pooled
+               ? BEEX_OK
+               : BEEX_ENOMEM;
+}
+
+/* Block b's exit heads for the na running examples, and the rule's decision for each.
+ * Returns the call index of the first example with a non-finite logit or entropy, or -1. */
+static int exit_heads(const beex_engine *e, running *r, int na, int b, const beex_exit_rule *rule,
+                      const int *max_exit, beex_exit_result *res, float *logits, float *entropy)
+{
+    const beex_config *cfg = &e->cfg;
+    int N = cfg->blocks, C = cfg->classes, block = b + 1, bad = -1;
+    size_t d = (size_t)cfg->d;
+#pragma omp parallel for schedule(static) num_threads(e->threads < na ? e->threads : na)
+    for (int a = 0; a < na; a++) {
+        float *zz = r->z + (size_t)a * C;
+        float *pool = r->pooled + (size_t)omp_get_thread_num() * d;
+        beex_fwd_exit_head(e, b, e->x + (size_t)r->row0[a] * d, r->len[a], pool, zz);
+        r->hz[a] = beex_entropy_of_logits(zz, C);
+        int i = r->idx[a], finite = isfinite(r->hz[a]);
+        for (int j = 0; j < C && finite; j++)
+            finite = isfinite(zz[j]);
+        if (!finite) {
+            /* A NaN must never pass for a prediction: the example is reported, not run on. */
+#pragma omp critical(beex_nonfinite)
+            if (bad < 0 || i < bad)
+                bad = i;
+            continue;
+        }
+        int cap = max_exit ? max_exit[i] : N, am = beex_argmax(zz, C);
+        int ex = beex_exit_online(rule, &r->st[a], block, r->hz[a], am); /* updates the state */
+        ex = ex || block == N || block >= cap;
+        r->done[a] = ex;
+        if (logits != NULL)
+            memcpy(logits + ((size_t)i * N + b) * C, zz, (size_t)C * sizeof *zz);
+        if (entropy != NULL)
+            entropy[(size_t)i * N + b] = r->hz[a];
+        if (ex) {
+            beex_cost c = beex_cost_until(cfg, e->prec, r->len[a], block);
+            res[i].exit_block = block;
+            res[i].prediction = am;
+            res[i].flops = c.flops;
+            res[i].bops = c.bops;
+            res[i].ops = c.ops;
+        }
+    }
+    return bad;
+}
+
+/* Compaction: survivors keep their order and move down (memmove, never up). */
+static void compact(beex_engine *e, running *r, beex_fwd_batch *batch)
+{
+    size_t d = (size_t)e->cfg.d, rows = 0;
+    int w = 0;
+    for (int a = 0; a < batch->n; a++) {
+        if (r->done[a])
+            continue;
+        if ((size_t)r->row0[a] != rows)
+            memmove(e->x + rows * d, e->x + (size_t)r->row0[a] * d,
+                    (size_t)r->len[a] * d * sizeof(float));
+        r->idx[w] = r->idx[a];
+        r->len[w] = r->len[a];
+        r->st[w] = r->st[a];
+        r->row0[w] = (int)rows;
+        rows += (size_t)r->len[a];
+        w++;
+    }
+    batch->n = w;
+    batch->rows = rows;
+}
+
 int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                                const beex_exit_rule *rule, const int *max_exit,
                                beex_exit_result *res, float *logits, float *entropy)
@@ -70,30 +184,15 @@ int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const 
         return run_split(e, ids, lens, n, rule, max_exit, res, logits, entropy);
     const beex_config *cfg = &e->cfg;
     int N = cfg->blocks, C = cfg->classes;
-    size_t d = (size_t)cfg->d, total = 0;
-    for (int i = 0; i < n; i++) {
-        if (ids[i] == NULL || lens[i] < 1)
-            return BEEX_EINVAL;
-        int T = lens[i] < cfg->max_len ? lens[i] : cfg->max_len;
-        for (int t = 0; t < T; t++)
-            if (ids[i][t] < 0 || ids[i][t] >= cfg->vocab)
-                return BEEX_EINVAL;
-        total += (size_t)T;
-    }
+    size_t d = (size_t)cfg->d, total;
+    int rc = count_rows(e, ids, lens, n, &total);
+    if (rc != BEEX_OK)
+        return rc;
     if (beex_engine_reserve(e, total) != 0)
         return BEEX_ENOMEM;
-
-    int *idx = malloc((size_t)n * sizeof *idx), *len = malloc((size_t)n * sizeof *len);
-    int *row0 = malloc((size_t)n * sizeof *row0), *done = malloc((size_t)n * sizeof *done);
-    beex_exit_state *st = calloc((size_t)n, sizeof *st);
-    float *z = malloc((size_t)n * (size_t)C * sizeof *z);
-    float *hz = malloc((size_t)n * sizeof *hz);
-    float *pooled = malloc((size_t)e->threads * d * sizeof *pooled);
-    int rc = BEEX_OK;
-    if (!idx || !len || !row0 || !done || !st || !z || !hz || !pooled) {
-        rc = BEEX_ENOMEM;
+    running r = {0};
+    if ((rc = running_alloc(&r, n, C, e->threads, d)) != BEEX_OK)
         goto out;
-    }
     if (logits != NULL)
         for (size_t i = 0; i < (size_t)n * (size_t)N * (size_t)C; i++)
             logits[i] = NAN;
@@ -101,82 +200,32 @@ int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const 
         for (size_t i = 0; i < (size_t)n * (size_t)N; i++)
             entropy[i] = NAN;
 
-    beex_fwd_batch batch = {n, len, row0, total, 0};
-    size_t r = 0;
+    beex_fwd_batch batch = {n, r.len, r.row0, total, 0};
+    size_t rows = 0;
     for (int i = 0; i < n; i++) {
-        idx[i] = i;
-        len[i] = lens[i] < cfg->max_len ? lens[i] : cfg->max_len;
-        row0[i] = (int)r;
-        r += (size_t)len[i];
+        r.idx[i] = i;
+        r.len[i] = lens[i] < cfg->max_len ? lens[i] : cfg->max_len;
+        r.row0[i] = (int)rows;
+        rows += (size_t)r.len[i];
     }
 #pragma omp parallel for schedule(static) num_threads(e->threads < n ? e->threads : n)
     for (int i = 0; i < n; i++)
-        embed_example(e, ids[i], len[i], e->x + (size_t)row0[i] * d);
+        embed_example(e, ids[i], r.len[i], e->x + (size_t)r.row0[i] * d);
 
     for (int b = 0; b < N && batch.n > 0; b++) {
         if ((rc = beex_fwd_block_run(e, b, &batch)) != BEEX_OK)
             goto out;
-        int na = batch.n, block = b + 1, bad = -1;
-#pragma omp parallel for schedule(static) num_threads(e->threads < na ? e->threads : na)
-        for (int a = 0; a < na; a++) {
-            float *zz = z + (size_t)a * C;
-            float *pool = pooled + (size_t)omp_get_thread_num() * d;
-            beex_fwd_exit_head(e, b, e->x + (size_t)row0[a] * d, len[a], pool, zz);
-            hz[a] = beex_entropy_of_logits(zz, C);
-            int i = idx[a], finite = isfinite(hz[a]);
-            for (int j = 0; j < C && finite; j++)
-                finite = isfinite(zz[j]);
-            if (!finite) {
-                /* A NaN must never pass for a prediction: the example is reported, not run on. */
-#pragma omp critical(beex_nonfinite)
-                if (bad < 0 || i < bad)
-                    bad = i;
-                continue;
-            }
-            int cap = max_exit ? max_exit[i] : N, am = beex_argmax(zz, C);
-            int ex = beex_exit_online(rule, &st[a], block, hz[a], am); /* updates the state */
-            ex = ex || block == N || block >= cap;
-            done[a] = ex;
-            if (logits != NULL)
-                memcpy(logits + ((size_t)i * N + b) * C, zz, (size_t)C * sizeof *zz);
-            if (entropy != NULL)
-                entropy[(size_t)i * N + b] = hz[a];
-            if (ex) {
-                beex_cost c = beex_cost_until(cfg, e->prec, len[a], block);
-                res[i].exit_block = block;
-                res[i].prediction = am;
-                res[i].flops = c.flops;
-                res[i].bops = c.bops;
-                res[i].ops = c.ops;
-            }
-        }
+        int bad = exit_heads(e, &r, batch.n, b, rule, max_exit, res, logits, entropy);
         if (bad >= 0) {
-            res[bad].exit_block = block;
+            res[bad].exit_block = b + 1;
             res[bad].prediction = -1;
             rc = BEEX_ENONFINITE;
             goto out;
         }
-        /* Compaction: survivors keep their order and move down (memmove, never up). */
-        int w = 0;
-        size_t rows = 0;
-        for (int a = 0; a < na; a++) {
-            if (done[a])
-                continue;
-            if ((size_t)row0[a] != rows)
-                memmove(e->x + rows * d, e->x + (size_t)row0[a] * d,
-                        (size_t)len[a] * d * sizeof(float));
-            idx[w] = idx[a];
-            len[w] = len[a];
-            st[w] = st[a];
-            row0[w] = (int)rows;
-            rows += (size_t)len[a];
-            w++;
-        }
-        batch.n = w;
-        batch.rows = rows;
+        compact(e, &r, &batch);
     }
 out:
-    free(idx), free(len), free(row0), free(done), free(st), free(z), free(hz), free(pooled);
+    running_free(&r);
     return rc;
 }
 
