@@ -28,6 +28,74 @@ int beex_threads_count(void)
     return team_size > 0 ? team_size : omp_get_max_threads();
 }
 
+/* The team size for a request: threads <= 0 one per allowed core; more than the allowed cores
+ * is a warning and a cap, or an error under --strict-threads. -1 with err set. */
+static int team_for(int threads, int ncores, char *err, size_t errlen)
+{
+    int n = threads > 0 ? threads : ncores;
+    if (n > 256) {
+        snprintf(err, errlen, "--threads %d: at most 256 supported", n);
+        return -1;
+    }
+    if (n > ncores && strict) {
+        snprintf(err, errlen,
+                 "--threads %d exceeds the %d core%s this process may use (CPUs %s) and "
+                 "--strict-threads is set",
+                 n, ncores, ncores == 1 ? "" : "s", allowed_list);
+        return -1;
+    }
+    if (n > ncores) {
+        fprintf(stderr,
+                "beex: --threads %d exceeds the %d core%s this process may use (CPUs %s); "
+                "using %d\n",
+                n, ncores, ncores == 1 ? "" : "s", allowed_list, ncores);
+        n = ncores;
+    }
+    return n;
+}
+
+/* Each of the n OpenMP threads pinned to its core (pin) or set free within the allowed CPUs;
+ * what each got is recorded for beex_threads_describe. Returns the team size obtained. */
+static int bind_team(hwloc_topology_t topo, hwloc_obj_t *cores, int ncores, hwloc_bitmap_t allowed,
+                     int n, int pin)
+{
+    int got = 0;
+#pragma omp parallel num_threads(n)
+    {
+        int t = omp_get_thread_num();
+        int core = t % ncores;
+        hwloc_obj_t obj = cores[core];
+        bind_core[t] = (int)obj->logical_index;
+        bind_ok[t] = 0;
+        bind_err[t][0] = '\0';
+        hwloc_bitmap_t set = NULL;
+        if (!pin) {
+            set = hwloc_bitmap_dup(allowed); /* undo any earlier, larger team's pinning */
+        } else if (obj->cpuset != NULL) {
+            set = hwloc_bitmap_dup(obj->cpuset);
+            hwloc_bitmap_and(set, set, allowed); /* only PUs this process may use */
+            hwloc_bitmap_singlify(set); /* one PU of the core: no migration between SMT siblings */
+        }
+        if (set == NULL) {
+            snprintf(bind_err[t], sizeof bind_err[t], "no core object %d", core);
+        } else if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) != 0) {
+            snprintf(bind_err[t], sizeof bind_err[t], "%s", strerror(errno));
+        } else if (pin) {
+            bind_ok[t] = 1;
+        } else {
+            bind_core[t] = -1;
+            snprintf(bind_err[t], sizeof bind_err[t],
+                     "not pinned: %d thread%s on %d allowed cores, placed by the OS", n,
+                     n == 1 ? "" : "s", ncores);
+        }
+        if (set != NULL)
+            hwloc_bitmap_free(set);
+#pragma omp single
+        got = omp_get_num_threads();
+    }
+    return got;
+}
+
 int beex_threads_setup(int threads, char *err, size_t errlen)
 {
     hwloc_topology_t topo;
@@ -70,28 +138,11 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
     }
     allowed_cores = ncores;
     requested = threads;
-    int n = threads > 0 ? threads : ncores;
-    if (n > 256) {
-        snprintf(err, errlen, "--threads %d: at most 256 supported", n);
+    int n = team_for(threads, ncores, err, errlen);
+    if (n < 0) {
         hwloc_bitmap_free(allowed);
         hwloc_topology_destroy(topo);
         return -1;
-    }
-    if (n > ncores && strict) {
-        snprintf(err, errlen,
-                 "--threads %d exceeds the %d core%s this process may use (CPUs %s) and "
-                 "--strict-threads is set",
-                 n, ncores, ncores == 1 ? "" : "s", allowed_list);
-        hwloc_bitmap_free(allowed);
-        hwloc_topology_destroy(topo);
-        return -1;
-    }
-    if (n > ncores) {
-        fprintf(stderr,
-                "beex: --threads %d exceeds the %d core%s this process may use (CPUs %s); "
-                "using %d\n",
-                n, ncores, ncores == 1 ? "" : "s", allowed_list, ncores);
-        n = ncores;
     }
     /* A team smaller than the allowed cores does not own them: it is left to the scheduler
      * within the allowed CPUs. Pinning it (to the first core, or to the core it happened to
@@ -101,40 +152,7 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
     int pin = n >= ncores;
     omp_set_dynamic(0);
     omp_set_num_threads(n);
-    int got = 0;
-#pragma omp parallel num_threads(n)
-    {
-        int t = omp_get_thread_num();
-        int core = t % ncores;
-        hwloc_obj_t obj = cores[core];
-        bind_core[t] = (int)obj->logical_index;
-        bind_ok[t] = 0;
-        bind_err[t][0] = '\0';
-        hwloc_bitmap_t set = NULL;
-        if (!pin) {
-            set = hwloc_bitmap_dup(allowed); /* undo any earlier, larger team's pinning */
-        } else if (obj->cpuset != NULL) {
-            set = hwloc_bitmap_dup(obj->cpuset);
-            hwloc_bitmap_and(set, set, allowed); /* only PUs this process may use */
-            hwloc_bitmap_singlify(set); /* one PU of the core: no migration between SMT siblings */
-        }
-        if (set == NULL) {
-            snprintf(bind_err[t], sizeof bind_err[t], "no core object %d", core);
-        } else if (hwloc_set_cpubind(topo, set, HWLOC_CPUBIND_THREAD) != 0) {
-            snprintf(bind_err[t], sizeof bind_err[t], "%s", strerror(errno));
-        } else if (pin) {
-            bind_ok[t] = 1;
-        } else {
-            bind_core[t] = -1;
-            snprintf(bind_err[t], sizeof bind_err[t],
-                     "not pinned: %d thread%s on %d allowed cores, placed by the OS", n,
-                     n == 1 ? "" : "s", ncores);
-        }
-        if (set != NULL)
-            hwloc_bitmap_free(set);
-#pragma omp single
-        got = omp_get_num_threads();
-    }
+    int got = bind_team(topo, cores, ncores, allowed, n, pin);
     hwloc_bitmap_free(allowed);
     hwloc_topology_destroy(topo);
     team_size = got;
