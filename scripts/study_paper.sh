@@ -74,4 +74,9 @@ mv results/paper.md.tmp results/paper.md
     done
 } >results/paper.tex.tmp
 mv results/paper.tex.tmp results/paper.tex
-echo "study_paper: results/paper.md, results/paper.tex"
+# The seeds study's machine-readable tables beside it (small; the units stay in $OUT).
+if [ -f "$OUT/seeds/study.csv" ]; then
+    cp "$OUT/seeds/study.csv" results/paper.csv
+    cp "$OUT/seeds/study_speedups.csv" results/paper_speedups.csv
+fi
+echo "study_paper: results/paper.md, results/paper.tex, results/paper.csv, results/paper_speedups.csv"

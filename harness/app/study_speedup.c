@@ -186,7 +186,7 @@ void beex_study_speedup_md(FILE *f, const json_t *doc)
         return;
     fprintf(f, "\nMeasured speed-up of the selected point over full depth (times per test "
                "example, medians of the timed repetitions, the same variant, threads and batch; "
-               "each unit timed on the machine that trained it: see context.json):\n\n"
+               "each unit timed where it was swept: see context.json):\n\n"
                "| task | precision | variant | threads | batch | n | full depth (µs / example) "
                "| selected point (µs / example) | speed-up (×) |\n"
                "|---|---|---|---|---|---|---|---|---|\n");
