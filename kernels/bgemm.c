@@ -166,6 +166,19 @@ static int team_size(int threads)
     return beex_team_threads(threads);
 }
 
+/* The A rows of the in-team call under way (kernels/team.h): one such call runs at a time in
+ * a process (the engine's block region), between the barrier after thread 0 loads them and the
+ * barrier ending the worksharing. */
+static uint64_t *team_abuf;
+
+static void load_a(uint64_t *abuf, const uint8_t *a, size_t lda, size_t k, size_t m, size_t mpad,
+                   size_t stride)
+{
+    for (size_t i = 0; i < m; i++)
+        load_row_words(a + i * lda, k, abuf + i * stride, stride);
+    memset(abuf + m * stride, 0, (mpad - m) * stride * sizeof *abuf);
+}
+
 /* Block b of the W1A1 output: row block b % mblocks, panel block b / mblocks. */
 static void w1a1_run_block(const beex_w1a1_job *job, long b, size_t mblocks, size_t mc, size_t pc)
 {
@@ -190,17 +203,25 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
     const beex_bgemm_layout *lay = &w->lay;
     size_t stride = w->chunks * lay->cw;
     size_t mpad = (m + lay->mr - 1) / lay->mr * lay->mr;
-    /* In a caller's team every thread loads its own copy of A (a few KiB at model sizes);
-     * a thread without memory still reaches the worksharing below, or the others would wait
-     * at its barrier forever, and reports the error. */
+    /* In a caller's team the team's first thread loads A into its scratch and the others read
+     * it (thread 0 is the caller's own thread: scratch in the pool's other threads would be
+     * lost when the pool shrinks); without memory every thread still reaches the worksharing
+     * below, or the others would wait at its barrier forever, and reports the error. */
     int team = beex_is_team(threads);
-    uint64_t *abuf = scratch_words(mpad * stride);
-    if (abuf == NULL && !team)
-        return BEEX_ENOMEM;
-    if (abuf != NULL) {
-        for (size_t i = 0; i < m; i++)
-            load_row_words(a + i * lda, w->k, abuf + i * stride, stride);
-        memset(abuf + m * stride, 0, (mpad - m) * stride * sizeof *abuf);
+    uint64_t *abuf = NULL;
+    if (team) {
+        if (omp_get_thread_num() == 0) {
+            team_abuf = scratch_words(mpad * stride);
+            if (team_abuf != NULL)
+                load_a(team_abuf, a, lda, w->k, m, mpad, stride);
+        }
+#pragma omp barrier
+        abuf = team_abuf;
+    } else {
+        abuf = scratch_words(mpad * stride);
+        if (abuf == NULL)
+            return BEEX_ENOMEM;
+        load_a(abuf, a, lda, w->k, m, mpad, stride);
     }
     job->w = w;
     job->m = m;
