@@ -180,6 +180,8 @@ void beex_study_speedup_md(FILE *f, const json_t *doc);
 void beex_study_speedup_tex(FILE *f, const json_t *doc);
 void beex_study_speedup_csv(FILE *f, const json_t *doc);
 
+/* study_render.c: a task name in LaTeX (_ & % # $ escaped). */
+void beex_study_tex_escape(FILE *f, const char *s);
 /* study_render.c: study.json, study.csv, study.md, study.tex in dir. Returns 0, or -1. */
 int beex_study_write_outputs(const char *dir, const json_t *doc, char *err, size_t errlen);
 

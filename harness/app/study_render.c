@@ -203,7 +203,7 @@ static void write_md(FILE *f, const json_t *doc)
 
 /* --- LaTeX (booktabs) --------------------------------------------------------------------- */
 
-static void tex_escape(FILE *f, const char *s)
+void beex_study_tex_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
         if (strchr("_&%#$", *s))
@@ -236,7 +236,7 @@ static void write_tex(FILE *f, const json_t *doc)
         for (int k = 0; k < BEEX_FIG_COUNT; k++)
             fig(c[k], sizeof c[k], row, k, k == BEEX_FIG_DELTA_ISO, TEX);
         if (strcmp(last_task, str(row, "task")) != 0)
-            tex_escape(f, str(row, "task"));
+            beex_study_tex_escape(f, str(row, "task"));
         last_task = str(row, "task");
         fprintf(f, " & %s & %lld & %s & %s & %s & %s & %s & %s & %s \\\\\n", str(row, "precision"),
                 (long long)json_integer_value(json_object_get(row, "units")), c[BEEX_FIG_FULL],

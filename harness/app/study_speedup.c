@@ -150,39 +150,67 @@ static sp_cell cell_of(const json_t *s)
                      real_of(json_array_get(ci, 0)), real_of(json_array_get(ci, 1))};
 }
 
-static int any_speedups(const json_t *doc)
+/* One row of the speed-up tables: a task x precision row's entry for one configuration. */
+typedef struct {
+    const char *task, *precision, *variant;
+    long long threads, batch;
+    sp_cell full, selected, speedup; /* us per example, us per example, ratio */
+} sp_line;
+
+/* Calls fn on every configuration of every row, in document order; returns how many. */
+static int for_each_line(const json_t *doc, FILE *f, void (*fn)(FILE *, const sp_line *))
 {
-    size_t r;
-    const json_t *row;
+    int count = 0;
+    size_t r, k;
+    const json_t *row, *s;
     json_array_foreach(json_object_get(doc, "rows"), r, row)
     {
-        if (json_array_size(json_object_get(row, "speedups")) > 0)
-            return 1;
+        json_array_foreach(json_object_get(row, "speedups"), k, s)
+        {
+            const char *task = json_string_value(json_object_get(row, "task"));
+            const char *prec = json_string_value(json_object_get(row, "precision"));
+            const char *variant = json_string_value(json_object_get(s, "variant"));
+            sp_line l = {task ? task : "",
+                         prec ? prec : "",
+                         variant ? variant : "",
+                         (long long)json_integer_value(json_object_get(s, "threads")),
+                         (long long)json_integer_value(json_object_get(s, "batch")),
+                         cell_of(json_object_get(s, "full_depth_us_per_example")),
+                         cell_of(json_object_get(s, "selected_us_per_example")),
+                         cell_of(json_object_get(s, "speedup"))};
+            if (fn != NULL)
+                fn(f, &l);
+            count++;
+        }
     }
-    return 0;
+    return count;
 }
 
-static const char *s_of(const json_t *o, const char *key)
-{
-    const char *s = json_string_value(json_object_get(o, key));
-    return s ? s : "";
-}
-
-/* "2.41 ± 0.10 [2.29, 2.53]"; the interval only for n >= 2; pm/sep differ per format. */
-static void fmt(char *out, size_t len, sp_cell c, int decimals, const char *pm)
+/* "2.41 ± 0.10 [2.29, 2.53]"; the interval only for n >= 2. */
+static void fmt(char *out, size_t len, sp_cell c, int decimals)
 {
     if (!isfinite(c.mean))
         snprintf(out, len, "-");
     else if (c.n < 2 || !isfinite(c.lo))
         snprintf(out, len, "%.*f", decimals, c.mean);
     else
-        snprintf(out, len, "%.*f %s %.*f [%.*f, %.*f]", decimals, c.mean, pm, decimals, c.sd,
-                 decimals, c.lo, decimals, c.hi);
+        snprintf(out, len, "%.*f ± %.*f [%.*f, %.*f]", decimals, c.mean, decimals, c.sd, decimals,
+                 c.lo, decimals, c.hi);
+}
+
+static void md_line(FILE *f, const sp_line *l)
+{
+    char a[128], b[128], c[128];
+    fmt(a, sizeof a, l->full, 1);
+    fmt(b, sizeof b, l->selected, 1);
+    fmt(c, sizeof c, l->speedup, 2);
+    fprintf(f, "| %s | %s | %s | %lld | %lld | %d | %s | %s | %s |\n", l->task, l->precision,
+            l->variant, l->threads, l->batch, l->speedup.n, a, b, c);
 }
 
 void beex_study_speedup_md(FILE *f, const json_t *doc)
 {
-    if (!any_speedups(doc))
+    if (for_each_line(doc, f, NULL) == 0)
         return;
     fprintf(f, "\nMeasured speed-up of the selected point over full depth (times per test "
                "example, medians of the timed repetitions, the same variant, threads and batch; "
@@ -190,57 +218,45 @@ void beex_study_speedup_md(FILE *f, const json_t *doc)
                "| task | precision | variant | threads | batch | n | full depth (µs / example) "
                "| selected point (µs / example) | speed-up (×) |\n"
                "|---|---|---|---|---|---|---|---|---|\n");
-    size_t r, k;
-    const json_t *row, *s;
-    json_array_foreach(json_object_get(doc, "rows"), r, row)
-    {
-        json_array_foreach(json_object_get(row, "speedups"), k, s)
-        {
-            char a[128], b[128], c[128];
-            fmt(a, sizeof a, cell_of(json_object_get(s, "full_depth_us_per_example")), 1, "±");
-            fmt(b, sizeof b, cell_of(json_object_get(s, "selected_us_per_example")), 1, "±");
-            sp_cell sc = cell_of(json_object_get(s, "speedup"));
-            fmt(c, sizeof c, sc, 2, "±");
-            fprintf(f, "| %s | %s | %s | %lld | %lld | %d | %s | %s | %s |\n", s_of(row, "task"),
-                    s_of(row, "precision"), s_of(s, "variant"),
-                    (long long)json_integer_value(json_object_get(s, "threads")),
-                    (long long)json_integer_value(json_object_get(s, "batch")), sc.n, a, b, c);
-        }
-    }
+    for_each_line(doc, f, md_line);
+}
+
+static void tex_line(FILE *f, const sp_line *l)
+{
+    beex_study_tex_escape(f, l->task);
+    fprintf(f, " & %s & %s & %lld & %d & %.1f & %.1f & $%.2f \\pm %.2f$ \\\\\n", l->precision,
+            l->variant, l->batch, l->speedup.n, l->full.mean, l->selected.mean, l->speedup.mean,
+            isfinite(l->speedup.sd) ? l->speedup.sd : 0.0);
 }
 
 void beex_study_speedup_tex(FILE *f, const json_t *doc)
 {
-    if (!any_speedups(doc))
+    if (for_each_line(doc, f, NULL) == 0)
         return;
     fprintf(f, "\n\\begin{table}[t]\n\\centering\n\\small\n"
                "\\begin{tabular}{llll r rrr}\n\\toprule\n"
                "Task & Prec. & Variant & Batch & $n$ & Full depth ($\\mu$s) & Selected "
                "($\\mu$s) & Speed-up ($\\times$) \\\\\n\\midrule\n");
-    size_t r, k;
-    const json_t *row, *s;
-    json_array_foreach(json_object_get(doc, "rows"), r, row)
-    {
-        json_array_foreach(json_object_get(row, "speedups"), k, s)
-        {
-            sp_cell a = cell_of(json_object_get(s, "full_depth_us_per_example"));
-            sp_cell b = cell_of(json_object_get(s, "selected_us_per_example"));
-            sp_cell c = cell_of(json_object_get(s, "speedup"));
-            char task[128];
-            snprintf(task, sizeof task, "%s", s_of(row, "task"));
-            for (char *p = task; *p; p++)
-                if (*p == '_')
-                    *p = '-';
-            fprintf(f, "%s & %s & %s & %lld & %d & %.1f & %.1f & $%.2f \\pm %.2f$ \\\\\n", task,
-                    s_of(row, "precision"), s_of(s, "variant"),
-                    (long long)json_integer_value(json_object_get(s, "batch")), c.n, a.mean, b.mean,
-                    c.mean, isfinite(c.sd) ? c.sd : 0.0);
-        }
-    }
+    for_each_line(doc, f, tex_line);
     fprintf(f, "\\bottomrule\n\\end{tabular}\n"
                "\\caption{Measured speed-up of the selected exit point over full depth: median "
                "time per test example on one thread, mean $\\pm$ standard deviation over $n$ "
                "seeds or folds.}\n\\label{tab:beex-study-speedup}\n\\end{table}\n");
+}
+
+static void csv_line(FILE *f, const sp_line *l)
+{
+    fprintf(f, "%s,%s,%s,%lld,%lld,%d", l->task, l->precision, l->variant, l->threads, l->batch,
+            l->speedup.n);
+    double v[6] = {l->full.mean,  l->selected.mean, l->speedup.mean,
+                   l->speedup.sd, l->speedup.lo,    l->speedup.hi};
+    for (int i = 0; i < 6; i++) {
+        if (isfinite(v[i]))
+            fprintf(f, ",%.6f", v[i]);
+        else
+            fputc(',', f);
+    }
+    fputc('\n', f);
 }
 
 void beex_study_speedup_csv(FILE *f, const json_t *doc)
@@ -248,27 +264,5 @@ void beex_study_speedup_csv(FILE *f, const json_t *doc)
     fprintf(f, "task,precision,variant,threads,batch,n,full_depth_us_per_example_mean,"
                "selected_us_per_example_mean,speedup_mean,speedup_sd,speedup_ci95_lo,"
                "speedup_ci95_hi\n");
-    size_t r, k;
-    const json_t *row, *s;
-    json_array_foreach(json_object_get(doc, "rows"), r, row)
-    {
-        json_array_foreach(json_object_get(row, "speedups"), k, s)
-        {
-            sp_cell a = cell_of(json_object_get(s, "full_depth_us_per_example"));
-            sp_cell b = cell_of(json_object_get(s, "selected_us_per_example"));
-            sp_cell c = cell_of(json_object_get(s, "speedup"));
-            fprintf(f, "%s,%s,%s,%lld,%lld,%d", s_of(row, "task"), s_of(row, "precision"),
-                    s_of(s, "variant"),
-                    (long long)json_integer_value(json_object_get(s, "threads")),
-                    (long long)json_integer_value(json_object_get(s, "batch")), c.n);
-            double v[6] = {a.mean, b.mean, c.mean, c.sd, c.lo, c.hi};
-            for (int i = 0; i < 6; i++) {
-                if (isfinite(v[i]))
-                    fprintf(f, ",%.6f", v[i]);
-                else
-                    fputc(',', f);
-            }
-            fputc('\n', f);
-        }
-    }
+    for_each_line(doc, f, csv_line);
 }
