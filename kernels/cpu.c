@@ -104,6 +104,21 @@ int beex_isa_preference(beex_isa *order, int cap)
     return n;
 }
 
+int beex_isa_available_list(int pick_order, int *out)
+{
+    beex_isa order[BEEX_ISA_COUNT];
+    int n = beex_isa_preference(order, BEEX_ISA_COUNT);
+    if (!pick_order) {
+        n = 0;
+        for (int i = 0; i < BEEX_ISA_COUNT; i++)
+            if (beex_isa_available((beex_isa)i, NULL))
+                order[n++] = (beex_isa)i;
+    }
+    for (int i = 0; i < n; i++)
+        out[i] = (int)order[i];
+    return n;
+}
+
 const char *beex_isa_names_joined(char *buf, size_t len, int pick_order, const char *sep,
                                   const char *last_sep)
 {

@@ -54,6 +54,10 @@ int beex_isa_available(beex_isa isa, const char **why);
 
 /* Preference order: best first, scalar last. Returns how many entries were written. */
 int beex_isa_preference(beex_isa *order, int cap);
+/* The variants that run here: in preference order (pick_order) or in beex_isa order, as ints
+ * (what the option parsers and the sweep's variant lists hold). Returns how many were written
+ * (at most BEEX_ISA_COUNT). */
+int beex_isa_available_list(int pick_order, int *out);
 
 /* Forces every operation family onto one variant (BEEX_EUNSUPPORTED if unavailable).
  * beex_isa_force(-1) returns to automatic selection. */

@@ -10,7 +10,8 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 
-# The NEON variant's tests link cmocka for arm64 and run under qemu-user.
+# The arm64 build (scripts/test_neon.sh: the NEON variant and the harness without libxsmm or
+# PAPI) links arm64 libraries and runs under qemu-user.
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     $SUDO dpkg --add-architecture arm64
 fi
@@ -28,7 +29,10 @@ HOST_PACKAGES=(
     # a one-node Slurm for tests/cli/test_slurm.sh, which starts and stops its own daemons
     slurm-wlm munge
 )
-ARM64_PACKAGES=(libcmocka-dev:arm64 libc6:arm64)
+# Multi-Arch: same packages must match the host's version, so installing these may upgrade
+# the host's libssl-dev and libudev1 (apt does that itself).
+ARM64_PACKAGES=(libcmocka-dev:arm64 libc6:arm64 libhwloc-dev:arm64 libjansson-dev:arm64
+    zlib1g-dev:arm64 libssl-dev:arm64)
 
 missing=()
 for p in "${HOST_PACKAGES[@]}" "${ARM64_PACKAGES[@]}"; do

@@ -22,7 +22,7 @@ cmake --build build/asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     BEEX_SANITIZED=1 ctest --test-dir build/asan --output-on-failure -j"$JOBS"
 
-step "NEON variant under qemu-aarch64"
+step "arm64 build (NEON variant; without libxsmm and PAPI) under qemu-aarch64"
 bash scripts/test_neon.sh
 
 step "fuzz the model, data set, trace and results readers (bounded)"

@@ -224,11 +224,7 @@ static void sweep_options(const beex_study_plan *plan, int i, beex_sweep_options
     o->n_threads = 1;
     snprintf(o->threads_arg, sizeof o->threads_arg, "%d", so->threads);
     snprintf(o->variants_arg, sizeof o->variants_arg, "all");
-    for (int v = 0; v < BEEX_ISA_COUNT; v++) {
-        const char *why;
-        if (beex_isa_available((beex_isa)v, &why))
-            o->variants[o->n_variants++] = v;
-    }
+    o->n_variants = beex_isa_available_list(0, o->variants); /* as `beex sweep --variants all` */
 }
 
 /* The last "beex sweep: ..." line of the captured output (its error), into err. */

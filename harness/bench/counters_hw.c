@@ -1,14 +1,16 @@
 /* Hardware events by PAPI name per OpenMP thread (default four presets; --events chooses). In
  * a VM without a PMU (this project's machine) PAPI initialises but every event is missing:
  * the reason, "no PMU" with PAPI's own words, is recorded and the sweep goes on. */
+#include <stdio.h>
+#include <string.h>
+#if BEEX_HAVE_PAPI
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <omp.h>
 #include <papi.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#endif
 
 #include "harness/bench/counters.h"
 
@@ -51,6 +53,27 @@ int beex_hw_counters_choose(const char *list, char *err, size_t errlen)
     return 0;
 }
 
+#if !BEEX_HAVE_PAPI
+/* Built without PAPI (BEEX_WITH_PAPI=OFF, or no libpapi-dev): never available, and the results
+ * say why, as they do for a machine without a PMU. */
+void beex_hw_counters_init(beex_hw_counters *hc, int threads)
+{
+    memset(hc, 0, sizeof *hc);
+    hc->threads = threads < 1 ? 1 : (threads > BEEX_HW_MAX_THREADS ? BEEX_HW_MAX_THREADS : threads);
+    snprintf(hc->reason, sizeof hc->reason,
+             "built without PAPI (BEEX_WITH_PAPI): hardware counters not compiled in");
+}
+
+void beex_hw_counters_start(beex_hw_counters *hc)
+{
+    (void)hc;
+}
+
+void beex_hw_counters_stop(beex_hw_counters *hc)
+{
+    (void)hc;
+}
+#else
 static unsigned long omp_thread_id(void)
 {
     return (unsigned long)omp_get_thread_num();
@@ -213,6 +236,8 @@ void beex_hw_counters_stop(beex_hw_counters *hc)
                 hc->values[t][e] += v[e];
     }
 }
+
+#endif
 
 json_t *beex_hw_counters_json(const beex_hw_counters *hc)
 {

@@ -2,13 +2,14 @@
  * reads it whenever a PAPI client asks, so the counters are plain long longs that the sweep
  * increments after each batch (from the main thread, so no atomics are needed). */
 #include <math.h>
-#include <sde_lib.h>
 #include <stdio.h>
+#if BEEX_HAVE_PAPI
+#include <sde_lib.h>
+#endif
 
 #include "harness/bench/counters.h"
 #include "harness/eval/replay.h"
 
-static papi_handle_t sde_handle;
 static int sde_blocks, sde_fixed_done;
 static long long c_examples, c_batches, c_flops, c_bops, c_ops;
 static long long c_exits[BEEX_MAX_BLOCKS];
@@ -25,6 +26,27 @@ static const sde_event fixed_events[] = {
     {"BOPS", "analytic binary multiply-accumulates of the XNOR-popcount GEMMs", &c_bops},
     {"OPS", "FLOPS + BOPS / 64", &c_ops},
 };
+
+#if !BEEX_HAVE_PAPI
+/* Built without PAPI's libsde (BEEX_WITH_PAPI): the same counters are kept and written to the
+ * results (beex_sde_json), only no PAPI client can read them while the program runs. */
+int beex_sde_init(int blocks)
+{
+    if (blocks > BEEX_MAX_BLOCKS)
+        blocks = BEEX_MAX_BLOCKS;
+    if (blocks > sde_blocks)
+        sde_blocks = blocks;
+    sde_fixed_done = 1;
+    return 0;
+}
+
+void beex_sde_shutdown(void)
+{
+    sde_blocks = 0;
+    sde_fixed_done = 0;
+}
+#else
+static papi_handle_t sde_handle;
 
 /* Registration goes through libsde in the process, or through the function table PAPI passes
  * to papi_sde_hook_list_events (its tools list events through their own copy of libsde). */
@@ -98,6 +120,16 @@ papi_sde_hook_list_events(papi_sde_fptr_struct_t *fptr_struct)
     return sde_handle;
 }
 
+void beex_sde_shutdown(void)
+{
+    if (sde_handle != NULL)
+        papi_sde_shutdown(sde_handle);
+    sde_handle = NULL;
+    sde_blocks = 0;
+    sde_fixed_done = 0;
+}
+#endif
+
 void beex_sde_record(const beex_exit_result *res, int n)
 {
     double flops = 0, bops = 0;
@@ -119,6 +151,8 @@ json_t *beex_sde_json(void)
 {
     json_t *o = json_object();
     json_object_set_new(o, "prefix", json_string("sde:::beex::"));
+    /* Whether PAPI clients could read them during the run (a build without PAPI counts only). */
+    json_object_set_new(o, "published_to_papi", json_boolean(BEEX_HAVE_PAPI));
     for (size_t i = 0; i < sizeof fixed_events / sizeof fixed_events[0]; i++)
         json_object_set_new(o, fixed_events[i].name, json_integer(*fixed_events[i].var));
     /* Keys are the event names PAPI lists (EXITS_BLOCK_1, ...), not an array of them. */
@@ -128,13 +162,4 @@ json_t *beex_sde_json(void)
         json_object_set_new(o, name, json_integer(c_exits[b]));
     }
     return o;
-}
-
-void beex_sde_shutdown(void)
-{
-    if (sde_handle != NULL)
-        papi_sde_shutdown(sde_handle);
-    sde_handle = NULL;
-    sde_blocks = 0;
-    sde_fixed_done = 0;
 }

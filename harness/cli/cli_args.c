@@ -81,28 +81,12 @@ int beex_arg_int_list(const char *cmd, const char *opt, const char *s, int lo, i
     return -1;
 }
 
-/* Every variant that runs here, in pick order or in beex_isa order. */
-static int available_variants(int pick_order, int *out)
-{
-    beex_isa order[BEEX_ISA_COUNT];
-    int n = beex_isa_preference(order, BEEX_ISA_COUNT); /* the available ones, best first */
-    if (!pick_order) {
-        n = 0;
-        for (int i = 0; i < BEEX_ISA_COUNT; i++)
-            if (beex_isa_available((beex_isa)i, NULL))
-                order[n++] = (beex_isa)i;
-    }
-    for (int i = 0; i < n; i++)
-        out[i] = (int)order[i];
-    return n;
-}
-
 int beex_arg_variants(const char *cmd, const char *opt, const char *s, int pick_order, int *out)
 {
     char known[128], buf[128];
     beex_isa_names_joined(known, sizeof known, 1, ", ", ", ");
     if (strcmp(s, "all") == 0) {
-        int n = available_variants(pick_order, out);
+        int n = beex_isa_available_list(pick_order, out);
         if (n == 0)
             fprintf(stderr, "beex %s: --%s all: no variant runs on this CPU\n", cmd, opt);
         return n > 0 ? n : -1;

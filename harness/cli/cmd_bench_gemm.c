@@ -1,6 +1,7 @@
-/* `beex bench gemm`: the binarized GEMMs per variant, shape and thread count, with the spread of
- * the repetitions and three ratios measured in the same run: against the variant's own
- * in-register bound loop, against the scalar variant, and against libxsmm fp32. */
+/* `beex bench gemm`'s options: the binarized GEMMs per variant, shape and thread count, with the
+ * spread of the repetitions and three ratios measured in the same run (against the variant's
+ * own in-register bound loop, the scalar variant and libxsmm fp32). The run itself is
+ * harness/app/gemm_bench_run.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -9,29 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/base/atomic_file.h"
+#include "harness/app/gemm_bench_run.h"
 #include "harness/base/threads.h"
-#include "harness/bench/bgemm_bench.h"
-#include "harness/bench/bound.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
-#include "harness/report/gbench_json.h"
-
-/* MAX_REPS bounds --reps so the repetitions of one row fit on the stack. */
-enum { MAX_SHAPES = 64, MAX_THREADS = 8, MAX_REPS = 10000 };
-
-typedef struct {
-    beex_gemm_shape shapes[MAX_SHAPES];
-    int nshapes;
-    int use[BEEX_ISA_COUNT]; /* variants to report */
-    int threads[MAX_THREADS];
-    int nthreads;
-    int ops[2]; /* w1a1, w1a32 */
-    int reps;
-    double bound_seconds;
-    int libxsmm;
-    const char *json;
-} bench_opts;
 
 static void usage(FILE *out)
 {
@@ -48,7 +30,8 @@ static void usage(FILE *out)
         "  --reps N          timed repetitions per row after one warm-up (default 9)\n"
         "  --bound-seconds S shortest bound-loop run (default 0.002 s; runs match the kernel "
         "time)\n"
-        "  --no-libxsmm      skip the libxsmm fp32 comparison\n"
+        "  --no-libxsmm      skip the libxsmm fp32 comparison (always skipped in a build\n"
+        "                    without libxsmm: see beex --version)\n"
         "  --json FILE       write Google Benchmark JSON (repetitions, then mean, median,\n"
         "                    stddev and cv; times in ns), as GB's compare.py reads it; written\n"
         "                    atomically\n"
@@ -57,7 +40,7 @@ static void usage(FILE *out)
         beex_isa_names_joined(names, sizeof names, 0, ",", ","));
 }
 
-static int parse_shapes(const char *arg, bench_opts *o)
+static int parse_shapes(const char *arg, beex_gemm_bench_opts *o)
 {
     o->nshapes = 0;
     const char *p = arg;
@@ -66,8 +49,9 @@ static int parse_shapes(const char *arg, bench_opts *o)
     while (*p != '\0') {
         unsigned long long m, n, k;
         int used = 0;
-        if (o->nshapes >= MAX_SHAPES || sscanf(p, "%llux%llux%llu%n", &m, &n, &k, &used) != 3 ||
-            m == 0 || n == 0 || k == 0 || m > 65536 || n > 65536 || k > 1048576 ||
+        if (o->nshapes >= BEEX_GEMM_BENCH_MAX_SHAPES ||
+            sscanf(p, "%llux%llux%llu%n", &m, &n, &k, &used) != 3 || m == 0 || n == 0 || k == 0 ||
+            m > 65536 || n > 65536 || k > 1048576 ||
             (m * k + k * n + m * n) * 4 > (1ull << 32)) /* libxsmm's fp32 operands <= 4 GiB */
             return -1;
         o->shapes[o->nshapes++] = (beex_gemm_shape){(size_t)m, (size_t)n, (size_t)k};
@@ -80,7 +64,7 @@ static int parse_shapes(const char *arg, bench_opts *o)
     return o->nshapes > 0 ? 0 : -1;
 }
 
-static void default_shapes(bench_opts *o, int quick)
+static void default_shapes(beex_gemm_bench_opts *o, int quick)
 {
     static const size_t dims[] = {128, 256, 768, 3072};
     o->nshapes = 0;
@@ -98,7 +82,8 @@ static void default_shapes(bench_opts *o, int quick)
 }
 
 /* Comma-separated list of words; calls fn on each. */
-static int each_word(const char *arg, int (*fn)(const char *, bench_opts *), bench_opts *o)
+static int each_word(const char *arg, int (*fn)(const char *, beex_gemm_bench_opts *),
+                     beex_gemm_bench_opts *o)
 {
     char buf[256];
     /* "8x8x8," or "1,,2" is a typo, not a shorter list. */
@@ -112,19 +97,19 @@ static int each_word(const char *arg, int (*fn)(const char *, bench_opts *), ben
     return count > 0 ? 0 : -1;
 }
 
-static int add_threads(const char *w, bench_opts *o)
+static int add_threads(const char *w, beex_gemm_bench_opts *o)
 {
     char *end = NULL;
     errno = 0;
     long t = strtol(w, &end, 10);
     if (errno != 0 || end == w || *end != '\0' || t < 1 || t > BEEX_MAX_THREADS ||
-        o->nthreads >= MAX_THREADS)
+        o->nthreads >= BEEX_GEMM_BENCH_MAX_THREADS)
         return -1;
     o->threads[o->nthreads++] = (int)t;
     return 0;
 }
 
-static int add_op(const char *w, bench_opts *o)
+static int add_op(const char *w, beex_gemm_bench_opts *o)
 {
     if (strcmp(w, "w1a1") == 0)
         o->ops[0] = 1;
@@ -135,199 +120,9 @@ static int add_op(const char *w, bench_opts *o)
     return 0;
 }
 
-static void print_header(void)
-{
-    printf("%-6s %-8s %6s %6s %6s %3s %10s %10s %10s %11s %7s %8s %9s %9s\n", "op", "variant", "M",
-           "N", "K", "thr", "median_ms", "min_ms", "max_ms", "G(b)MAC/s", "bound", "bnd_best",
-           "vs_scalar", "vs_xsmm");
-}
-
-static void print_ratio(double v, int width, int prec)
-{
-    if (isfinite(v))
-        printf(" %*.*f", width, prec, v);
-    else
-        printf(" %*s", width, "-");
-}
-
-static void print_row(const beex_gemm_row *r)
-{
-    printf("%-6s %-8s %6zu %6zu %6zu %3d %10.4f %10.4f %10.4f %11.1f", beex_gemm_op_name(r->op),
-           r->variant, r->shape.m, r->shape.n, r->shape.k, r->threads, r->seconds.median * 1e3,
-           r->seconds.min * 1e3, r->seconds.max * 1e3, r->macs_per_s / 1e9);
-    print_ratio(r->bound_ratio, 7, 3);
-    print_ratio(r->bound_ratio_best, 8, 3);
-    print_ratio(r->vs_scalar, 9, 2);
-    print_ratio(r->vs_libxsmm, 9, 2);
-    printf("\n");
-    fflush(stdout);
-}
-
-/* Appends to `rows` the row as Google Benchmark 1.7 writes one benchmark run with
- * repetitions, so that GB's tools/compare.py reads two such files: first the repetitions
- * (run_type "iteration", repetition_index, iterations 1), then, when reps >= 2 (GB writes no
- * aggregates for one repetition), "<name>_mean", "_median", "_stddev" and "_cv" (run_type
- * "aggregate", aggregate_name, aggregate_unit "time" or "percentage"). Times are wall-clock
- * nanoseconds (time_unit "ns"); cpu_time repeats real_time, since beex measures no CPU time.
- * The counters (MAC/s, bound_ratio, vs_scalar, ...) sit at the top level of every entry as GB
- * puts user counters: per repetition on the iterations, and on each aggregate that statistic of
- * them (a run-wide ratio such as vs_scalar is a constant: its stddev and cv are 0). The name is
- * "<op>/<variant>/M/N/K/threads". Returns 0 (also when rows is NULL: no --json), or -1 (out
- * of memory, or rep_seconds NULL). */
-static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
-{
-    if (rows == NULL)
-        return 0;
-    if (r->rep_seconds == NULL || reps < 1)
-        return -1;
-    char name[160];
-    snprintf(name, sizeof name, "%s/%s/%zu/%zu/%zu/%d", beex_gemm_op_name(r->op), r->variant,
-             r->shape.m, r->shape.n, r->shape.k, r->threads);
-    double macs = (double)r->shape.m * (double)r->shape.n * (double)r->shape.k;
-    double *buf = malloc(2 * (size_t)reps * sizeof *buf);
-    if (buf == NULL)
-        return -1;
-    double *rate = buf, *ratio = buf + reps;
-    for (int i = 0; i < reps; i++) {
-        rate[i] = macs / r->rep_seconds[i];
-        ratio[i] = rate[i] / r->bound;
-    }
-    /* The rate and its ratio to the bound vary per repetition; the bound (best of its own
-     * runs) and the ratios of medians to other variants are one value for the run. */
-    const beex_gb_counter counters[] = {
-        {r->op == BEEX_GEMM_OP_FP32 ? "MAC_per_s" : "bMAC_per_s", rate, 0},
-        {"bound_bMAC_per_s", NULL, r->bound},
-        {"bound_ratio", isfinite(r->bound) ? ratio : NULL, NAN}, /* no bound loop: null */
-        {"bound_ratio_best", NULL, r->bound_ratio_best},
-        {"vs_scalar", NULL, r->vs_scalar},
-        {"vs_libxsmm_fp32", NULL, r->vs_libxsmm},
-    };
-    /* beex's description of the row (GB has no such fields; they keep a row readable without
-     * parsing its name) */
-    json_t *fields = json_pack("{s:s, s:s, s:I, s:I, s:I}", "op", beex_gemm_op_name(r->op),
-                               "variant", r->variant, "M", (json_int_t)r->shape.m, "N",
-                               (json_int_t)r->shape.n, "K", (json_int_t)r->shape.k);
-    beex_gb_run run = {.name = name,
-                       .family_index = r->family_index,
-                       .instance_index = r->instance_index,
-                       .threads = r->threads,
-                       .reps = reps,
-                       .seconds = r->rep_seconds,
-                       .iterations = 1.0,
-                       .counters = counters,
-                       .ncounters = (int)(sizeof counters / sizeof counters[0]),
-                       .fields = fields};
-    int rc = fields != NULL ? beex_gb_append(rows, &run) : -1;
-    json_decref(fields);
-    free(buf);
-    return rc;
-}
-
-/* Variants are measured in beex_isa order (kernels/cpu.h's list). */
-enum { N_VARIANTS = BEEX_ISA_COUNT };
-
-static int variant_reported(const bench_opts *o, beex_isa isa)
-{
-    return isa == BEEX_ISA_SCALAR || o->use[isa];
-}
-
-/* Google Benchmark numbers the families in registration order; beex's families (op/variant
- * pairs) are numbered in the order one shape measures them, so that the index does not
- * depend on which shape or thread count comes first. */
-static int family_index(const bench_opts *o, int op, beex_isa isa)
-{
-    int f = o->libxsmm; /* libxsmm fp32 is family 0 when compared */
-    for (int p = 0; p < 2; p++)
-        for (int v = 0; v < N_VARIANTS && o->ops[p]; v++) {
-            if (p == op && (beex_isa)v == isa)
-                return f;
-            f += variant_reported(o, (beex_isa)v);
-        }
-    return -1;
-}
-
-/* All rows of one shape on one thread count: libxsmm, scalar, then the other variants.
- * shape_i and thread_i number the instance within each family (shapes outer, threads
- * inner, the order GB gives Args x ThreadRange). */
-static int bench_shape(const bench_opts *o, int shape_i, int thread_i, json_t *rows)
-{
-    char err[256];
-    beex_gemm_shape s = o->shapes[shape_i];
-    int threads = o->threads[thread_i];
-    int instance = shape_i * o->nthreads + thread_i;
-    double macs = (double)s.m * (double)s.n * (double)s.k;
-    double xsmm_median = NAN;
-    if (o->libxsmm) {
-        beex_gemm_row r = {.op = BEEX_GEMM_OP_FP32,
-                           .variant = "libxsmm",
-                           .shape = s,
-                           .threads = threads,
-                           .bound = NAN,
-                           .bound_ratio = NAN,
-                           .bound_ratio_best = NAN,
-                           .vs_scalar = NAN,
-                           .vs_libxsmm = 1.0,
-                           .family_index = 0,
-                           .instance_index = instance};
-        double reps_s[MAX_REPS];
-        r.rep_seconds = reps_s;
-        if (beex_bench_libxsmm(s, threads, o->reps, &r.seconds, reps_s, err, sizeof err) != 0) {
-            fprintf(stderr, "beex bench gemm: %s\n", err);
-            return -1;
-        }
-        r.macs_per_s = macs / r.seconds.median;
-        xsmm_median = r.seconds.median;
-        print_row(&r);
-        if (append_row(rows, &r, o->reps) != 0)
-            return -1;
-    }
-    for (int op = 0; op < 2; op++) {
-        if (!o->ops[op])
-            continue;
-        double scalar_median = NAN;
-        for (int v = 0; v < N_VARIANTS; v++) {
-            beex_isa isa = (beex_isa)v;
-            if (!variant_reported(o, isa))
-                continue;
-            beex_gemm_row r = {.op = (beex_gemm_op)op,
-                               .variant = beex_isa_name(isa),
-                               .shape = s,
-                               .threads = threads,
-                               .family_index = family_index(o, op, isa),
-                               .instance_index = instance};
-            double reps_s[MAX_REPS];
-            r.rep_seconds = reps_s;
-            if (beex_bench_binary(r.op, isa, s, threads, o->reps, &r.seconds, reps_s, err,
-                                  sizeof err) != 0) {
-                fprintf(stderr, "beex bench gemm: %s\n", err);
-                return -1;
-            }
-            r.macs_per_s = macs / r.seconds.median;
-            if (isa == BEEX_ISA_SCALAR)
-                scalar_median = r.seconds.median;
-            /* The bound loops model the W1A1 micro-kernels only. */
-            r.bound = NAN, r.bound_ratio = NAN, r.bound_ratio_best = NAN;
-            double bbest = NAN;
-            /* The bound is a peak: the best of 15 short runs (preemption only lowers a run). */
-            if (r.op == BEEX_GEMM_OP_W1A1 &&
-                beex_bound_measure(isa, threads, 15, o->bound_seconds, NULL, &bbest) == 0) {
-                r.bound = bbest;
-                r.bound_ratio = r.macs_per_s / bbest;
-                r.bound_ratio_best = macs / r.seconds.min / bbest;
-            }
-            r.vs_scalar = scalar_median / r.seconds.median;
-            r.vs_libxsmm = xsmm_median / r.seconds.median;
-            print_row(&r);
-            if (append_row(rows, &r, o->reps) != 0)
-                return -1;
-        }
-    }
-    return 0;
-}
-
 /* What the command line left unset: the shapes (--quick's or the full set), threads 1 and 2,
  * the w1a1 op, and every available variant (or BEEX_ISA's). */
-static void apply_defaults(bench_opts *o, int quick, int shapes_given, int variants_given)
+static void apply_defaults(beex_gemm_bench_opts *o, int quick, int shapes_given, int variants_given)
 {
     if (!shapes_given)
         default_shapes(o, quick);
@@ -346,7 +141,7 @@ static void apply_defaults(bench_opts *o, int quick, int shapes_given, int varia
 
 /* Returns -1 to run, or the exit status: 0 after --help, 2 on a usage error, 1 when --json
  * cannot be written. */
-static int parse_args(int argc, char **argv, bench_opts *o)
+static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
 {
     static const struct option opts[] = {{"shapes", required_argument, NULL, 's'},
                                          {"quick", no_argument, NULL, 'q'},
@@ -362,7 +157,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     memset(o, 0, sizeof *o);
     o->reps = 9;
     o->bound_seconds = 0.002;
-    o->libxsmm = 1;
+    o->libxsmm = BEEX_HAVE_LIBXSMM; /* without it, as if --no-libxsmm (said in the help) */
     int quick = 0, shapes_given = 0, variants_given = 0;
     int c;
     optind = 1;
@@ -409,7 +204,8 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             }
             break;
         case 'r':
-            if (beex_arg_int("bench gemm", "reps", optarg, 1, MAX_REPS, &o->reps) != 0)
+            if (beex_arg_int("bench gemm", "reps", optarg, 1, BEEX_GEMM_BENCH_MAX_REPS, &o->reps) !=
+                0)
                 return 2;
             break;
         case 'b':
@@ -444,58 +240,9 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     return -1;
 }
 
-/* The bound loops' note, the table and (with --json) the Google Benchmark document: every
- * thread count, every shape. Returns the exit status. */
-static int run_benchmarks(const bench_opts *o)
-{
-    json_t *rows = o->json != NULL ? json_array() : NULL;
-    if (o->json != NULL && rows == NULL) {
-        fprintf(stderr, "beex bench gemm: out of memory\n");
-        return 1;
-    }
-    printf("bound loops:");
-    for (int i = 0; i < BEEX_ISA_COUNT; i++)
-        if (o->use[i] || i == BEEX_ISA_SCALAR)
-            printf(" %s = %s;", beex_isa_name((beex_isa)i), beex_bound_describe((beex_isa)i));
-    printf(
-        "\nratios: bound = median (b)MAC/s over the variant's bound loop (best of 15 short runs "
-        "on\n"
-        "as many threads); bnd_best = the same from the fastest repetition (a busy machine only\n"
-        "slows runs down); vs_* = their median time over this one\n\n");
-    print_header();
-    int status = 0;
-    for (int t = 0; t < o->nthreads && status == 0; t++) {
-        char err[256];
-        if (beex_threads_setup(o->threads[t], err, sizeof err) < 0) {
-            fprintf(stderr, "beex bench gemm: %s\n", err);
-            status = 1;
-            break;
-        }
-        for (int s = 0; s < o->nshapes && status == 0; s++)
-            if (bench_shape(o, s, t, rows) != 0)
-                status = 1;
-    }
-    if (status == 0 && o->json != NULL) {
-        json_t *doc = beex_gb_document(rows);
-        char err[256];
-        if (doc == NULL) {
-            fprintf(stderr, "beex bench gemm: cannot build the JSON document\n");
-            status = 1;
-        } else if (beex_json_write_atomic(doc, o->json, err, sizeof err) != 0) {
-            fprintf(stderr, "beex bench gemm: %s\n", err);
-            status = 1;
-        } else {
-            printf("\nwrote %s\n", o->json);
-        }
-        json_decref(doc);
-    }
-    json_decref(rows);
-    return status;
-}
-
 int beex_cmd_bench_gemm(int argc, char **argv)
 {
-    bench_opts o;
+    beex_gemm_bench_opts o;
     int rc = parse_args(argc, argv, &o);
-    return rc >= 0 ? rc : run_benchmarks(&o);
+    return rc >= 0 ? rc : beex_gemm_bench_run(&o);
 }

@@ -106,6 +106,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("beex %s\n", beex_build_version());
+        printf("optional libraries: %s\n", beex_build_libraries());
         return finish(0);
     }
     /* A global option before the command: more threads than allowed cores is an error. */

@@ -5,7 +5,9 @@
  * transposed once at engine creation so that no product needs a transposed operand. */
 #include "harness/model/forward_fp32.h"
 
+#if BEEX_HAVE_LIBXSMM
 #include <libxsmm.h>
+#endif
 #include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +26,15 @@ static int backend_ok;
 static const char *backend_why = "not initialised";
 static unsigned long fallback_tiles;
 
+#if !BEEX_HAVE_LIBXSMM
+/* Built without libxsmm (arm64, where Debian has none, or BEEX_WITH_LIBXSMM=OFF): the plain
+ * loop is the backend, not a fallback, so its tiles are not counted as fallbacks. */
+static void init_backend(void)
+{
+    backend_ok = 0;
+    backend_why = "built without libxsmm (BEEX_WITH_LIBXSMM): plain blocked loop in use";
+}
+#else
 static void init_backend(void)
 {
     libxsmm_init();
@@ -35,6 +46,7 @@ static void init_backend(void)
                              : "libxsmm_smmdispatch returned no kernel for 64x64x64 (JIT "
                                "unsupported on this CPU or build): plain blocked loop in use";
 }
+#endif
 
 int beex_fp32_backend_ready(const char **why)
 {
@@ -54,7 +66,8 @@ unsigned long beex_fp32_fallback_tiles(void)
 static void plain_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                        float *c, int ldc, int beta_one)
 {
-    __atomic_add_fetch(&fallback_tiles, 1, __ATOMIC_RELAXED);
+    if (BEEX_HAVE_LIBXSMM)
+        __atomic_add_fetch(&fallback_tiles, 1, __ATOMIC_RELAXED);
     for (int j = 0; j < n; j++) {
         float *cj = c + (size_t)j * ldc;
         if (!beta_one)
@@ -71,6 +84,7 @@ static void plain_gemm(int m, int n, int k, const float *a, int lda, const float
 static void mm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
                int ldc, int beta_one)
 {
+#if BEEX_HAVE_LIBXSMM
     if (backend_ok) {
         libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
         float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
@@ -81,6 +95,7 @@ static void mm(int m, int n, int k, const float *a, int lda, const float *b, int
             return;
         }
     }
+#endif
     plain_gemm(m, n, k, a, lda, b, ldb, c, ldc, beta_one);
 }
 
@@ -144,7 +159,9 @@ const char *beex_fp32_backend_name(void)
     pthread_once(&init_once, init_backend);
     if (!backend_ok)
         return "plain blocked loop";
+#if BEEX_HAVE_LIBXSMM
     if (name[0] == '\0')
         snprintf(name, sizeof name, "libxsmm %s (JIT)", libxsmm_get_target_arch());
+#endif
     return name;
 }

@@ -110,6 +110,7 @@ json_t *beex_context_json(void)
                         forced >= 0 ? json_string(beex_isa_name((beex_isa)forced)) : json_null());
     json_object_set_new(c, "library_build_type", json_string(BEEX_BUILD_TYPE));
     json_object_set_new(c, "compiler", json_string(BEEX_COMPILER));
+    json_object_set_new(c, "optional_libraries", json_string(beex_build_libraries()));
     json_object_set_new(c, "compile_flags", json_string(BEEX_BUILD_FLAGS));
     json_object_set_new(c, "variant_compile_flags", json_string(BEEX_VARIANT_FLAGS));
     json_object_set_new(c, "cpu_flags", read_cpu_flags());
@@ -129,6 +130,12 @@ json_t *beex_context_json(void)
     }
     json_object_set_new(c, "threads", beex_threads_describe());
     return c;
+}
+
+const char *beex_build_libraries(void)
+{
+    return BEEX_HAVE_LIBXSMM ? (BEEX_HAVE_PAPI ? "libxsmm yes, PAPI yes" : "libxsmm yes, PAPI no")
+                             : (BEEX_HAVE_PAPI ? "libxsmm no, PAPI yes" : "libxsmm no, PAPI no");
 }
 
 const char *beex_build_version(void)

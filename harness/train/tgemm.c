@@ -6,7 +6,9 @@
  *   weight         dW^T (in x out) += X^T (in x M) * dY (M x out)    A = x,  B = dy ('T') */
 #include "harness/train/tgemm.h"
 
+#if BEEX_HAVE_LIBXSMM
 #include <libxsmm.h>
+#endif
 #include <stddef.h>
 #include <string.h>
 
@@ -34,15 +36,19 @@ static void plain(int m, int n, int k, const float *a, int lda, const float *b, 
 static void kernel(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
                    int ldc, int beta_one, int trans_b)
 {
+#if BEEX_HAVE_LIBXSMM
     const libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
     const float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
     const int flags = trans_b ? LIBXSMM_GEMM_FLAGS('N', 'T') : LIBXSMM_GEMM_FLAGS('N', 'N');
     libxsmm_smmfunction f =
         libxsmm_smmdispatch(M, N, K, &LA, &LB, &LC, &alpha, &beta, &flags, NULL);
-    if (f != NULL)
+    if (f != NULL) {
         f(a, b, c);
-    else
-        plain(m, n, k, a, lda, b, ldb, c, ldc, beta_one, trans_b);
+        return;
+    }
+#endif
+    /* Built without libxsmm (BEEX_WITH_LIBXSMM), or a shape it refuses. */
+    plain(m, n, k, a, lda, b, ldb, c, ldc, beta_one, trans_b);
 }
 
 /* One output tile (m x n, column-major at c) with the reduction in KCHUNK pieces. */

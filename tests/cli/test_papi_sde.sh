@@ -6,6 +6,8 @@ set -uo pipefail
 beex=$1
 lib=$(dirname "$beex")/libbeex_sde.so
 fail() { echo "FAIL: $*" >&2; exit 1; }
+"$beex" --version | grep -q 'PAPI no' &&
+    { echo "built without PAPI (BEEX_WITH_PAPI): no libbeex_sde.so to list"; exit 77; }
 command -v papi_native_avail >/dev/null ||
     { echo "papi_native_avail missing: scripts/setup.sh installs papi-tools"; exit 77; }
 [ -f "$lib" ] || fail "$lib not built"

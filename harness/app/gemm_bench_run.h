@@ -1,0 +1,37 @@
+/* `beex bench gemm`'s run: per thread count and shape, the libxsmm fp32 row (when compared),
+ * then the binarized GEMMs of every reported variant with the spread of their repetitions and
+ * three ratios measured in the same run: against the variant's own in-register bound loop,
+ * against the scalar variant, and against libxsmm fp32. The table goes to stdout and, with a
+ * JSON path, a Google Benchmark document is written atomically. The command
+ * (cli/cmd_bench_gemm.c) reads the options. */
+#ifndef BEEX_APP_GEMM_BENCH_RUN_H
+#define BEEX_APP_GEMM_BENCH_RUN_H
+
+#include "harness/bench/bgemm_bench.h"
+#include "kernels/cpu.h"
+
+/* BEEX_GEMM_BENCH_MAX_REPS bounds --reps so the repetitions of one row fit on the stack. */
+enum {
+    BEEX_GEMM_BENCH_MAX_SHAPES = 64,
+    BEEX_GEMM_BENCH_MAX_THREADS = 8,
+    BEEX_GEMM_BENCH_MAX_REPS = 10000
+};
+
+typedef struct {
+    beex_gemm_shape shapes[BEEX_GEMM_BENCH_MAX_SHAPES];
+    int nshapes;
+    int use[BEEX_ISA_COUNT]; /* variants to report (scalar always is) */
+    int threads[BEEX_GEMM_BENCH_MAX_THREADS];
+    int nthreads;
+    int ops[2]; /* w1a1, w1a32 */
+    int reps;
+    double bound_seconds;
+    int libxsmm;      /* measure the libxsmm fp32 row (only in a build with libxsmm) */
+    const char *json; /* Google Benchmark JSON path, or NULL */
+} beex_gemm_bench_opts;
+
+/* Every thread count, every shape: the bound loops' note, the table and the JSON. Returns the
+ * exit status (0, or 1 with the error on stderr). */
+int beex_gemm_bench_run(const beex_gemm_bench_opts *o);
+
+#endif
