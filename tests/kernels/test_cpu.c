@@ -36,6 +36,32 @@ static void test_preference_ends_with_scalar(void **state)
         assert_true(beex_isa_available(order[i], NULL));
 }
 
+/* The one list of available variants (option parsers' "all", the study's sweeps): the same
+ * set in both orders, every entry available, scalar first in beex_isa order and last in
+ * preference order. */
+static void test_available_list(void **state)
+{
+    (void)state;
+    int by_isa[BEEX_ISA_COUNT], by_pref[BEEX_ISA_COUNT];
+    int n = beex_isa_available_list(0, by_isa), m = beex_isa_available_list(1, by_pref);
+    assert_int_equal(n, m);
+    assert_true(n >= 1);
+    assert_int_equal(by_isa[0], BEEX_ISA_SCALAR);
+    assert_int_equal(by_pref[m - 1], BEEX_ISA_SCALAR);
+    int count = 0, seen[BEEX_ISA_COUNT] = {0};
+    for (int i = 0; i < BEEX_ISA_COUNT; i++)
+        count += beex_isa_available((beex_isa)i, NULL);
+    assert_int_equal(n, count);
+    for (int i = 0; i < n; i++) {
+        assert_true(beex_isa_available((beex_isa)by_isa[i], NULL));
+        if (i > 0)
+            assert_true(by_isa[i] > by_isa[i - 1]);
+        seen[by_pref[i]]++;
+    }
+    for (int i = 0; i < n; i++)
+        assert_int_equal(seen[by_isa[i]], 1);
+}
+
 static void test_forcing(void **state)
 {
     (void)state;
@@ -152,9 +178,9 @@ static void test_bad_arguments(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names),         cmocka_unit_test(test_preference_ends_with_scalar),
-        cmocka_unit_test(test_forcing),       cmocka_unit_test(test_registry),
-        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_names),          cmocka_unit_test(test_preference_ends_with_scalar),
+        cmocka_unit_test(test_available_list), cmocka_unit_test(test_forcing),
+        cmocka_unit_test(test_registry),       cmocka_unit_test(test_bad_arguments),
     };
     return cmocka_run_group_tests_name("variant selection and argument checks", tests, NULL, NULL);
 }
