@@ -17,15 +17,24 @@ static json_t *num(double x)
     return isfinite(x) ? json_real(x) : json_null();
 }
 
-static json_t *stats_json(const double *v, int n)
+/* Over units: mean, sd and the Student t interval of the mean. One unit has no spread to
+ * report, so its own bootstrap interval over the test examples (one_ci, NAN if none) is the
+ * row's interval, and "interval" says which kind a reader has. */
+static json_t *stats_json(const double *v, int n, const double one_ci[2])
 {
     beex_mean_ci c;
     beex_mean_ci95(v, n, &c);
+    const char *kind = n >= 2 ? "student_t_over_units" : "none";
+    if (n == 1 && isfinite(one_ci[0]) && isfinite(one_ci[1])) {
+        c.lo = one_ci[0], c.hi = one_ci[1];
+        kind = "bootstrap_over_test_examples";
+    }
     json_t *o = json_object();
     json_object_set_new(o, "n", json_integer(n));
     json_object_set_new(o, "mean", num(c.mean));
     json_object_set_new(o, "sd", num(c.sd));
     json_object_set_new(o, "ci95", json_pack("[o, o]", num(c.lo), num(c.hi)));
+    json_object_set_new(o, "interval", json_string(kind));
     return o;
 }
 
@@ -127,10 +136,15 @@ static json_t *row_json(const beex_study_plan *plan, int first, int count,
     json_object_set_new(row, "units_planned", json_integer(count));
     for (int k = 0; k < BEEX_FIG_COUNT; k++) {
         int m = 0;
+        const double *one_ci = NULL;
         for (int j = 0; j < n; j++)
-            if (got[j].have[k])
+            if (got[j].have[k]) {
                 v[m++] = got[j].v[k];
-        json_object_set_new(figs, beex_study_figures[k].key, stats_json(v, m));
+                one_ci = got[j].ci[k];
+            }
+        static const double no_ci[2] = {NAN, NAN};
+        json_object_set_new(figs, beex_study_figures[k].key,
+                            stats_json(v, m, one_ci != NULL ? one_ci : no_ci));
     }
     json_object_set_new(row, "figures", figs);
     json_object_set_new(row, "selected_is_static_depth", json_integer(sel_static));
@@ -197,12 +211,15 @@ json_t *beex_study_aggregate(const beex_study_plan *plan, int *missing, char *er
     json_object_set_new(doc, "plan", beex_study_plan_json(plan));
     json_object_set_new(
         doc, "method",
-        json_string("per task x precision over its units (seeds x folds): mean; sd with divisor "
-                    "n - 1; ci95 = mean -+ t(0.975, n - 1) sd / sqrt(n) (Student t interval of "
-                    "the mean; none for n < 2). Each unit: test figures of its sweep, points "
-                    "chosen on dev; iso_gain_interval_above_0 / _below_0 count units whose own "
-                    "95 % paired bootstrap interval of the entropy-ratio rule's iso-cost gain "
-                    "excludes 0."));
+        json_string(
+            "per task x precision over its units (seeds x folds): mean; sd with divisor "
+            "n - 1; ci95 = mean -+ t(0.975, n - 1) sd / sqrt(n) (Student t interval of "
+            "the mean); a row of one unit has no sd and takes that unit's own 95 % bootstrap "
+            "interval over its test examples (interval: bootstrap_over_test_examples). "
+            "Each unit: test figures of its sweep, points "
+            "chosen on dev; iso_gain_interval_above_0 / _below_0 count units whose own "
+            "95 % paired bootstrap interval of the entropy-ratio rule's iso-cost gain "
+            "excludes 0."));
     json_object_set_new(doc, "figures", figures);
     json_object_set_new(doc, "rows", rows);
     json_object_set_new(doc, "units", units);

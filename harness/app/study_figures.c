@@ -33,6 +33,15 @@ static int number(const json_t *j, double *out)
     return 1;
 }
 
+/* The bootstrap interval of the unit's metric in a point's test figures ({"ci95": {"accuracy":
+ * [lo, hi], ...}}), into out (NAN, NAN when absent). */
+static void metric_ci(const json_t *test, const char *metric, double out[2])
+{
+    const json_t *r = json_object_get(json_object_get(test, "ci95"), metric);
+    if (!number(json_array_get(r, 0), &out[0]) || !number(json_array_get(r, 1), &out[1]))
+        out[0] = out[1] = NAN;
+}
+
 /* A chosen point ("selected", "selected_delta"): metric, saving, iso gain, OPs. */
 static void chosen(const json_t *c, beex_unit_figures *f, int fig_metric, int fig_saving,
                    int fig_iso, double ci[2], double *ops)
@@ -41,6 +50,7 @@ static void chosen(const json_t *c, beex_unit_figures *f, int fig_metric, int fi
     if (test == NULL)
         return;
     f->have[fig_metric] = number(json_object_get(test, "metric"), &f->v[fig_metric]);
+    metric_ci(test, f->metric, f->ci[fig_metric]);
     f->have[fig_saving] = number(json_object_get(test, "saving"), &f->v[fig_saving]);
     number(json_object_get(test, "ops"), ops);
     const json_t *iso = json_object_get(test, "iso_cost_gain");
@@ -48,6 +58,7 @@ static void chosen(const json_t *c, beex_unit_figures *f, int fig_metric, int fi
     const json_t *r = json_object_get(iso, "ci95");
     if (!number(json_array_get(r, 0), &ci[0]) || !number(json_array_get(r, 1), &ci[1]))
         ci[0] = ci[1] = NAN;
+    f->ci[fig_iso][0] = ci[0], f->ci[fig_iso][1] = ci[1];
 }
 
 static void label(const json_t *finding, char *out, size_t len)
@@ -70,6 +81,7 @@ static int read_sweep(const json_t *doc, beex_unit_figures *f, const char *path,
         return -1;
     }
     snprintf(f->metric, sizeof f->metric, "%s", metric);
+    metric_ci(full, f->metric, f->ci[BEEX_FIG_FULL]);
     chosen(json_object_get(replay, "selected"), f, BEEX_FIG_SELECTED, BEEX_FIG_SELECTED_SAVING,
            BEEX_FIG_SELECTED_ISO, f->selected_iso_ci, &f->selected_ops);
     chosen(json_object_get(replay, "selected_delta"), f, BEEX_FIG_DELTA, BEEX_FIG_DELTA_SAVING,
@@ -113,7 +125,7 @@ int beex_study_unit_figures(const beex_study_plan *plan, int i, beex_unit_figure
 {
     memset(f, 0, sizeof *f);
     for (int k = 0; k < BEEX_FIG_COUNT; k++)
-        f->v[k] = NAN;
+        f->v[k] = f->ci[k][0] = f->ci[k][1] = NAN;
     f->selected_ops = f->delta_ops = NAN;
     char path[4400];
     json_error_t je;

@@ -166,7 +166,9 @@ static void write_md(FILE *f, const json_t *doc)
             count(row, "delta", "units_with_a_choice"), count(row, "delta", "static_in_disguise"));
     }
     fprintf(f, "\nCells: mean ± standard deviation over the row's units (seeds x folds), then "
-               "[the 95 %% Student t interval of the mean]; metrics in points (x 100) of the "
+               "[the 95 %% Student t interval of the mean; a row of one unit (n = 1) shows that "
+               "unit's own 95 %% bootstrap interval over its test examples instead]; metrics in "
+               "points (x 100) of the "
                "row's metric on test; points chosen on dev. Selected point: fewest dev OPs "
                "within 1 point of full depth over all rules (entropy ratio, entropy, patience, "
                "static depth). Iso-cost gain: the rule's metric minus the static-depth curve's "
@@ -249,8 +251,9 @@ static void write_tex(FILE *f, const json_t *doc)
                "folds. Exit points chosen on dev: $\\delta$ the entropy-ratio rule's fewest "
                "dev OPs within 1 point of full depth, \\emph{selected} the same over all rules. "
                "Iso-cost gain: score minus the static-depth curve at equal mean OPs, with the "
-               "95\\,\\%% Student $t$ interval of its mean. Size: fp32 deployment file over "
-               "this precision's.}\n\\label{tab:beex-study}\n\\end{table}\n");
+               "95\\,\\%% Student $t$ interval of its mean (for $n = 1$, the unit's own "
+               "95\\,\\%% bootstrap interval over its test examples). Size: fp32 deployment "
+               "file over this precision's.}\n\\label{tab:beex-study}\n\\end{table}\n");
     beex_study_speedup_tex(f, doc);
 }
 

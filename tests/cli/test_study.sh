@@ -168,4 +168,18 @@ jq -e '.plan.folds == 3 and (.rows[0].figures.full_depth.n == 3)
     f/study.json >/dev/null || fail "fold study.json"
 jq -e '.settings.train.epochs == 1 and .settings.train.model.d == 16' \
     f/units/synth-w1a1-s3-f0of3/unit.json >/dev/null || fail "the recipe was not applied"
+jq -e '.rows[0].figures.full_depth.interval == "student_t_over_units"' f/study.json >/dev/null ||
+    fail "a row of 3 units does not say its interval is over units"
+
+# A row of one unit (one seed, no folds) has no spread over units: its interval is the unit's
+# own bootstrap interval over its test examples, taken from its sweep, and the table shows it.
+"$beex" study "${study[@]}" --seeds 1 --out s >/dev/null 2>err.txt || { cat err.txt; fail "1 seed"; }
+jq -e --slurpfile sw s/units/synth-w1a1-s1/sweep/sweep.json '
+    .rows[1].figures.full_depth as $c
+    | $c.n == 1 and $c.interval == "bootstrap_over_test_examples"
+      and $c.ci95 == $sw[0].replay.full_depth.test.ci95.accuracy
+      and $c.ci95[0] <= $c.mean and $c.mean <= $c.ci95[1]' s/study.json >/dev/null ||
+    fail "one unit's row lacks its bootstrap interval: $(jq -c '.rows[1].figures.full_depth' s/study.json)"
+grep -Eq '^\| synth \| w1a1 \| 1 \| accuracy \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \|' s/study.md ||
+    fail "study.md does not show one unit's interval: $(grep '| w1a1 |' s/study.md)"
 echo ok
