@@ -55,7 +55,8 @@ model=$(lscpu | sed -n 's/^Model: *//p' | head -n 1)
     echo "(family $fam, model $model), $(date -u +%Y-%m-%d); JOBS=$JOBS units side by side, one"
     echo "thread each. Finished units are skipped, so the command continues an interrupted run."
     echo "Every accuracy is a mean over seeds or folds with its standard deviation and 95 %"
-    echo "Student t interval (STATISTICS.md)."
+    echo "Student t interval (STATISTICS.md); a row of one unit (one seed, no folds) has no spread"
+    echo "and shows that unit's own 95 % bootstrap interval over its test examples instead."
     for s in $ALL_STUDIES; do
         d=$OUT/$s
         [ -f "$d/study.md" ] || continue
