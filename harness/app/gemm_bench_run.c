@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "harness/base/atomic_file.h"
 #include "harness/base/threads.h"
 #include "harness/bench/bound.h"
 #include "harness/report/gbench_json.h"
@@ -233,18 +232,13 @@ int beex_gemm_bench_run(const beex_gemm_bench_opts *o)
                 status = 1;
     }
     if (status == 0 && o->json != NULL) {
-        json_t *doc = beex_gb_document(rows);
-        char err[256];
-        if (doc == NULL) {
-            fprintf(stderr, "beex bench gemm: cannot build the JSON document\n");
-            status = 1;
-        } else if (beex_json_write_atomic(doc, o->json, err, sizeof err) != 0) {
+        char err[512];
+        if (beex_gb_write(rows, o->json, err, sizeof err) != 0) {
             fprintf(stderr, "beex bench gemm: %s\n", err);
             status = 1;
         } else {
             printf("\nwrote %s\n", o->json);
         }
-        json_decref(doc);
     }
     json_decref(rows);
     return status;

@@ -277,18 +277,16 @@ static void report_ratios(const options *o, const shape_inputs *si, json_t *rati
                     json_object_set_new(j, "batch", json_integer(o->batches.v[b]));
                     json_object_set_new(j, "parallel",
                                         json_string(par ? "across_examples" : "within_ops"));
-                    if (w > 0.0)
+                    if (w > 0.0) {
                         json_object_set_new(j, "w1a1_over_fp32", json_real(w / f));
-                    if (w > 0.0)
                         json_object_set_new(j, "w1a1_over_fp32_cpu_time", json_real(fc / wc));
-                    if (w > 0.0)
                         json_object_set_new(j, "w1a1_over_fp32_best", json_real(fb / wb));
-                    if (h > 0.0)
+                    }
+                    if (h > 0.0) {
                         json_object_set_new(j, "w1a32_over_fp32", json_real(h / f));
-                    if (h > 0.0)
                         json_object_set_new(j, "w1a32_over_fp32_cpu_time", json_real(fc / hc));
-                    if (h > 0.0)
                         json_object_set_new(j, "w1a32_over_fp32_best", json_real(fb / hb));
+                    }
                     json_array_append_new(ratios, j);
                 }
 }

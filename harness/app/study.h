@@ -152,10 +152,10 @@ typedef struct {
     char selected[64], delta[64]; /* point labels; "" when the sweep chose none */
     int selected_static;          /* the selected point is a static depth or one in disguise */
     int delta_disguise;           /* the delta choice sends >= 95 % out at one block */
-    double selected_iso_ci[2], delta_iso_ci[2];
     /* The unit's own 95 % bootstrap interval over its test examples per figure (its sweep's
      * ci95 of the metric; the paired ones of the iso-cost gains), NAN where there is none: a
-     * row of one unit (one seed, no folds) reports it, having no spread over units. */
+     * row of one unit (one seed, no folds) reports it, having no spread over units, and the
+     * iso-gain ones count the units whose gain interval excludes 0. */
     double ci[BEEX_FIG_COUNT][2];
     double selected_ops, delta_ops, full_ops;
     int blocks;

@@ -59,11 +59,12 @@ static json_t *unit_json(const beex_study_plan *plan, int i, const beex_unit_fig
     json_object_set_new(o, "ops_per_example",
                         json_pack("{s:o, s:o, s:o}", "full_depth", num(f->full_ops), "selected",
                                   num(f->selected_ops), "delta", num(f->delta_ops)));
+    json_object_set_new(o, "selected_iso_gain_ci95",
+                        json_pack("[o, o]", num(f->ci[BEEX_FIG_SELECTED_ISO][0]),
+                                  num(f->ci[BEEX_FIG_SELECTED_ISO][1])));
     json_object_set_new(
-        o, "selected_iso_gain_ci95",
-        json_pack("[o, o]", num(f->selected_iso_ci[0]), num(f->selected_iso_ci[1])));
-    json_object_set_new(o, "delta_iso_gain_ci95",
-                        json_pack("[o, o]", num(f->delta_iso_ci[0]), num(f->delta_iso_ci[1])));
+        o, "delta_iso_gain_ci95",
+        json_pack("[o, o]", num(f->ci[BEEX_FIG_DELTA_ISO][0]), num(f->ci[BEEX_FIG_DELTA_ISO][1])));
     return o;
 }
 
@@ -121,8 +122,8 @@ static json_t *row_json(const beex_study_plan *plan, int first, int count,
         got[n++] = *x;
         if (x->have[BEEX_FIG_DELTA]) {
             have_delta++;
-            above += x->delta_iso_ci[0] > 0;
-            below += x->delta_iso_ci[1] < 0;
+            above += x->ci[BEEX_FIG_DELTA_ISO][0] > 0;
+            below += x->ci[BEEX_FIG_DELTA_ISO][1] < 0;
             disguise += x->delta_disguise;
         }
         sel_static += x->selected_static;

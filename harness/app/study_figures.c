@@ -44,7 +44,7 @@ static void metric_ci(const json_t *test, const char *metric, double out[2])
 
 /* A chosen point ("selected", "selected_delta"): metric, saving, iso gain, OPs. */
 static void chosen(const json_t *c, beex_unit_figures *f, int fig_metric, int fig_saving,
-                   int fig_iso, double ci[2], double *ops)
+                   int fig_iso, double *ops)
 {
     const json_t *test = json_object_get(c, "test");
     if (test == NULL)
@@ -55,10 +55,10 @@ static void chosen(const json_t *c, beex_unit_figures *f, int fig_metric, int fi
     number(json_object_get(test, "ops"), ops);
     const json_t *iso = json_object_get(test, "iso_cost_gain");
     f->have[fig_iso] = number(json_object_get(iso, "value"), &f->v[fig_iso]);
+    double *ci = f->ci[fig_iso];
     const json_t *r = json_object_get(iso, "ci95");
     if (!number(json_array_get(r, 0), &ci[0]) || !number(json_array_get(r, 1), &ci[1]))
         ci[0] = ci[1] = NAN;
-    f->ci[fig_iso][0] = ci[0], f->ci[fig_iso][1] = ci[1];
 }
 
 static void label(const json_t *finding, char *out, size_t len)
@@ -83,9 +83,9 @@ static int read_sweep(const json_t *doc, beex_unit_figures *f, const char *path,
     snprintf(f->metric, sizeof f->metric, "%s", metric);
     metric_ci(full, f->metric, f->ci[BEEX_FIG_FULL]);
     chosen(json_object_get(replay, "selected"), f, BEEX_FIG_SELECTED, BEEX_FIG_SELECTED_SAVING,
-           BEEX_FIG_SELECTED_ISO, f->selected_iso_ci, &f->selected_ops);
+           BEEX_FIG_SELECTED_ISO, &f->selected_ops);
     chosen(json_object_get(replay, "selected_delta"), f, BEEX_FIG_DELTA, BEEX_FIG_DELTA_SAVING,
-           BEEX_FIG_DELTA_ISO, f->delta_iso_ci, &f->delta_ops);
+           BEEX_FIG_DELTA_ISO, &f->delta_ops);
     const json_t *findings = json_object_get(doc, "findings");
     const json_t *fs = json_object_get(findings, "selected"),
                  *fd = json_object_get(findings, "selected_delta");

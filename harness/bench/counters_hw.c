@@ -53,13 +53,19 @@ int beex_hw_counters_choose(const char *list, char *err, size_t errlen)
     return 0;
 }
 
+/* Nothing counted yet, for a team of threads (clamped to [1, BEEX_HW_MAX_THREADS]). */
+static void counters_clear(beex_hw_counters *hc, int threads)
+{
+    memset(hc, 0, sizeof *hc);
+    hc->threads = threads < 1 ? 1 : (threads > BEEX_HW_MAX_THREADS ? BEEX_HW_MAX_THREADS : threads);
+}
+
 #if !BEEX_HAVE_PAPI
 /* Built without PAPI (BEEX_WITH_PAPI=OFF, or no libpapi-dev): never available, and the results
  * say why, as they do for a machine without a PMU. */
 void beex_hw_counters_init(beex_hw_counters *hc, int threads)
 {
-    memset(hc, 0, sizeof *hc);
-    hc->threads = threads < 1 ? 1 : (threads > BEEX_HW_MAX_THREADS ? BEEX_HW_MAX_THREADS : threads);
+    counters_clear(hc, threads);
     snprintf(hc->reason, sizeof hc->reason,
              "built without PAPI (BEEX_WITH_PAPI): hardware counters not compiled in");
 }
@@ -142,8 +148,7 @@ static void component_reason(char *buf, size_t len)
 
 void beex_hw_counters_init(beex_hw_counters *hc, int threads)
 {
-    memset(hc, 0, sizeof *hc);
-    hc->threads = threads < 1 ? 1 : (threads > BEEX_HW_MAX_THREADS ? BEEX_HW_MAX_THREADS : threads);
+    counters_clear(hc, threads);
     for (int t = 0; t < BEEX_HW_MAX_THREADS; t++)
         hc->eventset[t] = PAPI_NULL;
     if (!papi_ready(hc->reason, sizeof hc->reason))

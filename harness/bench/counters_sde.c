@@ -10,7 +10,7 @@
 #include "harness/bench/counters.h"
 #include "harness/eval/replay.h"
 
-static int sde_blocks, sde_fixed_done;
+static int sde_blocks;
 static long long c_examples, c_batches, c_flops, c_bops, c_ops;
 static long long c_exits[BEEX_MAX_BLOCKS];
 
@@ -36,17 +36,16 @@ int beex_sde_init(int blocks)
         blocks = BEEX_MAX_BLOCKS;
     if (blocks > sde_blocks)
         sde_blocks = blocks;
-    sde_fixed_done = 1;
     return 0;
 }
 
 void beex_sde_shutdown(void)
 {
     sde_blocks = 0;
-    sde_fixed_done = 0;
 }
 #else
 static papi_handle_t sde_handle;
+static int sde_fixed_done;
 
 /* Registration goes through libsde in the process, or through the function table PAPI passes
  * to papi_sde_hook_list_events (its tools list events through their own copy of libsde). */

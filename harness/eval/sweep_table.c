@@ -14,12 +14,6 @@ void beex_sweep_table_free(beex_sweep_table *t)
     memset(t, 0, sizeof *t);
 }
 
-int beex_policy_timeable(const beex_policy *p)
-{
-    /* The engine runs every rule of the grid online (model/exit.h). */
-    return (unsigned)p->kind < BEEX_POLICY_KINDS;
-}
-
 /* For every point, the two static depths whose mean OPs bracket its own on this split, and
  * the interpolation weight on the upper one (STATISTICS.md: iso-cost gain). Static OPs grow
  * with depth, so the bracket is found by a scan. */
@@ -245,7 +239,7 @@ static int same_decisions(const beex_sweep_table *t, int a, int b)
  * points are timed under their own names even then, so every speed-up finds its pair. */
 static int add_unique(const beex_sweep_table *t, int *idx, int n, int i, int by_decisions)
 {
-    if (i < 0 || !beex_policy_timeable(&t->dev[i].policy))
+    if (i < 0)
         return n;
     for (int k = 0; k < n; k++)
         if (idx[k] == i || (by_decisions && same_decisions(t, idx[k], i)))
@@ -271,10 +265,11 @@ int beex_sweep_timed_points(const beex_sweep_table *t, int max_points, int *idx)
         n = add_unique(t, idx, n, t->selected_delta, 0);
     if (n < max_points)
         n = add_unique(t, idx, n, t->selected_sig, 0);
-    /* Then timeable front points, evenly spread by dev OPs (both ends first). */
+    /* Then front points (the engine runs every rule online: model/exit.h), evenly spread by dev OPs
+     * (both ends first). */
     int m = 0;
     for (int i = 0; i < t->n; i++)
-        if (t->front[i] && beex_policy_timeable(&t->dev[i].policy))
+        if (t->front[i])
             f[m++] = i;
     sort_by_dev_ops(t, f, m);
     int slots = max_points - n;

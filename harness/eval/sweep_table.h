@@ -51,11 +51,7 @@ int beex_sweep_replay_all(const beex_trace *dev, const beex_trace *test, const b
                           size_t errlen);
 void beex_sweep_table_free(beex_sweep_table *t);
 
-/* 1 when the engine can run this rule online (delta, static depth); tau and patience are
- * replayed offline only. */
-int beex_policy_timeable(const beex_policy *p);
-
-/* Indices of at most max_points distinct timeable points of the dev front, spread along it by
+/* Indices of at most max_points distinct points of the dev front, spread along it by
  * OPs, always including the selected point and full depth, then the other chosen points. Returns
  * the count. */
 int beex_sweep_timed_points(const beex_sweep_table *t, int max_points, int *idx);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/base/atomic_file.h"
 #include "harness/base/timing.h"
 #include "harness/report/context.h"
 
@@ -209,4 +210,16 @@ json_t *beex_gb_document(json_t *benchmarks)
         return NULL;
     }
     return doc;
+}
+
+int beex_gb_write(json_t *benchmarks, const char *path, char *err, size_t errlen)
+{
+    json_t *doc = beex_gb_document(benchmarks);
+    if (doc == NULL) {
+        snprintf(err, errlen, "%s: cannot build the JSON document (out of memory)", path);
+        return -1;
+    }
+    int rc = beex_json_write_atomic(doc, path, err, errlen);
+    json_decref(doc);
+    return rc;
 }

@@ -35,5 +35,8 @@ int beex_gb_append(json_t *benchmarks, const beex_gb_run *r);
 /* {"context": beex_context_json() + GB's fields, "benchmarks": benchmarks} (a new reference;
  * benchmarks is borrowed), or NULL. */
 json_t *beex_gb_document(json_t *benchmarks);
+/* That document written atomically to path (the benchmark commands' --json). Returns 0, or -1
+ * with err set. */
+int beex_gb_write(json_t *benchmarks, const char *path, char *err, size_t errlen);
 
 #endif
