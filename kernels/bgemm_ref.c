@@ -1,6 +1,7 @@
 /* Reference binarized GEMMs: byte-wise, obviously correct, slow. */
 #include "kernels/bgemm.h"
 #include "kernels/bgemm_variant.h"
+#include "kernels/canon_sum.h"
 #include "kernels/pack.h"
 
 /* XOR popcount of two packed rows of k bits; bits past k in the last byte never count. */
@@ -59,14 +60,15 @@ int beex_gemm_w1a32_ref(size_t m, size_t n, size_t k, const float *x, size_t ldx
         return BEEX_EINVAL;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < n; j++) {
-            /* Sequential fp32 sum over k: variants may reorder, so they are checked against
-             * this within a stated tolerance, not bit for bit. */
-            float acc = 0.0f;
+            /* The fp32 sum over k in kernels/canon_sum.h's sixteen lanes: every variant gives
+             * these bits. */
+            float l[BEEX_SUM_LANES] = {0};
             for (size_t kk = 0; kk < k; kk++) {
                 int neg = (b[j * ldb + kk / 8] >> (kk % 8)) & 1;
-                acc += neg ? -x[i * ldx + kk] : x[i * ldx + kk];
+                l[kk % BEEX_SUM_LANES] += neg ? -x[i * ldx + kk] : x[i * ldx + kk];
             }
-            y[i * ldy + j] = beex_mul_then_add(alpha ? alpha[j] : 1.0f, acc, bias ? bias[j] : 0.0f);
+            y[i * ldy + j] = beex_mul_then_add(alpha ? alpha[j] : 1.0f, beex_sum16_fold(l),
+                                               bias ? bias[j] : 0.0f);
         }
     return BEEX_OK;
 }

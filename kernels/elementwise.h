@@ -1,5 +1,5 @@
 /* Elementwise steps of the forward pass that are neither GEMMs nor the SLFN: the residual
- * add fused with post-LayerNorm, and the scaled row softmax of attention (MODEL.md
+ * add fused with post-LayerNorm, and the scaled row softmax of attention (docs/model.md
  * section 2). Same shape as the SLFN family: reference in elementwise_ref.c, variants in
  * variants/<isa>/elementwise.c, table in kernels/elementwise_registry.c.
  *

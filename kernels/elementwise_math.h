@@ -1,5 +1,8 @@
 /* The exp approximation every SLFN / elementwise variant uses (private to kernels/ and
- * variants/). One algorithm in every ISA, so variants differ only by FMA rounding:
+ * variants/), and the trainer too. One algorithm and one rounding in every ISA: each
+ * operation below is one IEEE operation, no fused multiply-add (the build disables
+ * contraction; the vector versions use separate multiplies and adds in this order), so
+ * every variant returns the same bits:
  * clamp x to [BEEX_EXP_LO, BEEX_EXP_HI], n = nearest(x * log2 e), r = x - n ln2 (two-part
  * ln2), e^r by the Cephes degree-6 polynomial, times 2^n built in the exponent bits.
  * Relative error about 2 ulp over the clamped range. */
@@ -47,12 +50,21 @@ static inline float beex_sigmoid_approx(float x)
     return 1.0f / (1.0f + beex_exp_approx(-x));
 }
 
-/* tanh through e^{-2|x|}: no overflow, absolute error ~1e-7 near 0. */
+/* tanh through e^{-2|x|}: no overflow, absolute error ~1e-7 near 0. The sign is x's sign
+ * bit copied (tanh(-0) = -0), as the vector versions do. */
 static inline float beex_tanh_approx(float x)
 {
-    float t = beex_exp_approx(-2.0f * (x < 0.0f ? -x : x));
+    uint32_t xb, mb;
+    memcpy(&xb, &x, sizeof xb);
+    uint32_t ab = xb & 0x7FFFFFFFu;
+    float ax;
+    memcpy(&ax, &ab, sizeof ax);
+    float t = beex_exp_approx(ax * -2.0f);
     float m = (1.0f - t) / (1.0f + t);
-    return x < 0.0f ? -m : m;
+    memcpy(&mb, &m, sizeof mb);
+    mb |= xb & 0x80000000u;
+    memcpy(&m, &mb, sizeof m);
+    return m;
 }
 
 #endif

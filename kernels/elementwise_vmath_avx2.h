@@ -11,16 +11,18 @@ static inline __m256 beex_exp_avx2(__m256 x)
 {
     x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(BEEX_EXP_LO)), _mm256_set1_ps(BEEX_EXP_HI));
     const __m256 rnd = _mm256_set1_ps(BEEX_EXP_ROUND);
-    __m256 n = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(BEEX_EXP_LOG2E), rnd), rnd);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(BEEX_EXP_LN2_HI), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(BEEX_EXP_LN2_LO), r);
+    __m256 n =
+        _mm256_sub_ps(_mm256_add_ps(_mm256_mul_ps(x, _mm256_set1_ps(BEEX_EXP_LOG2E)), rnd), rnd);
+    __m256 r = _mm256_sub_ps(x, _mm256_mul_ps(n, _mm256_set1_ps(BEEX_EXP_LN2_HI)));
+    r = _mm256_sub_ps(r, _mm256_mul_ps(n, _mm256_set1_ps(BEEX_EXP_LN2_LO)));
     __m256 p = _mm256_set1_ps(BEEX_EXP_P0);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(BEEX_EXP_P1));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(BEEX_EXP_P2));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(BEEX_EXP_P3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(BEEX_EXP_P4));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(BEEX_EXP_P5));
-    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(BEEX_EXP_P1));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(BEEX_EXP_P2));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(BEEX_EXP_P3));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(BEEX_EXP_P4));
+    p = _mm256_add_ps(_mm256_mul_ps(p, r), _mm256_set1_ps(BEEX_EXP_P5));
+    p = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(p, _mm256_mul_ps(r, r)), r),
+                      _mm256_set1_ps(1.0f));
     __m256i e =
         _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));

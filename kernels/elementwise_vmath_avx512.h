@@ -11,16 +11,18 @@ static inline __m512 beex_exp_avx512(__m512 x)
 {
     x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(BEEX_EXP_LO)), _mm512_set1_ps(BEEX_EXP_HI));
     const __m512 rnd = _mm512_set1_ps(BEEX_EXP_ROUND);
-    __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(BEEX_EXP_LOG2E), rnd), rnd);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(BEEX_EXP_LN2_HI), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(BEEX_EXP_LN2_LO), r);
+    __m512 n =
+        _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(BEEX_EXP_LOG2E)), rnd), rnd);
+    __m512 r = _mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(BEEX_EXP_LN2_HI)));
+    r = _mm512_sub_ps(r, _mm512_mul_ps(n, _mm512_set1_ps(BEEX_EXP_LN2_LO)));
     __m512 p = _mm512_set1_ps(BEEX_EXP_P0);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(BEEX_EXP_P1));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(BEEX_EXP_P2));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(BEEX_EXP_P3));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(BEEX_EXP_P4));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(BEEX_EXP_P5));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(BEEX_EXP_P1));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(BEEX_EXP_P2));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(BEEX_EXP_P3));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(BEEX_EXP_P4));
+    p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(BEEX_EXP_P5));
+    p = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(p, _mm512_mul_ps(r, r)), r),
+                      _mm512_set1_ps(1.0f));
     __m512i e =
         _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
     return _mm512_mul_ps(p, _mm512_castsi512_ps(e));

@@ -9,18 +9,19 @@
 
 static inline float32x4_t beex_exp_neon(float32x4_t x)
 {
-    x = vminq_f32(vmaxq_f32(x, vdupq_n_f32(BEEX_EXP_LO)), vdupq_n_f32(BEEX_EXP_HI));
+    /* maxnm: a NaN becomes LO, as in the scalar clamp */
+    x = vminnmq_f32(vmaxnmq_f32(x, vdupq_n_f32(BEEX_EXP_LO)), vdupq_n_f32(BEEX_EXP_HI));
     const float32x4_t rnd = vdupq_n_f32(BEEX_EXP_ROUND);
-    float32x4_t n = vsubq_f32(vfmaq_f32(rnd, x, vdupq_n_f32(BEEX_EXP_LOG2E)), rnd);
-    float32x4_t r = vfmsq_f32(x, n, vdupq_n_f32(BEEX_EXP_LN2_HI));
-    r = vfmsq_f32(r, n, vdupq_n_f32(BEEX_EXP_LN2_LO));
+    float32x4_t n = vsubq_f32(vaddq_f32(vmulq_f32(x, vdupq_n_f32(BEEX_EXP_LOG2E)), rnd), rnd);
+    float32x4_t r = vsubq_f32(x, vmulq_f32(n, vdupq_n_f32(BEEX_EXP_LN2_HI)));
+    r = vsubq_f32(r, vmulq_f32(n, vdupq_n_f32(BEEX_EXP_LN2_LO)));
     float32x4_t p = vdupq_n_f32(BEEX_EXP_P0);
-    p = vfmaq_f32(vdupq_n_f32(BEEX_EXP_P1), p, r);
-    p = vfmaq_f32(vdupq_n_f32(BEEX_EXP_P2), p, r);
-    p = vfmaq_f32(vdupq_n_f32(BEEX_EXP_P3), p, r);
-    p = vfmaq_f32(vdupq_n_f32(BEEX_EXP_P4), p, r);
-    p = vfmaq_f32(vdupq_n_f32(BEEX_EXP_P5), p, r);
-    p = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), p, vmulq_f32(r, r));
+    p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(BEEX_EXP_P1));
+    p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(BEEX_EXP_P2));
+    p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(BEEX_EXP_P3));
+    p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(BEEX_EXP_P4));
+    p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(BEEX_EXP_P5));
+    p = vaddq_f32(vaddq_f32(vmulq_f32(p, vmulq_f32(r, r)), r), vdupq_n_f32(1.0f));
     int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23);
     return vmulq_f32(p, vreinterpretq_f32_s32(e));
 }

@@ -1,4 +1,4 @@
-/* Sign packing: fp32 rows -> packed sign bits (MODEL.md section 4).
+/* Sign packing: fp32 rows -> packed sign bits (docs/model.md section 4).
  * Element k of a row lives in byte k/8, bit k%8; the bit is 1 when (x_k - c) < 0; bits past
  * `cols` in the last byte are 0. beta (optional) is the per-row scale mean_k |x_k - c|. */
 #ifndef BEEX_KERNELS_PACK_H

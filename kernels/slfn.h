@@ -1,4 +1,4 @@
-/* The Selective-Learn Forget Network's elementwise steps (MODEL.md section 2): the gates
+/* The Selective-Learn Forget Network's elementwise steps (docs/model.md section 2): the gates
  * g = sigmoid(h1), u = tanh(h3), their sign packing for the next binary GEMM (w1a1), and
  * s = a (.) b added to the residual. The GEMMs around them live in kernels/bgemm.h.
  *
@@ -6,7 +6,7 @@
  * kernels/elementwise_registry.c):
  * - gates: in place, h1[r*ldh + k] <- sigmoid(h1), h3[r*ldh + k] <- tanh(h3), k < dff.
  * - gates_pack (w1a1): no fp32 gate is written; g is packed against c = 0.5 (BL_2's input)
- *   and u against c = 0 (MODEL.md section 4 layout, bit 1 = negative). The bit is taken from
+ *   and u against c = 0 (docs/model.md section 4 layout, bit 1 = negative). The bit is taken from
  *   the pre-activation: sigmoid(h) - 0.5 < 0 and tanh(h) < 0 exactly when h < 0, so the bits
  *   are exact and identical on every variant (a rounded gate could not flip them).
  *   gbeta[r] = mean_k |sigmoid(h1) - 0.5|, ubeta[r] = mean_k |tanh(h3)|. Bytes of a packed

@@ -80,19 +80,8 @@ bash plots/plot.sh -o plots/out "$RUN"
 
 step "summary"
 printf 'model            %s\n' "$MODEL"
-# Full depth, the three dev-chosen points in words (static depth in disguise? significant?),
-# the iso-cost verdict and the entropy: the sweep's own sentences, from one evaluation path.
-sed -n '/^full depth:/,/^intervals:/p; /^Selected (/,$p' "$RUN/summary.txt" | grep -v '^results:'
-if [ -f "$RUN/timed.csv" ]; then
-    sel=$(jq -r '.replay.selected.test | "\(.policy),\(.param)"' "$RUN/sweep.json")
-    echo "measured at the selected point ($sel; median us per example, min..max over the repetitions):"
-    awk -F, -v sel="$sel" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-        ($c["policy"] "," $c["param"]) == sel {
-            printf "  %-7s %d thr batch %-3d %9.1f  (%.1f..%.1f)\n", $c["variant"], $c["threads"],
-                $c["batch"], $c["median_us_per_example"], $c["min_us_per_example"],
-                $c["max_us_per_example"]; n++ }
-        END { if (!n) print "  (not timed: the engine runs delta and static-depth rules only)" }' \
-        "$RUN/timed.csv"
-fi
+# The sweep's sentences and the selected point's timings (scripts/summary.sh, tested by
+# tests/cli/test_summary.sh).
+bash scripts/summary.sh "$RUN"
 printf 'results          %s/sweep.json (+ CSV, summary.txt), plots in plots/out/%s/\n' "$RUN" "$(basename "$RUN")"
 printf 'elapsed          %d s\n' "$(($(date +%s) - start))"

@@ -3,7 +3,7 @@
 #   bash scripts/study_paper.sh
 # Three studies, each resumable (finished units are skipped, so a killed run continues):
 #   seeds     mr, conll2010, reuters-grain, spam x fp32, w1a32, w1a1 x 5 seeds, own splits
-#   mr-10fold mr x fp32, w1a1 x 10 folds (STATISTICS.md's protocol for mr), seed 1
+#   mr-10fold mr x fp32, w1a1 x 10 folds (docs/statistics.md's protocol for mr), seed 1
 #   brown     brown x fp32, w1a1 x 1 seed (45,326 training sentences: the budget allows one),
 #             not timed (its 6,116 test examples x 12 timed passes would cost more than training)
 #   mrdoc     mrdoc at max_len 512 x fp32, w1a1 x 1 seed, not timed (one unit is 20-40 minutes
@@ -55,8 +55,8 @@ model=$(lscpu | sed -n 's/^Model: *//p' | head -n 1)
     echo "(family $fam, model $model), $(date -u +%Y-%m-%d); JOBS=$JOBS units side by side, one"
     echo "thread each. Finished units are skipped, so the command continues an interrupted run."
     echo "Every accuracy is a mean over seeds or folds with its standard deviation and 95 %"
-    echo "Student t interval (STATISTICS.md); a row of one unit (one seed, no folds) has no spread"
-    echo "and shows that unit's own 95 % bootstrap interval over its test examples instead."
+    echo "Student t interval (docs/statistics.md); a row of one unit (one seed, no folds) has no"
+    echo "spread and shows that unit's own 95 % bootstrap interval over its test examples instead."
     for s in $ALL_STUDIES; do
         d=$OUT/$s
         [ -f "$d/study.md" ] || continue

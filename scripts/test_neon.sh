@@ -2,7 +2,7 @@
 # The arm64 build, checked where there is no AArch64 hardware: cross-compile everything (the
 # kernels with the NEON variant, the harness, the program and their tests) with
 # gcc-aarch64-linux-gnu, without libxsmm and without PAPI (Debian has no arm64 libxsmm;
-# KERNELS.md: both optional there), and run the tests under qemu-aarch64 through ctest
+# docs/kernels.md: both optional there), and run the tests under qemu-aarch64 through ctest
 # (scripts/aarch64-toolchain.cmake sets CMAKE_CROSSCOMPILING_EMULATOR; the shell tests run the
 # program through the build's beex-emulated wrapper). qemu checks correctness only; it says
 # nothing about speed.

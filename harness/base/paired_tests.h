@@ -1,4 +1,4 @@
-/* Small statistics on paired or resampled outcomes (STATISTICS.md): the exact McNemar test
+/* Small statistics on paired or resampled outcomes (docs/statistics.md): the exact McNemar test
  * for two classifiers scored on the same examples, and percentile intervals of a bootstrap
  * sample. */
 #ifndef BEEX_BASE_PAIRED_TESTS_H

@@ -1,4 +1,4 @@
-/* The spread of a figure over seeds or folds (STATISTICS.md, "Several seeds or folds"): mean,
+/* The spread of a figure over seeds or folds (docs/statistics.md, "Several seeds or folds"): mean,
  * sample standard deviation and the 95 % Student t interval of the mean, with the t quantile
  * computed from the regularized incomplete beta function (no table, any degrees of freedom). */
 #ifndef BEEX_BASE_STUDENT_T_H

@@ -1,5 +1,5 @@
 /* `beex init`: a training checkpoint with seeded random weights for any configuration,
- * starting from a preset (the small default of MODEL.md section 1, or the BERT-base shape). */
+ * starting from a preset (the small default of docs/model.md section 1, or the BERT-base shape). */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* The one encoder of the evaluation path (STATISTICS.md): a split's texts through the model's
+/* The one encoder of the evaluation path (docs/statistics.md): a split's texts through the model's
  * vocabulary into token ids, truncated to max_len, labels already mapped onto the model's
  * classes (labels.h). beex eval, beex sweep and the trainer's dev scoring all encode here. */
 #ifndef BEEX_EVAL_ENCODE_H

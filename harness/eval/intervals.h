@@ -1,4 +1,4 @@
-/* How sure a score is (STATISTICS.md): a seeded percentile bootstrap over the examples of one
+/* How sure a score is (docs/statistics.md): a seeded percentile bootstrap over the examples of one
  * split, shared by every point scored on it, so that comparisons are paired: each resample
  * rescores every point on the same examples, and the interval of a difference comes from the
  * differences on the same resamples. Points with identical decisions are scored once. */

@@ -1,4 +1,4 @@
-/* Quality of a set of predictions, the way each task is scored (STATISTICS.md): accuracy;
+/* Quality of a set of predictions, the way each task is scored (docs/statistics.md): accuracy;
  * binary tasks F1 of a named positive class and the Matthews correlation; multi-class tasks
  * macro F1 and Gorodkin's R_K (which is the usual MCC for two classes). One definition for
  * every command. */

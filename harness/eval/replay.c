@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/canon_math.h"
 #include "harness/model/exit.h"
 
 static const char *const policy_names[BEEX_POLICY_KINDS] = {"delta", "entropy", "patience",
@@ -100,7 +101,7 @@ int beex_policy_grid(int blocks, int classes, int quick, beex_policy **out)
     for (int k = -50; k <= 100; k += step)
         g[n++] = (beex_policy){BEEX_POLICY_DELTA, k / 100.0};
     g[n++] = (beex_policy){BEEX_POLICY_DELTA, 1.01};
-    double hmax = log((double)(classes > 1 ? classes : 2));
+    double hmax = beex_canon_log((double)(classes > 1 ? classes : 2));
     for (int k = 0; k <= 100; k += step)
         g[n++] = (beex_policy){BEEX_POLICY_ENTROPY, hmax * k / 100.0};
     for (int p = 1; p < blocks; p++)

@@ -1,4 +1,4 @@
-/* Offline replay of exit rules on a full-depth trace (MODEL.md section 5): the paper's
+/* Offline replay of exit rules on a full-depth trace (docs/exit-rules.md): the paper's
  * entropy-ratio rule over a grid of delta and the baselines (absolute entropy tau, patience p,
  * static depth k), each scored for quality, exit histogram, how concentrated its exits are,
  * and analytic cost (cost.h). Pure computation: no model, no engine. */
@@ -32,7 +32,7 @@ const char *beex_policy_name(beex_policy_kind k);
 int beex_policy_exit_block(const beex_trace *t, int i, const beex_policy *p);
 
 /* A point whose most common exit block holds at least this share of the examples is called
- * "equivalent to static depth k" (STATISTICS.md). */
+ * "equivalent to static depth k" (docs/statistics.md). */
 #define BEEX_STATIC_EQUIVALENT_SHARE 0.95
 
 typedef struct {

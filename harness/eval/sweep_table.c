@@ -15,7 +15,7 @@ void beex_sweep_table_free(beex_sweep_table *t)
 }
 
 /* For every point, the two static depths whose mean OPs bracket its own on this split, and
- * the interpolation weight on the upper one (STATISTICS.md: iso-cost gain). Static OPs grow
+ * the interpolation weight on the upper one (docs/statistics.md: iso-cost gain). Static OPs grow
  * with depth, so the bracket is found by a scan. */
 static void iso_references(const beex_replay_point *pts, int n, const int *static_index, int blocks,
                            int *lower, int *upper, double *weight)

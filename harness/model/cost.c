@@ -1,4 +1,4 @@
-/* Analytic per-example cost (MODEL.md section 7). Pure functions of the configuration, the
+/* Analytic per-example cost (docs/model.md section 7). Pure functions of the configuration, the
  * precision and the token count, so the engine and the offline sweep count identically.
  * The counting conventions (which operation counts how many FLOPs) are stated in cost.h. */
 #include "harness/model/cost.h"

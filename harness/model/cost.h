@@ -1,4 +1,4 @@
-/* Analytic cost per example (MODEL.md section 7): FLOPs (a multiply-accumulate is 2), BOPs
+/* Analytic cost per example (docs/model.md section 7): FLOPs (a multiply-accumulate is 2), BOPs
  * (binary multiply-accumulates of XNOR-popcount GEMMs) and OPs = FLOPs + BOPs / 64, over
  * the blocks and exit heads actually executed. */
 #ifndef BEEX_MODEL_COST_H

@@ -95,7 +95,7 @@ static int init_embeddings(beex_engine *e, const beex_model *m, char *err, size_
         memcpy(e->tok_bits, m->tok_bits, v * rb);
         memcpy(e->tok_gamma, m->tok_gamma, v * sizeof *e->tok_gamma);
     } else if (m->tok_embed != NULL) {
-        /* E_b[v] = gamma_v * sign(E[v]), gamma_v = mean |E[v]| (MODEL.md section 3). */
+        /* E_b[v] = gamma_v * sign(E[v]), gamma_v = mean |E[v]| (docs/model.md section 3). */
         for (size_t r = 0; r < v; r++) {
             const float *row = m->tok_embed + r * d;
             uint8_t *bits = e->tok_bits + r * rb;

@@ -1,4 +1,4 @@
-/* The forward pass (MODEL.md section 2) on a loaded model, in one precision, on one kernel
+/* The forward pass (docs/model.md section 2) on a loaded model, in one precision, on one kernel
  * variant: token ids in, per-block logits and entropies out, the exit decision applied.
  * An engine owns the weights repacked for its variant and its scratch buffers. */
 #ifndef BEEX_MODEL_ENGINE_H
@@ -34,7 +34,7 @@ typedef struct {
     double flops, bops, ops; /* cost of the blocks and exit heads actually run */
 } beex_exit_result;
 
-/* A batch of n examples with early exit at threshold delta (MODEL.md section 5). Examples
+/* A batch of n examples with early exit at threshold delta (docs/exit-rules.md). Examples
  * that have exited leave the batch before the next block (compaction). logits / entropy may
  * be NULL; otherwise n * blocks * classes and n * blocks, filled for the blocks run (blocks
  * 1..res[i].exit_block; the rest are left NaN but are not a signal: use exit_block).

@@ -1,4 +1,4 @@
-/* Batches through the blocks with early exit (MODEL.md section 5): after every block each
+/* Batches through the blocks with early exit (docs/exit-rules.md): after every block each
  * running example gets its exit head and entropy; those that exit leave the batch and the
  * survivors' rows are moved together (compaction), so the next block's GEMMs only see
  * rows that still need work. */

@@ -1,7 +1,9 @@
-/* Exit rules (MODEL.md section 5): the engine decides online with beex_exit_online, the
+/* Exit rules (docs/exit-rules.md): the engine decides online with beex_exit_online, the
  * sweep replays full-depth traces with the offline functions, which are loops over it, so
  * both read the same code. */
 #include "harness/model/exit.h"
+
+#include "harness/base/canon_math.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -91,11 +93,11 @@ float beex_entropy_of_logits(const float *z, int c)
     /* H = log S - sum_c p_c (z_c - m), with S = sum exp(z - m) >= 1: no log of 0. */
     double s = 0.0, w = 0.0;
     for (int i = 0; i < c; i++) {
-        double e = exp((double)z[i] - m);
+        double e = beex_canon_exp((double)z[i] - m);
         s += e;
         w += e * ((double)z[i] - m);
     }
-    double h = log(s) - w / s;
+    double h = beex_canon_log(s) - w / s;
     return (float)(h < 0.0 ? 0.0 : h);
 }
 

@@ -1,4 +1,4 @@
-/* Exit rules (MODEL.md section 5) applied to a full-depth trace of one example. Every rule
+/* Exit rules (docs/exit-rules.md) applied to a full-depth trace of one example. Every rule
  * returns the 1-based exit block; block N always exits. Used by the engine online and by
  * the sweep replay offline, so both agree by construction. */
 #ifndef BEEX_MODEL_EXIT_H

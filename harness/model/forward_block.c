@@ -1,4 +1,4 @@
-/* One transformer block (MODEL.md section 2) on a compacted batch of token rows:
+/* One transformer block (docs/model.md section 2) on a compacted batch of token rows:
  * MHA (fused Q|K|V layer, per example and head Q K^T, softmax, P V in fp32), residual +
  * post-LN, SLFN (fused BL_1|BL_3 layer, gates, BL_2 and BL_4, product + residual), post-LN.
  * Rows of different examples never mix except inside the row-wise GEMMs. */

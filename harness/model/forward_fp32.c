@@ -1,13 +1,25 @@
-/* fp32 products through libxsmm's JIT (libxsmm_smmdispatch). libxsmm computes column-major
- * C = A * B. A row-major Y = X W^T (m tokens x n outputs) is the column-major n x m matrix
- * Y^T = W X^T: A = W^T stored as wt (column-major n x k, lda = ldw), B = X read as
- * column-major k x m (ldb = ldx), C = Y as column-major n x m (ldc = ldy). The weight is
- * transposed once at engine creation so that no product needs a transposed operand. */
+/* fp32 products through libxsmm's JIT (libxsmm_smmdispatch). Every output element is one
+ * chain of fused multiply-adds over k in increasing order, starting from the bias (or 0), so
+ * that the bits are the same on every CPU (docs/determinism.md). The plain loop here spells
+ * that chain with fmaf. libxsmm 1.17's AVX2 kernels ("hsw") compute exactly that chain on
+ * every shape tried (tests/harness/model/test_fp32_exact.c); its AVX-512 kernels do not (for
+ * narrow tiles, m <= 16, they split k over several accumulators: 693 of 660,813 outputs
+ * differed on random shapes), and SSE/AVX kernels round product and sum apart. So the JIT
+ * target is pinned to AVX2 where the CPU has it, and the plain loop runs elsewhere: on an
+ * AVX-512 CPU the fp32 products run at the AVX2 kernels' rate (the cost of the same bytes,
+ * measured in the note of issue 23).
+ *
+ * libxsmm computes column-major C = A * B. A row-major Y = X W^T (m tokens x n outputs) is the
+ * column-major n x m matrix Y^T = W X^T: A = W^T stored as wt (column-major n x k, lda =
+ * ldw), B = X read as column-major k x m (ldb = ldx), C = Y as column-major n x m (ldc =
+ * ldy). The weight is transposed once at engine creation so that no product needs a
+ * transposed operand. */
 #include "harness/model/forward_fp32.h"
 
 #if BEEX_HAVE_LIBXSMM
 #include <libxsmm.h>
 #endif
+#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -38,6 +50,15 @@ static void init_backend(void)
 static void init_backend(void)
 {
     libxsmm_init();
+    if (libxsmm_get_target_archid() < LIBXSMM_X86_AVX2) {
+        /* SSE/AVX kernels round the product and the sum apart: other bits than fmaf. */
+        backend_ok = 0;
+        backend_why = "libxsmm's JIT target has no FMA (below AVX2): plain fmaf loop in use, "
+                      "so that the bits stay those of every other CPU";
+        return;
+    }
+    /* Above AVX2 (AVX-512 targets) the kernels reorder some sums: pin the exact ones. */
+    libxsmm_set_target_arch("hsw");
     libxsmm_blasint m = 64, n = 64, k = 64, ld = 64;
     float alpha = 1.0f, beta = 1.0f;
     libxsmm_smmfunction f = libxsmm_smmdispatch(m, n, k, &ld, &ld, &ld, &alpha, &beta, NULL, NULL);
@@ -61,8 +82,8 @@ unsigned long beex_fp32_fallback_tiles(void)
     return __atomic_load_n(&fallback_tiles, __ATOMIC_RELAXED);
 }
 
-/* Column-major C += A * B (beta = 1) or C = A * B (beta = 0), plain loops: only used when
- * libxsmm has no kernel for a shape. */
+/* Column-major C += A * B (beta = 1) or C = A * B (beta = 0), plain loops: used when libxsmm
+ * is absent or has no kernel for a shape. One fmaf chain over p per element, as libxsmm. */
 static void plain_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                        float *c, int ldc, int beta_one)
 {
@@ -76,7 +97,7 @@ static void plain_gemm(int m, int n, int k, const float *a, int lda, const float
             float bv = b[(size_t)j * ldb + p];
             const float *ap = a + (size_t)p * lda;
             for (int i = 0; i < m; i++)
-                cj[i] += ap[i] * bv;
+                cj[i] = fmaf(ap[i], bv, cj[i]);
         }
     }
 }

@@ -1,4 +1,4 @@
-/* fp32 matrix products of the forward pass through libxsmm (MODEL.md: the full-precision
+/* fp32 matrix products of the forward pass through libxsmm (docs/model.md: the full-precision
  * twin's GEMMs, and the attention products Q K^T and P V of every precision). libxsmm is
  * column-major: a row-major product is computed as its transpose (see forward_fp32.c). */
 #ifndef BEEX_MODEL_FORWARD_FP32_H

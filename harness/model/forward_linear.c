@@ -11,7 +11,7 @@
 #include "kernels/pack.h"
 #include "kernels/team.h"
 
-/* sign bits and alpha of one layer from its latent weights (MODEL.md section 3). */
+/* sign bits and alpha of one layer from its latent weights (docs/model.md section 3). */
 static void derive_bits(const beex_linear *p, uint8_t *bits, size_t ldb, float *alpha)
 {
     for (int j = 0; j < p->rows; j++) {
@@ -95,7 +95,7 @@ int beex_fwd_linear_init(beex_fwd_linear *l, const beex_linear *const *parts, in
         j0 += q->rows;
     }
     if (prec == BEEX_PREC_W1A1 && c != 0.0f) {
-        /* y_j gains c * alpha_j * sum_k s_jk (MODEL.md section 3), a constant per row. */
+        /* y_j gains c * alpha_j * sum_k s_jk (docs/model.md section 3), a constant per row. */
         for (int j = 0; j < out; j++) {
             int neg = 0;
             for (int k = 0; k < in; k++)

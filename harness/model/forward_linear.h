@@ -1,4 +1,4 @@
-/* One binarized linear layer BL (MODEL.md section 3) prepared for one precision and kernel
+/* One binarized linear layer BL (docs/model.md section 3) prepared for one precision and kernel
  * variant, possibly several model layers sharing an input fused into one wider layer
  * (Q|K|V, BL_1|BL_3), and run on a block of token rows. Private to the forward pass. */
 #ifndef BEEX_MODEL_FORWARD_LINEAR_H

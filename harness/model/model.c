@@ -1,6 +1,6 @@
 /* The model in memory: configuration defaults and checks, allocation, seeded random
  * initialisation and the derivation of packed sign bits + alpha from latent weights
- * (MODEL.md sections 1, 3, 4). The file format lives in model_io.c. */
+ * (docs/model.md sections 1, 3, 4). The file format lives in model_io.c. */
 #include "harness/model/model.h"
 #include "harness/base/prng.h"
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/canon_math.h"
 #include "kernels/pack.h"
 
 #ifndef M_PI
@@ -262,10 +263,12 @@ static void fill_normal(float *w, size_t n, double sigma, uint64_t *s)
 {
     for (size_t i = 0; i < n; i += 2) {
         double u1 = uniform01(s), u2 = uniform01(s);
-        double r = sqrt(-2.0 * log(1.0 - u1)) * sigma; /* 1 - u1 in (0, 1]: log finite */
-        w[i] = clip1(r * cos(2.0 * M_PI * u2));
+        /* 1 - u1 in (0, 1]: log finite; canonical functions: the same weights on every CPU */
+        double r = sqrt(-2.0 * beex_canon_log(1.0 - u1)) * sigma, sn, cs;
+        beex_canon_sincos_turns(u2, &sn, &cs);
+        w[i] = clip1(r * cs);
         if (i + 1 < n)
-            w[i + 1] = clip1(r * sin(2.0 * M_PI * u2));
+            w[i + 1] = clip1(r * sn);
     }
 }
 

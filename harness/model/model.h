@@ -1,4 +1,4 @@
-/* The BEExformer model in memory (MODEL.md sections 1, 3, 8): configuration, latent fp32
+/* The BEExformer model in memory (docs/model.md sections 1, 3, 8): configuration, latent fp32
  * weights of a training checkpoint, or packed bits + alpha of a deployment file.
  * This header is shared by the file format, the forward pass and the trainer. */
 #ifndef BEEX_MODEL_MODEL_H
@@ -24,7 +24,7 @@ typedef struct {
     float ln_eps;
 } beex_config;
 
-/* The small default of MODEL.md section 1 (classes = 2). */
+/* The small default of docs/model.md section 1 (classes = 2). */
 beex_config beex_config_default(void);
 /* A named shape: "small" (the default above) or "bert-base" (vocab 30522, d 768, heads 12,
  * dff 3072, blocks 12, max_len 128; the rest as the default). Returns 0, or -1 for an
@@ -34,7 +34,7 @@ int beex_config_preset(const char *name, beex_config *out);
 int beex_config_check(const beex_config *cfg, char *err, size_t errlen);
 
 /* One linear layer, weight rows x cols (out x in). A checkpoint fills `weight`; a deployment
- * file fills `bits` (rows x ceil(cols/8), MODEL.md section 4) and `alpha`. Loading a
+ * file fills `bits` (rows x ceil(cols/8), docs/model.md section 4) and `alpha`. Loading a
  * checkpoint also derives bits and alpha from the latent weights, so the forward pass of a
  * binarized precision only reads bits / alpha / bias. */
 typedef struct {

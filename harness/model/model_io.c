@@ -1,4 +1,4 @@
-/* Model files (MODEL.md section 8): the mapping between safetensors tensors + metadata and
+/* Model files (docs/model.md section 8): the mapping between safetensors tensors + metadata and
  * beex_model. One table of tensor slots, built from the configuration, drives the writer,
  * the shape checks and the copy on load, so the two directions cannot drift apart. */
 #include <limits.h>

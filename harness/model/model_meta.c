@@ -1,4 +1,4 @@
-/* A model file's metadata (MODEL.md section 8): format and version, the configuration as
+/* A model file's metadata (docs/model.md section 8): format and version, the configuration as
  * JSON, the class names and the vocabulary, written into the safetensors header and read
  * back with every check a damaged or hostile file needs. */
 #include "harness/model/model_meta.h"

@@ -201,9 +201,10 @@ static int names_look_numeric(const beex_dataset *ds)
     return 0;
 }
 
-/* A TSV label's index: its name, or, when labels.txt fixed the names (DATASETS.md: "labels.txt
- * (label names in index order)"), an integer 0..n-1 indexing its lines. -1 when unknown, -2
- * when ambiguous (labels.txt names are integers too, and this one is not among them). */
+/* A TSV label's index: its name, or, when labels.txt fixed the names (datasets/README.md:
+ * "labels.txt (label names in index order)"), an integer 0..n-1 indexing its lines. -1 when
+ * unknown, -2 when ambiguous (labels.txt names are integers too, and this one is not among
+ * them). */
 static int label_index(const beex_dataset *ds, const char *name, int fixed)
 {
     int i = find_label(ds, name);

@@ -1,5 +1,5 @@
 /* Data sets on disk: <dir>/{train,dev,test}.tsv, one `LABEL<TAB>TEXT` line per example
- * (DATASETS.md). A task name (mr, spam, ...) resolves to datasets/data/<task>; any other
+ * (docs/datasets.md). A task name (mr, spam, ...) resolves to datasets/data/<task>; any other
  * directory in the same layout works too. Label names are taken from train (sorted by byte
  * order, or by the optional <dir>/labels.txt, one name a line, which fixes the order; when
  * every label is a decimal integer they sort by value, so labels 0..14 get indices 0..14). With

@@ -1,4 +1,4 @@
-/* K-fold cross-validation of a data set (STATISTICS.md, "Small data sets"): train, dev and
+/* K-fold cross-validation of a data set (docs/statistics.md, "Small data sets"): train, dev and
  * test are pooled so that every example is a test example once; an example's fold is zlib's
  * crc32 of its text modulo K (split.h's rule with K in place of 10: identical texts share a
  * fold). Fold f is the test part, fold (f + 1) mod K the dev part carved from the training

@@ -1,4 +1,4 @@
-/* Preparing published data sets (DATASETS.md) as <dir>/{train,dev,test}.tsv + labels.txt.
+/* Preparing published data sets (docs/datasets.md) as <dir>/{train,dev,test}.tsv + labels.txt.
  * Parsers for each raw format (the Pattern CSVs, Weka ARFF, Brown's tagged files, RFC-822
  * mails) feed examples into a collector that cleans texts, assigns splits and writes the
  * files atomically; `beex data prepare` picks the parser per task. */

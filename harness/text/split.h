@@ -1,4 +1,4 @@
-/* The stable split rule for data sets without an official split (DATASETS.md): the fold of
+/* The stable split rule for data sets without an official split (docs/datasets.md): the fold of
  * a text is zlib's crc32 of its bytes modulo 10; fold 0 is test, 1 is dev, 2-9 are train.
  * Identical texts therefore always land in the same split. */
 #ifndef BEEX_TEXT_SPLIT_H

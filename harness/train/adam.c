@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/canon_math.h"
 #include "harness/train/tkernels.h"
 
 #define STATE_MAGIC "BEEXTRS1"
@@ -63,8 +64,8 @@ void beex_adam_step(beex_adam *a, float *theta, const float *grad)
 {
     a->step++;
     float b1 = (float)a->beta1, b2 = (float)a->beta2;
-    float c1 = (float)(1.0 - pow(a->beta1, (double)a->step));
-    float c2 = (float)(1.0 - pow(a->beta2, (double)a->step));
+    float c1 = (float)(1.0 - beex_canon_powi(a->beta1, a->step));
+    float c2 = (float)(1.0 - beex_canon_powi(a->beta2, a->step));
     float lr = (float)a->lr, eps = (float)a->eps;
     long n = (long)a->n;
 #pragma omp parallel

@@ -6,15 +6,19 @@
  *   weight         dW^T (in x out) += X^T (in x M) * dY (M x out)    A = x,  B = dy ('T') */
 #include "harness/train/tgemm.h"
 
+#include "harness/model/forward_fp32.h"
+
 #if BEEX_HAVE_LIBXSMM
 #include <libxsmm.h>
 #endif
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
 enum { TILE = 64, KCHUNK = 256 };
 
-/* Plain loops for a shape libxsmm refuses (and as the reference of the tile order). */
+/* Plain loops for a shape libxsmm refuses, or a build or CPU without it: one fmaf chain over
+ * p per element, the bits libxsmm's FMA kernels give (harness/model/forward_fp32.c). */
 static void plain(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
                   int ldc, int beta_one, int trans_b)
 {
@@ -26,7 +30,7 @@ static void plain(int m, int n, int k, const float *a, int lda, const float *b, 
             float bv = trans_b ? b[(size_t)p * ldb + j] : b[(size_t)j * ldb + p];
             const float *ap = a + (size_t)p * lda;
             for (int i = 0; i < m; i++)
-                cj[i] += ap[i] * bv;
+                cj[i] = fmaf(ap[i], bv, cj[i]);
         }
     }
 }
@@ -37,17 +41,20 @@ static void kernel(int m, int n, int k, const float *a, int lda, const float *b,
                    int ldc, int beta_one, int trans_b)
 {
 #if BEEX_HAVE_LIBXSMM
-    const libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
-    const float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
-    const int flags = trans_b ? LIBXSMM_GEMM_FLAGS('N', 'T') : LIBXSMM_GEMM_FLAGS('N', 'N');
-    libxsmm_smmfunction f =
-        libxsmm_smmdispatch(M, N, K, &LA, &LB, &LC, &alpha, &beta, &flags, NULL);
-    if (f != NULL) {
-        f(a, b, c);
-        return;
+    if (beex_fp32_backend_ready(NULL)) {
+        const libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
+        const float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
+        const int flags = trans_b ? LIBXSMM_GEMM_FLAGS('N', 'T') : LIBXSMM_GEMM_FLAGS('N', 'N');
+        libxsmm_smmfunction f =
+            libxsmm_smmdispatch(M, N, K, &LA, &LB, &LC, &alpha, &beta, &flags, NULL);
+        if (f != NULL) {
+            f(a, b, c);
+            return;
+        }
     }
 #endif
-    /* Built without libxsmm (BEEX_WITH_LIBXSMM), or a shape it refuses. */
+    /* Built without libxsmm (BEEX_WITH_LIBXSMM), a JIT target without FMA, or a shape it
+     * refuses. */
     plain(m, n, k, a, lda, b, ldb, c, ldc, beta_one, trans_b);
 }
 

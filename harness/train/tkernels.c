@@ -23,7 +23,7 @@ float beex_tk_approxsign(float v)
 
 static inline float sign_pm1(float v)
 {
-    return v >= 0.0f ? 1.0f : -1.0f; /* -0.0 >= 0 holds: -0.0 -> +1, as MODEL.md 3 */
+    return v >= 0.0f ? 1.0f : -1.0f; /* -0.0 >= 0 holds: -0.0 -> +1, as docs/model.md section 3 */
 }
 
 void beex_tk_binarize_rows(const float *w, int rows, int cols, int binarized, int smooth, float *wb,

@@ -1,4 +1,4 @@
-/* Training kernels (MODEL.md sections 2, 3, 6), the products aside (tgemm.h): the
+/* Training kernels (docs/model.md sections 2, 3, 6), the products aside (tgemm.h): the
  * binarization of weights and activations with the ApproxSign surrogate, LayerNorm and the
  * activation functions. Row-major throughout; T token rows at a time. */
 #ifndef BEEX_TRAIN_TKERNELS_H

@@ -1,7 +1,7 @@
 /* Forward and backward over a mini-batch. Rows of the batch matrix are the tokens of all its
  * examples, example after example (off[i] is example i's first row). Activations a block's
  * backward needs are cached per block; in w1a1 the binarized input of every BL
- * (xe = beta * sign(x - c) + c, the c term being the bias fold of MODEL.md section 3) is
+ * (xe = beta * sign(x - c) + c, the c term being the bias fold of docs/model.md section 3) is
  * cached beside its real-valued input.
  *
  * Work split (each output element is computed by one thread, in one order): products by

@@ -1,5 +1,5 @@
 /* The BEExformer forward pass with everything the backward pass needs kept, and the backward
- * pass, over a whole mini-batch at once (MODEL.md sections 2, 3, 6): the tokens of all
+ * pass, over a whole mini-batch at once (docs/model.md sections 2, 3, 6): the tokens of all
  * examples are the rows of one matrix, so every linear layer is one product of M = sum of
  * lengths rows (harness/train/tgemm.h) and attention runs per example and head. One OpenMP
  * team shares each pass; every reduction runs in an order that does not depend on the

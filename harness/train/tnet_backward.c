@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/canon_math.h"
 #include "harness/base/threads.h"
 #include "harness/train/tgemm.h"
 #include "harness/train/tkernels.h"
@@ -31,8 +32,8 @@ static double cross_entropy(const float *z, int C, int y)
             mx = z[j];
     double s = 0.0;
     for (int j = 0; j < C; j++)
-        s += exp((double)z[j] - mx);
-    return log(s) + mx - z[y];
+        s += beex_canon_exp((double)z[j] - mx);
+    return beex_canon_log(s) + mx - z[y];
 }
 
 double beex_tnet_loss(const beex_tws *w, int y, const float *lw)

@@ -1,6 +1,6 @@
 /* Trainable parameters as one flat float array (so gradients, Adam moments and the
  * per-thread reduction are plain loops), with named views into it that mirror beex_model,
- * and the per-step effective weights of each precision (MODEL.md section 3). */
+ * and the per-step effective weights of each precision (docs/model.md section 3). */
 #ifndef BEEX_TRAIN_TPARAMS_H
 #define BEEX_TRAIN_TPARAMS_H
 
@@ -8,7 +8,7 @@
 
 #include "harness/model/model.h"
 
-/* Linear layers of a block, in file order of MODEL.md section 8. */
+/* Linear layers of a block, in file order of docs/model.md section 8. */
 enum {
     BEEX_TL_Q,
     BEEX_TL_K,
@@ -61,7 +61,7 @@ void beex_tparams_clip(beex_tparams *p, int clip_embed);
 typedef struct {
     float *wb, *wbt, *alpha;
     float *sbt;  /* in x out signs (+-1) of W, transposed: the exact w1a1 dot products */
-    float *ssum; /* per row: sum_k sign(W_jk), for the c term of MODEL.md section 3 */
+    float *ssum; /* per row: sum_k sign(W_jk), for the c term of docs/model.md section 3 */
 } beex_teff_lin;
 
 typedef struct {
@@ -76,7 +76,7 @@ void beex_teff_free(beex_teff *e);
 void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, int smooth);
 
 /* Turns the gradients of the effective weights in g (dL/dWb, dL/dE_b) into gradients of the
- * latent weights with the ApproxSign surrogate (MODEL.md section 6). No-op in fp32. */
+ * latent weights with the ApproxSign surrogate (docs/model.md section 6). No-op in fp32. */
 void beex_teff_surrogate_grads(const beex_teff *e, const beex_tparams *p, beex_tparams *g);
 
 #endif

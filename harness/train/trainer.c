@@ -62,7 +62,7 @@ static void shuffle(size_t *perm, size_t n, uint64_t seed, int epoch)
 
 /* Learning rate of one step. It depends only on the position inside the stage (fp32 twin
  * epochs, then BAT epochs), never on Adam's step counter, so --resume reproduces it. Why a
- * warm-up: the post-LN blocks of MODEL.md are known to diverge early without one. */
+ * warm-up: the post-LN blocks of docs/model.md are known to diverge early without one. */
 double beex_train_step_lr(const beex_train_options *o, int epoch, size_t step_in_epoch,
                           size_t steps_per_epoch)
 {

@@ -1,4 +1,4 @@
-/* `beex train`: binarization-aware training of the BEExformer on a task (MODEL.md section
+/* `beex train`: binarization-aware training of the BEExformer on a task (docs/model.md section
  * 6): mini-batches shared by the OpenMP team (harness/train/tstep.h; the same seed gives the
  * same model bit for bit whatever the thread count), Adam, dropout, clipping, a checkpoint
  * and optimiser state after every epoch, best epoch on dev accuracy at full depth. */

@@ -1,4 +1,4 @@
-/* One optimisation step of binarization-aware training (MODEL.md section 6): effective
+/* One optimisation step of binarization-aware training (docs/model.md section 6): effective
  * weights, forward and backward over a mini-batch, the ApproxSign surrogate, Adam, clipping.
  * `beex train` and `beex bench train` both drive training through it, so the benchmark times
  * exactly the trainer's step. */

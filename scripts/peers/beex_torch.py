@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""BEExformer (../../../shared/design/MODEL.md) written the plain PyTorch way: the peer that
+"""BEExformer (docs/model.md) written the plain PyTorch way: the peer that
 beex is compared with (scripts/peers/compare.sh, issue 12).
 
 An nn.Module with token + position embeddings, N post-LN blocks (multi-head attention over
 binarized linear layers, LayerNorm, the SLFN), an exit head per block on the mean of the real
 tokens, and the soft-routing loss sum_i w_i CE_i / sum_i w_i (w_i = i). Batches are padded
 and masked (keys on padding are masked out of attention, pooling sees real tokens only).
-Precisions fp32 (the full-precision twin), w1a32 and w1a1 (MODEL.md sections 3 and 6):
+Precisions fp32 (the full-precision twin), w1a32 and w1a1 (docs/model.md sections 3 and 6):
 
     BL weight   Wb = alpha * sign(W),  alpha_j = mean_k |W_jk| (per output row, a constant
                 for the gradient), sign by ApproxSign (forward sign with sign(0) = +1,
@@ -33,7 +33,7 @@ Subcommands (standard library + torch only):
 Thread counts: Debian's torch does not know its BLAS is OpenBLAS, so torch.set_num_threads
 does not reach OpenBLAS's pool. With --threads N this script sets OPENBLAS_NUM_THREADS and
 OMP_NUM_THREADS to N before torch (and OpenBLAS) is loaded, and torch.set_num_threads(N):
-two pools of N threads each on N cores would oversubscribe them (PEERS.md).
+two pools of N threads each on N cores would oversubscribe them (docs/peers.md).
 """
 
 import os
@@ -76,7 +76,7 @@ PRECISIONS = ("fp32", "w1a32", "w1a1")
 
 
 class Config:
-    """MODEL.md section 1."""
+    """docs/model.md section 1."""
 
     def __init__(self, vocab=8192, d=128, heads=4, dff=256, blocks=6, max_len=64, classes=2,
                  ln_eps=1e-6):
@@ -87,7 +87,7 @@ class Config:
         return dict(self.__dict__)
 
 
-# The two shapes of the comparison: `beex bench model --shapes small` (MODEL.md defaults,
+# The two shapes of the comparison: `beex bench model --shapes small` (docs/model.md defaults,
 # harness/model/model.c beex_config_default) and mr's training recipe (`beex bench train
 # --shapes mr`, harness/bench/train_bench.c: GloVe's 100-d, 23,200 vocabulary rows).
 SMALL = dict(vocab=8192, d=128, heads=4, dff=256, blocks=6, max_len=64, classes=2)
@@ -96,7 +96,7 @@ MR = dict(vocab=23200, d=100, heads=4, dff=256, blocks=6, max_len=64, classes=2)
 
 class ApproxSign(torch.autograd.Function):
     """sign in the forward pass (sign(v) = +1 for v >= 0, so -0.0 -> +1); the derivative of
-    the second-order approximation F (MODEL.md section 6), max(0, 2 - 2|v|), backward."""
+    the second-order approximation F (docs/model.md section 6), max(0, 2 - 2|v|), backward."""
 
     @staticmethod
     def forward(ctx, v):
@@ -125,7 +125,7 @@ def binarize_act(x, c):
 
 
 class BinaryLinear(nn.Linear):
-    """BL of MODEL.md section 3: y = x @ W^T + b in fp32, with W -> alpha sign(W) in w1a32
+    """BL of docs/model.md section 3: y = x @ W^T + b in fp32, with W -> alpha sign(W) in w1a32
     and w1a1, and x -> beta sign(x - c) + c in w1a1."""
 
     def __init__(self, in_features, out_features, precision, centre=0.0):
@@ -158,7 +158,7 @@ class BinaryLinear(nn.Linear):
 
 
 class Block(nn.Module):
-    """MHA, post-LN, SLFN, post-LN, exit head (MODEL.md section 2, tnet.c)."""
+    """MHA, post-LN, SLFN, post-LN, exit head (docs/model.md section 2, tnet.c)."""
 
     def __init__(self, cfg, precision, dropout):
         super().__init__()
@@ -462,8 +462,8 @@ def cmd_info(args):
 
 
 def cmd_check(args):
-    """Self-checks: the w1a1 BL equals MODEL.md's integer form, the surrogate gradients are
-    MODEL.md's, padding does not change an example's logits, the loss weights."""
+    """Self-checks: the w1a1 BL equals docs/model.md's integer form, the surrogate gradients are
+    docs/model.md's, padding does not change an example's logits, the loss weights."""
     set_threads(args.threads)
     torch.manual_seed(0)
     ok = True

@@ -95,7 +95,7 @@ fi
 # PyTorch: one process per thread count, since OpenBLAS reads its thread count when it is
 # loaded. All three knobs at the same count: Debian's torch does not know its BLAS is
 # OpenBLAS, so torch.set_num_threads alone leaves OpenBLAS's own pool at one thread per core
-# and the two pools oversubscribe the cores (PEERS.md: a 2-thread epoch took 52 s against
+# and the two pools oversubscribe the cores (docs/peers.md: a 2-thread epoch took 52 s against
 # 19 s with one).
 torch_files=()
 for t in "${thread_list[@]}"; do

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the PyTorch peer from Debian 12's archive: python3-torch (1.13) and the pthread
 # build of OpenBLAS. Without libopenblas0-pthread Debian's torch runs its matrix products
-# on the reference BLAS (about 12x slower at 256^3, ../../../shared/design/PEERS.md), which
+# on the reference BLAS (about 12x slower at 256^3, docs/peers.md), which
 # would make the comparison meaningless. Idempotent: re-running refreshes the package lists
 # and installs nothing new. No PyPI, no internet besides apt.
 set -euo pipefail

@@ -30,7 +30,7 @@ cpus=${CPUS_PER_TASK:-1}
 [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "CPUS_PER_TASK must be a positive integer, got '$cpus'"
 command -v sbatch >/dev/null || die "sbatch not found (Slurm's client commands)"
 
-# A task asking for more CPUs than any node has stays pending forever (PEERS.md).
+# A task asking for more CPUs than any node has stays pending forever (docs/peers.md).
 # shellcheck disable=SC2086 # SBATCH_ARGS is an option list on purpose
 node_cpus=$(sinfo -h -o '%c' ${SBATCH_ARGS:-} 2>/dev/null | tr -d '+' | sort -n | tail -n 1)
 if [ -n "$node_cpus" ] && [ "$cpus" -gt "$node_cpus" ]; then

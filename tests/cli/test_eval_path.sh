@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one evaluation path (issue 10, STATISTICS.md) from the command line, on a model trained
+# The one evaluation path (issue 10, docs/statistics.md) from the command line, on a model trained
 # here: `beex eval`'s per-exit test figures equal the sweep's static-depth-k points exactly;
 # labels match by name in every command; a model whose entropy rises between blocks still gets
 # a complete sweep.json stating the fact; intervals are seeded.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real one-node Slurm on localhost (PEERS.md: munged, slurmctld, slurmd with a generated
+# A real one-node Slurm on localhost (docs/peers.md: munged, slurmctld, slurmd with a generated
 # slurm.conf, NodeName=localhost CPUs=2) runs a small `beex study` as an array through
 # scripts/slurm/submit_study.sh, one unit per task; the aggregate job's files must equal the
 # same study run locally, byte for byte. Only the daemons started here are stopped, by PID,

@@ -110,6 +110,47 @@ static void test_layernorm_of_constant_row_is_beta(void **state)
         assert_float_equal(o[k], (float)k, 1e-5f);
 }
 
+/* The same bits as the scalar variant (the canonical arithmetic: kernels/canon_sum.h, no
+ * FMA) for every width, residual or not, in place or not: what makes a model's trace the
+ * same bytes on every variant and CPU. */
+static void test_same_bits_as_scalar(void **state)
+{
+    const beex_elementwise_ops *v = variant_of(state);
+    const beex_elementwise_ops *sc = beex_elementwise_get(BEEX_ISA_SCALAR);
+    assert_non_null(sc);
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+        size_t d = widths[wi], rows = 4, ld = d + 3, n = rows * ld;
+        float *x = malloc(n * sizeof *x), *res = malloc(n * sizeof *x);
+        float *o1 = malloc(n * sizeof *x), *o2 = malloc(n * sizeof *x);
+        float *g = malloc(d * sizeof *g), *b = malloc(d * sizeof *b);
+        assert_true(x && res && o1 && o2 && g && b);
+        for (size_t i = 0; i < n; i++) {
+            x[i] = frand(-4.0f, 4.0f) * (i / ld == 3 ? 300.0f : 1.0f);
+            res[i] = frand(-1.0f, 1.0f);
+        }
+        for (size_t k = 0; k < d; k++) {
+            g[k] = frand(0.5f, 1.5f);
+            b[k] = frand(-0.5f, 0.5f);
+        }
+        for (int with_res = 0; with_res < 2; with_res++) {
+            memset(o1, 0, n * sizeof *o1);
+            memset(o2, 0, n * sizeof *o2);
+            v->add_layernorm(x, with_res ? res : NULL, rows, d, ld, g, b, 1e-6f, o1);
+            sc->add_layernorm(x, with_res ? res : NULL, rows, d, ld, g, b, 1e-6f, o2);
+            if (memcmp(o1, o2, n * sizeof *o1) != 0)
+                fail_msg("%s layernorm d %zu residual %d: not the scalar bits", v->name, d,
+                         with_res);
+        }
+        memcpy(o1, x, n * sizeof *o1);
+        memcpy(o2, x, n * sizeof *o2);
+        v->softmax_rows(o1, rows, d, ld, 0.125f);
+        sc->softmax_rows(o2, rows, d, ld, 0.125f);
+        if (memcmp(o1, o2, n * sizeof *o1) != 0)
+            fail_msg("%s softmax n %zu: not the scalar bits", v->name, d);
+        free(x), free(res), free(o1), free(o2), free(g), free(b);
+    }
+}
+
 /* The reference defines every variant's expected result, so it is checked by hand.
  * LayerNorm of x + res = (0,1,2,3) + (1,1,1,1) = (1,2,3,4): mean 2.5, population variance
  * (2.25 + 0.25 + 0.25 + 2.25) / 4 = 1.25, eps 0: (x - 2.5) / sqrt(1.25) = -+1.3416408,
@@ -141,6 +182,7 @@ int main(int argc, char **argv)
         BEEX_PER_VARIANT("matches_reference", test_elementwise_variant_matches_reference),
         BEEX_PER_VARIANT("layernorm_of_constant_row_is_beta",
                          test_layernorm_of_constant_row_is_beta),
+        BEEX_PER_VARIANT("same_bits_as_scalar", test_same_bits_as_scalar),
         cmocka_unit_test(test_reference_by_hand),
     };
     return beex_run_variant_suite("elementwise variants vs reference", &beex_family_elementwise,

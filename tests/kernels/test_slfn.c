@@ -121,6 +121,43 @@ static void test_slfn_variant_matches_reference(void **state)
     check_variant(variant_of(state));
 }
 
+/* The same bits as the scalar variant (the canonical arithmetic: no FMA, row sums in
+ * kernels/canon_sum.h's order) for gates, packed gates with their betas, and product_add,
+ * special values included: what makes a w1a1/w1a32 trace the same bytes on every CPU. */
+static void test_slfn_same_bits_as_scalar(void **state)
+{
+    const beex_slfn_ops *v = variant_of(state);
+    const beex_slfn_ops *sc = beex_slfn_get(BEEX_ISA_SCALAR);
+    assert_non_null(sc);
+    for (size_t di = 0; di < sizeof dffs / sizeof dffs[0]; di++) {
+        size_t dff = dffs[di], rows = 3, ldh = 2 * dff + 1, n = rows * ldh;
+        size_t ldb = beex_packed_row_bytes(dff) + 2;
+        float *h = malloc(n * sizeof *h), *h1 = malloc(n * sizeof *h), *h2 = malloc(n * sizeof *h);
+        uint8_t *g1 = calloc(rows * ldb, 1), *u1 = calloc(rows * ldb, 1);
+        uint8_t *g2 = calloc(rows * ldb, 1), *u2 = calloc(rows * ldb, 1);
+        float gb1[3], ub1[3], gb2[3], ub2[3];
+        assert_true(h && h1 && h2 && g1 && u1 && g2 && u2);
+        fill(h, n);
+        memcpy(h1, h, n * sizeof *h);
+        memcpy(h2, h, n * sizeof *h);
+        v->gates(h1, h1 + dff, rows, dff, ldh);
+        sc->gates(h2, h2 + dff, rows, dff, ldh);
+        if (memcmp(h1, h2, n * sizeof *h1) != 0)
+            fail_msg("%s gates dff %zu: not the scalar bits", v->name, dff);
+        v->gates_pack(h, h + dff, rows, dff, ldh, g1, u1, ldb, gb1, ub1);
+        sc->gates_pack(h, h + dff, rows, dff, ldh, g2, u2, ldb, gb2, ub2);
+        if (memcmp(gb1, gb2, sizeof gb1) != 0 || memcmp(ub1, ub2, sizeof ub1) != 0)
+            fail_msg("%s gate betas dff %zu: not the scalar bits", v->name, dff);
+        for (size_t r = 0; r < rows; r++) /* bytes past the packed row are not the kernel's */
+            assert_memory_equal(g1 + r * ldb, g2 + r * ldb, beex_packed_row_bytes(dff));
+        v->product_add(h, h + 1, h + 2, h1, n - 2);
+        sc->product_add(h, h + 1, h + 2, h2, n - 2);
+        if (memcmp(h1, h2, (n - 2) * sizeof *h1) != 0)
+            fail_msg("%s product_add n %zu: not the scalar bits", v->name, n - 2);
+        free(h), free(h1), free(h2), free(g1), free(u1), free(g2), free(u2);
+    }
+}
+
 static void test_slfn_checked_entry_points_reject_bad_input(void **state)
 {
     (void)state;
@@ -138,7 +175,7 @@ static void test_slfn_checked_entry_points_reject_bad_input(void **state)
 
 static void test_slfn_gate_packing_follows_preactivation_sign(void **state)
 {
-    /* sigmoid(-1e-30) rounds to 0.5, yet the bit must say negative (MODEL.md: sign of
+    /* sigmoid(-1e-30) rounds to 0.5, yet the bit must say negative (docs/model.md: sign of
      * x - c with x = sigmoid(h) is the sign of h); -0.0 counts as non-negative. */
     float h1[9] = {-1e-30f, -0.0f, 0.0f, 3.0f, -3.0f, 1e-30f, -50.0f, 50.0f, -1.0f};
     float h3[9] = {-0.0f, -1e-30f, 1.0f, -1.0f, 0.0f, -2.0f, 2.0f, -9.0f, 9.0f};
@@ -158,6 +195,7 @@ int main(int argc, char **argv)
         BEEX_PER_VARIANT("matches_reference", test_slfn_variant_matches_reference),
         BEEX_PER_VARIANT("gate_packing_follows_preactivation_sign",
                          test_slfn_gate_packing_follows_preactivation_sign),
+        BEEX_PER_VARIANT("same_bits_as_scalar", test_slfn_same_bits_as_scalar),
         cmocka_unit_test(test_slfn_checked_entry_points_reject_bad_input),
     };
     return beex_run_variant_suite("slfn variants vs reference", &beex_family_slfn, tests,

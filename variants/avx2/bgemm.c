@@ -10,6 +10,7 @@
 #include <immintrin.h>
 
 #include "kernels/bgemm_variant.h"
+#include "kernels/canon_sum.h"
 
 enum { MR = 4, NR = 8, CW = 1, FLUSH = 31 };
 
@@ -134,60 +135,50 @@ static inline __m256 sign_mask8(unsigned bits)
     return _mm256_castsi256_ps(_mm256_and_si256(v, _mm256_set1_epi32((int)0x80000000u)));
 }
 
-static inline float hsum_ps(__m256 v)
-{
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
-
-/* W1A32: 2 rows x 4 columns of 8-lane fp32 accumulators, sign applied by XOR; the last
- * (K mod 8) elements are added in scalar. Reordered sums: checked within a tolerance. */
+/* W1A32: one row x 4 columns, each column's sum in kernels/canon_sum.h's sixteen lanes (two
+ * registers: lanes 0-7 and 8-15), sign applied by XOR; the last (K mod 16) elements go to
+ * their lanes in scalar. The same bits as the reference and every variant. */
 static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t j0, size_t j1)
 {
     const beex_bmatrix *w = job->w;
-    size_t k = w->k, kw = w->kwords, kv = k / 8 * 8;
-    for (size_t i = i0; i < i1; i += 2) {
-        size_t rows = i + 2 <= i1 ? 2 : 1;
-        const float *x[2] = {job->x + i * job->ldx, job->x + (i + rows - 1) * job->ldx};
+    size_t k = w->k, kw = w->kwords, k16 = k / 16 * 16;
+    for (size_t i = i0; i < i1; i++) {
+        const float *x = job->x + i * job->ldx;
         for (size_t j = j0; j < j1; j += 4) {
             size_t cols = j1 - j < 4 ? j1 - j : 4;
             const uint64_t *r[4];
-            for (size_t c = 0; c < 4; c++)
+            for (size_t c = 0; c < 4; c++) /* missing columns repeat the first; never stored */
                 r[c] = w->rows + (j + (c < cols ? c : 0)) * kw;
-            __m256 s00 = _mm256_setzero_ps(), s01 = s00, s02 = s00, s03 = s00;
-            __m256 s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-            for (size_t kk = 0; kk < kv; kk += 8) {
+            __m256 lo0 = _mm256_setzero_ps(), lo1 = lo0, lo2 = lo0, lo3 = lo0;
+            __m256 hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0;
+            for (size_t kk = 0; kk < k16; kk += 16) {
                 size_t q = kk / 64;
                 unsigned sh = (unsigned)(kk % 64);
-                __m256 m0 = sign_mask8((unsigned)(r[0][q] >> sh) & 0xFFu);
-                __m256 m1 = sign_mask8((unsigned)(r[1][q] >> sh) & 0xFFu);
-                __m256 m2 = sign_mask8((unsigned)(r[2][q] >> sh) & 0xFFu);
-                __m256 m3 = sign_mask8((unsigned)(r[3][q] >> sh) & 0xFFu);
-                __m256 xa = _mm256_loadu_ps(x[0] + kk), xb = _mm256_loadu_ps(x[1] + kk);
-                s00 = _mm256_add_ps(s00, _mm256_xor_ps(xa, m0));
-                s01 = _mm256_add_ps(s01, _mm256_xor_ps(xa, m1));
-                s02 = _mm256_add_ps(s02, _mm256_xor_ps(xa, m2));
-                s03 = _mm256_add_ps(s03, _mm256_xor_ps(xa, m3));
-                s10 = _mm256_add_ps(s10, _mm256_xor_ps(xb, m0));
-                s11 = _mm256_add_ps(s11, _mm256_xor_ps(xb, m1));
-                s12 = _mm256_add_ps(s12, _mm256_xor_ps(xb, m2));
-                s13 = _mm256_add_ps(s13, _mm256_xor_ps(xb, m3));
+                unsigned b0 = (unsigned)(r[0][q] >> sh), b1 = (unsigned)(r[1][q] >> sh);
+                unsigned b2 = (unsigned)(r[2][q] >> sh), b3 = (unsigned)(r[3][q] >> sh);
+                __m256 xa = _mm256_loadu_ps(x + kk), xb = _mm256_loadu_ps(x + kk + 8);
+                lo0 = _mm256_add_ps(lo0, _mm256_xor_ps(xa, sign_mask8(b0 & 0xFFu)));
+                hi0 = _mm256_add_ps(hi0, _mm256_xor_ps(xb, sign_mask8((b0 >> 8) & 0xFFu)));
+                lo1 = _mm256_add_ps(lo1, _mm256_xor_ps(xa, sign_mask8(b1 & 0xFFu)));
+                hi1 = _mm256_add_ps(hi1, _mm256_xor_ps(xb, sign_mask8((b1 >> 8) & 0xFFu)));
+                lo2 = _mm256_add_ps(lo2, _mm256_xor_ps(xa, sign_mask8(b2 & 0xFFu)));
+                hi2 = _mm256_add_ps(hi2, _mm256_xor_ps(xb, sign_mask8((b2 >> 8) & 0xFFu)));
+                lo3 = _mm256_add_ps(lo3, _mm256_xor_ps(xa, sign_mask8(b3 & 0xFFu)));
+                hi3 = _mm256_add_ps(hi3, _mm256_xor_ps(xb, sign_mask8((b3 >> 8) & 0xFFu)));
             }
-            float sums[2][4] = {{hsum_ps(s00), hsum_ps(s01), hsum_ps(s02), hsum_ps(s03)},
-                                {hsum_ps(s10), hsum_ps(s11), hsum_ps(s12), hsum_ps(s13)}};
-            for (size_t rr = 0; rr < rows; rr++)
-                for (size_t c = 0; c < cols; c++) {
-                    float s = sums[rr][c];
-                    for (size_t kk = kv; kk < k; kk++) {
-                        float v = x[rr][kk];
-                        s += ((r[c][kk / 64] >> (kk % 64)) & 1u) ? -v : v;
-                    }
-                    job->y[(i + rr) * job->ldy + j + c] =
-                        beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, s,
-                                          job->bias ? job->bias[j + c] : 0.0f);
+            float l[4][BEEX_SUM_LANES];
+            __m256 lo[4] = {lo0, lo1, lo2, lo3}, hi[4] = {hi0, hi1, hi2, hi3};
+            for (size_t c = 0; c < cols; c++) {
+                _mm256_storeu_ps(l[c], lo[c]);
+                _mm256_storeu_ps(l[c] + 8, hi[c]);
+                for (size_t kk = k16; kk < k; kk++) {
+                    float v = x[kk];
+                    l[c][kk - k16] += ((r[c][kk / 64] >> (kk % 64)) & 1u) ? -v : v;
                 }
+                job->y[i * job->ldy + j + c] =
+                    beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, beex_sum16_fold(l[c]),
+                                      job->bias ? job->bias[j + c] : 0.0f);
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 /* The AVX2 W1A1 bound: the 4 x 8 micro-kernel's eight accumulator chains (4 rows x 2 B
  * registers there, 2 A x 4 B registers here) with its per-chunk mix (XOR, two ANDs, a shift,
  * two VPSHUFB lookups, two byte adds) on registers only; the VPSADBW flush every 31 chunks is
- * left out, as the bound in KERNELS.md does. */
+ * left out, as the bound in docs/kernels.md does. */
 #include <immintrin.h>
 
 #include "kernels/bound.h"

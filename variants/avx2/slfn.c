@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/elementwise_math.h"
 #include "kernels/elementwise_vmath_avx2.h"
 #include "kernels/pack.h"
@@ -37,27 +38,39 @@ static void avx2_gates_pack(const float *h1, const float *h3, size_t rows, size_
         uint8_t *gb = gbits + r * ldb, *ub = ubits + r * ldb;
         memset(gb, 0, nb);
         memset(ub, 0, nb);
-        __m256 gs = zero, us = zero;
-        size_t k = 0;
-        for (; k + 8 <= dff; k += 8) {
+        /* kernels/canon_sum.h's sixteen lanes: g0/u0 hold lanes 0-7, g1/u1 lanes 8-15. */
+        __m256 g0 = zero, g1 = zero, u0 = zero, u1 = zero;
+        size_t k = 0, d16 = dff / 16 * 16;
+        for (; k < d16; k += 8) {
             __m256 x = _mm256_loadu_ps(a + k), y = _mm256_loadu_ps(b + k);
             __m256 g =
                 _mm256_div_ps(one, _mm256_add_ps(one, beex_exp_avx2(_mm256_sub_ps(zero, x))));
-            gs = _mm256_add_ps(gs, _mm256_andnot_ps(signbit, _mm256_sub_ps(g, half)));
-            us = _mm256_add_ps(us, _mm256_andnot_ps(signbit, beex_tanh_avx2(y)));
+            __m256 ga = _mm256_andnot_ps(signbit, _mm256_sub_ps(g, half));
+            __m256 ua = _mm256_andnot_ps(signbit, beex_tanh_avx2(y));
+            if (k % 16 == 0) {
+                g0 = _mm256_add_ps(g0, ga);
+                u0 = _mm256_add_ps(u0, ua);
+            } else {
+                g1 = _mm256_add_ps(g1, ga);
+                u1 = _mm256_add_ps(u1, ua);
+            }
             gb[k / 8] = (uint8_t)_mm256_movemask_ps(_mm256_cmp_ps(x, zero, _CMP_LT_OQ));
             ub[k / 8] = (uint8_t)_mm256_movemask_ps(_mm256_cmp_ps(y, zero, _CMP_LT_OQ));
         }
-        float gt = beex_hsum_avx2(gs), ut = beex_hsum_avx2(us);
+        float gl[BEEX_SUM_LANES], ul[BEEX_SUM_LANES];
+        _mm256_storeu_ps(gl, g0);
+        _mm256_storeu_ps(gl + 8, g1);
+        _mm256_storeu_ps(ul, u0);
+        _mm256_storeu_ps(ul + 8, u1);
         for (; k < dff; k++) {
             float g = beex_sigmoid_approx(a[k]) - 0.5f, u = beex_tanh_approx(b[k]);
-            gt += g < 0.0f ? -g : g;
-            ut += u < 0.0f ? -u : u;
+            gl[k - d16] += g < 0.0f ? -g : g;
+            ul[k - d16] += u < 0.0f ? -u : u;
             gb[k / 8] |= (uint8_t)((a[k] < 0.0f) << (k % 8));
             ub[k / 8] |= (uint8_t)((b[k] < 0.0f) << (k % 8));
         }
-        gbeta[r] = gt / (float)dff;
-        ubeta[r] = ut / (float)dff;
+        gbeta[r] = beex_sum16_fold(gl) / (float)dff;
+        ubeta[r] = beex_sum16_fold(ul) / (float)dff;
     }
 }
 

@@ -12,6 +12,7 @@
 #include <immintrin.h>
 
 #include "kernels/bgemm_variant.h"
+#include "kernels/canon_sum.h"
 
 enum { MR = 6, NR = 32, CW = 1 };
 
@@ -179,26 +180,32 @@ static void w1a1_block(const beex_w1a1_job *job, size_t i0, size_t i1, size_t p0
     }
 }
 
-/* W1A32 as sum_k s_k x_k = sum_k x_k - 2 * sum_{k: bit set} x_k: one masked add
- * per 16 weights (the weight bits are the mask) instead of a sign flip and an
- * add, and the row sum is shared by every column. 4 rows x 4 columns of
- * accumulators plus 4 row sums. The sums are reordered, so results agree with
- * the sequential reference within the tolerance stated in
- * tests/kernels/test_bgemm.c. */
-#define MADD(r, c) s##r##c = _mm512_mask_add_ps(s##r##c, m##c, s##r##c, x##r)
+/* W1A32: 4 rows x 4 columns of 16-lane accumulators (kernels/canon_sum.h's lanes, one
+ * register each). Each row's negation is made once per 16 weights and the weight bits pick,
+ * per column, the row or its negation (a blend, then an add); masked-off tail lanes add
+ * +-0.0, which changes no lane. The same bits as the reference and every variant. */
+#define MADD(r, c) s##r##c = _mm512_add_ps(s##r##c, _mm512_mask_blend_ps(m##c, x##r, n##r))
 #define MROW(r)                                                                                    \
     do {                                                                                           \
-        t##r = _mm512_add_ps(t##r, x##r);                                                          \
+        __m512 n##r = _mm512_xor_ps(x##r, sign);                                                   \
         MADD(r, 0);                                                                                \
         MADD(r, 1);                                                                                \
         MADD(r, 2);                                                                                \
         MADD(r, 3);                                                                                \
     } while (0)
 
+static inline float fold(__m512 v)
+{
+    float l[BEEX_SUM_LANES];
+    _mm512_storeu_ps(l, v);
+    return beex_sum16_fold(l);
+}
+
 static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t j0, size_t j1)
 {
     const beex_bmatrix *w = job->w;
     size_t k = w->k, kw = w->kwords;
+    const __m512 sign = _mm512_set1_ps(-0.0f);
     for (size_t i = i0; i < i1; i += 4) {
         size_t rows = i1 - i < 4 ? i1 - i : 4;
         const float *xr[4];
@@ -212,7 +219,6 @@ static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t 
             __m512 z = _mm512_setzero_ps();
             __m512 s00 = z, s01 = z, s02 = z, s03 = z, s10 = z, s11 = z, s12 = z, s13 = z;
             __m512 s20 = z, s21 = z, s22 = z, s23 = z, s30 = z, s31 = z, s32 = z, s33 = z;
-            __m512 t0 = z, t1 = z, t2 = z, t3 = z;
             for (size_t kk = 0; kk < k; kk += 16) {
                 size_t q = kk / 64;
                 unsigned sh = (unsigned)(kk % 64);
@@ -229,21 +235,15 @@ static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t 
                 MROW(2);
                 MROW(3);
             }
-            float tot[4] = {_mm512_reduce_add_ps(t0), _mm512_reduce_add_ps(t1),
-                            _mm512_reduce_add_ps(t2), _mm512_reduce_add_ps(t3)};
-            float neg[4][4] = {{_mm512_reduce_add_ps(s00), _mm512_reduce_add_ps(s01),
-                                _mm512_reduce_add_ps(s02), _mm512_reduce_add_ps(s03)},
-                               {_mm512_reduce_add_ps(s10), _mm512_reduce_add_ps(s11),
-                                _mm512_reduce_add_ps(s12), _mm512_reduce_add_ps(s13)},
-                               {_mm512_reduce_add_ps(s20), _mm512_reduce_add_ps(s21),
-                                _mm512_reduce_add_ps(s22), _mm512_reduce_add_ps(s23)},
-                               {_mm512_reduce_add_ps(s30), _mm512_reduce_add_ps(s31),
-                                _mm512_reduce_add_ps(s32), _mm512_reduce_add_ps(s33)}};
+            __m512 acc[4][4] = {{s00, s01, s02, s03},
+                                {s10, s11, s12, s13},
+                                {s20, s21, s22, s23},
+                                {s30, s31, s32, s33}};
             for (size_t r = 0; r < rows; r++)
                 for (size_t c = 0; c < cols; c++)
-                    job->y[(i + r) * job->ldy + j + c] = beex_mul_then_add(
-                        job->alpha ? job->alpha[j + c] : 1.0f, tot[r] - 2.0f * neg[r][c],
-                        job->bias ? job->bias[j + c] : 0.0f);
+                    job->y[(i + r) * job->ldy + j + c] =
+                        beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, fold(acc[r][c]),
+                                          job->bias ? job->bias[j + c] : 0.0f);
         }
     }
 }

@@ -1,13 +1,23 @@
-/* Residual + LayerNorm and scaled softmax on 16 fp32 lanes with masked tails. */
+/* Residual + LayerNorm and scaled softmax on 16 fp32 lanes with masked tails: the scalar
+ * variant's arithmetic (one register is kernels/canon_sum.h's sixteen lanes; masked-off
+ * lanes add +0.0, which changes no lane; no FMA). */
 #include <immintrin.h>
 #include <math.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/elementwise.h"
 #include "kernels/elementwise_vmath_avx512.h"
 
 static inline __mmask16 tail_mask(size_t k, size_t n)
 {
     return k + 16 <= n ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
+}
+
+static inline float fold(__m512 v)
+{
+    float l[BEEX_SUM_LANES];
+    _mm512_storeu_ps(l, v);
+    return beex_sum16_fold(l);
 }
 
 static void avx512_add_layernorm(const float *x, const float *res, size_t rows, size_t d, size_t ld,
@@ -26,20 +36,19 @@ static void avx512_add_layernorm(const float *x, const float *res, size_t rows, 
             _mm512_mask_storeu_ps(o + k, m, v);
             s = _mm512_add_ps(s, v);
         }
-        __m512 mean = _mm512_set1_ps(_mm512_reduce_add_ps(s) / (float)d);
+        __m512 mean = _mm512_set1_ps(fold(s) / (float)d);
         __m512 q = _mm512_setzero_ps();
         for (size_t k = 0; k < d; k += 16) {
             __mmask16 m = tail_mask(k, d);
             __m512 v = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, o + k), mean);
-            q = _mm512_fmadd_ps(v, v, q);
+            q = _mm512_add_ps(q, _mm512_mul_ps(v, v));
         }
-        __m512 rstd = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(q) / (float)d + eps));
+        __m512 rstd = _mm512_set1_ps(1.0f / sqrtf(fold(q) / (float)d + eps));
         for (size_t k = 0; k < d; k += 16) {
             __mmask16 m = tail_mask(k, d);
             __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, o + k), mean), rstd);
-            v = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(m, gamma + k),
-                                _mm512_maskz_loadu_ps(m, beta + k));
-            _mm512_mask_storeu_ps(o + k, m, v);
+            v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, gamma + k));
+            _mm512_mask_storeu_ps(o + k, m, _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, beta + k)));
         }
     }
 }
@@ -59,12 +68,13 @@ static void avx512_softmax_rows(float *s, size_t rows, size_t n, size_t ld, floa
         __m512 sum = _mm512_setzero_ps();
         for (size_t k = 0; k < n; k += 16) {
             __mmask16 m = tail_mask(k, n);
-            __m512 e = beex_exp_avx512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, row + k), vs, vm));
+            __m512 e = beex_exp_avx512(
+                _mm512_sub_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + k), vs), vm));
             e = _mm512_maskz_mov_ps(m, e);
             _mm512_mask_storeu_ps(row + k, m, e);
             sum = _mm512_add_ps(sum, e);
         }
-        __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+        __m512 inv = _mm512_set1_ps(1.0f / fold(sum));
         for (size_t k = 0; k < n; k += 16) {
             __mmask16 m = tail_mask(k, n);
             _mm512_mask_storeu_ps(row + k, m,

@@ -1,7 +1,9 @@
 /* AVX-512 sign packing: one comparison gives sixteen bits as a mask register; the tail uses
- * masked loads. |x - c| is summed in double lanes (beta within 1 ulp of the reference). */
+ * masked loads. |x - c| is summed in one register, kernels/canon_sum.h's sixteen lanes
+ * (masked-off lanes add +0.0), so beta equals the reference's bit for bit. */
 #include <immintrin.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/pack.h"
 #include "kernels/pack_variant.h"
 
@@ -13,7 +15,7 @@ void beex_pack_rows_avx512(const float *x, size_t rows, size_t cols, size_t ldx,
     for (size_t i = 0; i < rows; i++) {
         const float *row = x + i * ldx;
         uint8_t *out = bits + i * ldb;
-        __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
+        __m512 acc = zero;
         for (size_t k0 = 0; k0 < cols; k0 += 64) {
             uint64_t word = 0;
             for (size_t k = k0; k < k0 + 64 && k < cols; k += 16) {
@@ -21,15 +23,15 @@ void beex_pack_rows_avx512(const float *x, size_t rows, size_t cols, size_t ldx,
                     cols - k >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (cols - k)) - 1u);
                 __m512 v = _mm512_sub_ps(_mm512_maskz_loadu_ps(lm, row + k), cv);
                 word |= (uint64_t)_mm512_mask_cmp_ps_mask(lm, v, zero, _CMP_LT_OQ) << (k - k0);
-                __m512 a = _mm512_maskz_mov_ps(lm, _mm512_abs_ps(v));
-                acc0 = _mm512_add_pd(acc0, _mm512_cvtps_pd(_mm512_castps512_ps256(a)));
-                acc1 = _mm512_add_pd(acc1, _mm512_cvtps_pd(_mm256_castpd_ps(
-                                               _mm512_extractf64x4_pd(_mm512_castps_pd(a), 1))));
+                acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(lm, _mm512_abs_ps(v)));
             }
             size_t nbytes = kb - k0 / 8 < 8 ? kb - k0 / 8 : 8;
             beex_pack_store_word(out + k0 / 8, word, nbytes);
         }
-        if (beta != NULL)
-            beta[i] = (float)(_mm512_reduce_add_pd(_mm512_add_pd(acc0, acc1)) / (double)cols);
+        if (beta != NULL) {
+            float l[BEEX_SUM_LANES];
+            _mm512_storeu_ps(l, acc);
+            beta[i] = beex_sum16_fold(l) / (float)cols;
+        }
     }
 }

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/elementwise_math.h"
 #include "kernels/elementwise_vmath_avx512.h"
 #include "kernels/pack.h"
@@ -11,6 +12,14 @@
 static inline __mmask16 tail_mask(size_t k, size_t n)
 {
     return k + 16 <= n ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - k)) - 1);
+}
+
+/* The sixteen lanes folded in the canonical order (masked-off lanes hold +0.0). */
+static inline float fold(__m512 v)
+{
+    float l[BEEX_SUM_LANES];
+    _mm512_storeu_ps(l, v);
+    return beex_sum16_fold(l);
 }
 
 static void avx512_gates(float *h1, float *h3, size_t rows, size_t dff, size_t ldh)
@@ -53,8 +62,8 @@ static void avx512_gates_pack(const float *h1, const float *h3, size_t rows, siz
             memcpy(gb + byte, &gm, left < 2 ? left : 2);
             memcpy(ub + byte, &um, left < 2 ? left : 2);
         }
-        gbeta[r] = _mm512_reduce_add_ps(gs) / (float)dff;
-        ubeta[r] = _mm512_reduce_add_ps(us) / (float)dff;
+        gbeta[r] = fold(gs) / (float)dff;
+        ubeta[r] = fold(us) / (float)dff;
     }
 }
 

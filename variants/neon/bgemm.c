@@ -4,6 +4,7 @@
 #include <arm_neon.h>
 
 #include "kernels/bgemm_variant.h"
+#include "kernels/canon_sum.h"
 
 enum { MR = 4, NR = 4, CW = 2, FLUSH = 31 };
 
@@ -75,34 +76,42 @@ static inline uint32x4_t sign_mask4(unsigned bits)
     return vandq_u32(set, vdupq_n_u32(0x80000000u));
 }
 
-/* W1A32: one row x 4 columns of 4-lane fp32 accumulators, sign applied by EOR; the last
- * (K mod 4) elements are added in scalar. Reordered sums: checked within a tolerance. */
+/* W1A32: one row x 4 columns, each column's sum in kernels/canon_sum.h's sixteen lanes (four
+ * registers), sign applied by EOR; the last (K mod 16) elements go to their lanes in scalar.
+ * The same bits as the reference and every variant. */
 static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t j0, size_t j1)
 {
     const beex_bmatrix *w = job->w;
-    size_t k = w->k, kw = w->kwords, kv = k / 4 * 4;
+    size_t k = w->k, kw = w->kwords, k16 = k / 16 * 16;
     for (size_t i = i0; i < i1; i++) {
         const float *x = job->x + i * job->ldx;
         for (size_t j = j0; j < j1; j += 4) {
             size_t cols = j1 - j < 4 ? j1 - j : 4;
             const uint64_t *r[4];
-            for (size_t c = 0; c < 4; c++)
+            for (size_t c = 0; c < 4; c++) /* missing columns repeat the first; never stored */
                 r[c] = w->rows + (j + (c < cols ? c : 0)) * kw;
-            float32x4_t s[4] = {vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f),
-                                vdupq_n_f32(0.0f)};
-            for (size_t kk = 0; kk < kv; kk += 4) {
-                uint32x4_t xv = vreinterpretq_u32_f32(vld1q_f32(x + kk));
-                for (int c = 0; c < 4; c++) {
-                    unsigned bits = (unsigned)(r[c][kk / 64] >> (kk % 64)) & 0xFu;
-                    s[c] = vaddq_f32(s[c], vreinterpretq_f32_u32(veorq_u32(xv, sign_mask4(bits))));
+            float32x4_t s[4][4];
+            for (int c = 0; c < 4; c++)
+                for (int q = 0; q < 4; q++)
+                    s[c][q] = vdupq_n_f32(0.0f);
+            for (size_t kk = 0; kk < k16; kk += 16)
+                for (int q = 0; q < 4; q++) {
+                    size_t at = kk + 4 * (size_t)q;
+                    uint32x4_t xv = vreinterpretq_u32_f32(vld1q_f32(x + at));
+                    for (int c = 0; c < 4; c++) {
+                        unsigned bits = (unsigned)(r[c][at / 64] >> (at % 64)) & 0xFu;
+                        s[c][q] = vaddq_f32(s[c][q],
+                                            vreinterpretq_f32_u32(veorq_u32(xv, sign_mask4(bits))));
+                    }
                 }
-            }
             for (size_t c = 0; c < cols; c++) {
-                float sum = vaddvq_f32(s[c]);
-                for (size_t kk = kv; kk < k; kk++)
-                    sum += ((r[c][kk / 64] >> (kk % 64)) & 1u) ? -x[kk] : x[kk];
+                float l[BEEX_SUM_LANES];
+                for (int q = 0; q < 4; q++)
+                    vst1q_f32(l + 4 * q, s[c][q]);
+                for (size_t kk = k16; kk < k; kk++)
+                    l[kk - k16] += ((r[c][kk / 64] >> (kk % 64)) & 1u) ? -x[kk] : x[kk];
                 job->y[i * job->ldy + j + c] =
-                    beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, sum,
+                    beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, beex_sum16_fold(l),
                                       job->bias ? job->bias[j + c] : 0.0f);
             }
         }

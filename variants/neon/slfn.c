@@ -3,6 +3,7 @@
 #include <arm_neon.h>
 #include <string.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/elementwise_math.h"
 #include "kernels/elementwise_vmath_neon.h"
 #include "kernels/pack.h"
@@ -45,30 +46,38 @@ static void neon_gates_pack(const float *h1, const float *h3, size_t rows, size_
         uint8_t *gb = gbits + r * ldb, *ub = ubits + r * ldb;
         memset(gb, 0, nb);
         memset(ub, 0, nb);
-        float32x4_t gs = vdupq_n_f32(0.0f), us = vdupq_n_f32(0.0f);
-        size_t k = 0;
-        for (; k + 8 <= dff; k += 8) {
+        /* kernels/canon_sum.h's sixteen lanes in four registers per sum. */
+        float32x4_t gs[4], us[4];
+        for (int i = 0; i < 4; i++)
+            gs[i] = us[i] = vdupq_n_f32(0.0f);
+        size_t k = 0, d16 = dff / 16 * 16;
+        for (; k < d16; k += 8) {
             float32x4_t x0 = vld1q_f32(a + k), x1 = vld1q_f32(a + k + 4);
             float32x4_t y0 = vld1q_f32(b + k), y1 = vld1q_f32(b + k + 4);
             float32x4_t g0 = vdivq_f32(one, vaddq_f32(one, beex_exp_neon(vnegq_f32(x0))));
             float32x4_t g1 = vdivq_f32(one, vaddq_f32(one, beex_exp_neon(vnegq_f32(x1))));
-            gs = vaddq_f32(gs, vabsq_f32(vsubq_f32(g0, half)));
-            gs = vaddq_f32(gs, vabsq_f32(vsubq_f32(g1, half)));
-            us = vaddq_f32(us, vabsq_f32(beex_tanh_neon(y0)));
-            us = vaddq_f32(us, vabsq_f32(beex_tanh_neon(y1)));
+            int h = k % 16 == 0 ? 0 : 2;
+            gs[h] = vaddq_f32(gs[h], vabsq_f32(vsubq_f32(g0, half)));
+            gs[h + 1] = vaddq_f32(gs[h + 1], vabsq_f32(vsubq_f32(g1, half)));
+            us[h] = vaddq_f32(us[h], vabsq_f32(beex_tanh_neon(y0)));
+            us[h + 1] = vaddq_f32(us[h + 1], vabsq_f32(beex_tanh_neon(y1)));
             gb[k / 8] = neg_bits8(x0, x1);
             ub[k / 8] = neg_bits8(y0, y1);
         }
-        float gt = vaddvq_f32(gs), ut = vaddvq_f32(us);
+        float gl[BEEX_SUM_LANES], ul[BEEX_SUM_LANES];
+        for (int i = 0; i < 4; i++) {
+            vst1q_f32(gl + 4 * i, gs[i]);
+            vst1q_f32(ul + 4 * i, us[i]);
+        }
         for (; k < dff; k++) {
             float g = beex_sigmoid_approx(a[k]) - 0.5f, u = beex_tanh_approx(b[k]);
-            gt += g < 0.0f ? -g : g;
-            ut += u < 0.0f ? -u : u;
+            gl[k - d16] += g < 0.0f ? -g : g;
+            ul[k - d16] += u < 0.0f ? -u : u;
             gb[k / 8] |= (uint8_t)((a[k] < 0.0f) << (k % 8));
             ub[k / 8] |= (uint8_t)((b[k] < 0.0f) << (k % 8));
         }
-        gbeta[r] = gt / (float)dff;
-        ubeta[r] = ut / (float)dff;
+        gbeta[r] = beex_sum16_fold(gl) / (float)dff;
+        ubeta[r] = beex_sum16_fold(ul) / (float)dff;
     }
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kernels/bgemm_variant.h"
+#include "kernels/canon_sum.h"
 
 enum { MR = 2, NR = 4, CW = 1 };
 
@@ -51,8 +52,8 @@ static inline float apply_sign(float x, uint64_t word, unsigned bit)
     return x;
 }
 
-/* Four output columns share each activation load; each column sums in the reference's
- * sequential order, so the scalar W1A32 result equals the reference bit for bit. */
+/* Four output columns share each activation load; each column sums in kernels/canon_sum.h's
+ * sixteen lanes, as the reference does, so every variant's W1A32 result is the same bits. */
 static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t j0, size_t j1)
 {
     const beex_bmatrix *w = job->w;
@@ -60,30 +61,22 @@ static void w1a32_block(const beex_w1a32_job *job, size_t i0, size_t i1, size_t 
     for (size_t i = i0; i < i1; i++) {
         const float *x = job->x + i * job->ldx;
         float *y = job->y + i * job->ldy;
-        size_t j = j0;
-        for (; j + 4 <= j1; j += 4) {
-            const uint64_t *r0 = w->rows + j * kw, *r1 = r0 + kw, *r2 = r1 + kw, *r3 = r2 + kw;
-            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+        for (size_t j = j0; j < j1; j += 4) {
+            size_t cols = j1 - j < 4 ? j1 - j : 4;
+            const uint64_t *r[4];
+            for (size_t c = 0; c < 4; c++) /* missing columns repeat the first; never stored */
+                r[c] = w->rows + (j + (c < cols ? c : 0)) * kw;
+            float l[4][BEEX_SUM_LANES] = {{0}};
             for (size_t kk = 0; kk < k; kk++) {
-                size_t wd = kk / 64;
+                size_t wd = kk / 64, lane = kk % BEEX_SUM_LANES;
                 unsigned bit = (unsigned)(kk % 64);
-                s0 += apply_sign(x[kk], r0[wd], bit);
-                s1 += apply_sign(x[kk], r1[wd], bit);
-                s2 += apply_sign(x[kk], r2[wd], bit);
-                s3 += apply_sign(x[kk], r3[wd], bit);
+                for (size_t c = 0; c < 4; c++)
+                    l[c][lane] += apply_sign(x[kk], r[c][wd], bit);
             }
-            float s[4] = {s0, s1, s2, s3};
-            for (int c = 0; c < 4; c++)
-                y[j + c] = beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, s[c],
-                                             job->bias ? job->bias[j + c] : 0.0f);
-        }
-        for (; j < j1; j++) {
-            const uint64_t *r = w->rows + j * kw;
-            float s = 0.0f;
-            for (size_t kk = 0; kk < k; kk++)
-                s += apply_sign(x[kk], r[kk / 64], (unsigned)(kk % 64));
-            y[j] = beex_mul_then_add(job->alpha ? job->alpha[j] : 1.0f, s,
-                                     job->bias ? job->bias[j] : 0.0f);
+            for (size_t c = 0; c < cols; c++)
+                y[j + c] =
+                    beex_mul_then_add(job->alpha ? job->alpha[j + c] : 1.0f, beex_sum16_fold(l[c]),
+                                      job->bias ? job->bias[j + c] : 0.0f);
         }
     }
 }

@@ -1,6 +1,10 @@
-/* LayerNorm and softmax in portable C with the shared exp approximation. */
+/* LayerNorm and softmax in portable C with the shared exp approximation. This file is the
+ * canonical arithmetic of the family: row sums in the sixteen lanes of kernels/canon_sum.h,
+ * every product and sum rounded on its own (no FMA), in the order written here; the vector
+ * variants reproduce it bit for bit. */
 #include <math.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/elementwise.h"
 #include "kernels/elementwise_math.h"
 
@@ -11,18 +15,19 @@ static void scalar_add_layernorm(const float *x, const float *res, size_t rows, 
         const float *xr = x + r * ld;
         const float *rr = res ? res + r * ld : NULL;
         float *o = out + r * ld;
-        float sum = 0.0f;
+        float l[BEEX_SUM_LANES] = {0};
         for (size_t k = 0; k < d; k++) {
-            float v = xr[k] + (rr ? rr[k] : 0.0f);
+            float v = rr ? xr[k] + rr[k] : xr[k];
             o[k] = v;
-            sum += v;
+            l[k % BEEX_SUM_LANES] += v;
         }
-        float mean = sum / (float)d, var = 0.0f;
+        float mean = beex_sum16_fold(l) / (float)d;
+        float q[BEEX_SUM_LANES] = {0};
         for (size_t k = 0; k < d; k++) {
             float v = o[k] - mean;
-            var += v * v;
+            q[k % BEEX_SUM_LANES] += v * v;
         }
-        float rstd = 1.0f / sqrtf(var / (float)d + eps);
+        float rstd = 1.0f / sqrtf(beex_sum16_fold(q) / (float)d + eps);
         for (size_t k = 0; k < d; k++)
             o[k] = (o[k] - mean) * rstd * gamma[k] + beta[k];
     }
@@ -35,12 +40,12 @@ static void scalar_softmax_rows(float *s, size_t rows, size_t n, size_t ld, floa
         float m = -INFINITY;
         for (size_t k = 0; k < n; k++)
             m = fmaxf(m, row[k] * scale);
-        float sum = 0.0f;
+        float l[BEEX_SUM_LANES] = {0};
         for (size_t k = 0; k < n; k++) {
             row[k] = beex_exp_approx(row[k] * scale - m);
-            sum += row[k];
+            l[k % BEEX_SUM_LANES] += row[k];
         }
-        float inv = 1.0f / sum;
+        float inv = 1.0f / beex_sum16_fold(l);
         for (size_t k = 0; k < n; k++)
             row[k] *= inv;
     }

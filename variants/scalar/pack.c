@@ -1,7 +1,8 @@
-/* Scalar sign packing: 64 comparisons make one word; beta sums in double in the reference's
- * order, so the scalar variant matches the reference bit for bit. */
+/* Scalar sign packing: 64 comparisons make one word; |x - c| summed in the sixteen lanes of
+ * kernels/canon_sum.h, so beta equals the reference's bit for bit. */
 #include <math.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/pack.h"
 #include "kernels/pack_variant.h"
 
@@ -12,19 +13,19 @@ void beex_pack_rows_scalar(const float *x, size_t rows, size_t cols, size_t ldx,
     for (size_t i = 0; i < rows; i++) {
         const float *row = x + i * ldx;
         uint8_t *out = bits + i * ldb;
-        double sum = 0.0;
+        float l[BEEX_SUM_LANES] = {0};
         for (size_t k0 = 0; k0 < cols; k0 += 64) {
             size_t len = cols - k0 < 64 ? cols - k0 : 64;
             uint64_t word = 0;
             for (size_t k = 0; k < len; k++) {
                 float v = row[k0 + k] - c;
                 word |= (uint64_t)(v < 0.0f) << k;
-                sum += fabsf(v);
+                l[k % BEEX_SUM_LANES] += fabsf(v); /* k0 % 16 == 0: lane (k0 + k) % 16 */
             }
             size_t nbytes = kb - k0 / 8 < 8 ? kb - k0 / 8 : 8;
             beex_pack_store_word(out + k0 / 8, word, nbytes);
         }
         if (beta != NULL)
-            beta[i] = (float)(sum / (double)cols);
+            beta[i] = beex_sum16_fold(l) / (float)cols;
     }
 }

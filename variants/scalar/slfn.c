@@ -1,8 +1,10 @@
 /* SLFN steps in portable C: the shared exp approximation, loops simple enough for the
- * compiler to vectorise with the baseline ISA. */
+ * compiler to vectorise with the baseline ISA. The canonical arithmetic of the family (no
+ * FMA; row sums in kernels/canon_sum.h's order): the vector variants give the same bits. */
 #include <math.h>
 #include <string.h>
 
+#include "kernels/canon_sum.h"
 #include "kernels/elementwise_math.h"
 #include "kernels/pack.h"
 #include "kernels/slfn.h"
@@ -28,29 +30,18 @@ static void scalar_gates_pack(const float *h1, const float *h3, size_t rows, siz
         uint8_t *gb = gbits + r * ldb, *ub = ubits + r * ldb;
         memset(gb, 0, nb);
         memset(ub, 0, nb);
-        /* Eight partial sums in fixed lanes (independent dependency chains), the bits in a
-         * loop of their own. */
-        float gl[8] = {0}, ul[8] = {0}, gs = 0.0f, us = 0.0f;
-        size_t k8 = dff / 8 * 8;
-        for (size_t k = 0; k < k8; k += 8)
-            for (size_t l = 0; l < 8; l++) {
-                gl[l] += fabsf(beex_sigmoid_approx(a[k + l]) - 0.5f);
-                ul[l] += fabsf(beex_tanh_approx(b[k + l]));
-            }
-        for (size_t k = k8; k < dff; k++) {
-            gs += fabsf(beex_sigmoid_approx(a[k]) - 0.5f);
-            us += fabsf(beex_tanh_approx(b[k]));
-        }
-        for (size_t l = 0; l < 8; l++) {
-            gs += gl[l];
-            us += ul[l];
+        /* The canonical sixteen lanes (kernels/canon_sum.h), the bits in a loop of their own. */
+        float gl[BEEX_SUM_LANES] = {0}, ul[BEEX_SUM_LANES] = {0};
+        for (size_t k = 0; k < dff; k++) {
+            gl[k % BEEX_SUM_LANES] += fabsf(beex_sigmoid_approx(a[k]) - 0.5f);
+            ul[k % BEEX_SUM_LANES] += fabsf(beex_tanh_approx(b[k]));
         }
         for (size_t k = 0; k < dff; k++) {
             gb[k / 8] |= (uint8_t)((a[k] < 0.0f) << (k % 8));
             ub[k / 8] |= (uint8_t)((b[k] < 0.0f) << (k % 8));
         }
-        gbeta[r] = gs / (float)dff;
-        ubeta[r] = us / (float)dff;
+        gbeta[r] = beex_sum16_fold(gl) / (float)dff;
+        ubeta[r] = beex_sum16_fold(ul) / (float)dff;
     }
 }
 

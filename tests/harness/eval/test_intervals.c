@@ -1,4 +1,4 @@
-/* The statistics of the evaluation path (STATISTICS.md) against numbers worked by hand: the
+/* The statistics of the evaluation path (docs/statistics.md) against numbers worked by hand: the
  * exact McNemar test, type-7 quantiles, accuracy / F1 / MCC / Gorodkin's R_K, the seeded
  * paired bootstrap (determinism across thread counts, paired differences, iso-cost gain), the
  * exit concentration of a replayed rule, and the sweep table (selection, front, and static
@@ -508,7 +508,7 @@ static void bootstrap_width_mr(void **state)
     (void)state;
     /* mr's test split: 385 sentences, accuracy 285/385 = 0.740. The binomial standard error
      * is sqrt(0.74 * 0.26 / 385) = 0.0224, so the 95 % interval is about 0.088 wide
-     * (STATISTICS.md: +-4.4 points). */
+     * (docs/statistics.md: +-4.4 points). */
     enum { N = 385 };
     int lab[N], pred[N];
     uint64_t st = 2024;

@@ -1,4 +1,4 @@
-/* An independent, deliberately plain forward pass (MODEL.md sections 2-3) in double
+/* An independent, deliberately plain forward pass (docs/model.md sections 2-3) in double
  * precision, straight from the latent weights, for checking the engine. Shares no code
  * with harness/model/forward*.c. */
 #ifndef BEEX_TESTS_ENGINE_PLAIN_FORWARD_H

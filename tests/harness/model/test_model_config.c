@@ -1,5 +1,5 @@
 /* Configuration defaults and checks, precision names, seeded initialisation and the
- * derivation of bits / alpha from latent weights (MODEL.md sections 1, 3, 4). */
+ * derivation of bits / alpha from latent weights (docs/model.md sections 1, 3, 4). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,7 +148,7 @@ static void test_init_deterministic(void **state)
     beex_model_free(x);
 }
 
-/* Independent check of MODEL.md sections 3-4 on hand-set weights, including -0.0. */
+/* Independent check of docs/model.md sections 3-4 on hand-set weights, including -0.0. */
 static void test_derive_binary(void **state)
 {
     (void)state;

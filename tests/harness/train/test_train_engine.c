@@ -1,5 +1,5 @@
 /* The trainer's eval-mode forward (dropout off) must compute the engine's definition
- * (MODEL.md sections 2-3) on the same saved checkpoint: fp32 logits within 1e-4 relative;
+ * (docs/model.md sections 2-3) on the same saved checkpoint: fp32 logits within 1e-4 relative;
  * w1a32 within 1e-3; w1a1, where a sign can flip when an activation lies within rounding of
  * its centre, the same exit predictions on at least 97% of (example, exit) pairs and logits
  * within 1e-3 on at least 90% of them. */

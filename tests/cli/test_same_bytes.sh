@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The same bytes on every variant, thread count and CPU (docs/determinism.md): the fp32 twin
+# and BAT trained for one epoch on the committed synthetic task give one sha256 under every
+# BEEX_ISA this CPU has (and, on an x86 build with libxsmm, with libxsmm's kernels replaced
+# by the plain fmaf loop, the path of builds without libxsmm such as arm64); that sha256 is
+# the one recorded in tests/data/train/same_bytes.sha256, which every CPU must reproduce
+# (this test runs under qemu-aarch64 too: scripts/test_neon.sh). `beex run --full` traces
+# of one model are byte-identical across variants and thread counts in all three precisions.
+# A variant this CPU lacks is skipped and said; at least two runs must agree. After a change
+# that means to change the arithmetic, record the new sums (from tests/data/train/):
+#   for p in fp32 w1a1; do beex train synth --out /tmp/$p.st --precision $p --threads 1 \
+#     --d 16 --heads 2 --dff 40 --blocks 3 --max-len 24 --vocab 80 --batch 16 --quiet \
+#     --epochs 1; echo "$p $(sha256sum </tmp/$p.st | cut -d' ' -f1)"; done >same_bytes.sha256
+set -u
+beex=$1
+case $beex in /*) ;; *) beex=$PWD/$beex ;; esac
+train_dir=$(cd "${BEEX_TEST_DATA:-$(dirname "$0")/../data}/train" && pwd)
+expected=$train_dir/same_bytes.sha256
+# The checkpoint records the task path as given: train from its folder as "synth".
+cd "$train_dir" || exit 1
+data=synth
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+small=(--d 16 --heads 2 --dff 40 --blocks 3 --max-len 24 --vocab 80 --batch 16 --quiet --epochs 1)
+
+variants=()
+for isa in scalar avx2 avx512 neon; do
+    if BEEX_ISA=$isa "$beex" variants >/dev/null 2>&1; then
+        variants+=("$isa")
+    else
+        echo "skipped: $isa (this CPU or build lacks it)"
+    fi
+done
+[ ${#variants[@]} -ge 1 ] || fail "no variant usable"
+
+# Training: every variant, 1 and 2 threads; the plain-loop path where libxsmm is built in.
+for prec in fp32 w1a1; do
+    want=$(awk -v p="$prec" '$1 == p { print $2 }' "$expected")
+    [ -n "$want" ] || fail "$expected has no $prec line"
+    runs=0
+    for isa in "${variants[@]}"; do
+        for t in 1 2; do
+            BEEX_ISA=$isa "$beex" train "$data" --out "$tmp/$prec-$isa-$t.st" --precision "$prec" \
+                --threads "$t" "${small[@]}" || fail "train $prec on $isa, $t thread(s)"
+            got=$(sha256sum <"$tmp/$prec-$isa-$t.st" | cut -d' ' -f1)
+            [ "$got" = "$want" ] ||
+                fail "$prec on $isa, $t thread(s): sha256 $got, recorded $want ($expected)"
+            runs=$((runs + 1))
+        done
+    done
+    if "$beex" --version | grep -q 'libxsmm yes'; then
+        # LIBXSMM_TARGET=snb: a JIT target without FMA, which the suite refuses for the plain
+        # fmaf loop (harness/model/forward_fp32.c): the arithmetic of a build without libxsmm.
+        LIBXSMM_TARGET=snb "$beex" train "$data" --out "$tmp/$prec-plain.st" --precision "$prec" \
+            --threads 1 "${small[@]}" || fail "train $prec with the plain loop"
+        got=$(sha256sum <"$tmp/$prec-plain.st" | cut -d' ' -f1)
+        [ "$got" = "$want" ] || fail "$prec with the plain fmaf loop instead of libxsmm: $got, recorded $want"
+        runs=$((runs + 1))
+    fi
+    [ $runs -ge 2 ] || fail "$prec: only $runs run(s) to compare"
+    echo "$prec: $runs runs, sha256 $want"
+done
+
+# Traces: all three precisions, every variant, 1 and 2 threads, batch 1 and 4.
+cut -f2 "$data/test.tsv" >"$tmp/in.txt"
+for prec in fp32 w1a32 w1a1; do
+    first=
+    for isa in "${variants[@]}"; do
+        for t in 1 2; do
+            for b in 1 4; do
+                out="$tmp/run-$prec-$isa-$t-$b.jsonl"
+                "$beex" run "$tmp/w1a1-${variants[0]}-1.st" --precision "$prec" --variant "$isa" \
+                    --threads "$t" --batch "$b" --full <"$tmp/in.txt" >"$out" ||
+                    fail "run $prec on $isa"
+                [ -s "$out" ] || fail "run $prec on $isa wrote nothing"
+                if [ -z "$first" ]; then
+                    first=$out
+                else
+                    cmp -s "$first" "$out" || fail "run --full $prec: $isa, $t thread(s), batch $b differs from $(basename "$first")"
+                fi
+            done
+        done
+    done
+    echo "$prec traces: identical on ${variants[*]} x 1, 2 threads x batch 1, 4"
+done
