@@ -1,12 +1,12 @@
 /* `beex study`: tasks x precisions x seeds (or folds) trained, swept and aggregated into a
- * paper's results table (harness/app/study.h). */
+ * paper's results table (harness/app/study/study.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/app/study.h"
+#include "harness/app/study/study.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/eval/intervals.h"

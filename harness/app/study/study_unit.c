@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/app/study.h"
-#include "harness/app/study_fs.h"
+#include "harness/app/study/study.h"
+#include "harness/app/study/study_fs.h"
 #include "harness/app/sweep_run.h"
 #include "harness/base/atomic_file.h"
 #include "harness/eval/metrics.h"

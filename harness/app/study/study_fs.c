@@ -1,5 +1,5 @@
 #define _XOPEN_SOURCE 700
-#include "harness/app/study_fs.h"
+#include "harness/app/study/study_fs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/app/study.h"
+#include "harness/app/study/study.h"
 
 const beex_figure_info beex_study_figures[BEEX_FIG_COUNT] = {
     {"full_depth", "test metric at full depth", 0},

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/app/study.h"
+#include "harness/app/study/study.h"
+#include "harness/app/study/study_table.h"
 #include "harness/base/student_t.h"
 
 static double real_of(const json_t *j)
@@ -137,24 +138,11 @@ done:
     return rows;
 }
 
-typedef struct {
-    int n;
-    double mean, sd, lo, hi;
-} sp_cell;
-
-static sp_cell cell_of(const json_t *s)
-{
-    const json_t *ci = json_object_get(s, "ci95");
-    return (sp_cell){(int)json_integer_value(json_object_get(s, "n")),
-                     real_of(json_object_get(s, "mean")), real_of(json_object_get(s, "sd")),
-                     real_of(json_array_get(ci, 0)), real_of(json_array_get(ci, 1))};
-}
-
 /* One row of the speed-up tables: a task x precision row's entry for one configuration. */
 typedef struct {
     const char *task, *precision, *variant;
     long long threads, batch;
-    sp_cell full, selected, speedup; /* us per example, us per example, ratio */
+    beex_study_cell full, selected, speedup; /* us per example, us per example, ratio */
 } sp_line;
 
 /* Calls fn on every configuration of every row, in document order; returns how many. */
@@ -175,9 +163,9 @@ static int for_each_line(const json_t *doc, FILE *f, void (*fn)(FILE *, const sp
                          variant ? variant : "",
                          (long long)json_integer_value(json_object_get(s, "threads")),
                          (long long)json_integer_value(json_object_get(s, "batch")),
-                         cell_of(json_object_get(s, "full_depth_us_per_example")),
-                         cell_of(json_object_get(s, "selected_us_per_example")),
-                         cell_of(json_object_get(s, "speedup"))};
+                         beex_study_cell_of(json_object_get(s, "full_depth_us_per_example")),
+                         beex_study_cell_of(json_object_get(s, "selected_us_per_example")),
+                         beex_study_cell_of(json_object_get(s, "speedup"))};
             if (fn != NULL)
                 fn(f, &l);
             count++;
@@ -187,7 +175,7 @@ static int for_each_line(const json_t *doc, FILE *f, void (*fn)(FILE *, const sp
 }
 
 /* "2.41 ± 0.10 [2.29, 2.53]"; the interval only for n >= 2. */
-static void fmt(char *out, size_t len, sp_cell c, int decimals)
+static void fmt(char *out, size_t len, beex_study_cell c, int decimals)
 {
     if (!isfinite(c.mean))
         snprintf(out, len, "-");

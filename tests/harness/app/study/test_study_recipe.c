@@ -1,6 +1,6 @@
-/* A study's training settings per task x precision (app/study_recipe.h): matching recipe lines
- * apply in file order so later ones win, lines for other tasks or precisions do not apply, the
- * command line's entries come last and win, a bad line fails before any work with its
+/* A study's training settings per task x precision (app/study/study_recipe.h): matching recipe
+ * lines apply in file order so later ones win, lines for other tasks or precisions do not apply,
+ * the command line's entries come last and win, a bad line fails before any work with its
  * FILE:LINE, and binarized units get the two-stage default unless a line sets fp32-epochs. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/app/study_recipe.h"
+#include "harness/app/study/study_recipe.h"
 
 static char path[64];
 

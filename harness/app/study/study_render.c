@@ -6,27 +6,18 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/app/study.h"
+#include "harness/app/study/study.h"
+#include "harness/app/study/study_table.h"
 #include "harness/base/atomic_file.h"
-
-typedef struct {
-    int n;
-    double mean, sd, lo, hi;
-} cell;
 
 static double real_or_nan(const json_t *j)
 {
     return json_is_number(j) ? json_number_value(j) : NAN;
 }
 
-static cell get_cell(const json_t *row, const char *key)
+static beex_study_cell get_cell(const json_t *row, const char *key)
 {
-    const json_t *s = json_object_get(json_object_get(row, "figures"), key);
-    const json_t *ci = json_object_get(s, "ci95");
-    cell c = {(int)json_integer_value(json_object_get(s, "n")),
-              real_or_nan(json_object_get(s, "mean")), real_or_nan(json_object_get(s, "sd")),
-              real_or_nan(json_array_get(ci, 0)), real_or_nan(json_array_get(ci, 1))};
-    return c;
+    return beex_study_cell_of(json_object_get(json_object_get(row, "figures"), key));
 }
 
 static const char *str(const json_t *row, const char *key)
@@ -74,7 +65,7 @@ static void write_csv(FILE *f, const json_t *rows)
                 (int)json_integer_value(json_object_get(row, "units")),
                 (int)json_integer_value(json_object_get(row, "units_planned")));
         for (int k = 0; k < BEEX_FIG_COUNT; k++) {
-            cell c = get_cell(row, beex_study_figures[k].key);
+            beex_study_cell c = get_cell(row, beex_study_figures[k].key);
             fprintf(f, ",%d", c.n);
             csv_num(f, c.mean);
             csv_num(f, c.sd);
@@ -104,7 +95,7 @@ static void kind_format(int kind, double *scale, int *decimals, int *sign)
 
 /* "74.1 ± 0.8" (md) / "$74.1 \pm 0.8$" (tex); a lone value when sd is unknown or, for ratios,
  * 0; with_ci appends the interval of the mean. */
-static void fmt_cell(char *out, size_t len, cell c, int kind, int with_ci, style st)
+static void fmt_cell(char *out, size_t len, beex_study_cell c, int kind, int with_ci, style st)
 {
     double scale;
     int dec, sign;
@@ -204,15 +195,6 @@ static void write_md(FILE *f, const json_t *doc)
 }
 
 /* --- LaTeX (booktabs) --------------------------------------------------------------------- */
-
-void beex_study_tex_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (strchr("_&%#$", *s))
-            fputc('\\', f);
-        fputc(*s, f);
-    }
-}
 
 static void write_tex(FILE *f, const json_t *doc)
 {

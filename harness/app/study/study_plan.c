@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/app/study.h"
+#include "harness/app/study/study.h"
 #include "harness/base/fingerprint.h"
 #include "harness/eval/metrics.h"
 #include "harness/text/dataset.h"

@@ -1,5 +1,5 @@
 /* The study's figures per task x precision: mean, standard deviation and the Student t
- * interval of the mean over the row's units (seeds x folds; STATISTICS.md), plus how many
+ * interval of the mean over the row's units (seeds x folds; docs/statistics.md), plus how many
  * units' own paired intervals put the entropy-ratio rule's iso-cost gain above or below 0.
  * Everything comes from the units' files in plan order, and the document holds no time, host
  * or path: the same unit results give the same bytes. */
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/app/study.h"
+#include "harness/app/study/study.h"
 #include "harness/base/student_t.h"
 #include "harness/eval/metrics.h"
 

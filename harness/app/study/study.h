@@ -2,13 +2,25 @@
  * (beex_train_run), sweeps (beex_sweep_run) and appears whole in DIR/units/<id>/ or not at
  * all, so a killed study resumes where it stopped and a Slurm array task runs one unit.
  * The aggregate per task x precision (mean, standard deviation and the t interval of the
- * mean over the units, STATISTICS.md) depends only on the units' results: study.json,
+ * mean over the units, docs/statistics.md) depends only on the units' results: study.json,
  * study.csv, study.md, study.tex are byte for byte the same wherever the units ran; host,
  * times and build go to context.json.
  *
- * Files (study_plan.c the units, study_data.c their data, study_fs.c locks and folders,
- * study_unit.c one unit, study_aggregate.c the figures, study_render.c the tables,
- * study_run.c the command's flow). */
+ * Files, one per line: its job -> the study files it uses (each uses only files below it,
+ * so there is no circle; all may use the rooms below app/):
+ *   study_run.c        the command's flow                   -> plan, unit, aggregate, render, fs
+ *   study_render.c     study.json .csv .md .tex             -> figures, speedup, table
+ *   study_aggregate.c  figures per task x precision         -> plan, unit, figures, speedup
+ *   study_unit.c       one unit: train, sweep, unit.json    -> plan, data, figures, fs
+ *   study_figures.c    a unit's figures, from its files     -> speedup
+ *   study_speedup.c    timed speed-ups: read, rows, tables  -> table
+ *   study_plan.c       the units and their settings         -> recipe
+ *   study_data.c       a unit's data, folds cut once        -> fs
+ *   study_recipe.c     training settings per row            -> (none)
+ *   study_table.c      table cells, LaTeX escaping          -> (none)
+ *   study_fs.c         locks, folders, the log              -> (none)
+ * study_fs.h, study_recipe.h and study_table.h declare their files' functions, this header
+ * the rest. */
 #ifndef BEEX_APP_STUDY_H
 #define BEEX_APP_STUDY_H
 
@@ -16,7 +28,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "harness/app/study_recipe.h"
+#include "harness/app/study/study_recipe.h"
 #include "harness/train/trainer.h"
 
 #define BEEX_STUDY_MAX_TASKS 32
@@ -184,8 +196,6 @@ void beex_study_speedup_md(FILE *f, const json_t *doc);
 void beex_study_speedup_tex(FILE *f, const json_t *doc);
 void beex_study_speedup_csv(FILE *f, const json_t *doc);
 
-/* study_render.c: a task name in LaTeX (_ & % # $ escaped). */
-void beex_study_tex_escape(FILE *f, const char *s);
 /* study_render.c: study.json, study.csv, study.md, study.tex in dir. Returns 0, or -1. */
 int beex_study_write_outputs(const char *dir, const json_t *doc, char *err, size_t errlen);
 

@@ -1,4 +1,4 @@
-#include "harness/app/study_recipe.h"
+#include "harness/app/study/study_recipe.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "harness/app/study.h"
-#include "harness/app/study_fs.h"
+#include "harness/app/study/study.h"
+#include "harness/app/study/study_fs.h"
 #include "harness/base/atomic_file.h"
 #include "harness/report/run_dir.h"
 #include "harness/text/folds.h"
