@@ -54,6 +54,31 @@ double beex_canon_log(double x)
     return ((double)e * LN2_HI + lm) + (double)e * LN2_LO;
 }
 
+double beex_canon_log1p(double x)
+{
+    double u = 1.0 + x;
+    if (u == 1.0)
+        return x; /* |x| below half an ulp of 1: log(1 + x) = x to double precision */
+    /* Goldberg's correction: log(u) * x / (u - 1) cancels the rounding of 1 + x. */
+    return beex_canon_log(u) * (x / (u - 1.0));
+}
+
+double beex_canon_lgamma(double x)
+{
+    if (isnan(x) || x <= 0.0)
+        return NAN;
+    if (x < 0.5) /* Gamma(x) = Gamma(x + 1) / x */
+        return beex_canon_lgamma(x + 1.0) - beex_canon_log(x);
+    static const double p[9] = {0.99999999999980993,  676.5203681218851,     -1259.1392167224028,
+                                771.32342877765313,   -176.61502916214059,   12.507343278686905,
+                                -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7};
+    double z = x - 1.0, a = p[0], t = z + 7.5;
+    for (int i = 1; i < 9; i++)
+        a += p[i] / (z + (double)i);
+    /* 0.5 log(2 pi) */
+    return ((0.91893853320467274178 + (z + 0.5) * beex_canon_log(t)) - t) + beex_canon_log(a);
+}
+
 void beex_canon_sincos_turns(double u, double *s, double *c)
 {
     /* Quarter turns: q = nearest integer to 4u, the rest v = 4u - q in [-1/2, 1/2] (both

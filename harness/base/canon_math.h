@@ -13,6 +13,10 @@ double beex_canon_exp(double x);
 double beex_canon_log(double x);
 /* sin and cos of 2 pi u (u in turns, any finite u): the angle is reduced exactly in turns. */
 void beex_canon_sincos_turns(double u, double *s, double *c);
+/* log(1 + x) for x > -1, accurate for small x. */
+double beex_canon_log1p(double x);
+/* log Gamma(x) for x > 0 (Lanczos, g = 7, nine terms; relative error about 1e-15). */
+double beex_canon_lgamma(double x);
 /* x^n for an integer n >= 0, by repeated squaring in a fixed order. */
 double beex_canon_powi(double x, long n);
 

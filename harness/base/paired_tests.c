@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "harness/base/canon_math.h"
 #include "harness/base/timing.h"
 
 double beex_mcnemar_exact_p(long b, long c)
@@ -12,12 +13,14 @@ double beex_mcnemar_exact_p(long b, long c)
     long n = b + c, k = b < c ? b : c;
     if (n == 0)
         return 1.0;
-    /* Sum the binomial tail in log space: n reaches thousands on the larger test splits. */
-    double log_half_n = -(double)n * log(2.0), tail = 0.0;
+    /* Sum the binomial tail in log space (n reaches thousands on the larger test splits),
+     * with log C(n, i) built up term by term from CPU-independent logs (canon_math.h), so
+     * that the p-value is the same bits on every CPU. */
+    double log_half_n = -(double)n * beex_canon_log(2.0), tail = 0.0, log_choose = 0.0;
     for (long i = 0; i <= k; i++) {
-        double log_choose =
-            lgamma((double)n + 1) - lgamma((double)i + 1) - lgamma((double)(n - i) + 1);
-        tail += exp(log_choose + log_half_n);
+        if (i > 0)
+            log_choose += beex_canon_log((double)(n - i + 1)) - beex_canon_log((double)i);
+        tail += beex_canon_exp(log_choose + log_half_n);
     }
     double p = 2.0 * tail;
     return p > 1.0 ? 1.0 : p;

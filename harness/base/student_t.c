@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "harness/base/canon_math.h"
+
 /* Continued fraction of the incomplete beta function (modified Lentz), as in Numerical
  * Recipes' betacf; converges quickly for x < (a + 1) / (a + b + 2). */
 static double beta_cf(double a, double b, double x)
@@ -43,8 +45,10 @@ static double beta_inc(double a, double b, double x)
         return 0.0;
     if (x >= 1.0)
         return 1.0;
-    double lbt = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
-    double bt = exp(lbt);
+    /* CPU-independent functions (canon_math.h): the same interval bits on every CPU. */
+    double lbt = beex_canon_lgamma(a + b) - beex_canon_lgamma(a) - beex_canon_lgamma(b) +
+                 a * beex_canon_log(x) + b * beex_canon_log1p(-x);
+    double bt = beex_canon_exp(lbt);
     if (x < (a + 1.0) / (a + b + 2.0))
         return bt * beta_cf(a, b, x) / a;
     return 1.0 - bt * beta_cf(b, a, 1.0 - x) / b;

@@ -55,6 +55,26 @@ static void test_edges(void **state)
     assert_true(fabs(beex_canon_powi(0.999, 1000) - pow(0.999, 1000)) < 1e-14);
 }
 
+static void test_lgamma_log1p(void **state)
+{
+    (void)state;
+    double worst = 0.0;
+    for (int i = 1; i <= 4000; i++) {
+        double x = i * 0.05; /* 0.05 .. 200, half-integers included */
+        double e =
+            fabs(beex_canon_lgamma(x) - lgamma(x)) / (fabs(lgamma(x)) > 1 ? fabs(lgamma(x)) : 1);
+        worst = e > worst ? e : worst;
+    }
+    print_message("worst relative error of lgamma: %.3g\n", worst);
+    assert_true(worst < 1e-13);
+    assert_true(fabs(beex_canon_lgamma(1.0)) < 1e-15 && fabs(beex_canon_lgamma(2.0)) < 1e-15);
+    assert_true(isnan(beex_canon_lgamma(0.0)) && isnan(beex_canon_lgamma(-1.5)));
+    for (int i = -300; i <= 300; i++) {
+        double x = i * 1e-3 * (i % 2 ? 1e-9 : 1.0);
+        assert_true(fabs(beex_canon_log1p(x) - log1p(x)) <= 1e-15 * fabs(log1p(x)) + 1e-300);
+    }
+}
+
 static void test_sincos_turns(void **state)
 {
     (void)state;
@@ -80,6 +100,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exp_log_accuracy),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_lgamma_log1p),
         cmocka_unit_test(test_sincos_turns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
