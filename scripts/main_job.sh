@@ -18,10 +18,19 @@
 #   JOBS         build parallelism (default: nproc)
 #   MODEL        model file to reuse or train (default models/mr-w1a1.safetensors)
 #   BUILD_DIR    build directory (default build/release)
+#
+# With the default knobs the job trains the models whose sha256 results/models.sha256
+# records, on any CPU and variant (docs/determinism.md), and says whether this machine
+# reproduced them; STRICT_REPRODUCE=1 makes a difference an error (exit 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
+# The recorded models are those of the default knobs: compare only then.
+defaults=1
+for knob in USE_GLOVE TWIN_ARGS TRAIN_ARGS MODEL; do
+    if [ -n "${!knob+x}" ]; then defaults=0; fi
+done
 USE_GLOVE=${USE_GLOVE:-1}
 glove_words=""
 if [ "$USE_GLOVE" = 1 ]; then glove_words="--glove-words 20000"; fi
@@ -48,15 +57,20 @@ cmake --build "$BUILD_DIR" -j"$JOBS" --target beex
 step "data: mr"
 BEEX=$BEEX bash datasets/fetch.sh mr
 
+trained=0
 if [ -f "$MODEL" ]; then
     step "model: reusing $MODEL"
 else
+    trained=1
     twin=${MODEL%.safetensors}.twin-fp32.safetensors
     step "train the fp32 twin -> $twin"
     mkdir -p models
     extra=(--glove none)
     if [ "$USE_GLOVE" = 1 ]; then
         glove=$(bash datasets/glove.sh)
+        # The checkpoint records paths as given: relative to the repository, so that every
+        # clone, wherever it lives, trains the recorded bytes (results/models.sha256).
+        glove=$(realpath --relative-to="$ROOT" "$glove")
         extra=(--glove "$glove" --d 100)
     fi
     # shellcheck disable=SC2086 # TWIN_ARGS is a list of options on purpose
@@ -64,6 +78,23 @@ else
     step "binarization-aware training from the twin -> $MODEL"
     # shellcheck disable=SC2086 # TRAIN_ARGS is a list of options on purpose
     "$BEEX" train mr --out "$MODEL" --init "$twin" $TRAIN_ARGS
+fi
+
+# Did this machine make the recorded bytes? (results/models.sha256, docs/determinism.md)
+reproduced="not compared: non-default knobs (TWIN_ARGS, TRAIN_ARGS, USE_GLOVE or MODEL set)"
+if [ "$defaults" = 1 ]; then
+    twin=${MODEL%.safetensors}.twin-fp32.safetensors
+    verdict=$(bash scripts/check_models.sh results/models.sha256 "$twin" "$MODEL") || true
+    if [ "$trained" = 0 ]; then
+        reproduced="$verdict (the model was reused, not trained here: delete $MODEL to retrain)"
+    else
+        reproduced=$verdict
+    fi
+    step "models: $reproduced"
+    if [ "${STRICT_REPRODUCE:-0}" = 1 ] && [ "$trained" = 1 ] && [[ $verdict != yes* ]]; then
+        echo "main_job.sh: this machine did not reproduce the recorded models" >&2
+        exit 1
+    fi
 fi
 
 step "sweep: trace, replay with intervals, timed Pareto points -> $RUN"
@@ -80,6 +111,7 @@ bash plots/plot.sh -o plots/out "$RUN"
 
 step "summary"
 printf 'model            %s\n' "$MODEL"
+printf 'reproduced       %s\n' "$reproduced"
 # The sweep's sentences and the selected point's timings (scripts/summary.sh, tested by
 # tests/cli/test_summary.sh).
 bash scripts/summary.sh "$RUN"

@@ -19,5 +19,8 @@ int beex_cmd_sweep(int argc, char **argv);
 int beex_cmd_study(int argc, char **argv);
 int beex_cmd_merge(int argc, char **argv);
 int beex_cmd_compare(int argc, char **argv);
+int beex_cmd_machine_run(int argc, char **argv);
+int beex_cmd_machine_reference(int argc, char **argv);
+int beex_cmd_machine_report(int argc, char **argv);
 
 #endif

@@ -44,6 +44,10 @@ static const command commands[] = {
     {"study", beex_cmd_study, "tasks x precisions x seeds (or folds): train, sweep, table"},
     {"merge", beex_cmd_merge, "merge results from several machines"},
     {"compare", beex_cmd_compare, "regression verdict between two results files"},
+    {"machine run", beex_cmd_machine_run, "measure this machine into one bundle"},
+    {"machine reference", beex_cmd_machine_reference,
+     "record the accuracy a machine bundle is checked against"},
+    {"machine report", beex_cmd_machine_report, "machine bundles side by side: tables, plots"},
 };
 
 /* Output a command printed but the system could not keep (a full disk, a closed stdout) is a

@@ -91,6 +91,13 @@ static void avx2_softmax_rows(float *s, size_t rows, size_t n, size_t ld, float 
             lo = _mm256_add_ps(lo, e0);
             hi = _mm256_add_ps(hi, e1);
         }
+        if (k + 8 <= n) { /* a tail of 8 to 15: its first eight are lanes 0-7 */
+            __m256 e0 =
+                beex_exp_avx2(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(row + k), vs), vm));
+            _mm256_storeu_ps(row + k, e0);
+            lo = _mm256_add_ps(lo, e0);
+            k += 8;
+        }
         float l[BEEX_SUM_LANES];
         store_lanes(l, lo, hi);
         for (; k < n; k++) {

@@ -15,17 +15,20 @@ static void scalar_add_layernorm(const float *x, const float *res, size_t rows, 
         const float *xr = x + r * ld;
         const float *rr = res ? res + r * ld : NULL;
         float *o = out + r * ld;
-        float l[BEEX_SUM_LANES] = {0};
-        for (size_t k = 0; k < d; k++) {
-            float v = rr ? xr[k] + rr[k] : xr[k];
-            o[k] = v;
-            l[k % BEEX_SUM_LANES] += v;
-        }
-        float mean = beex_sum16_fold(l) / (float)d;
+        for (size_t k = 0; k < d; k++)
+            o[k] = rr ? xr[k] + rr[k] : xr[k];
+        float mean = beex_sum16(o, d) / (float)d;
+        /* Lanes in chunks of sixteen (a loop the compiler vectorises), then the tail. */
         float q[BEEX_SUM_LANES] = {0};
-        for (size_t k = 0; k < d; k++) {
+        size_t k = 0;
+        for (; k + BEEX_SUM_LANES <= d; k += BEEX_SUM_LANES)
+            for (size_t l = 0; l < BEEX_SUM_LANES; l++) {
+                float v = o[k + l] - mean;
+                q[l] += v * v;
+            }
+        for (size_t l = 0; k < d; k++, l++) {
             float v = o[k] - mean;
-            q[k % BEEX_SUM_LANES] += v * v;
+            q[l] += v * v;
         }
         float rstd = 1.0f / sqrtf(beex_sum16_fold(q) / (float)d + eps);
         for (size_t k = 0; k < d; k++)
@@ -40,12 +43,9 @@ static void scalar_softmax_rows(float *s, size_t rows, size_t n, size_t ld, floa
         float m = -INFINITY;
         for (size_t k = 0; k < n; k++)
             m = fmaxf(m, row[k] * scale);
-        float l[BEEX_SUM_LANES] = {0};
-        for (size_t k = 0; k < n; k++) {
+        for (size_t k = 0; k < n; k++)
             row[k] = beex_exp_approx(row[k] * scale - m);
-            l[k % BEEX_SUM_LANES] += row[k];
-        }
-        float inv = 1.0f / beex_sum16_fold(l);
+        float inv = 1.0f / beex_sum16(row, n);
         for (size_t k = 0; k < n; k++)
             row[k] *= inv;
     }
