@@ -2,10 +2,11 @@
 #include "kernels/registry.h"
 
 static const beex_op_family *const families[] = {
-    &beex_family_bgemm,
-    &beex_family_pack,
-    &beex_family_slfn,
-    &beex_family_elementwise,
+    &beex_family_bgemm,       /* kernels/bgemm.c */
+    &beex_family_pack,        /* kernels/pack.c */
+    &beex_family_slfn,        /* kernels/elementwise_registry.c */
+    &beex_family_elementwise, /* kernels/elementwise_registry.c */
+    &beex_family_fgemm,       /* kernels/fgemm.c */
 };
 
 size_t beex_op_families(const beex_op_family *const **out)

@@ -58,7 +58,8 @@ int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const 
                                beex_exit_result *res, float *logits, float *entropy);
 
 /* What the engine runs on: its precision, kernel variant (beex_isa), and NULL or the reason
- * the fp32 products (twin GEMMs, attention) fall back from libxsmm to plain loops. */
+ * the fp32 products (twin GEMMs, attention) run on a fallback: an fgemm variant where libxsmm
+ * is absent or refused (harness/model/forward_fp32.c). */
 beex_precision beex_engine_precision(const beex_engine *e);
 int beex_engine_isa(const beex_engine *e);
 const char *beex_engine_fp32_note(const beex_engine *e);

@@ -1,30 +1,39 @@
-/* fp32 products through libxsmm's JIT (libxsmm_smmdispatch). Every output element is one
- * chain of fused multiply-adds over k in increasing order, starting from the bias (or 0), so
- * that the bits are the same on every CPU (docs/determinism.md). The plain loop here spells
- * that chain with fmaf. libxsmm 1.17's AVX2 kernels ("hsw") compute exactly that chain on
- * every shape tried (tests/harness/model/test_fp32_exact.c); its AVX-512 kernels do not (for
- * narrow tiles, m <= 16, they split k over several accumulators: 693 of 660,813 outputs
- * differed on random shapes), and SSE/AVX kernels round product and sum apart. So the JIT
- * target is pinned to AVX2 where the CPU has it, and the plain loop runs elsewhere: on an
- * AVX-512 CPU the fp32 products run at the AVX2 kernels' rate (the cost of the same bytes,
- * measured in the note of issue 23).
+/* The fp32 products of the forward pass and of the trainer (harness/train/tgemm.c). Every
+ * output element is one chain of fused multiply-adds over k in increasing order, starting
+ * from the bias (or +0.0), so that the bits are the same on every CPU (docs/determinism.md).
+ * Three backends compute exactly that chain; one is chosen per process, at the first product,
+ * from the fgemm variant (kernels/fgemm.h) that BEEX_ISA forces or that is the CPU's best:
+ * - avx512, neon: beex's own outer-product micro-kernel (variants/<isa>/fgemm.c), at the
+ *   full width of the vector unit. libxsmm's AVX-512 kernels cannot stand in: for narrow
+ *   tiles (m <= 16) they split k over several accumulators (693 of 660,813 outputs differed
+ *   from the chain on random shapes).
+ * - avx2, scalar: libxsmm's JIT (libxsmm_smmdispatch) pinned to its AVX2 target "hsw", where
+ *   libxsmm is built in and the CPU has AVX2. Its AVX2 kernels compute the chain on every
+ *   shape tried (tests/harness/train/test_fp32_exact.c) and are faster than a simple AVX2
+ *   micro-kernel. A JIT target without FMA (SSE/AVX, e.g. LIBXSMM_TARGET=snb) rounds product
+ *   and sum apart and is refused.
+ * - the fgemm variant itself (avx2, or scalar: fmaf) where libxsmm is absent (arm64,
+ *   BEEX_WITH_LIBXSMM=OFF) or refused, and for a shape libxsmm gives no kernel for.
+ * The choice follows BEEX_ISA, not an engine's own variant (`beex run --variant`): the
+ * backend is one per process, and the bits are the same whichever it is.
  *
- * libxsmm computes column-major C = A * B. A row-major Y = X W^T (m tokens x n outputs) is the
- * column-major n x m matrix Y^T = W X^T: A = W^T stored as wt (column-major n x k, lda =
- * ldw), B = X read as column-major k x m (ldb = ldx), C = Y as column-major n x m (ldc =
- * ldy). The weight is transposed once at engine creation so that no product needs a
- * transposed operand. */
+ * The products are column-major C = A * B (libxsmm's convention). A row-major Y = X W^T (m
+ * tokens x n outputs) is the column-major n x m matrix Y^T = W X^T: A = W^T stored as wt
+ * (column-major n x k, lda = ldw), B = X read as column-major k x m (ldb = ldx), C = Y as
+ * column-major n x m (ldc = ldy). The weight is transposed once at engine creation so that no
+ * product needs a transposed operand. */
 #include "harness/model/forward_fp32.h"
 
 #if BEEX_HAVE_LIBXSMM
 #include <libxsmm.h>
 #endif
-#include <math.h>
 #include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/cpu.h"
+#include "kernels/fgemm.h"
 #include "kernels/team.h"
 
 /* Tile of the output: NB outputs x MB tokens, K summed in KB chunks (A panel 256 x 64 and
@@ -34,27 +43,46 @@
 #define KB 256
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+/* The fgemm variant: the backend, or libxsmm's stand-in for a shape it refuses. */
+static const beex_fgemm_ops *fgemm = &beex_fgemm_ops_ref;
+static int use_libxsmm;
 static int backend_ok;
 static const char *backend_why = "not initialised";
+static char why_buf[192];
+static char backend_name[64];
 static unsigned long fallback_tiles;
 
-#if !BEEX_HAVE_LIBXSMM
-/* Built without libxsmm (arm64, where Debian has none, or BEEX_WITH_LIBXSMM=OFF): the plain
- * loop is the backend, not a fallback, so its tiles are not counted as fallbacks. */
-static void init_backend(void)
+/* The fgemm variant is the backend: backend_ok says whether it is the fast path of this
+ * CPU, else why_fmt (one %s: the variant) says why it stands in. */
+static void use_fgemm(int fast, const char *why_fmt)
 {
-    backend_ok = 0;
-    backend_why = "built without libxsmm (BEEX_WITH_LIBXSMM): plain blocked loop in use";
+    use_libxsmm = 0;
+    backend_ok = fast;
+    if (fast) {
+        backend_why = NULL;
+    } else {
+        snprintf(why_buf, sizeof why_buf, why_fmt, fgemm->name);
+        backend_why = why_buf;
+    }
 }
-#else
-static void init_backend(void)
+
+static void choose_backend(void)
 {
+    const beex_fgemm_ops *v = beex_fgemm_get(-1);
+    if (v != NULL) /* else BEEX_ISA names a variant the family lacks: every list has them all */
+        fgemm = v;
+    if (fgemm == beex_fgemm_get(BEEX_ISA_AVX512) || fgemm == beex_fgemm_get(BEEX_ISA_NEON)) {
+        use_fgemm(1, NULL);
+        return;
+    }
+#if !BEEX_HAVE_LIBXSMM
+    use_fgemm(0, "built without libxsmm (BEEX_WITH_LIBXSMM): beex fgemm %s in use");
+#else
     libxsmm_init();
     if (libxsmm_get_target_archid() < LIBXSMM_X86_AVX2) {
         /* SSE/AVX kernels round the product and the sum apart: other bits than fmaf. */
-        backend_ok = 0;
-        backend_why = "libxsmm's JIT target has no FMA (below AVX2): plain fmaf loop in use, "
-                      "so that the bits stay those of every other CPU";
+        use_fgemm(0, "libxsmm's JIT target has no FMA (below AVX2): beex fgemm %s in use, so "
+                     "that the bits stay those of every other CPU");
         return;
     }
     /* Above AVX2 (AVX-512 targets) the kernels reorder some sums: pin the exact ones. */
@@ -62,12 +90,28 @@ static void init_backend(void)
     libxsmm_blasint m = 64, n = 64, k = 64, ld = 64;
     float alpha = 1.0f, beta = 1.0f;
     libxsmm_smmfunction f = libxsmm_smmdispatch(m, n, k, &ld, &ld, &ld, &alpha, &beta, NULL, NULL);
-    backend_ok = f != NULL;
-    backend_why = backend_ok ? NULL
-                             : "libxsmm_smmdispatch returned no kernel for 64x64x64 (JIT "
-                               "unsupported on this CPU or build): plain blocked loop in use";
-}
+    if (f == NULL) {
+        use_fgemm(0, "libxsmm_smmdispatch returned no kernel for 64x64x64 (JIT unsupported on "
+                     "this CPU or build): beex fgemm %s in use");
+        return;
+    }
+    use_libxsmm = 1;
+    backend_ok = 1;
+    backend_why = NULL;
 #endif
+}
+
+static void init_backend(void)
+{
+    choose_backend();
+#if BEEX_HAVE_LIBXSMM
+    if (use_libxsmm) {
+        snprintf(backend_name, sizeof backend_name, "libxsmm %s (JIT)", libxsmm_get_target_arch());
+        return;
+    }
+#endif
+    snprintf(backend_name, sizeof backend_name, "beex fgemm %s (exact fmaf chain)", fgemm->name);
+}
 
 int beex_fp32_backend_ready(const char **why)
 {
@@ -82,49 +126,40 @@ unsigned long beex_fp32_fallback_tiles(void)
     return __atomic_load_n(&fallback_tiles, __ATOMIC_RELAXED);
 }
 
-/* Column-major C += A * B (beta = 1) or C = A * B (beta = 0), plain loops: used when libxsmm
- * is absent or has no kernel for a shape. One fmaf chain over p per element, as libxsmm. */
-static void plain_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
-                       float *c, int ldc, int beta_one)
-{
-    if (BEEX_HAVE_LIBXSMM)
-        __atomic_add_fetch(&fallback_tiles, 1, __ATOMIC_RELAXED);
-    for (int j = 0; j < n; j++) {
-        float *cj = c + (size_t)j * ldc;
-        if (!beta_one)
-            memset(cj, 0, (size_t)m * sizeof *cj);
-        for (int p = 0; p < k; p++) {
-            float bv = b[(size_t)j * ldb + p];
-            const float *ap = a + (size_t)p * lda;
-            for (int i = 0; i < m; i++)
-                cj[i] = fmaf(ap[i], bv, cj[i]);
-        }
-    }
-}
-
-static void mm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-               int ldc, int beta_one)
+/* One product on the calling thread, through the backend (init_backend has run). */
+static void mm(int m, int n, int k, const float *a, int lda, const float *b, int ldb, int trans_b,
+               float *c, int ldc, int beta_one)
 {
 #if BEEX_HAVE_LIBXSMM
-    if (backend_ok) {
-        libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
-        float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
+    if (use_libxsmm) {
+        /* B stored n x k is libxsmm's 'T' for B, which 1.17 JITs ('T' for A it does not). */
+        const libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
+        const float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
+        const int flags = trans_b ? LIBXSMM_GEMM_FLAGS('N', 'T') : LIBXSMM_GEMM_FLAGS('N', 'N');
         libxsmm_smmfunction f =
-            libxsmm_smmdispatch(M, N, K, &LA, &LB, &LC, &alpha, &beta, NULL, NULL);
+            libxsmm_smmdispatch(M, N, K, &LA, &LB, &LC, &alpha, &beta, &flags, NULL);
         if (f != NULL) {
             f(a, b, c);
             return;
         }
+        __atomic_add_fetch(&fallback_tiles, 1, __ATOMIC_RELAXED);
     }
 #endif
-    plain_gemm(m, n, k, a, lda, b, ldb, c, ldc, beta_one);
+    fgemm->gemm(m, n, k, a, lda, b, ldb, trans_b, c, ldc, beta_one);
+}
+
+void beex_fp32_gemm_block(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
+                          int trans_b, float *c, int ldc, int beta_one)
+{
+    pthread_once(&init_once, init_backend);
+    mm(m, n, k, a, lda, b, ldb, trans_b, c, ldc, beta_one);
 }
 
 void beex_fp32_small_gemm(int m, int n, int k, const float *a, int lda, const float *b, int ldb,
                           float *c, int ldc)
 {
     pthread_once(&init_once, init_backend);
-    mm(m, n, k, a, lda, b, ldb, c, ldc, 0);
+    mm(m, n, k, a, lda, b, ldb, 0, c, ldc, 0);
 }
 
 /* Output tile (ti, tj) of Y = X W^T + bias: one thread computes it whole, K chunks in order,
@@ -143,8 +178,8 @@ static void xwt_tile(size_t m, size_t n, size_t k, const float *x, size_t ldx, c
     }
     for (size_t k0 = 0; k0 < k; k0 += KB) {
         int kb = (int)(k - k0 < KB ? k - k0 : KB);
-        mm(nb, mb, kb, wt + k0 * ldw + j0, (int)ldw, x + i0 * ldx + k0, (int)ldx, y + i0 * ldy + j0,
-           (int)ldy, 1);
+        mm(nb, mb, kb, wt + k0 * ldw + j0, (int)ldw, x + i0 * ldx + k0, (int)ldx, 0,
+           y + i0 * ldy + j0, (int)ldy, 1);
     }
 }
 
@@ -176,13 +211,6 @@ void beex_fp32_gemm_xwt(size_t m, size_t n, size_t k, const float *x, size_t ldx
 
 const char *beex_fp32_backend_name(void)
 {
-    static char name[64];
     pthread_once(&init_once, init_backend);
-    if (!backend_ok)
-        return "plain blocked loop";
-#if BEEX_HAVE_LIBXSMM
-    if (name[0] == '\0')
-        snprintf(name, sizeof name, "libxsmm %s (JIT)", libxsmm_get_target_arch());
-#endif
-    return name;
+    return backend_name;
 }

@@ -1,62 +1,20 @@
-/* libxsmm computes column-major C = A * B. A row-major R x C matrix is the column-major C x R
- * one, so the row-major products map to libxsmm without copies (the weight gradient reads dY
- * as a transposed operand, which libxsmm's JIT supports for B):
+/* The trainer's products in column-major form (a row-major R x C matrix is the column-major
+ * C x R one), so that they map to the fp32 backend without copies (the weight gradient reads
+ * dY as a transposed operand):
  *   forward        Y^T (out x M)  = Wt^T (out x in) * X^T (in x M)   A = wt, B = x
  *   backward data  dX^T (in x M)  = W^T (in x out) * dY^T (out x M)  A = w,  B = dy
- *   weight         dW^T (in x out) += X^T (in x M) * dY (M x out)    A = x,  B = dy ('T') */
+ *   weight         dW^T (in x out) += X^T (in x M) * dY (M x out)    A = x,  B = dy ('T')
+ * Each block goes to harness/model/forward_fp32.c's backend (the fgemm AVX-512 or NEON kernel,
+ * libxsmm's AVX2 kernels, or the avx2 / scalar fgemm variant): one fmaf chain over k per
+ * output whichever runs, the same bits as the engine's products. */
 #include "harness/train/tgemm.h"
 
 #include "harness/model/forward_fp32.h"
 
-#if BEEX_HAVE_LIBXSMM
-#include <libxsmm.h>
-#endif
-#include <math.h>
 #include <stddef.h>
 #include <string.h>
 
 enum { TILE = 64, KCHUNK = 256 };
-
-/* Plain loops for a shape libxsmm refuses, or a build or CPU without it: one fmaf chain over
- * p per element, the bits libxsmm's FMA kernels give (harness/model/forward_fp32.c). */
-static void plain(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-                  int ldc, int beta_one, int trans_b)
-{
-    for (int j = 0; j < n; j++) {
-        float *cj = c + (size_t)j * ldc;
-        if (!beta_one)
-            memset(cj, 0, (size_t)m * sizeof *cj);
-        for (int p = 0; p < k; p++) {
-            float bv = trans_b ? b[(size_t)p * ldb + j] : b[(size_t)j * ldb + p];
-            const float *ap = a + (size_t)p * lda;
-            for (int i = 0; i < m; i++)
-                cj[i] = fmaf(ap[i], bv, cj[i]);
-        }
-    }
-}
-
-/* One block (m, n <= TILE, k <= KCHUNK) through libxsmm, or the plain loops. trans_b: B is
- * stored n x k (libxsmm's 'T' for B, which 1.17 JITs; 'T' for A it does not). */
-static void kernel(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-                   int ldc, int beta_one, int trans_b)
-{
-#if BEEX_HAVE_LIBXSMM
-    if (beex_fp32_backend_ready(NULL)) {
-        const libxsmm_blasint M = m, N = n, K = k, LA = lda, LB = ldb, LC = ldc;
-        const float alpha = 1.0f, beta = beta_one ? 1.0f : 0.0f;
-        const int flags = trans_b ? LIBXSMM_GEMM_FLAGS('N', 'T') : LIBXSMM_GEMM_FLAGS('N', 'N');
-        libxsmm_smmfunction f =
-            libxsmm_smmdispatch(M, N, K, &LA, &LB, &LC, &alpha, &beta, &flags, NULL);
-        if (f != NULL) {
-            f(a, b, c);
-            return;
-        }
-    }
-#endif
-    /* Built without libxsmm (BEEX_WITH_LIBXSMM), a JIT target without FMA, or a shape it
-     * refuses. */
-    plain(m, n, k, a, lda, b, ldb, c, ldc, beta_one, trans_b);
-}
 
 /* One output tile (m x n, column-major at c) with the reduction in KCHUNK pieces. */
 static void tile(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
@@ -65,7 +23,8 @@ static void tile(int m, int n, int k, const float *a, int lda, const float *b, i
     for (int k0 = 0; k0 < k; k0 += KCHUNK) {
         int kb = k - k0 < KCHUNK ? k - k0 : KCHUNK;
         const float *bk = trans_b ? b + (size_t)k0 * ldb : b + k0;
-        kernel(m, n, kb, a + (size_t)k0 * lda, lda, bk, ldb, c, ldc, beta_one || k0 > 0, trans_b);
+        beex_fp32_gemm_block(m, n, kb, a + (size_t)k0 * lda, lda, bk, ldb, trans_b, c, ldc,
+                             beta_one || k0 > 0);
     }
 }
 

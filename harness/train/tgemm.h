@@ -1,9 +1,11 @@
 /* The trainer's matrix products over a whole mini-batch (all tokens of all examples as the
- * rows of one matrix), through libxsmm's JIT in 64 x 64 output tiles with the reduction in
- * fixed chunks of 256. Each output tile is computed by one thread in the same order whatever
- * the thread count, so results are bit-identical across thread counts. The three products
- * use orphaned `omp for` loops: called inside a parallel region the team shares the tiles,
- * outside one they run on the calling thread. Row-major throughout. */
+ * rows of one matrix), through the engine's fp32 backend (harness/model/forward_fp32.c: the
+ * fgemm kernels or libxsmm pinned to AVX2, one fmaf chain per output on every CPU) in 64 x 64
+ * output tiles with the reduction in fixed chunks of 256. Each output tile is computed by one
+ * thread in the same order whatever the thread count, so results are bit-identical across
+ * thread counts. The three products use orphaned `omp for` loops: called inside a parallel
+ * region the team shares the tiles, outside one they run on the calling thread. Row-major
+ * throughout. */
 #ifndef BEEX_TRAIN_TGEMM_H
 #define BEEX_TRAIN_TGEMM_H
 
