@@ -140,6 +140,17 @@ static void test_reference_diff(void **state)
     d = beex_machine_reference_diff(want, got);
     assert_int_equal(json_array_size(d), 0);
     json_decref(d);
+    /* A measurement against the record's 10 significant digits: 290/385 as computed and as
+     * a results file writes it are one figure; one more digit of difference is not. */
+    json_object_set_new(json_object_get(want, "full_depth"), "accuracy", json_real(0.7532467532));
+    json_object_set_new(json_object_get(got, "full_depth"), "accuracy", json_real(290.0 / 385.0));
+    d = beex_machine_reference_diff(want, got);
+    assert_int_equal(json_array_size(d), 0);
+    json_decref(d);
+    json_object_set_new(json_object_get(got, "full_depth"), "accuracy", json_real(0.7532467533));
+    d = beex_machine_reference_diff(want, got);
+    assert_int_equal(json_array_size(d), 1);
+    json_decref(d);
     json_object_set_new(json_object_get(got, "full_depth"), "accuracy", json_real(0.71));
     json_object_set_new(got, "test_examples", json_real(10.0)); /* 10 and 10.0: one number */
     d = beex_machine_reference_diff(want, got);
