@@ -30,6 +30,13 @@ int beex_machine_group_of(const beex_machine_figures *f, int nf, const char *ref
         }
         if (g[k].n < 64)
             g[k].members[g[k].n++] = i;
+        /* By default the first bundle measured natively and valid: an emulated bundle's times
+         * are no yardstick. A named reference machine wins. */
+        int ref_native = !f[g[k].ref].emulated && f[g[k].ref].valid;
+        int ref_named =
+            reference_machine != NULL && strcmp(f[g[k].ref].name, reference_machine) == 0;
+        if (!ref_native && !ref_named && !f[i].emulated && f[i].valid)
+            g[k].ref = i;
         if (reference_machine != NULL && strcmp(f[i].name, reference_machine) == 0)
             g[k].ref = i;
     }
@@ -173,7 +180,9 @@ static void md_group(FILE *o, const beex_machine_figures *f, const beex_machine_
     for (int m = 0; m < g->n; m++) {
         const char *cpu = json_string_value(
             json_object_get(json_object_get(f[g->members[m]].doc, "context"), "cpu_model"));
-        fprintf(o, " %s |", cpu != NULL ? cpu : "?");
+        /* Under qemu-user /proc/cpuinfo describes the host, not the emulated CPU. */
+        fprintf(o, " %s%s |", f[g->members[m]].emulated ? "emulated, on " : "",
+                cpu != NULL ? cpu : "?");
     }
     fprintf(o, "\n| measured (the bundle's date) |");
     for (int m = 0; m < g->n; m++) {

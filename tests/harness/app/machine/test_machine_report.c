@@ -83,6 +83,14 @@ static void test_groups(void **state)
     ng = beex_machine_group_of(f, 4, "m3", g, 8);
     assert_int_equal(g[0].ref, 3);
     assert_int_equal(beex_machine_group_of(f, 4, NULL, g, 2), -1);
+    /* An emulated bundle is never the default yardstick: the first native valid one is. */
+    for (int i = 0; i < 4; i++)
+        f[i].valid = 1;
+    f[0].emulated = 1;
+    beex_machine_group_of(f, 4, NULL, g, 8);
+    assert_int_equal(g[0].ref, 3);
+    beex_machine_group_of(f, 4, "m0", g, 8); /* unless named */
+    assert_int_equal(g[0].ref, 0);
 }
 
 static int has(const json_t *w, const char *prefix)
