@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/progress.h"
@@ -105,9 +106,11 @@ static void shard_range(size_t n, int i, int k, int *first, int *count)
     *count = (int)(b - a);
 }
 
-/* "model=<fp> data=<fp>": the model file's and the split file's fingerprints, as the
- * document's "inputs" already holds them (each file is read once). */
-static void trace_origin(const json_t *doc, const char *split, char *out, size_t len)
+/* "model=<fp> data=<fp> precision=<p>": the model file's and the split file's fingerprints,
+ * as the document's "inputs" already holds them (each file is read once), and the precision
+ * the trace ran at (the same model gives other logits at another precision). */
+static void trace_origin(const json_t *doc, const char *split, beex_precision prec, char *out,
+                         size_t len)
 {
     const json_t *in = json_object_get(doc, "inputs");
     char file[32];
@@ -115,7 +118,8 @@ static void trace_origin(const json_t *doc, const char *split, char *out, size_t
     const char *m = json_string_value(json_object_get(json_object_get(in, "model"), "fingerprint"));
     const char *d = json_string_value(
         json_object_get(json_object_get(json_object_get(in, "data"), file), "fingerprint"));
-    snprintf(out, len, "model=%s data=%s", m ? m : "unreadable", d ? d : "unreadable");
+    snprintf(out, len, "model=%s data=%s precision=%s", m ? m : "unreadable", d ? d : "unreadable",
+             beex_precision_name(prec));
 }
 
 /* Trace pass: dev and test (or their shard) through all blocks on the best variant. */
@@ -149,7 +153,7 @@ static int trace_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
                      o->shard_n);
         else
             snprintf(path, sizeof path, "%s/trace_%s.csv", dir, names[k]);
-        trace_origin(s->doc, names[k], traces[k]->origin, sizeof traces[k]->origin);
+        trace_origin(s->doc, names[k], prec, traces[k]->origin, sizeof traces[k]->origin);
         if (beex_trace_write_csv(traces[k], path, err, errlen) != 0) {
             beex_engine_free(e);
             return -1;
@@ -159,9 +163,11 @@ static int trace_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
     return 0;
 }
 
-/* Reads a trace directory and refuses traces of another model or data (or of unknown origin):
- * replaying them would credit this model with another one's accuracy. */
-static int read_traces(const char *dir, sweep_state *s, char *err, size_t errlen)
+/* Reads a trace directory and refuses traces of another model, data or precision (or of
+ * unknown origin): replaying them would credit this sweep with another one's accuracy. A trace
+ * of an older beex records no precision: it is refused too, with a word to re-trace. */
+static int read_traces(const char *dir, sweep_state *s, beex_precision prec, char *err,
+                       size_t errlen)
 {
     const char *names[2] = {"dev", "test"};
     beex_trace *traces[2] = {&s->tdev, &s->ttest};
@@ -170,8 +176,21 @@ static int read_traces(const char *dir, sweep_state *s, char *err, size_t errlen
         snprintf(p, sizeof p, "%s/trace_%s.csv", dir, names[k]);
         if (beex_trace_read_csv(p, traces[k], err, errlen) != 0)
             return -1;
-        trace_origin(s->doc, names[k], want, sizeof want);
-        if (strcmp(traces[k]->origin, want) != 0) {
+        trace_origin(s->doc, names[k], prec, want, sizeof want);
+        const char *o = traces[k]->origin, *at = strstr(o, " precision=");
+        if (strncmp(o, "model=", 6) == 0 && at == NULL) {
+            snprintf(err, errlen,
+                     "%.200s: the trace records no precision (written by an older beex); refused: "
+                     "trace again with this version",
+                     p);
+            return -1;
+        }
+        if (at != NULL && strcmp(at + 11, beex_precision_name(prec)) != 0) {
+            snprintf(err, errlen, "%.200s: traced at precision %.20s, this sweep runs %s", p,
+                     at + 11, beex_precision_name(prec));
+            return -1;
+        }
+        if (strcmp(o, want) != 0) {
             snprintf(err, errlen, "%.200s: traced from %.90s, not from this model and data (%.90s)",
                      p, traces[k]->origin[0] ? traces[k]->origin : "an unknown model and data",
                      want);
@@ -351,8 +370,9 @@ static int load_inputs(const beex_sweep_options *o, sweep_state *s, char *data_d
                  beex_precision_name(cfg->precision));
         return -1;
     }
-    if (s->ds.n_labels > 256) {
-        snprintf(err, errlen, "%s: more than 256 labels", o->task);
+    if (s->ds.n_labels > BEEX_MAX_CLASSES) {
+        snprintf(err, errlen, "%s: more than %d labels (the largest model has %d classes)", o->task,
+                 BEEX_MAX_CLASSES, BEEX_MAX_CLASSES);
         return -1;
     }
     char why[400];
@@ -392,7 +412,7 @@ static int get_traces(const beex_sweep_options *o, sweep_state *s, beex_precisio
     const beex_config *cfg = &s->model->cfg;
     if (o->trace_dir == NULL)
         return trace_pass(o, s, prec, label_map, stage, effective, err, errlen);
-    if (read_traces(o->trace_dir, s, err, errlen) != 0)
+    if (read_traces(o->trace_dir, s, prec, err, errlen) != 0)
         return -1;
     if (s->tdev.blocks != cfg->blocks || s->tdev.classes != cfg->classes ||
         s->ttest.n != (int)s->ds.test.n || s->tdev.n != (int)s->ds.dev.n) {
@@ -448,14 +468,41 @@ static int hist_points(const beex_sweep_table *t, const int *pts, int npts, int 
     return nhist;
 }
 
+/* 1 when the folder out is trace or one of its parents: committing there with --overwrite
+ * would delete the traces the new sweep.json points at. Compared by device and inode, going up
+ * with "..", so that symbolic links on either side cannot hide it. */
+static int out_holds_trace(const char *out, const char *trace)
+{
+    struct stat so, st, root;
+    if (stat(out, &so) != 0 || !S_ISDIR(so.st_mode) || stat("/", &root) != 0)
+        return 0;
+    char p[8192];
+    snprintf(p, sizeof p, "%s", trace);
+    for (int up = 0; up < 256 && stat(p, &st) == 0; up++) {
+        if (st.st_dev == so.st_dev && st.st_ino == so.st_ino)
+            return 1;
+        if ((st.st_dev == root.st_dev && st.st_ino == root.st_ino) || strlen(p) + 4 >= sizeof p)
+            return 0;
+        strcat(p, "/..");
+    }
+    return 0;
+}
+
 int beex_sweep_run(const beex_sweep_options *o)
 {
     sweep_state s;
     memset(&s, 0, sizeof s);
     char err[512], dir[4096], stage[4200] = "", data_dir[4096], used[4200];
-    int status = 1, label_map[256], positive = -1;
+    int status = 1, label_map[BEEX_MAX_CLASSES], positive = -1;
     beex_precision prec;
 
+    if (o->trace_dir != NULL && o->out != NULL && out_holds_trace(o->out, o->trace_dir)) {
+        fprintf(stderr,
+                "beex sweep: --out %s is (or holds) the --trace folder %s: the new results would "
+                "replace the traces they are computed from; choose another --out\n",
+                o->out, o->trace_dir);
+        return 1;
+    }
     if (load_inputs(o, &s, data_dir, sizeof data_dir, label_map, &prec, &positive, err,
                     sizeof err) != 0)
         goto fail;

@@ -10,7 +10,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "harness/base/prng.h"
 
 #define MAX_TRACKED 16
 static char *volatile tracked[MAX_TRACKED];
@@ -29,6 +32,13 @@ static void untrack(const char *p)
     for (int i = 0; i < MAX_TRACKED; i++)
         if (tracked[i] == p)
             tracked[i] = NULL;
+}
+
+int beex_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a != NULL && b != NULL && stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+           sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 /* A run's staging directory (run_dir.h): on a signal its files and itself are removed, so
@@ -133,6 +143,37 @@ int beex_check_output_file(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* Creates "<path>.tmp.<pid>.<nonce>" exclusively (O_CREAT | O_EXCL | O_NOFOLLOW): a file or
+ * symlink planted at a predictable name is never opened or followed, only stepped around.
+ * Same directory as path, so the rename stays atomic; mode 0666 less the umask, as fopen's.
+ * Returns the stream, or NULL with errno set. */
+static FILE *create_tmp(const char *path, char *tmp, size_t n)
+{
+    static unsigned counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t s = ((uint64_t)ts.tv_sec << 30) ^ (uint64_t)ts.tv_nsec ^ (uintptr_t)tmp;
+    for (int attempt = 0; attempt < 64; attempt++) {
+        s = beex_mix64(s + ++counter);
+        snprintf(tmp, n, "%s.tmp.%ld.%08x", path, (long)getpid(), (unsigned)(s & 0xffffffffu));
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return NULL;
+        FILE *f = fdopen(fd, "w");
+        if (f == NULL) {
+            int saved = errno;
+            close(fd);
+            unlink(tmp);
+            errno = saved;
+        }
+        return f;
+    }
+    errno = EEXIST;
+    return NULL;
+}
+
 int beex_atomic_open(beex_atomic_file *af, const char *path, char *err, size_t errlen)
 {
     memset(af, 0, sizeof *af);
@@ -158,7 +199,7 @@ int beex_atomic_open(beex_atomic_file *af, const char *path, char *err, size_t e
             return -1;
         path = resolved;
     }
-    size_t n = strlen(path) + 32;
+    size_t n = strlen(path) + 48;
     af->tmp_path = malloc(n);
     af->final_path = strdup(path);
     if (af->tmp_path == NULL || af->final_path == NULL) {
@@ -167,8 +208,7 @@ int beex_atomic_open(beex_atomic_file *af, const char *path, char *err, size_t e
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    snprintf(af->tmp_path, n, "%s.tmp.%ld", path, (long)getpid());
-    af->f = fopen(af->tmp_path, "w");
+    af->f = create_tmp(path, af->tmp_path, n);
     if (af->f == NULL) {
         snprintf(err, errlen, "%s: cannot create: %s", af->tmp_path, strerror(errno));
         free(af->tmp_path);

@@ -19,8 +19,14 @@ typedef struct {
  * with err naming the path. */
 int beex_check_output_file(const char *path, char *err, size_t errlen);
 
-/* Checks path as above, then opens "<path>.tmp.<pid>" for writing; a symlink is followed, so
- * the commit replaces its target and keeps the link. Returns 0, or -1 with err set. */
+/* 1 when a and b name the same existing file (device and inode, links followed), else 0:
+ * an output that does not exist yet is no input. Checked before any work so that an output
+ * option never replaces one of the command's own inputs. */
+int beex_same_file(const char *a, const char *b);
+
+/* Checks path as above, then creates "<path>.tmp.<pid>.<nonce>" exclusively (never through
+ * a file or link already at that name) for writing; a symlink at path is followed, so the
+ * commit replaces its target and keeps the link. Returns 0, or -1 with err set. */
 int beex_atomic_open(beex_atomic_file *af, const char *path, char *err, size_t errlen);
 /* Checks every write, fsyncs, renames. Returns 0, or -1 with err set (tmp removed). */
 int beex_atomic_commit(beex_atomic_file *af, char *err, size_t errlen);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/text/dataset.h"
 #include "kernels/cpu.h"
 
 int beex_arg_int(const char *cmd, const char *opt, const char *s, int lo, int hi, int *out)
@@ -45,6 +46,31 @@ int beex_arg_output(const char *cmd, const char *opt, const char *path)
         return 0;
     fprintf(stderr, "beex %s: --%s: %s\n", cmd, opt, err);
     return -1;
+}
+
+int beex_arg_output_not_input(const char *cmd, const char *opt, const char *out, const char *what,
+                              const char *in)
+{
+    if (!beex_same_file(out, in))
+        return 0;
+    fprintf(stderr, "beex %s: --%s %s is %s %s: the output would replace it; give another path\n",
+            cmd, opt, out, what, in);
+    return -1;
+}
+
+int beex_arg_output_not_task(const char *cmd, const char *opt, const char *out, const char *task)
+{
+    static const char *const files[] = {"train.tsv", "dev.tsv", "test.tsv", "labels.txt"};
+    char dir[4096], err[512], path[4200], what[64];
+    if (beex_dataset_resolve(task, dir, sizeof dir, err, sizeof err) != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        snprintf(what, sizeof what, "the task's %s", files[i]);
+        if (beex_arg_output_not_input(cmd, opt, out, what, path) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int beex_list_has_empty_field(const char *s)

@@ -37,4 +37,12 @@ int beex_arg_double(const char *cmd, const char *opt, const char *s, double *out
  * "beex CMD: --OPT PATH: why" and returns -1. */
 int beex_arg_output(const char *cmd, const char *opt, const char *path);
 
+/* An output option must not name one of the command's inputs (base/atomic_file.h's
+ * beex_same_file). On a match prints "beex CMD: --OPT OUT is WHAT IN: ..." and returns -1. */
+int beex_arg_output_not_input(const char *cmd, const char *opt, const char *out, const char *what,
+                              const char *in);
+/* The same for every file of a task (train/dev/test.tsv, labels.txt). A task that does not
+ * resolve is left to the run to report. */
+int beex_arg_output_not_task(const char *cmd, const char *opt, const char *out, const char *task);
+
 #endif

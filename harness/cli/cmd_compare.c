@@ -146,9 +146,12 @@ int beex_cmd_compare(int argc, char **argv)
         fprintf(stderr, "beex compare: %s\n", err);
         return 2;
     }
-    if (beex_bench_set_load(new, &b, err, sizeof err) != 0) {
+    if (beex_bench_set_load(new, &b, err, sizeof err) != 0 ||
+        beex_compare_check_set(&a, old, err, sizeof err) != 0 ||
+        beex_compare_check_set(&b, new, err, sizeof err) != 0) {
         fprintf(stderr, "beex compare: %s\n", err);
         beex_bench_set_free(&a);
+        beex_bench_set_free(&b);
         return 2;
     }
     beex_compare_row *rows = NULL;

@@ -141,7 +141,11 @@ static int parse_args(int argc, char **argv, int *vocab_size, const char **json_
         usage(stderr);
         return 2;
     }
-    if (*json_path != NULL && beex_arg_output("data stats", "json", *json_path) != 0)
+    if (*json_path != NULL &&
+        (beex_arg_output("data stats", "json", *json_path) != 0 ||
+         beex_arg_output_not_task("data stats", "json", *json_path, argv[optind]) != 0 ||
+         beex_arg_output_not_input("data stats", "json", *json_path, "the --glove file",
+                                   *glove_path) != 0))
         return 1;
     return -1;
 }

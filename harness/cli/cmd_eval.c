@@ -164,7 +164,7 @@ typedef struct {
     beex_vocab *v;
     beex_engine *e;
     beex_precision pr;
-    int map[256], positive;
+    int map[BEEX_MAX_CLASSES], positive;
 } eval_inputs;
 
 static void eval_inputs_free(eval_inputs *in)
@@ -193,8 +193,9 @@ static int load_inputs(const eval_args *a, eval_inputs *in, char *err, size_t er
                  beex_precision_name(m->cfg.precision));
         return -1;
     }
-    if (in->ds.n_labels > 256) {
-        snprintf(err, errlen, "%s: more than 256 labels", a->task);
+    if (in->ds.n_labels > BEEX_MAX_CLASSES) {
+        snprintf(err, errlen, "%s: %d labels, more than the %d classes a model may have", a->task,
+                 in->ds.n_labels, BEEX_MAX_CLASSES);
         return -1;
     }
     if (beex_label_map(&in->ds, m, in->map, why, sizeof why) != 0) {
@@ -243,6 +244,10 @@ int beex_cmd_eval(int argc, char **argv)
     int prc = parse(argc, argv, &a);
     if (prc != 0)
         return prc == 1 ? 0 : prc;
+    if (a.json_path != NULL &&
+        (beex_arg_output_not_input("eval", "json", a.json_path, "the model", a.model) != 0 ||
+         beex_arg_output_not_task("eval", "json", a.json_path, a.task) != 0))
+        return 1;
     char err[512];
     int rc = 1;
     eval_inputs in;

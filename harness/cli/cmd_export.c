@@ -65,7 +65,8 @@ int beex_cmd_export(int argc, char **argv)
         return 2;
     }
     const char *in = argv[optind];
-    if (beex_arg_output("export", "out", out) != 0)
+    if (beex_arg_output("export", "out", out) != 0 ||
+        beex_arg_output_not_input("export", "out", out, "the input checkpoint", in) != 0)
         return 1;
     char err[512];
     beex_model *m = NULL;

@@ -63,8 +63,8 @@ typedef struct {
     int precision; /* -1: the preset's */
     float eps;
     int have_eps;
-    char *names[256]; /* --labels, pointing into argv (not NUL-terminated) */
-    size_t name_len[256];
+    char *names[BEEX_MAX_CLASSES]; /* --labels, pointing into argv (not NUL-terminated) */
+    size_t name_len[BEEX_MAX_CLASSES];
     int n_names;
 } init_args;
 
@@ -76,8 +76,9 @@ static int parse_labels(char *arg, init_args *ia)
     for (const char *p = arg;; p++) {
         const char *q = strchr(p, ',');
         size_t len = q ? (size_t)(q - p) : strlen(p);
-        if (len == 0 || ia->n_names >= 256) {
-            fprintf(stderr, "beex init: --labels wants 2 to 256 non-empty names, got '%s'\n", arg);
+        if (len == 0 || ia->n_names >= BEEX_MAX_CLASSES) {
+            fprintf(stderr, "beex init: --labels wants 2 to %d non-empty names, got '%s'\n",
+                    BEEX_MAX_CLASSES, arg);
             return 2;
         }
         for (int k = 0; k < ia->n_names; k++)
@@ -196,6 +197,13 @@ static int build_config(const init_args *ia, beex_config *cfg)
             return 2;
         }
         cfg->classes = ia->n_names;
+    }
+    if (cfg->classes > BEEX_MAX_CLASSES) {
+        fprintf(stderr,
+                "beex init: --classes %d is more than %d, the most beex eval and beex sweep "
+                "can score\n",
+                cfg->classes, BEEX_MAX_CLASSES);
+        return 2;
     }
     if (ia->have_eps)
         cfg->ln_eps = ia->eps;

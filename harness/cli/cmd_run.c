@@ -28,7 +28,8 @@ static void usage(FILE *out)
             "Reads one example per line on standard input: text, tokenized with the model's\n"
             "vocabulary, or with --ids whitespace-separated token ids. Prints one JSON line per\n"
             "example: the logits and entropy of every block run, the exit block, the prediction\n"
-            "and its cost (FLOPs, BOPs, OPs = FLOPs + BOPs/64).\n"
+            "and its cost (FLOPs, BOPs, OPs = FLOPs + BOPs/64). A line may hold at most 1 MiB;\n"
+            "a longer one, or a read error, stops the run with exit status 1.\n"
             "  --precision  default: the model's own (its configuration)\n"
             "  --delta      exit threshold on the fractional entropy reduction (default 0.1)\n"
             "  --variant    %s (default: best available / BEEX_ISA)\n"
@@ -288,6 +289,53 @@ static int pending_alloc(pending *p, int batch, int max_len)
     return 0;
 }
 
+/* The longest input line: far more than max_len tokens of any model, and a bound on what
+ * endless input without a newline (/dev/zero) can make the run hold. */
+#define RUN_MAX_LINE (1 << 20)
+
+/* One line of standard input into *buf (NUL-terminated, without its '\n'; NUL bytes inside
+ * are kept for the caller to refuse). Returns its length, -1 at the end of input, or -2
+ * after printing why: a read error, a line over RUN_MAX_LINE, or no memory. getline() is not
+ * used because it reports running out of memory as the end of input. */
+static long read_line(char **buf, size_t *cap, long lineno)
+{
+    size_t n = 0;
+    int ch;
+    errno = 0;
+    while ((ch = getc(stdin)) != EOF && ch != '\n') {
+        if (n == RUN_MAX_LINE) {
+            fprintf(stderr, "beex run: standard input line %ld is longer than %d bytes (1 MiB)\n",
+                    lineno, RUN_MAX_LINE);
+            return -2;
+        }
+        if (n + 1 >= *cap) {
+            size_t want = *cap ? 2 * *cap : 4096;
+            want = want > RUN_MAX_LINE + 1 ? RUN_MAX_LINE + 1 : want;
+            char *grown = realloc(*buf, want);
+            if (grown == NULL) {
+                fprintf(stderr, "beex run: out of memory reading standard input line %ld\n",
+                        lineno);
+                return -2;
+            }
+            *buf = grown, *cap = want;
+        }
+        (*buf)[n++] = (char)ch;
+    }
+    if (ch == EOF && ferror(stdin)) {
+        fprintf(stderr, "beex run: error reading standard input (line %ld): %s\n", lineno,
+                strerror(errno ? errno : EIO));
+        return -2;
+    }
+    if (ch == EOF && n == 0)
+        return -1;
+    if (*buf == NULL && (*buf = malloc(*cap = 1)) == NULL) {
+        fprintf(stderr, "beex run: out of memory reading standard input line %ld\n", lineno);
+        return -2;
+    }
+    (*buf)[n] = '\0';
+    return (long)n;
+}
+
 /* Standard input to the end, batch by batch (a bad line still lets the lines before it
  * through). Returns the exit status: 0, or 1 after printing why. */
 static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *vocab, pending *p,
@@ -298,11 +346,9 @@ static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *voca
     size_t linecap = 0;
     int rc = 1;
     long lineno = 0, done = 0;
-    ssize_t got;
-    while ((got = getline(&line, &linecap, stdin)) >= 0) {
+    long got;
+    while ((got = read_line(&line, &linecap, lineno + 1)) >= 0) {
         lineno++;
-        if (got > 0 && line[got - 1] == '\n')
-            line[--got] = '\0';
         int n;
         /* A NUL would silently cut the line short: refuse it, as the data set reader does. */
         int bad = memchr(line, '\0', (size_t)got) != NULL;
@@ -327,8 +373,10 @@ static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *voca
             done += p->cap;
         }
     }
-    if (ferror(stdin)) {
-        fprintf(stderr, "beex run: error reading standard input: %s\n", strerror(errno));
+    if (got == -2) {
+        /* The lines before the unreadable one still get their results, then exit 1. */
+        if (p->n > 0)
+            (void)flush_batch(e, m, p, done, ro->delta, ro->full);
         goto out;
     }
     if (p->n > 0 && flush_batch(e, m, p, done, ro->delta, ro->full) != 0)

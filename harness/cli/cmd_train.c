@@ -5,12 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
-#include "harness/text/dataset.h"
 #include "harness/train/trainer.h"
 
 static void usage(FILE *out, const beex_train_options *d)
@@ -102,27 +100,9 @@ static void apply_measured_defaults(beex_train_options *o, int fp32_given)
             fprintf(stderr, "train: GloVe embeddings from %s (--glove none to disable)\n",
                     DEFAULT_GLOVE);
     }
+    o->fp32_epochs_auto = !fp32_given;
     if (!fp32_given && o->init == NULL && o->cfg.precision != BEEX_PREC_FP32 && o->epochs > 2)
         o->fp32_epochs = 2;
-}
-
-/* --out must not be one of the task's own files (training would overwrite its data). */
-static int refuses_data_file(const char *task, const char *out)
-{
-    char dir[4096], err[512], p[4200];
-    struct stat so, sd;
-    if (stat(out, &so) != 0 || beex_dataset_resolve(task, dir, sizeof dir, err, sizeof err) != 0)
-        return 0; /* a new file, or a task the run itself will report */
-    static const char *const files[] = {"train.tsv", "dev.tsv", "test.tsv", "labels.txt"};
-    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-        if (stat(p, &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino) {
-            fprintf(stderr, "beex train: --out %s is the task's %s; give a model file name\n", out,
-                    files[i]);
-            return -1;
-        }
-    }
-    return 0;
 }
 
 /* A value that parsed but is outside what the option accepts. Returns 2 ("reported"). */
@@ -343,8 +323,19 @@ static int check_args(int argc, char **argv, beex_train_options *o, int nlw, int
                         "and no --init, whose vocabulary is fixed)\n");
         return 2;
     }
-    if (beex_arg_output("train", "out", o->out) != 0 || refuses_data_file(o->task, o->out) != 0)
+    if (beex_arg_output("train", "out", o->out) != 0)
         return 1;
+    /* --out and the .last / .state files beside it must not replace an input. */
+    char last[4200], state[4200];
+    snprintf(last, sizeof last, "%s.last.safetensors", o->out);
+    snprintf(state, sizeof state, "%s.state", o->out);
+    const char *outs[] = {o->out, last, state};
+    for (int i = 0; i < 3; i++)
+        if (beex_arg_output_not_task("train", "out", outs[i], o->task) != 0 ||
+            beex_arg_output_not_input("train", "out", outs[i], "the --init checkpoint", o->init) !=
+                0 ||
+            beex_arg_output_not_input("train", "out", outs[i], "the --glove file", o->glove) != 0)
+            return 1;
     return -1;
 }
 
@@ -380,7 +371,7 @@ int beex_cmd_train(int argc, char **argv)
     if (rc >= 0)
         return rc;
     o.progress = !o.quiet && isatty(2);
-    char err[512];
+    char err[2048]; /* --resume names every setting that differs */
     if (beex_train_run(&o, err, sizeof err) != 0) {
         fprintf(stderr, "beex train: %s\n", err);
         return 1;

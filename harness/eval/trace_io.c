@@ -1,6 +1,7 @@
 #include "harness/eval/trace_io.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,13 @@ static int read_values(FILE *f, const char *path, char **line, size_t *cap, cons
                      r + hdr + 1);
             return -1;
         }
+        /* An entropy is finite and not negative, a logit finite (as floats): anything else
+         * would replay as exits and predictions no model made. */
+        if (!isfinite((float)v[4]) || v[4] < 0) {
+            snprintf(err, errlen, "%s: line %d: entropy %g is not a finite number >= 0", path,
+                     r + hdr + 1, v[4]);
+            return -1;
+        }
         t->index[i] = (int32_t)v[0];
         t->label[i] = (int32_t)v[1];
         t->len[i] = (int32_t)v[2];
@@ -143,6 +151,11 @@ static int read_values(FILE *f, const char *path, char **line, size_t *cap, cons
             double x;
             if (field_double(&p, &x) != 0) {
                 snprintf(err, errlen, "%s: line %d: bad logit %d", path, r + hdr + 1, c);
+                return -1;
+            }
+            if (!isfinite((float)x)) {
+                snprintf(err, errlen, "%s: line %d: logit %d is %g, not a finite number", path,
+                         r + hdr + 1, c, x);
                 return -1;
             }
             z[c] = (float)x;

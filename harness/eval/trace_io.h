@@ -11,7 +11,8 @@
 
 /* Written atomically (harness/base/atomic_file.h). Returns 0, or -1 with err set. */
 int beex_trace_write_csv(const beex_trace *t, const char *path, char *err, size_t errlen);
-/* Reads a file written above; errors name the file and line. Returns 0, or -1. */
+/* Reads a file written above; errors name the file and line, and refuse NaN, infinite or
+ * negative entropies and non-finite logits. Returns 0, or -1. */
 int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errlen);
 /* Concatenates traces (shards) ordered by example number; refuses different shapes and
  * duplicate or missing example numbers (the result must be 0..n-1). Returns 0, or -1. */

@@ -24,6 +24,11 @@ typedef struct {
     float ln_eps;
 } beex_config;
 
+/* The most classes a model may have. beex eval and beex sweep map a task's labels onto the
+ * model's classes in tables of this size, so beex train and beex init refuse more before any
+ * work rather than leave a model nothing can score. */
+#define BEEX_MAX_CLASSES 256
+
 /* The small default of docs/model.md section 1 (classes = 2). */
 beex_config beex_config_default(void);
 /* A named shape: "small" (the default above) or "bert-base" (vocab 30522, d 768, heads 12,

@@ -168,6 +168,14 @@ int beex_model_meta_read_labels(beex_model *m, const char *text, char *err, size
             snprintf(err, errlen, "bad metadata: label %d is not a string", i);
             goto out;
         }
+        /* Labels map data by name (beex init refuses the same name twice): a duplicate
+         * would send one class's examples to the other. */
+        for (int k = 0; k < i; k++)
+            if (strcmp(m->labels[k], s) == 0) {
+                snprintf(err, errlen, "bad metadata: labels %d and %d are both named '%.100s'", k,
+                         i, s);
+                goto out;
+            }
         if ((m->labels[i] = strdup(s)) == NULL) {
             snprintf(err, errlen, "out of memory reading the labels");
             goto out;

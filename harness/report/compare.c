@@ -1,6 +1,7 @@
 #include "harness/report/compare.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,28 @@ static void compare_pair(const beex_bench_row *a, const beex_bench_row *b,
     }
     r->regression = (r->has_time && r->time_verdict == BEEX_VERDICT_SLOWER) ||
                     (r->has_instructions && r->instr_verdict == BEEX_VERDICT_SLOWER);
+}
+
+int beex_compare_check_set(const beex_bench_set *s, const char *path, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        const beex_bench_row *r = &s->rows[i];
+        for (size_t k = 0; k < r->n; k++)
+            if (!isfinite(r->samples[k]) || r->samples[k] <= 0) {
+                snprintf(err, errlen,
+                         "%s: benchmark %.200s: repetition %zu took %g s; a time must be a "
+                         "finite number > 0",
+                         path, r->name, k + 1, r->samples[k]);
+                return -1;
+            }
+        if (r->instructions == 0) {
+            snprintf(err, errlen,
+                     "%s: benchmark %.200s: an instruction count of 0 is no measurement", path,
+                     r->name);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 long beex_compare_sets(const beex_bench_set *old, const beex_bench_set *new_,

@@ -39,6 +39,10 @@ typedef struct {
 
 const char *beex_verdict_name(beex_verdict v);
 
+/* Refuses what no measurement gives: a time that is not a finite number > 0, an instruction
+ * count of 0 (a change relative to it means nothing). Returns 0, or -1 with err naming the
+ * file (path) and the benchmark. */
+int beex_compare_check_set(const beex_bench_set *s, const char *path, char *err, size_t errlen);
 /* One row per name in either set (old's order, then names new alone has). Returns the row
  * count (rows malloc'ed), or -1. */
 long beex_compare_sets(const beex_bench_set *old, const beex_bench_set *new_,

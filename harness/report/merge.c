@@ -27,7 +27,8 @@ static const char *str_at(const json_t *doc, const char *a, const char *b, const
 }
 
 /* Every shard's dev and test traces into dev[i], test[i] (i its shard number) and its
- * context into contexts, each shard checked to be of the same model and task, once. */
+ * context into contexts, each shard checked to be of the same model, task and precision,
+ * once. */
 static int read_shard_traces(const beex_merge_input *in, int n, beex_trace *dev, beex_trace *test,
                              json_t *contexts, char *err, size_t errlen)
 {
@@ -44,6 +45,14 @@ static int read_shard_traces(const beex_merge_input *in, int n, beex_trace *dev,
         if (strcmp(str_at(d, "inputs", "model", "fingerprint"), fp0) != 0 ||
             strcmp(str_at(d, "task", NULL, NULL), str_at(d0, "task", NULL, NULL)) != 0) {
             snprintf(err, errlen, "%s: another model or task than %s", in[k].path, in[0].path);
+            goto done;
+        }
+        /* The same model at another precision gives other logits: its traces do not join. */
+        const char *pk = str_at(d, "settings", "effective", "precision");
+        const char *p0 = str_at(d0, "settings", "effective", "precision");
+        if (strcmp(pk, p0) != 0) {
+            snprintf(err, errlen, "%s: a shard at precision %s, %s is at %s", in[k].path, pk,
+                     in[0].path, p0);
             goto done;
         }
         if (i < 0 || i >= n || seen[i]++) {

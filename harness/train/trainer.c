@@ -93,6 +93,9 @@ static char *settings_json(const beex_train_options *o, int epoch, beex_precisio
     /* --resume refuses a checkpoint trained on other data (issue 11 item 6). */
     json_object_set_new(j, "train_data_fingerprint", json_string(o->train_fp));
     json_object_set_new(j, "precision", json_string(beex_precision_name(prec)));
+    /* The run's target precision; "precision" is the saved epoch's (fp32 in the first
+     * stage). --resume compares it (trainer_resume.c). */
+    json_object_set_new(j, "train_precision", json_string(beex_precision_name(o->cfg.precision)));
     json_object_set_new(j, "fp32_epochs", json_integer(o->fp32_epochs));
     json_object_set_new(j, "epoch", json_integer(epoch));
     json_object_set_new(j, "epochs", json_integer(o->epochs));
@@ -208,7 +211,8 @@ static void progress_line(int epoch, int epochs, size_t done, size_t total, doub
     fflush(stderr);
 }
 
-/* What beex_train_run refuses before any work. */
+/* What beex_train_run refuses before any work (and again after --resume has taken the
+ * checkpoint's stage split). */
 static int check_options(const beex_train_options *o, char *err, size_t errlen)
 {
     if (o->batch < 1 || o->epochs < 1 || !(o->lr > 0) || o->dropout < 0 || o->dropout >= 1 ||
@@ -227,14 +231,17 @@ static int check_options(const beex_train_options *o, char *err, size_t errlen)
 
 /* --resume: the last checkpoint's parameters and the optimiser state into the step, checked
  * against this run's configuration and data; the progress so far into st. */
-static int resume(beex_train_ctx *c, const beex_train_options *o, beex_train_state *st, char *err,
+static int resume(beex_train_ctx *c, beex_train_options *o, beex_train_state *st, char *err,
                   size_t errlen)
 {
     beex_model *last = NULL;
     if (beex_model_load(c->last_path, &last, err, errlen) != 0)
         return -1;
     int bad = beex_tparams_from_model(&c->step.p, last);
-    if (!bad && resume_mismatch(last, &c->ds, o->train_fp, c->last_path, err, errlen) != 0) {
+    if (!bad && (resume_mismatch(last, &c->ds, o->train_fp, c->last_path, err, errlen) != 0 ||
+                 beex_train_resume_settings(o, c->step.cfg.precision, c->step.cfg.blocks,
+                                            last->metadata_json, c->last_path, err, errlen) != 0 ||
+                 check_options(o, err, errlen) != 0)) {
         beex_model_free(last);
         return -1;
     }

@@ -25,6 +25,9 @@ typedef struct {
                           would (the schedule still spans all epochs; --resume goes on) */
     beex_config cfg;   /* architecture (vocab = upper bound); precision = training precision */
     int fp32_epochs;   /* first stage in fp32 inside the same run (0 = none) */
+    /* fp32_epochs is a default, not asked for: --resume keeps the checkpoint's (the default
+     * depends on --epochs, which may grow). */
+    int fp32_epochs_auto;
     double lr;
     int batch, epochs;
     uint64_t seed;

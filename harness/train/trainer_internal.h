@@ -34,5 +34,10 @@ typedef struct {
  * c with beex_train_ctx_free either way. */
 int beex_train_prepare(beex_train_ctx *c, beex_train_options *o, char *err, size_t errlen);
 void beex_train_ctx_free(beex_train_ctx *c);
+/* --resume: refuses (-1, err naming each setting with its old and new values) when o differs
+ * from the settings recorded in the checkpoint's provenance meta_json (path names it) in
+ * anything but --epochs; with o->fp32_epochs_auto, first takes the recorded fp32_epochs. */
+int beex_train_resume_settings(beex_train_options *o, beex_precision target, int blocks,
+                               const char *meta_json, const char *path, char *err, size_t errlen);
 
 #endif

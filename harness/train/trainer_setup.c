@@ -228,6 +228,13 @@ int beex_train_prepare(beex_train_ctx *c, beex_train_options *o, char *err, size
     if (beex_dataset_load(o->task, &c->ds, err, errlen) != 0)
         return -1;
     c->have_ds = 1;
+    if (c->ds.n_labels > BEEX_MAX_CLASSES) {
+        snprintf(err, errlen,
+                 "task %s has %d labels, more than %d, the most beex eval and beex sweep can "
+                 "score",
+                 o->task, c->ds.n_labels, BEEX_MAX_CLASSES);
+        return -1;
+    }
     char train_path[4200];
     snprintf(train_path, sizeof train_path, "%s/train.tsv", c->ds.dir);
     if (beex_file_fingerprint(train_path, o->train_fp) != 0) {

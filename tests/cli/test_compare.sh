@@ -62,4 +62,23 @@ n_bench=$(jq '[.benchmarks[] | select(.aggregate_name == "median")] | length' g_
 med_ms=$(jq '[.benchmarks[] | select(.aggregate_name == "median")][0].real_time / 1e6' g_old.json)
 awk -F, -v m="$med_ms" 'NR == 2 { d = $12 - m; if (d < 0) d = -d; exit !(d <= 1e-6 * (m > 0 ? m : 1) + 1e-9) }' \
     kern/kernels.csv || fail "kernels.csv time is not the median in ms"
+# Inputs no measurement gives (issue 24): a time of 0 or below, an old instruction count of 0.
+# Refused as input that cannot be compared (exit 2), naming the file and the benchmark.
+refused() { # FILE WHY
+    set +e
+    "$BEEX" compare "$1" t_same.json >/dev/null 2>err.txt; local rc=$?
+    set -e
+    [ $rc = 2 ] && grep -q "$1: benchmark timed/avx2.*: $2" err.txt ||
+        fail "$1 should be refused (exit 2, naming it): rc $rc, $(cat err.txt)"
+}
+sed 's/"seconds_per_pass": \[1.000000,/"seconds_per_pass": [0,/' t_old.json >t_zero.json
+sed 's/"seconds_per_pass": \[1.000000,/"seconds_per_pass": [-1.0,/' t_old.json >t_neg.json
+refused t_zero.json "repetition 1 took 0 s"
+refused t_neg.json "repetition 1 took -1 s"
+gate zero_instr.json 1000000 0
+set +e
+"$BEEX" compare zero_instr.json same.json >/dev/null 2>err.txt; rc=$?
+set -e
+[ $rc = 2 ] && grep -q "zero_instr.json: benchmark forward/avx2: an instruction count of 0" err.txt ||
+    fail "an old instruction count of 0 should be refused: rc $rc, $(cat err.txt)"
 echo "test_compare: ok"

@@ -62,6 +62,17 @@ grep -q "outside the vocabulary" "$dir/err" || fail "range message"
 "$BEEX" run "$dir/m.beex" --bogus </dev/null 2>/dev/null; [ $? -eq 2 ] || fail "unknown option"
 "$BEEX" run "$dir/m.beex" --precision fp64 </dev/null 2>/dev/null; [ $? -eq 2 ] || fail "precision"
 "$BEEX" run "$dir/nope.beex" </dev/null 2>/dev/null; [ $? -eq 1 ] || fail "missing model"
+# Input that cannot be read is an error naming standard input, never a quiet end: a line
+# past the 1 MiB bound (the lines before it still run), and endless input without a newline
+# under a memory limit (getline took its ENOMEM for the end of input and exited 0).
+{ echo "5 6"; head -c 1100000 /dev/zero | tr '\0' ' '; echo 7; } |
+    "$BEEX" run "$dir/m.beex" --ids --threads 1 >"$dir/out" 2>"$dir/err"
+[ $? -eq 1 ] || fail "a line over 1 MiB must exit 1"
+grep -q "standard input line 2 is longer than" "$dir/err" || fail "long line message: $(cat "$dir/err")"
+[ "$(wc -l <"$dir/out")" -eq 1 ] || fail "the line before the long one must still run"
+(ulimit -v 2000000 && timeout 60 "$BEEX" run "$dir/m.beex" --threads 1 </dev/zero >/dev/null 2>"$dir/err")
+[ $? -eq 1 ] || fail "endless input under a memory limit must exit 1"
+grep -q "standard input" "$dir/err" || fail "endless input: no message naming standard input"
 # A variant this build or CPU lacks, as the program reports it (NEON on x86, AVX2 on aarch64).
 missing=$("$BEEX" variants | awk '$2 ~ /^unavailable/ { print $1; exit }')
 "$BEEX" run "$dir/m.beex" --variant "$missing" </dev/null 2>"$dir/err"; [ $? -eq 2 ] ||

@@ -182,4 +182,13 @@ jq -e --slurpfile sw s/units/synth-w1a1-s1/sweep/sweep.json '
     fail "one unit's row lacks its bootstrap interval: $(jq -c '.rows[1].figures.full_depth' s/study.json)"
 grep -Eq '^\| synth \| w1a1 \| 1 \| accuracy \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \|' s/study.md ||
     fail "study.md does not show one unit's interval: $(grep '| w1a1 |' s/study.md)"
+
+# A unit whose sweep.json comes from another model (seed 2's sweep beside seed 1's model) is
+# refused when aggregating, naming the file (issue 24 item 3).
+cp s/units/synth-w1a1-s2/sweep/sweep.json s/units/synth-w1a1-s1/sweep/sweep.json
+err=$("$beex" study "${study[@]}" --out s 2>&1 >/dev/null)
+rc=$?
+if [ $rc -ne 1 ] || ! echo "$err" | grep -q "synth-w1a1-s1/sweep/sweep.json: swept from model"; then
+    fail "another model's sweep aggregated: exit $rc, $err"
+fi
 echo ok

@@ -110,7 +110,7 @@ rows=$(($(wc -l <run/timed.csv) - 1))
 # Static-depth points are timed through the engine's per-example cap and match the replay too.
 # 5 blocks x 60 examples in each trace, plus the origin line and the header
 [ "$(wc -l <run/trace_test.csv)" = 302 ] || fail "trace_test.csv should have 302 lines"
-grep -q '^# beex trace model=[0-9a-f]* data=[0-9a-f]*$' run/trace_test.csv ||
+grep -q '^# beex trace model=[0-9a-f]* data=[0-9a-f]* precision=w1a1$' run/trace_test.csv ||
     fail "the trace does not say which model and data it comes from"
 # the replay's test histograms add up to the example count
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "exit_1") c = i; if ($i == "split") sp = i } }

@@ -47,6 +47,22 @@ for other in relabel redata; do
     [ $? -eq 1 ] && echo "$err" | grep -q -- "--resume" || fail "--resume on $other: $err"
     cmp -s "$tmp/m.keep" "$tmp/m.safetensors.last.safetensors" || fail "--resume on $other changed the run"
 done
+# --resume refuses settings other than the first epochs used (only --epochs may grow), naming
+# each with its old and new values, before any epoch.
+for changed in "--seed 2:seed 1 -> 2" "--lr 0.002:lr 0.001 -> 0.002" "--dropout 0.2:dropout 0.1" \
+    "--batch 8:batch 16 -> 8" "--warmup 0.1:warmup 0 -> 0.1" "--lr-decay linear:lr_decay none -> linear" \
+    "--loss-weights 1,1:loss_weights 1,2 -> 1,1" "--fp32-epochs 1:fp32_epochs 0 -> 1"; do
+    # shellcheck disable=SC2086 # option and value on purpose
+    err=$("$beex" train "$data" --out "$tmp/m.safetensors" --precision w1a1 --epochs 4 --resume \
+        "${small[@]}" ${changed%%:*} 2>&1)
+    [ $? -eq 1 ] && echo "$err" | grep -qF -- "${changed#*:}" || fail "--resume with ${changed%%:*}: $err"
+    cmp -s "$tmp/m.keep" "$tmp/m.safetensors.last.safetensors" || fail "--resume ${changed%%:*} trained"
+done
+err=$("$beex" train "$data" --out "$tmp/m.safetensors" --precision w1a32 --seed 3 --epochs 4 --resume \
+    "${small[@]}" 2>&1)
+[ $? -eq 1 ] && echo "$err" | grep -qF "precision w1a1 -> w1a32" && echo "$err" | grep -qF "seed 1 -> 3" ||
+    fail "--resume must name every changed setting: $err"
+cmp -s "$tmp/m.keep" "$tmp/m.safetensors.last.safetensors" || fail "--resume with a new precision trained"
 
 # The same seed gives the same checkpoint bytes on one thread and on two (dropout on, w1a1
 # after an fp32 stage): the step sums every gradient in an order the team size never changes.

@@ -109,6 +109,10 @@ typedef enum {
 const char *beex_unit_state_name(beex_unit_state s);
 /* Looks at DIR/units/<id>/; why (may be NULL) says what differs for a conflict. */
 beex_unit_state beex_study_unit_state(const beex_study_plan *plan, int i, char *why, size_t whylen);
+/* Refuses a unit whose sweep/sweep.json records another model than its model.safetensors
+ * (by content fingerprint): its figures would be another model's. Returns 0, or -1 with err
+ * naming the file and both fingerprints. */
+int beex_study_unit_check_model(const beex_study_plan *plan, int i, char *err, size_t errlen);
 
 typedef struct {
     int ran;           /* 0: skipped (done already, or busy in another process) */

@@ -183,7 +183,8 @@ json_t *beex_study_aggregate(const beex_study_plan *plan, int *missing, char *er
             (*missing)++;
             continue;
         }
-        if (beex_study_unit_figures(plan, i, &f[i], err, errlen) != 0)
+        if (beex_study_unit_check_model(plan, i, err, errlen) != 0 ||
+            beex_study_unit_figures(plan, i, &f[i], err, errlen) != 0)
             goto fail;
         present[i] = 1;
         json_array_append_new(units, unit_json(plan, i, &f[i]));

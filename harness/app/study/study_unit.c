@@ -16,6 +16,7 @@
 #include "harness/app/study/study_fs.h"
 #include "harness/app/sweep_run.h"
 #include "harness/base/atomic_file.h"
+#include "harness/base/fingerprint.h"
 #include "harness/eval/metrics.h"
 #include "harness/model/model.h"
 #include "harness/report/run_dir.h"
@@ -119,6 +120,36 @@ beex_unit_state beex_study_unit_state(const beex_study_plan *plan, int i, char *
     json_decref(want);
     json_decref(doc);
     return s;
+}
+
+int beex_study_unit_check_model(const beex_study_plan *plan, int i, char *err, size_t errlen)
+{
+    char dir[4300], model[4400], sweep[4400], fp[17];
+    unit_dir(plan, i, dir, sizeof dir);
+    snprintf(model, sizeof model, "%s/model.safetensors", dir);
+    snprintf(sweep, sizeof sweep, "%s/sweep/sweep.json", dir);
+    if (beex_file_fingerprint(model, fp) != 0) {
+        snprintf(err, errlen, "%s: unreadable", model);
+        return -1;
+    }
+    json_error_t je;
+    json_t *doc = json_load_file(sweep, 0, &je);
+    if (doc == NULL) {
+        snprintf(err, errlen, "%s: %s", sweep, je.text);
+        return -1;
+    }
+    const char *rec = json_string_value(
+        json_object_get(json_object_get(json_object_get(doc, "inputs"), "model"), "fingerprint"));
+    int rc = 0;
+    if (rec == NULL || strcmp(rec, fp) != 0) {
+        snprintf(err, errlen,
+                 "%s: swept from model %.64s, but the unit's model.safetensors is %s: remove "
+                 "the unit and run the study again",
+                 sweep, rec ? rec : "(not recorded)", fp);
+        rc = -1;
+    }
+    json_decref(doc);
+    return rc;
 }
 
 /* The model of the earlier results, for a new sweep: a hard link (same folder tree), else a

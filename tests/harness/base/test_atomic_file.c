@@ -223,6 +223,43 @@ static void test_commit_through_symlink_keeps_link(void **state)
     remove_dir(dir);
 }
 
+/* The temporary file is created exclusively: a symlink planted at the name the old code
+ * predicted ("<path>.tmp.<pid>") and at every "<path>.tmp.<pid>.*" is neither followed nor
+ * written through; the commit still replaces path, and the planted links are untouched. */
+static void test_planted_symlink_at_tmp_name_is_not_followed(void **state)
+{
+    (void)state;
+    char dir[256], path[PATH_MAX], victim[PATH_MAX], planted[PATH_MAX + 64], err[512] = "";
+    make_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/out.json", dir);
+    snprintf(victim, sizeof victim, "%s/victim.txt", dir);
+    snprintf(planted, sizeof planted, "%s.tmp.%ld", path, (long)getpid());
+    write_text(path, "old");
+    write_text(victim, "precious");
+    assert_int_equal(symlink(victim, planted), 0);
+
+    beex_atomic_file af;
+    assert_int_equal(beex_atomic_open(&af, path, err, sizeof err), 0);
+    assert_string_not_equal(af.tmp_path, planted);
+    struct stat st;
+    assert_int_equal(lstat(af.tmp_path, &st), 0);
+    assert_true(S_ISREG(st.st_mode)); /* a new file, not a link */
+    fputs("new", af.f);
+    assert_int_equal(beex_atomic_commit(&af, err, sizeof err), 0);
+    expect_text(victim, "precious");
+    expect_text(path, "new");
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(lstat(planted, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* The new file has the mode fopen would give it: 0666 less the umask. */
+    mode_t mask = umask(022);
+    umask(mask);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0666 & ~mask);
+    remove_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_abort_removes_tmp),
         cmocka_unit_test(test_check_output_file),
         cmocka_unit_test(test_commit_through_symlink_keeps_link),
+        cmocka_unit_test(test_planted_symlink_at_tmp_name_is_not_followed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -203,6 +203,34 @@ static void trace_file_round_trip_and_shards(void **state)
     fclose(f);
     assert_int_equal(beex_trace_read_csv(path, &back, err, sizeof err), -1);
     assert_non_null(strstr(err, "line"));
+
+    /* Non-finite or negative entropies and non-finite logits are refused with file:line
+     * (issue 24). The rows replace example 0's first block (line 2: no origin line). */
+    static const char *const bad_rows[] = {
+        "0,%d,%d,1,nan,0,0.5,0.5\n", "0,%d,%d,1,inf,0,0.5,0.5\n",  "0,%d,%d,1,-0.25,0,0.5,0.5\n",
+        "0,%d,%d,1,0.5,0,nan,0.5\n", "0,%d,%d,1,0.5,0,0.5,-inf\n", "0,%d,%d,1,0.5,0,1e39,0.5\n",
+        "0,%d,%d,1,-nan,0,0.5,0.5\n"};
+    t.origin[0] = '\0';
+    for (size_t k = 0; k < sizeof bad_rows / sizeof bad_rows[0]; k++) {
+        assert_int_equal(beex_trace_write_csv(&t, path, err, sizeof err), 0);
+        char *text = NULL, row[128], want[300];
+        size_t cap = 0;
+        f = fopen(path, "r");
+        assert_non_null(f);
+        ssize_t got = getdelim(&text, &cap, '\0', f);
+        fclose(f);
+        assert_true(got > 0);
+        char *l2 = strchr(text, '\n') + 1, *l3 = strchr(l2, '\n') + 1;
+        snprintf(row, sizeof row, bad_rows[k], t.label[0], t.len[0]);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fprintf(f, "%.*s%s%s", (int)(l2 - text), text, row, l3);
+        fclose(f);
+        free(text);
+        assert_int_equal(beex_trace_read_csv(path, &back, err, sizeof err), -1);
+        snprintf(want, sizeof want, "%s: line 2:", path);
+        assert_non_null(strstr(err, want));
+    }
     unlink(path);
     rmdir(dir);
     beex_trace_free(&t);

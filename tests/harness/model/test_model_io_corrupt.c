@@ -283,6 +283,8 @@ static void test_metadata(void **state)
                 "'labels' must be a JSON array of 3 strings", NULL);
     expect_fail(edit_header(&checkpoint, "\"labels\":\"[\\\"0\\\"", "\"labels\":\"[0"),
                 "label 0 is not a string", NULL);
+    expect_fail(edit_header(&checkpoint, "[\\\"0\\\",\\\"1\\\"", "[\\\"0\\\",\\\"0\\\""),
+                "labels 0 and 1 are both named '0'", NULL);
     expect_fail(edit_header(&checkpoint, "[UNK]\\n", "[UNK]\\nextra\\n"),
                 "'vocab' has 14 lines, the configuration says 13", NULL);
     expect_fail(edit_header(&checkpoint, "\"vocab\":\"", "\"vocabulary\":\""), "no 'vocab' entry",
