@@ -70,7 +70,14 @@ grep -q "outside the vocabulary" "$dir/err" || fail "range message"
 [ $? -eq 1 ] || fail "a line over 1 MiB must exit 1"
 grep -q "standard input line 2 is longer than" "$dir/err" || fail "long line message: $(cat "$dir/err")"
 [ "$(wc -l <"$dir/out")" -eq 1 ] || fail "the line before the long one must still run"
-(ulimit -v 2000000 && timeout 60 "$BEEX" run "$dir/m.beex" --threads 1 </dev/zero >/dev/null 2>"$dir/err")
+# Under a memory limit where the build allows one: ASan reserves terabytes of address space
+# for its shadow memory and cannot start under `ulimit -v` (BEEX_SANITIZED, set by the test
+# command's ASan run); the 1 MiB line cap bounds the read there too.
+if [ "${BEEX_SANITIZED:-0}" = 1 ]; then
+    timeout 60 "$BEEX" run "$dir/m.beex" --threads 1 </dev/zero >/dev/null 2>"$dir/err"
+else
+    (ulimit -v 2000000 && timeout 60 "$BEEX" run "$dir/m.beex" --threads 1 </dev/zero >/dev/null 2>"$dir/err")
+fi
 [ $? -eq 1 ] || fail "endless input under a memory limit must exit 1"
 grep -q "standard input" "$dir/err" || fail "endless input: no message naming standard input"
 # A variant this build or CPU lacks, as the program reports it (NEON on x86, AVX2 on aarch64).
