@@ -1,6 +1,7 @@
 /* Binarized GEMMs (docs/model.md section 3).
  *   W1A1:  dot_ij = K - 2 * popcount(A_i XOR B_j);  y_ij = scaleA_i * scaleB_j * dot_ij + bias_j
- *   W1A32: y_ij = alpha_j * sum_k s_jk x_ik + bias_j     (s_jk = +1 when bit is 0, else -1)
+ *   W1A32: y_ij = alpha_j * sum_k s_jk x_ik + bias_j     (s_jk = +1 when bit is 0, else -1;
+ *          the sum in kernels/canon_sum.h's order: the same bits in every variant)
  * A: M packed activation rows, B: N packed weight rows, each K bits (the layout of docs/model.md
  * section 4).
  * Weights are repacked once into a variant's internal panel layout (beex_bmatrix); the

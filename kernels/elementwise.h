@@ -7,8 +7,10 @@
  *   eps inside the square root, population variance (two passes); rows of stride ld;
  *   res may be NULL; out may alias x or res.
  * - softmax_rows: s[r] <- softmax(scale * s[r]) over n columns, rows of stride ld.
- * Tolerance against the reference: |err| <= BEEX_EW_LN_ATOL (LayerNorm outputs are O(1)
- * after normalisation; gamma = 1 scale) and BEEX_EW_SOFTMAX_ATOL for probabilities. */
+ * Every variant gives the scalar variant's bits (variants/scalar/elementwise.c: row sums in
+ * kernels/canon_sum.h's order, no FMA; docs/determinism.md). The double-precision reference
+ * checks accuracy: |err| <= BEEX_EW_LN_ATOL (LayerNorm outputs are O(1) after normalisation;
+ * gamma = 1 scale) and BEEX_EW_SOFTMAX_ATOL for probabilities. */
 #ifndef BEEX_KERNELS_ELEMENTWISE_H
 #define BEEX_KERNELS_ELEMENTWISE_H
 

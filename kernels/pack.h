@@ -1,6 +1,7 @@
 /* Sign packing: fp32 rows -> packed sign bits (docs/model.md section 4).
  * Element k of a row lives in byte k/8, bit k%8; the bit is 1 when (x_k - c) < 0; bits past
- * `cols` in the last byte are 0. beta (optional) is the per-row scale mean_k |x_k - c|. */
+ * `cols` in the last byte are 0. beta (optional) is the per-row scale mean_k |x_k - c|: the sum in
+ * kernels/canon_sum.h's order divided in fp32, the same bits in every variant. */
 #ifndef BEEX_KERNELS_PACK_H
 #define BEEX_KERNELS_PACK_H
 

@@ -12,9 +12,12 @@
  *   gbeta[r] = mean_k |sigmoid(h1) - 0.5|, ubeta[r] = mean_k |tanh(h3)|. Bytes of a packed
  *   row past the last bit are zeroed up to ceil(dff/8).
  * - product_add: out[i] = y[i] + a[i] * b[i] (out may alias y).
- * Tolerance of every variant against the reference (tests/kernels/test_slfn.c):
+ * Every variant gives the scalar variant's bits (no FMA, betas summed in kernels/canon_sum.h's
+ * order; docs/determinism.md). Accuracy against the double-precision reference
+ * (tests/kernels/test_slfn.c):
  *   gates |err| <= BEEX_SLFN_GATE_ATOL; beta relative error <= BEEX_SLFN_BETA_RTOL; bits exact;
- *   product_add |err| <= 1 ulp-scale BEEX_SLFN_PRODUCT_RTOL * (|y| + |a*b|) (FMA or not). */
+ *   product_add |err| <= 1 ulp-scale BEEX_SLFN_PRODUCT_RTOL * (|y| + |a*b|) (product and sum
+ * rounded apart). */
 #ifndef BEEX_KERNELS_SLFN_H
 #define BEEX_KERNELS_SLFN_H
 

@@ -1,14 +1,13 @@
 /* `beex merge DIR...|FILE...`: shards of one sweep -> one sweep; sweeps of several machines
  * -> machines.csv and a table per architecture; kernel benchmark JSON -> kernels.csv. */
-#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "harness/cli/commands.h"
 #include "harness/report/merge.h"
+#include "harness/report/merge_inputs.h"
 #include "harness/report/run_dir.h"
 
 static void usage(FILE *out)
@@ -20,57 +19,6 @@ static void usage(FILE *out)
                  "  - sweep.json from several machines: machines.csv + a table per architecture;\n"
                  "  - `beex bench gemm --json` output: kernels.csv for plots/kernels.gp.\n"
                  "  --out DIR   output directory (default results/runs/merge-<time>)\n");
-}
-
-static int add_file(const char *path, beex_merge_input **in, int *n)
-{
-    json_error_t je;
-    json_t *doc = json_load_file(path, 0, &je);
-    if (doc == NULL) {
-        fprintf(stderr, "beex merge: %s: line %d: %s\n", path, je.line, je.text);
-        return -1;
-    }
-    beex_merge_input *p = realloc(*in, (size_t)(*n + 1) * sizeof *p);
-    if (p == NULL) {
-        json_decref(doc);
-        return -1;
-    }
-    *in = p;
-    p[*n].path = strdup(path);
-    const char *slash = strrchr(path, '/');
-    p[*n].dir = slash ? strndup(path, (size_t)(slash - path)) : strdup(".");
-    p[*n].doc = doc;
-    (*n)++;
-    return 0;
-}
-
-static int add_path(const char *path, beex_merge_input **in, int *n)
-{
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        fprintf(stderr, "beex merge: %s: no such file or directory\n", path);
-        return -1;
-    }
-    if (!S_ISDIR(st.st_mode))
-        return add_file(path, in, n);
-    struct dirent **names;
-    int k = scandir(path, &names, NULL, alphasort);
-    if (k < 0) {
-        fprintf(stderr, "beex merge: %s: cannot list\n", path);
-        return -1;
-    }
-    int rc = 0;
-    for (int i = 0; i < k; i++) {
-        size_t len = strlen(names[i]->d_name);
-        if (rc == 0 && len > 5 && strcmp(names[i]->d_name + len - 5, ".json") == 0) {
-            char p[4200];
-            snprintf(p, sizeof p, "%s/%s", path, names[i]->d_name);
-            rc = add_file(p, in, n);
-        }
-        free(names[i]);
-    }
-    free(names);
-    return rc;
 }
 
 int beex_cmd_merge(int argc, char **argv)
@@ -100,7 +48,7 @@ int beex_cmd_merge(int argc, char **argv)
     beex_merge_input *in = NULL;
     int n = 0, status = 1;
     for (int i = optind; i < argc; i++)
-        if (add_path(argv[i], &in, &n) != 0)
+        if (beex_merge_inputs_add("beex merge", argv[i], &in, &n) != 0)
             goto done;
     /* Sort the inputs by kind. */
     beex_merge_input *shards = calloc((size_t)n + 1, sizeof *shards);
@@ -157,11 +105,6 @@ done_kinds:
     free(sweeps);
     free(benches);
 done:
-    for (int i = 0; i < n; i++) {
-        free(in[i].path);
-        free(in[i].dir);
-        json_decref(in[i].doc);
-    }
-    free(in);
+    beex_merge_inputs_free(in, n);
     return status;
 }
