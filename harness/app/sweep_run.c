@@ -106,6 +106,28 @@ static void shard_range(size_t n, int i, int k, int *first, int *count)
     *count = (int)(b - a);
 }
 
+/* A shard with no dev or no test example would trace a header alone, which `beex merge`
+ * refuses after the other shards have run: more shards than examples is the --shard option's
+ * error, said before any trace. Returns 0, or -1 with err set. */
+static int check_shard(const beex_sweep_options *o, const beex_dataset *ds, char *err,
+                       size_t errlen)
+{
+    const beex_split *splits[2] = {&ds->dev, &ds->test};
+    const char *names[2] = {"dev", "test"};
+    for (int k = 0; k < 2 && o->shard_n > 0; k++) {
+        int first, count;
+        shard_range(splits[k]->n, o->shard_i, o->shard_n, &first, &count);
+        if (count == 0) {
+            snprintf(err, errlen,
+                     "--shard %d/%d: this shard holds no %s example (%s.tsv has %zu; give at "
+                     "most %zu shards)",
+                     o->shard_i, o->shard_n, names[k], names[k], splits[k]->n, splits[k]->n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* "model=<fp> data=<fp> precision=<p>": the model file's and the split file's fingerprints,
  * as the document's "inputs" already holds them (each file is read once), and the precision
  * the trace ran at (the same model gives other logits at another precision). */
@@ -506,6 +528,11 @@ int beex_sweep_run(const beex_sweep_options *o)
     if (load_inputs(o, &s, data_dir, sizeof data_dir, label_map, &prec, &positive, err,
                     sizeof err) != 0)
         goto fail;
+    if (check_shard(o, &s.ds, err, sizeof err) != 0) {
+        fprintf(stderr, "beex sweep: %s\n", err);
+        status = 2; /* the option is wrong, as for --shard 2/2 */
+        goto done;
+    }
     const beex_config *cfg = &s.model->cfg;
     if (beex_sde_init(cfg->blocks) != 0)
         fprintf(stderr, "beex sweep: PAPI SDE counters could not be registered; going on\n");

@@ -3,10 +3,13 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 
+#include "harness/base/input_file.h"
+
 /* One pass over the file for whichever digests are asked for (NULL: not wanted). */
 static int digest_file(const char *path, char fnv_hex[17], char sha_hex[65])
 {
-    FILE *f = fopen(path, "rb");
+    char err[4400];
+    FILE *f = beex_input_fopen(path, 0, err, sizeof err);
     if (f == NULL)
         return -1;
     unsigned long long h = 1469598103934665603ULL;

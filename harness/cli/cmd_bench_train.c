@@ -110,28 +110,31 @@ int beex_cmd_bench_train(int argc, char **argv)
             bad = parse_precisions(optarg, &o);
             break;
         case 't':
-            o.nthreads = beex_arg_int_list(cmd, "--threads", optarg, 1, BEEX_MAX_THREADS, o.threads,
+            o.nthreads = beex_arg_int_list(cmd, "threads", optarg, 1, BEEX_MAX_THREADS, o.threads,
                                            BEEX_TRAIN_BENCH_MAX_LIST);
             bad = o.nthreads < 0;
             break;
         case 'b':
-            bad = beex_arg_int(cmd, "--batch", optarg, 1, 4096, &o.batch);
+            bad = beex_arg_int(cmd, "batch", optarg, 1, 4096, &o.batch);
             break;
         case 'n':
-            bad = beex_arg_int(cmd, "--steps", optarg, 1, 100000, &o.steps);
+            bad = beex_arg_int(cmd, "steps", optarg, 1, 100000, &o.steps);
             break;
         case 'm':
-            bad = beex_arg_double(cmd, "--min-time", optarg, &o.min_time) != 0 ||
-                  !(o.min_time > 0 && o.min_time <= 3600);
-            if (bad && o.min_time <= 0)
-                fprintf(stderr, "beex bench train: --min-time needs seconds in (0, 3600]\n");
+            bad = beex_arg_double(cmd, "min-time", optarg, &o.min_time) != 0;
+            if (!bad && !(o.min_time > 0 && o.min_time <= 3600)) {
+                fprintf(stderr,
+                        "beex bench train: --min-time needs seconds in (0, 3600], got '%s'\n",
+                        optarg);
+                bad = 1;
+            }
             break;
         case 'r':
-            bad = beex_arg_int(cmd, "--reps", optarg, 1, BEEX_TRAIN_BENCH_MAX_REPS, &o.reps);
+            bad = beex_arg_int(cmd, "reps", optarg, 1, BEEX_TRAIN_BENCH_MAX_REPS, &o.reps);
             break;
         case 'j':
             o.json = optarg;
-            bad = beex_arg_output(cmd, "--json", optarg);
+            bad = beex_arg_output(cmd, "json", optarg);
             break;
         case 'h':
             usage(stdout);

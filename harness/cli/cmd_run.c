@@ -17,6 +17,7 @@
 #include "harness/model/exit.h"
 #include "harness/model/model.h"
 #include "harness/text/tokenizer.h"
+#include "harness/text/utf8.h"
 #include "kernels/cpu.h"
 
 static void usage(FILE *out)
@@ -336,6 +337,25 @@ static long read_line(char **buf, size_t *cap, long lineno)
     return (long)n;
 }
 
+/* 1 after printing why when a line cannot be an example: a NUL byte would silently cut it
+ * short, and invalid UTF-8 would reach the tokenizer that every data set file is checked for
+ * (text/dataset.c refuses both, with the same words). */
+static int line_refused(const char *line, size_t n, long lineno)
+{
+    if (memchr(line, '\0', n) != NULL) {
+        fprintf(stderr, "beex run: standard input line %ld: NUL byte in line\n", lineno);
+        return 1;
+    }
+    size_t bad = beex_utf8_invalid_offset(line, n);
+    if (bad < n) {
+        fprintf(stderr,
+                "beex run: standard input line %ld: invalid UTF-8 at byte %zu of the line\n",
+                lineno, bad + 1);
+        return 1;
+    }
+    return 0;
+}
+
 /* Standard input to the end, batch by batch (a bad line still lets the lines before it
  * through). Returns the exit status: 0, or 1 after printing why. */
 static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *vocab, pending *p,
@@ -350,11 +370,8 @@ static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *voca
     while ((got = read_line(&line, &linecap, lineno + 1)) >= 0) {
         lineno++;
         int n;
-        /* A NUL would silently cut the line short: refuse it, as the data set reader does. */
-        int bad = memchr(line, '\0', (size_t)got) != NULL;
-        if (bad)
-            fprintf(stderr, "beex run: standard input line %ld: NUL byte in line\n", lineno);
-        else if (ro->use_ids)
+        int bad = line_refused(line, (size_t)got, lineno);
+        if (!bad && ro->use_ids)
             bad = (n = parse_ids(line, lineno, c->vocab, c->max_len, p->ids[p->n])) < 0;
         if (bad) {
             /* The lines before the bad one still get their results, then exit 1. */

@@ -2,6 +2,7 @@
  * rule with bootstrap intervals and paired comparisons, the dev Pareto front over all rules,
  * and timed runs of its points per variant x threads x batch size. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ static void usage(FILE *out)
         "  --metric M        accuracy | f1 | mcc (default: the task's)\n"
         "  --out DIR         run directory (default results/runs/sweep-TASK-PREC-HOST-TIME)\n"
         "  --shard i/n       trace only shard i of n (0-based) of dev and test; join the\n"
-        "                    shards with `beex merge`, then time with --trace\n"
+        "                    shards with `beex merge`, then time with --trace (n at most\n"
+        "                    the examples of dev and of test: no shard may be empty)\n"
         "  --trace DIR       reuse trace_dev.csv / trace_test.csv from DIR (no trace pass)\n"
         "  --no-timed        replay only\n"
         "  --quick           coarser grid (delta step 0.05), fewer timed points\n"
@@ -108,6 +110,35 @@ static void set_defaults(beex_sweep_options *a)
     snprintf(a->variants_arg, sizeof a->variants_arg, "all");
 }
 
+/* A decimal count of digits only (no sign, no space) up to INT_MAX; end receives what
+ * follows. sscanf's %d would wrap 4294967298 to 2 and take it. Returns -1 when none. */
+static long count_prefix(const char *s, const char **end)
+{
+    long v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (INT_MAX - (*p - '0')) / 10)
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    *end = p;
+    return p == s ? -1 : v;
+}
+
+/* --shard i/n: 0 <= i < n. Returns 0, or -1 when arg is anything else. */
+static int parse_shard(const char *arg, int *i, int *n)
+{
+    const char *p;
+    long a = count_prefix(arg, &p);
+    if (a < 0 || *p != '/')
+        return -1;
+    long b = count_prefix(p + 1, &p);
+    if (b < 1 || *p != '\0' || a >= b)
+        return -1;
+    *i = (int)a, *n = (int)b;
+    return 0;
+}
+
 /* One option's value into a. Returns 0, or 2 after printing why it is bad. */
 static int parse_value(int c, const char *arg, beex_sweep_options *a)
 {
@@ -144,15 +175,22 @@ static int parse_value(int c, const char *arg, beex_sweep_options *a)
             return 2;
         break;
     case O_OUT:
-        a->out = arg;
-        break;
     case O_TRACE:
-        a->trace_dir = arg;
+        /* An empty folder name would only fail when the run is committed, after the work. */
+        if (arg[0] == '\0') {
+            fprintf(stderr, "beex sweep: --%s needs a folder name, got ''\n",
+                    c == O_OUT ? "out" : "trace");
+            return 2;
+        }
+        if (c == O_OUT)
+            a->out = arg;
+        else
+            a->trace_dir = arg;
         break;
     case O_SHARD:
-        if (sscanf(arg, "%d/%d%c", &a->shard_i, &a->shard_n, (char[2]){0}) != 2 || a->shard_n < 1 ||
-            a->shard_i < 0 || a->shard_i >= a->shard_n) {
-            fprintf(stderr, "beex sweep: --shard wants i/n with 0 <= i < n, got '%s'\n", arg);
+        if (parse_shard(arg, &a->shard_i, &a->shard_n) != 0) {
+            fprintf(stderr, "beex sweep: --shard wants i/n with 0 <= i < n <= %d, got '%s'\n",
+                    INT_MAX, arg);
             return 2;
         }
         break;

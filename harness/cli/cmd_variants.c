@@ -12,7 +12,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: beex variants [--help]\n"
             "Lists the kernel variants (available, or the reason not), and for each operation\n"
-            "family the variants it has and the one in use. BEEX_ISA=<variant> forces one.\n");
+            "family the variants it has and the one in use. BEEX_ISA=<variant> forces one;\n"
+            "one this CPU or build cannot run is listed as such, with exit status 2.\n");
 }
 
 int beex_cmd_variants(int argc, char **argv)
@@ -34,11 +35,18 @@ int beex_cmd_variants(int argc, char **argv)
         return 2;
     }
 
+    /* A BEEX_ISA this CPU or build cannot run is shown, not refused: this listing is where one
+     * finds out why. The exit status stays 2, what every command that runs kernels answers to
+     * it, so that scripts asking `BEEX_ISA=x beex variants` whether x runs here get "no". */
+    char env_err[256];
+    int env_ok = beex_isa_check_env(env_err, sizeof env_err) == BEEX_OK;
     int forced = beex_isa_forced();
     char order[128];
     printf("variants (preference order: %s; forced: %s)\n",
            beex_isa_names_joined(order, sizeof order, 1, ", ", ", "),
-           forced >= 0 ? beex_isa_name((beex_isa)forced) : "no");
+           !env_ok       ? env_err
+           : forced >= 0 ? beex_isa_name((beex_isa)forced)
+                         : "no");
     for (int i = 0; i < BEEX_ISA_COUNT; i++) {
         const char *why = NULL;
         int ok = beex_isa_available((beex_isa)i, &why);
@@ -48,13 +56,18 @@ int beex_cmd_variants(int argc, char **argv)
 
     const beex_op_family *const *fam = NULL;
     size_t n = beex_op_families(&fam);
-    printf("\noperation families\n");
+    printf("\noperation families%s\n",
+           env_ok ? "" : " (as chosen without BEEX_ISA; commands that run kernels refuse it)");
     for (size_t f = 0; f < n; f++) {
         printf("  %-11s uses %-8s has:", fam[f]->name, fam[f]->variant());
         for (int i = 0; i < BEEX_ISA_COUNT; i++)
             if (fam[f]->has((beex_isa)i))
                 printf(" %s", beex_isa_name((beex_isa)i));
         printf("   (%s)\n", fam[f]->description);
+    }
+    if (!env_ok) {
+        fprintf(stderr, "beex variants: %s\n", env_err);
+        return 2;
     }
     return 0;
 }

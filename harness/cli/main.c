@@ -17,42 +17,63 @@ static int fcntl_stdout_closed(void)
     return fcntl(STDOUT_FILENO, F_GETFD) == -1 && errno == EBADF;
 }
 
+/* What main must know of a command before it starts it. */
+enum {
+    /* Runs kernels: refuses a BEEX_ISA this CPU or build cannot run before any work. */
+    RUNS_KERNELS = 0,
+    /* Runs no kernel (it reads, writes or lists files): starts whatever BEEX_ISA says, so that
+     * `beex variants` can show why a forced variant is unusable and results can be compared
+     * or merged on any machine. */
+    NO_KERNELS = 1,
+    /* Exit status 1 is an answer (compare: "regression"), so output that could not be written
+     * exits 2, the status of a failed comparison, rather than 1. */
+    EXIT1_IS_VERDICT = 2
+};
+
 typedef struct {
     const char *name; /* "bench gemm": two words when the command has a group */
     int (*fn)(int, char **);
     const char *help;
+    unsigned flags;
 } command;
 
 static const command commands[] = {
     {"variants", beex_cmd_variants,
-     "list kernel variants, why any is missing, which each operation uses"},
+     "list kernel variants, why any is missing, which each operation uses", NO_KERNELS},
     {"bench gemm", beex_cmd_bench_gemm,
-     "binarized GEMM benchmark against bounds, scalar and libxsmm fp32"},
+     "binarized GEMM benchmark against bounds, scalar and libxsmm fp32", RUNS_KERNELS},
     {"bench model", beex_cmd_bench_model,
-     "whole-model throughput and latency per precision and variant"},
+     "whole-model throughput and latency per precision and variant", RUNS_KERNELS},
     {"bench train", beex_cmd_bench_train,
-     "training throughput (examples/s, GFLOP/s) per shape, precision and threads"},
-    {"init", beex_cmd_init, "write a checkpoint with seeded random weights"},
-    {"export", beex_cmd_export, "checkpoint -> deployment file (packed bits + alpha)"},
-    {"run", beex_cmd_run, "run a model on examples from standard input, one JSON line each"},
-    {"data stats", beex_cmd_data_stats, "examples, classes, lengths and coverage of a task"},
+     "training throughput (examples/s, GFLOP/s) per shape, precision and threads", RUNS_KERNELS},
+    {"init", beex_cmd_init, "write a checkpoint with seeded random weights", NO_KERNELS},
+    {"export", beex_cmd_export, "checkpoint -> deployment file (packed bits + alpha)", NO_KERNELS},
+    {"run", beex_cmd_run, "run a model on examples from standard input, one JSON line each",
+     RUNS_KERNELS},
+    {"data stats", beex_cmd_data_stats, "examples, classes, lengths and coverage of a task",
+     NO_KERNELS},
     {"data prepare", beex_cmd_data_prepare,
-     "unpacked package -> train/dev/test.tsv (used by datasets/fetch.sh)"},
-    {"train", beex_cmd_train, "binarization-aware training on a task"},
-    {"eval", beex_cmd_eval, "accuracy at full depth and per exit on a task"},
-    {"sweep", beex_cmd_sweep, "exit-threshold sweep: trace, replay, timed Pareto points"},
-    {"study", beex_cmd_study, "tasks x precisions x seeds (or folds): train, sweep, table"},
-    {"merge", beex_cmd_merge, "merge results from several machines"},
-    {"compare", beex_cmd_compare, "regression verdict between two results files"},
-    {"machine run", beex_cmd_machine_run, "measure this machine into one bundle"},
+     "unpacked package -> train/dev/test.tsv (used by datasets/fetch.sh)", NO_KERNELS},
+    {"train", beex_cmd_train, "binarization-aware training on a task", RUNS_KERNELS},
+    {"eval", beex_cmd_eval, "accuracy at full depth and per exit on a task", RUNS_KERNELS},
+    {"sweep", beex_cmd_sweep, "exit-threshold sweep: trace, replay, timed Pareto points",
+     RUNS_KERNELS},
+    {"study", beex_cmd_study, "tasks x precisions x seeds (or folds): train, sweep, table",
+     RUNS_KERNELS},
+    {"merge", beex_cmd_merge, "merge results from several machines", NO_KERNELS},
+    {"compare", beex_cmd_compare, "regression verdict between two results files",
+     NO_KERNELS | EXIT1_IS_VERDICT},
+    {"machine run", beex_cmd_machine_run, "measure this machine into one bundle", RUNS_KERNELS},
     {"machine reference", beex_cmd_machine_reference,
-     "record the accuracy a machine bundle is checked against"},
-    {"machine report", beex_cmd_machine_report, "machine bundles side by side: tables, plots"},
+     "record the accuracy a machine bundle is checked against", RUNS_KERNELS},
+    {"machine report", beex_cmd_machine_report, "machine bundles side by side: tables, plots",
+     NO_KERNELS},
 };
 
 /* Output a command printed but the system could not keep (a full disk, a closed stdout) is a
- * failure of the whole command: checked once here, for every command, at the end. */
-static int finish(int status)
+ * failure of the whole command: checked once here, for every command, at the end. It exits
+ * 1, a runtime error, or 2 where 1 would read as the command's answer (EXIT1_IS_VERDICT). */
+static int finish(int status, unsigned flags)
 {
     errno = 0;
     int bad = fflush(stdout) != 0 || ferror(stdout);
@@ -64,6 +85,8 @@ static int finish(int status)
     if (bad) {
         fprintf(stderr, "beex: cannot write standard output: %s\n",
                 saved ? strerror(saved) : "I/O error");
+        if (flags & EXIT1_IS_VERDICT)
+            return 2;
         return status == 0 || status == 2 ? 1 : status;
     }
     return status;
@@ -102,6 +125,21 @@ static int group_usage(FILE *out, const char *group)
     return n;
 }
 
+/* Runs one command: argv[0] is its name. A command that runs kernels refuses a BEEX_ISA this
+ * CPU or build cannot run before it opens anything (kernels/cpu.c would otherwise fall back
+ * to automatic selection without a word); its --help, the first option as `beex help CMD`
+ * puts it, runs no kernel and is shown whatever BEEX_ISA says. */
+static int start(const command *cmd, int argc, char **argv)
+{
+    int help = argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+    char err[256];
+    if (!(cmd->flags & NO_KERNELS) && !help && beex_isa_check_env(err, sizeof err) != BEEX_OK) {
+        fprintf(stderr, "beex %s: %s\n", cmd->name, err);
+        return 2;
+    }
+    return finish(cmd->fn(argc, argv), cmd->flags);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -111,7 +149,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("beex %s\n", beex_build_version());
         printf("optional libraries: %s\n", beex_build_libraries());
-        return finish(0);
+        return finish(0, 0);
     }
     /* A global option before the command: more threads than allowed cores is an error. */
     const char *strict_env = getenv("BEEX_STRICT_THREADS");
@@ -132,7 +170,7 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "help") == 0) {
         if (argc < 3) {
             usage(stdout);
-            return finish(0);
+            return finish(0, 0);
         }
         int k = 0;
         for (int i = 2; i < argc && k < 2; i++)
@@ -143,11 +181,6 @@ int main(int argc, char **argv)
         for (int i = k; i >= 0; i--)
             argv[i + 1] = i < k ? help_argv[i] : NULL;
         argv[argc] = NULL;
-    }
-    char err[256];
-    if (beex_isa_check_env(err, sizeof err) != BEEX_OK) {
-        fprintf(stderr, "beex: %s\n", err);
-        return 2;
     }
     /* With descriptor 1 closed, the next file opened (a model, a results file) would get it
      * and receive everything printed: refuse before anything is opened. */
@@ -161,7 +194,7 @@ int main(int argc, char **argv)
         const char *space = strchr(commands[i].name, ' ');
         if (space == NULL) {
             if (strcmp(argv[1], commands[i].name) == 0)
-                return finish(commands[i].fn(argc - 1, argv + 1));
+                return start(&commands[i], argc - 1, argv + 1);
             continue;
         }
         size_t glen = (size_t)(space - commands[i].name);
@@ -169,7 +202,7 @@ int main(int argc, char **argv)
             strcmp(argv[2], space + 1) == 0) {
             snprintf(name, sizeof name, "%s", commands[i].name);
             argv[2] = name;
-            return finish(commands[i].fn(argc - 2, argv + 2));
+            return start(&commands[i], argc - 2, argv + 2);
         }
     }
     /* A group alone ("beex bench") lists its subcommands. */
@@ -177,7 +210,7 @@ int main(int argc, char **argv)
         return 2;
     if (argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0) &&
         group_usage(stdout, argv[1]) > 0)
-        return finish(0);
+        return finish(0, 0);
     fprintf(stderr, "beex: unknown command '%s%s%s'\n\n", argv[1], argc >= 3 ? " " : "",
             argc >= 3 ? argv[2] : "");
     usage(stderr);

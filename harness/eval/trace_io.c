@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/input_file.h"
 #include "harness/model/exit.h"
 
 int beex_trace_write_csv(const beex_trace *t, const char *path, char *err, size_t errlen)
@@ -170,11 +171,9 @@ io_fail:
 int beex_trace_read_csv(const char *path, beex_trace *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = beex_input_fopen(path, BEEX_INPUT_MAX_DATA, err, errlen);
+    if (f == NULL)
         return -1;
-    }
     char *line = NULL;
     size_t cap = 0;
     trace_shape sh;

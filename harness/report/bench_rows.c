@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/input_file.h"
+
 static beex_bench_row *row_for(beex_bench_set *s, const char *name)
 {
     for (size_t i = 0; i < s->n; i++)
@@ -190,17 +192,10 @@ int beex_bench_set_from_json(const json_t *doc, beex_bench_set *out, char *err, 
 
 int beex_bench_set_load(const char *path, beex_bench_set *out, char *err, size_t errlen)
 {
-    json_error_t je;
     memset(out, 0, sizeof *out);
-    json_t *doc = json_load_file(path, 0, &je);
-    if (doc == NULL) {
-        /* jansson reports an unreadable file as line -1: say it in words. */
-        if (je.line < 1)
-            snprintf(err, errlen, "%s: cannot read: %s", path, je.text);
-        else
-            snprintf(err, errlen, "%s: line %d: %s", path, je.line, je.text);
+    json_t *doc = beex_input_json(path, BEEX_INPUT_MAX_JSON, err, errlen);
+    if (doc == NULL)
         return -1;
-    }
     char inner[256];
     int rc = beex_bench_set_from_json(doc, out, inner, sizeof inner);
     if (rc != 0)

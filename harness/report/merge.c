@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/timing.h"
@@ -24,6 +25,34 @@ static const char *str_at(const json_t *doc, const char *a, const char *b, const
         j = json_object_get(j, c);
     const char *s = json_string_value(j);
     return s != NULL ? s : "?";
+}
+
+/* 1 when the folder out is dir or one of its parents. Compared by device and inode, going up
+ * with "..", so that symbolic links on either side cannot hide it. */
+static int is_or_holds(const struct stat *out, const char *dir, const struct stat *root)
+{
+    char p[8192];
+    struct stat st;
+    snprintf(p, sizeof p, "%s", dir);
+    for (int up = 0; up < 256 && stat(p, &st) == 0; up++) {
+        if (st.st_dev == out->st_dev && st.st_ino == out->st_ino)
+            return 1;
+        if ((st.st_dev == root->st_dev && st.st_ino == root->st_ino) || strlen(p) + 4 >= sizeof p)
+            return 0;
+        strcat(p, "/..");
+    }
+    return 0;
+}
+
+int beex_merge_out_holds_input(const char *out, const beex_merge_input *in, int n)
+{
+    struct stat so, root;
+    if (stat(out, &so) != 0 || !S_ISDIR(so.st_mode) || stat("/", &root) != 0)
+        return -1;
+    for (int i = 0; i < n; i++)
+        if (is_or_holds(&so, in[i].dir, &root))
+            return i;
+    return -1;
 }
 
 /* Every shard's dev and test traces into dev[i], test[i] (i its shard number) and its
@@ -152,9 +181,9 @@ int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, ch
                       size_t errlen)
 {
     const json_t *d0 = in[0].doc;
-    int total = (int)json_integer_value(json_object_get(json_object_get(d0, "shard"), "n"));
+    json_int_t total = json_integer_value(json_object_get(json_object_get(d0, "shard"), "n"));
     if (total != n) {
-        snprintf(err, errlen, "the sweep has %d shards, %d given", total, n);
+        snprintf(err, errlen, "the sweep has %" JSON_INTEGER_FORMAT " shards, %d given", total, n);
         return -1;
     }
     beex_trace *dev = calloc((size_t)n, sizeof *dev), *test = calloc((size_t)n, sizeof *test);
@@ -195,8 +224,8 @@ int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, ch
         beex_summary_info info = {beex_metric_name((beex_metric)ss.metric), mtest.n,
                                   (int)ss.resamples, (unsigned long long)ss.seed};
         beex_print_sweep_summary(stdout, &table, &info, NULL, 0);
-        printf("merged %d shards (%d dev + %d test examples) into %s\n", n, mdev.n, mtest.n,
-               out_dir);
+        /* out_dir is the staging folder; the caller names the final one once it is there. */
+        printf("merged %d shards (%d dev + %d test examples)\n", n, mdev.n, mtest.n);
     }
 done:
     for (int k = 0; dev != NULL && test != NULL && k < n; k++) {

@@ -13,6 +13,14 @@ typedef struct {
     json_t *doc;
 } beex_merge_input;
 
+/* The writers below write into out_dir as they go: `beex merge` gives them a staging folder
+ * and renames it into place when all of them succeeded (report/run_dir.h), so that a failure
+ * half-way leaves the named folder as it was. */
+
+/* The index of the first input whose folder is out or lies inside it, or -1: replacing out
+ * (--overwrite) would delete that input. Links are followed on both sides. */
+int beex_merge_out_holds_input(const char *out, const beex_merge_input *in, int n);
+
 /* Joins the shards (documents of kind beex-sweep-shard, all of one sweep) into out_dir:
  * trace_dev.csv, trace_test.csv and the replay files + sweep.json. Returns 0, or -1. */
 int beex_merge_shards(const beex_merge_input *in, int n, const char *out_dir, char *err,

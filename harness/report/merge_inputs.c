@@ -7,12 +7,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "harness/base/input_file.h"
+
 static int add_file(const char *who, const char *path, beex_merge_input **in, int *n)
 {
-    json_error_t je;
-    json_t *doc = json_load_file(path, 0, &je);
+    char err[4600];
+    json_t *doc = beex_input_json(path, BEEX_INPUT_MAX_JSON, err, sizeof err);
     if (doc == NULL) {
-        fprintf(stderr, "%s: %s: line %d: %s\n", who, path, je.line, je.text);
+        fprintf(stderr, "%s: %s\n", who, err);
         return -1;
     }
     beex_merge_input *p = realloc(*in, (size_t)(*n + 1) * sizeof *p);

@@ -1,7 +1,11 @@
+/* nftw() and its FTW_DEPTH / FTW_PHYS flags are XSI. */
+#define _XOPEN_SOURCE 700
+
 #include "harness/report/run_dir.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -145,22 +149,20 @@ int beex_run_dir_stage(const char *final, int overwrite, char *staging, size_t l
     return 0;
 }
 
+/* nftw callback: removes each entry after its contents (FTW_DEPTH), never following a link. */
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+/* Recursive: a replaced run folder can hold sub-folders (plots/ written by plots/plot.sh),
+ * which a flat unlink loop left behind as <out>.replaced-PID. */
 void beex_run_dir_abandon(const char *staging)
 {
     beex_atomic_track_dir(NULL);
-    DIR *d = opendir(staging);
-    if (d != NULL) {
-        struct dirent *e;
-        char p[4400];
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            snprintf(p, sizeof p, "%s/%s", staging, e->d_name);
-            unlink(p);
-        }
-        closedir(d);
-    }
-    rmdir(staging);
+    nftw(staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int beex_run_dir_commit(const char *staging, const char *final, int overwrite, int pick_new_name,

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "harness/base/input_file.h"
 #include "harness/text/utf8.h"
 
 int beex_dataset_resolve(const char *task, char *dir, size_t dirlen, char *err, size_t errlen)
@@ -252,46 +254,98 @@ static int add_label(beex_dataset *ds, const char *name)
     return 2 * (ds->n_labels + 1) > ds->label_cap ? reindex_labels(ds) : insert_slot(ds);
 }
 
+/* labels.txt whole, NUL-terminated, through input_file.h: a FIFO there would block the load
+ * and a device would never end. NULL with err set, and errno ENOENT when the file is absent. */
+static char *read_labels_bytes(const char *path, size_t *len, char *err, size_t errlen)
+{
+    off_t size = 0;
+    int fd = beex_input_open(path, BEEX_INPUT_MAX_SMALL, &size, err, errlen);
+    if (fd < 0)
+        return NULL;
+    char *buf = malloc((size_t)size + 1);
+    size_t n = 0;
+    int saved = 0;
+    while (buf != NULL && n < (size_t)size) {
+        ssize_t got = read(fd, buf + n, (size_t)size - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            saved = errno;
+            break;
+        }
+        if (got == 0)
+            break; /* shrunk since fstat: what is there is the file */
+        n += (size_t)got;
+    }
+    close(fd);
+    if (buf == NULL || saved != 0) {
+        snprintf(err, errlen, "%s: %s%s", path, buf == NULL ? "out of memory" : "read error: ",
+                 buf == NULL ? "" : strerror(saved));
+        free(buf);
+        errno = saved != 0 ? saved : ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* One labels.txt line (p[0..n), without its '\n') into the label set. The checks are the TSV
+ * reader's: a NUL byte or invalid UTF-8 is refused with its line, never cut short or passed
+ * on to the tokenizer. Returns 0, or -1 with err set. */
+static int add_labels_line(beex_dataset *ds, const char *path, long line, char *p, size_t n,
+                           char *err, size_t errlen)
+{
+    if (memchr(p, '\0', n) != NULL) {
+        snprintf(err, errlen, "%s:%ld: NUL byte in line", path, line);
+        return -1;
+    }
+    size_t bad = beex_utf8_invalid_offset(p, n);
+    if (bad < n) {
+        snprintf(err, errlen, "%s:%ld: invalid UTF-8 at byte %zu of the line", path, line, bad + 1);
+        return -1;
+    }
+    if (n > 0 && p[n - 1] == '\r')
+        n--; /* CRLF files */
+    p[n] = '\0';
+    if (n == 0)
+        return 0; /* blank lines are skipped, as in the TSVs */
+    if (memchr(p, '\t', n) != NULL) {
+        snprintf(err, errlen, "%s:%ld: invalid label (a tab)", path, line);
+        return -1;
+    }
+    if (find_label(ds, p) >= 0) {
+        snprintf(err, errlen, "%s:%ld: label '%s' listed twice", path, line, p);
+        return -1;
+    }
+    if (add_label(ds, p) != 0) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    return 0;
+}
+
 /* labels.txt, when present, fixes the label set and its order. Returns 1 if read, 0 if
  * absent, -1 on error. */
 static int read_labels_file(const char *dir, beex_dataset *ds, char *err, size_t errlen)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/labels.txt", dir);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
-    fclose(f);
-    raw_file r;
-    size_t len;
-    r.buf = beex_read_file(path, &len, err, errlen);
-    if (r.buf == NULL)
-        return -1;
-    long line = 0;
+    size_t len = 0;
+    char *buf = read_labels_bytes(path, &len, err, errlen);
+    if (buf == NULL)
+        return errno == ENOENT ? 0 : -1;
+    char *p = buf, *end = buf + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3; /* a UTF-8 byte order mark is not part of the first label */
     int rc = 0;
-    for (char *p = r.buf, *next; *p != '\0' && rc == 0; p = next) {
-        line++;
-        char *nl = strchr(p, '\n');
-        next = nl != NULL ? nl + 1 : p + strlen(p);
-        if (nl != NULL)
-            *nl = '\0';
-        size_t n = strlen(p);
-        if (n > 0 && p[n - 1] == '\r')
-            p[--n] = '\0';
-        if (n == 0)
-            continue;
-        if (beex_utf8_invalid_offset(p, n) < n || strchr(p, '\t') != NULL) {
-            snprintf(err, errlen, "%s:%ld: invalid label (bad UTF-8 or a tab)", path, line);
-            rc = -1;
-        } else if (find_label(ds, p) >= 0) {
-            snprintf(err, errlen, "%s:%ld: label '%s' listed twice", path, line, p);
-            rc = -1;
-        } else if (add_label(ds, p) != 0) {
-            snprintf(err, errlen, "%s: out of memory", path);
-            rc = -1;
-        }
+    for (long line = 1; p < end && rc == 0; line++) {
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *eol = nl != NULL ? nl : end;
+        rc = add_labels_line(ds, path, line, p, (size_t)(eol - p), err, errlen);
+        p = nl != NULL ? nl + 1 : end;
     }
-    free(r.buf);
+    free(buf);
     if (rc == 0 && ds->n_labels == 0) {
         snprintf(err, errlen, "%s: empty file (no labels)", path);
         rc = -1;

@@ -19,14 +19,10 @@ static int copy_labels_file(const beex_dataset *ds, const char *dir, char *err, 
 {
     char src[4200], dst[4200];
     snprintf(src, sizeof src, "%s/labels.txt", ds->dir);
-    FILE *probe = fopen(src, "rb");
-    if (probe == NULL)
-        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", src, strerror(errno)), -1);
-    fclose(probe);
     size_t len;
     char *buf = beex_read_file(src, &len, err, errlen);
     if (buf == NULL)
-        return -1;
+        return errno == ENOENT ? 0 : -1;
     snprintf(dst, sizeof dst, "%s/labels.txt", dir);
     beex_atomic_file af;
     int rc = -1;

@@ -1,19 +1,35 @@
 /* Why not json_load_file: jansson builds one object per number, 35 million of them here,
  * which took 38 s and 1.5 GB of memory on this machine. The file's layout is fixed ({...,
- * "vectors": {"word": [100 floats, norm, index], ...}, ...}), so a byte scanner walks the "vectors"
- * object, and jansson decodes only keys with escapes and the arrays of words the vocabulary holds.
+ * "vectors": {"word": [100 floats, norm, index], ...}, ...}), so a byte scanner walks the
+ * top-level object to the member it needs and then the "vectors" object entry by entry, and
+ * jansson decodes only keys with escapes and the arrays of words the vocabulary holds. The
+ * scanner follows JSON's grammar where it walks (whitespace wherever JSON allows it, one comma
+ * between elements), so a file that jq reformatted reads the same as the original.
  */
-#define _GNU_SOURCE /* memmem */
 #include "harness/text/glove.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include "harness/base/input_file.h"
+
+/* The wink file's arrays: the BEEX_GLOVE_DIM components, then the vector's norm and the
+ * word's index ("l2NormIndex": 100, "wordIndex": 101). Plain arrays of the components alone
+ * are read too. */
+#define GLOVE_WINK_LEN (BEEX_GLOVE_DIM + 2)
+
+/* JSON's four whitespace bytes (RFC 8259 section 2), skipped wherever the grammar allows. */
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+        p++;
+    return p;
+}
 
 /* End of the JSON string starting at s (s[0] == '"'): index of the closing quote. */
 static const char *string_end(const char *s, const char *end)
@@ -27,26 +43,152 @@ static const char *string_end(const char *s, const char *end)
     return NULL;
 }
 
-/* Just past `"member":open` (open: '{' or '['); NULL with err set when the file has none. */
+/* Just past the value starting at p (a string, number, literal, array or object; brackets
+ * are counted and strings skipped, the contents are not checked), or NULL when the file ends
+ * inside it. Only used to step over the top-level members this reader does not need. */
+static const char *skip_value(const char *p, const char *end)
+{
+    size_t depth = 0;
+    while (p < end) {
+        if (*p == '"') {
+            const char *q = string_end(p, end);
+            if (q == NULL)
+                return NULL;
+            p = q + 1;
+            if (depth == 0)
+                return p;
+            continue;
+        }
+        if (*p == '[' || *p == '{') {
+            depth++;
+        } else if (*p == ']' || *p == '}') {
+            if (depth == 0)
+                return p; /* a scalar ended by its container */
+            if (--depth == 0)
+                return p + 1;
+        } else if (depth == 0 &&
+                   (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) {
+            return p;
+        }
+        p++;
+    }
+    return depth == 0 ? p : NULL;
+}
+
+/* Just past the `open` ('{' or '[') of the top-level member `member`; NULL with err set when
+ * the file is not a JSON object holding one. Members are found by walking the top level, so
+ * a word "vectors" inside the word list or a nested object cannot be taken for it. */
 static const char *member_start(const char *buf, size_t len, const char *member, char open,
                                 char *err, size_t errlen, const char *path)
 {
-    char marker[32];
-    int n = snprintf(marker, sizeof marker, "\"%s\":%c", member, open);
-    const char *p = memmem(buf, len, marker, (size_t)n);
-    if (p == NULL) {
-        snprintf(err, errlen, "%s: no \"%s\" member (not the wink GloVe JSON?)", path, member);
-        return NULL;
+    const char *end = buf + len, *p = skip_ws(buf, end);
+    size_t mlen = strlen(member);
+    if (p < end && *p == '{')
+        p = skip_ws(p + 1, end);
+    else
+        p = NULL;
+    while (p != NULL && p < end && *p == '"') {
+        const char *q = string_end(p, end);
+        if (q == NULL)
+            break;
+        int match = (size_t)(q - p - 1) == mlen && memcmp(p + 1, member, mlen) == 0;
+        p = skip_ws(q + 1, end);
+        if (p >= end || *p != ':')
+            break;
+        p = skip_ws(p + 1, end);
+        if (match) {
+            if (p < end && *p == open)
+                return p + 1;
+            snprintf(err, errlen, "%s: the \"%s\" member at byte %zu is not %s", path, member,
+                     (size_t)(p - buf), open == '{' ? "an object" : "an array");
+            return NULL;
+        }
+        p = skip_value(p, end);
+        if (p == NULL)
+            break;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',')
+            p = skip_ws(p + 1, end);
+        else
+            break;
     }
-    return p + n;
+    snprintf(err, errlen, "%s: no \"%s\" member (not the wink GloVe JSON?)", path, member);
+    return NULL;
 }
 
-/* Skips the separators between elements of an object or array. */
-static const char *skip_separators(const char *p, const char *end)
+/* After an element at p: past the comma to the next element (*last = 0), or past the closing
+ * `close` (*last = 1). NULL when neither follows. */
+static const char *next_element(const char *p, const char *end, char close, int *last)
 {
-    while (p < end && (*p == ' ' || *p == ',' || *p == '\n'))
-        p++;
-    return p;
+    p = skip_ws(p, end);
+    if (p < end && (*p == ',' || *p == close)) {
+        *last = *p == close;
+        return p + 1;
+    }
+    return NULL;
+}
+
+/* The vector of a vocabulary word, a..b its array (b at the ']'), into row. Every entry must
+ * be a number and every component finite as a float: a string or null read as 0 would
+ * initialise the embedding with made-up values. Returns 0, or -1 with err naming the file,
+ * the word and the byte. */
+static int decode_vector(const char *buf, const char *a, const char *b, const char *word,
+                         size_t wlen, float *row, char *err, size_t errlen, const char *path)
+{
+    int wl = (int)(wlen < 64 ? wlen : 64);
+    json_error_t je;
+    json_t *arr = json_loadb(a, (size_t)(b - a + 1), 0, &je);
+    size_t n = json_array_size(arr);
+    const char *why = NULL;
+    char what[96];
+    float vec[BEEX_GLOVE_DIM];
+    if (arr == NULL || !json_is_array(arr)) {
+        snprintf(what, sizeof what, "not a JSON array (%.60s)", arr == NULL ? je.text : "");
+        why = what;
+    } else if (n != BEEX_GLOVE_DIM && n != GLOVE_WINK_LEN) {
+        snprintf(what, sizeof what, "%zu entries, expected %d (or %d: with norm and index)", n,
+                 BEEX_GLOVE_DIM, GLOVE_WINK_LEN);
+        why = what;
+    }
+    for (size_t i = 0; why == NULL && i < n; i++) {
+        const json_t *x = json_array_get(arr, i);
+        if (!json_is_number(x)) {
+            snprintf(what, sizeof what, "entry %zu is not a number", i + 1);
+            why = what;
+        } else if (i < BEEX_GLOVE_DIM && !isfinite((float)json_number_value(x))) {
+            snprintf(what, sizeof what, "entry %zu is out of float range", i + 1);
+            why = what;
+        } else if (i < BEEX_GLOVE_DIM) {
+            vec[i] = (float)json_number_value(x);
+        }
+    }
+    json_decref(arr);
+    if (why == NULL) {
+        memcpy(row, vec, sizeof vec); /* the row changes only when the whole vector is good */
+        return 0;
+    }
+    snprintf(err, errlen, "%s: bad vector for '%.*s' at byte %zu: %s", path, wl, word,
+             (size_t)(a - buf), why);
+    return -1;
+}
+
+/* The vocabulary id of the key p..q (quotes included), or BEEX_UNK_ID when the vocabulary
+ * lacks it; -2 when the key is not a valid JSON string. */
+static int key_id(const beex_vocab *v, const char *p, const char *q)
+{
+    size_t klen = (size_t)(q - p - 1);
+    char key[256];
+    if (memchr(p + 1, '\\', klen) == NULL) {
+        if (klen >= sizeof key)
+            return BEEX_UNK_ID; /* longer than any token */
+        memcpy(key, p + 1, klen);
+        key[klen] = '\0';
+        return beex_vocab_lookup(v, key);
+    }
+    json_t *k = json_loadb(p, (size_t)(q - p + 1), JSON_DECODE_ANY, NULL);
+    int id = k != NULL && json_is_string(k) ? beex_vocab_lookup(v, json_string_value(k)) : -2;
+    json_decref(k);
+    return id;
 }
 
 static int scan(const char *buf, size_t len, const beex_vocab *v, float *out, int *found, char *err,
@@ -56,78 +198,72 @@ static int scan(const char *buf, size_t len, const beex_vocab *v, float *out, in
     const char *p = member_start(buf, len, "vectors", '{', err, errlen, path);
     if (p == NULL)
         return -1;
-    char key[256];
-    int filled = 0;
-    for (;;) {
-        p = skip_separators(p, end);
-        if (p < end && *p == '}')
-            break;
+    int filled = 0, last = 0;
+    p = skip_ws(p, end);
+    if (p < end && *p == '}')
+        last = 1; /* an empty object */
+    while (!last) {
+        p = skip_ws(p, end);
         const char *q = p < end && *p == '"' ? string_end(p, end) : NULL;
-        if (q == NULL || q + 2 >= end || q[1] != ':' || q[2] != '[') {
-            snprintf(err, errlen, "%s: malformed entry at byte %zu", path, (size_t)(p - buf));
+        const char *a = q != NULL ? skip_ws(q + 1, end) : NULL;
+        if (a != NULL && a < end && *a == ':')
+            a = skip_ws(a + 1, end);
+        else
+            a = NULL;
+        int id = a != NULL && a < end && *a == '[' ? key_id(v, p, q) : -2;
+        if (id == -2) {
+            snprintf(err, errlen, "%s: malformed entry at byte %zu (expected \"word\": [numbers])",
+                     path, (size_t)(p - buf));
             return -1;
         }
-        size_t klen = (size_t)(q - p - 1);
-        int id = BEEX_UNK_ID;
-        if (memchr(p + 1, '\\', klen) != NULL) {
-            json_t *k = json_loadb(p, (size_t)(q - p + 1), JSON_DECODE_ANY, NULL);
-            if (k != NULL && json_is_string(k))
-                id = beex_vocab_lookup(v, json_string_value(k));
-            json_decref(k);
-        } else if (klen < sizeof key) {
-            memcpy(key, p + 1, klen);
-            key[klen] = '\0';
-            id = beex_vocab_lookup(v, key);
-        }
-        const char *a = q + 2, *b = memchr(a, ']', (size_t)(end - a));
+        const char *b = memchr(a, ']', (size_t)(end - a));
         if (b == NULL) {
             snprintf(err, errlen, "%s: unterminated vector at byte %zu", path, (size_t)(a - buf));
             return -1;
         }
         if (id >= 2) {
-            json_error_t je;
-            json_t *arr = json_loadb(a, (size_t)(b - a + 1), 0, &je);
-            if (arr == NULL || json_array_size(arr) < BEEX_GLOVE_DIM) {
-                snprintf(err, errlen, "%s: bad vector for '%.*s' at byte %zu", path,
-                         (int)(klen < 64 ? klen : 64), p + 1, (size_t)(a - buf));
-                json_decref(arr);
+            if (decode_vector(buf, a, b, p + 1, (size_t)(q - p - 1),
+                              out + (size_t)id * BEEX_GLOVE_DIM, err, errlen, path) != 0)
                 return -1;
-            }
-            for (int i = 0; i < BEEX_GLOVE_DIM; i++)
-                out[(size_t)id * BEEX_GLOVE_DIM + (size_t)i] =
-                    (float)json_number_value(json_array_get(arr, (size_t)i));
-            json_decref(arr);
             filled++;
         }
-        p = b + 1;
+        p = next_element(b + 1, end, '}', &last);
+        if (p == NULL) {
+            snprintf(err, errlen, "%s: expected ',' or '}' after the vector at byte %zu", path,
+                     (size_t)(a - buf));
+            return -1;
+        }
     }
     *found = filled;
     return 0;
 }
 
-/* Maps the whole file read-only; *len receives its size. */
+/* Maps the whole file read-only; *len receives its size. Opened through input_file.h: a FIFO
+ * or a device named as the GloVe file is refused instead of blocking or mapping endlessly. */
 static void *map_file(const char *json_path, size_t *len, char *err, size_t errlen)
 {
-    int fd = open(json_path, O_RDONLY);
+    off_t size = 0;
+    int fd = beex_input_open(json_path, BEEX_INPUT_MAX_GLOVE, &size, err, errlen);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s (run datasets/glove.sh)", json_path,
-                 strerror(errno));
+        if (errno == ENOENT) {
+            size_t used = strlen(err);
+            snprintf(err + used, errlen - used, " (run datasets/glove.sh)");
+        }
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size == 0) {
-        snprintf(err, errlen, "%s: empty or unreadable", json_path);
+    if (size == 0) {
+        snprintf(err, errlen, "%s: empty file", json_path);
         close(fd);
         return NULL;
     }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) {
         snprintf(err, errlen, "%s: mmap: %s", json_path, strerror(errno));
         return NULL;
     }
-    madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-    *len = (size_t)st.st_size;
+    madvise(map, (size_t)size, MADV_SEQUENTIAL);
+    *len = (size_t)size;
     return map;
 }
 
@@ -153,11 +289,12 @@ static int first_words(const char *buf, size_t len, int n, char **words, int *co
     const char *p = member_start(buf, len, "words", '[', err, errlen, path);
     if (p == NULL)
         return -1;
-    int got = 0;
-    while (got < n) {
-        p = skip_separators(p, end);
-        if (p < end && *p == ']')
-            break;
+    int got = 0, last = 0;
+    p = skip_ws(p, end);
+    if (p < end && *p == ']')
+        last = 1; /* an empty list */
+    while (got < n && !last) {
+        p = skip_ws(p, end);
         const char *q = p < end && *p == '"' ? string_end(p, end) : NULL;
         json_t *s = q != NULL ? json_loadb(p, (size_t)(q - p + 1), JSON_DECODE_ANY, NULL) : NULL;
         if (s == NULL || !json_is_string(s)) {
@@ -172,7 +309,12 @@ static int first_words(const char *buf, size_t len, int n, char **words, int *co
             return -1;
         }
         got++;
-        p = q + 1;
+        p = next_element(q + 1, end, ']', &last);
+        if (p == NULL) {
+            snprintf(err, errlen, "%s: expected ',' or ']' after the word at byte %zu", path,
+                     (size_t)(q + 1 - buf));
+            return -1;
+        }
     }
     *count = got;
     return 0;

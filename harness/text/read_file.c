@@ -6,18 +6,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/input_file.h"
+
 char *beex_read_file(const char *path, size_t *len, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = beex_input_fopen(path, BEEX_INPUT_MAX_DATA, err, errlen);
+    if (f == NULL)
         return NULL;
-    }
     size_t cap = 1 << 16, n = 0;
     char *b = malloc(cap);
     for (;;) {
         if (b == NULL)
             break;
+        /* The size was checked at open; a file that grows past the cap while it is read
+         * (a log being appended to) is refused rather than followed. */
+        if (n > (size_t)BEEX_INPUT_MAX_DATA) {
+            fclose(f);
+            free(b);
+            snprintf(err, errlen, "%s: grew past %lld bytes while being read", path,
+                     (long long)BEEX_INPUT_MAX_DATA);
+            return NULL;
+        }
         if (n + 1 >= cap) {
             char *nb = realloc(b, cap * 2);
             if (nb == NULL) {

@@ -6,7 +6,8 @@
 #include <stddef.h>
 
 /* The whole file, NUL-terminated, its size in *len; or NULL with err naming the file and
- * the cause (cannot open, out of memory, read error). */
+ * the cause (cannot open, not a regular file, larger than BEEX_INPUT_MAX_DATA, out of memory,
+ * read error). */
 char *beex_read_file(const char *path, size_t *len, char *err, size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/canon_math.h"
+#include "harness/base/input_file.h"
 #include "harness/train/tkernels.h"
 
 #define STATE_MAGIC "BEEXTRS1"
@@ -106,11 +107,9 @@ int beex_train_state_save(const char *path, const beex_adam *a, const beex_train
 int beex_train_state_load(const char *path, beex_adam *a, beex_train_state *s, char *err,
                           size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    FILE *f = beex_input_fopen(path, 0, err, errlen);
+    if (f == NULL)
         return -1;
-    }
     char magic[8];
     uint64_t n = 0, step = 0;
     int ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, STATE_MAGIC, 8) == 0 &&

@@ -37,7 +37,7 @@ expect 2 "every exit weight 0" "$BEEX" train t --out x --loss-weights 0,0
 expect 2 "empty field" "$BEEX" train t --out x --loss-weights 1,,2
 expect 2 "resamples needs an integer in \[2000, " "$BEEX" sweep m t --resamples 100
 expect 2 "resamples needs an integer in \[2000, " "$BEEX" eval m t --resamples 100
-expect 2 "/nonexistent.json: cannot read" "$BEEX" compare /nonexistent.json /nonexistent.json
+expect 2 "/nonexistent.json: cannot open" "$BEEX" compare /nonexistent.json /nonexistent.json
 echo junk >bad.st
 expect 1 "bad.st: truncated file" "$BEEX" export bad.st --precision w1a1 --out o.st
 expect 1 "bad.st: truncated file" "$BEEX" run bad.st

@@ -10,6 +10,7 @@
 
 #include "harness/app/machine/machine_internal.h"
 #include "harness/base/fingerprint.h"
+#include "harness/base/input_file.h"
 #include "harness/base/threads.h"
 #include "harness/eval/labels.h"
 #include "harness/eval/trace.h"
@@ -232,13 +233,12 @@ json_t *beex_machine_reference_diff(const json_t *want, const json_t *got)
 
 json_t *beex_machine_reference_read(const char *path, char *err, size_t errlen)
 {
-    json_error_t je;
-    json_t *doc = json_load_file(path, 0, &je);
+    char why[4600];
+    json_t *doc = beex_input_json(path, BEEX_INPUT_MAX_JSON, why, sizeof why);
     if (doc == NULL) {
         snprintf(err, errlen,
-                 "--reference %s: %s (line %d); write one with `beex machine "
-                 "reference MODEL TASK --out %s`",
-                 path, je.text, je.line, path);
+                 "--reference %s; write one with `beex machine reference MODEL TASK --out %s`", why,
+                 path);
         return NULL;
     }
     const char *kind = json_string_value(json_object_get(doc, "kind"));

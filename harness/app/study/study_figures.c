@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness/app/study/study.h"
+#include "harness/base/input_file.h"
 
 const beex_figure_info beex_study_figures[BEEX_FIG_COUNT] = {
     {"full_depth", "test metric at full depth", 0},
@@ -128,23 +129,18 @@ int beex_study_unit_figures(const beex_study_plan *plan, int i, beex_unit_figure
         f->v[k] = f->ci[k][0] = f->ci[k][1] = NAN;
     f->selected_ops = f->delta_ops = NAN;
     char path[4400];
-    json_error_t je;
     snprintf(path, sizeof path, "%s/units/%s/sweep/sweep.json", plan->o->out, plan->units[i].id);
-    json_t *doc = json_load_file(path, 0, &je);
-    if (doc == NULL) {
-        snprintf(err, errlen, "%s: %s", path, je.text);
+    json_t *doc = beex_input_json(path, BEEX_INPUT_MAX_JSON, err, errlen);
+    if (doc == NULL)
         return -1;
-    }
     int rc = read_sweep(doc, f, path, err, errlen);
     json_decref(doc);
     if (rc != 0)
         return -1;
     snprintf(path, sizeof path, "%s/units/%s/unit.json", plan->o->out, plan->units[i].id);
-    doc = json_load_file(path, 0, &je);
-    if (doc == NULL) {
-        snprintf(err, errlen, "%s: %s", path, je.text);
+    doc = beex_input_json(path, BEEX_INPUT_MAX_JSON, err, errlen);
+    if (doc == NULL)
         return -1;
-    }
     const json_t *size = json_object_get(json_object_get(doc, "results"), "size");
     f->have[BEEX_FIG_SIZE_RATIO] =
         number(json_object_get(size, "ratio"), &f->v[BEEX_FIG_SIZE_RATIO]);

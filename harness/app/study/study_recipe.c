@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/input_file.h"
+
 static const struct {
     const char *key;
     int arity;
@@ -208,9 +210,10 @@ static int read_line(beex_study_recipe *r, char *line, const char *origin, char 
 
 int beex_recipe_read_file(beex_study_recipe *r, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
+    char why[4400];
+    FILE *f = beex_input_fopen(path, BEEX_INPUT_MAX_SMALL, why, sizeof why);
     if (f == NULL) {
-        snprintf(err, errlen, "--recipe %s: %s", path, strerror(errno));
+        snprintf(err, errlen, "--recipe %s", why);
         return -1;
     }
     char line[8192], origin[4200];

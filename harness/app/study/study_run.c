@@ -15,6 +15,7 @@
 #include "harness/app/study/study.h"
 #include "harness/app/study/study_fs.h"
 #include "harness/base/atomic_file.h"
+#include "harness/base/input_file.h"
 #include "harness/base/progress.h"
 #include "harness/base/threads.h"
 #include "harness/report/context.h"
@@ -219,7 +220,8 @@ static json_t *context_json(const beex_study_plan *plan, const run_tally *t)
     for (int i = 0; i < plan->n_units; i++) {
         char p[4400];
         snprintf(p, sizeof p, "%s/units/%s/unit.json", plan->o->out, plan->units[i].id);
-        json_t *u = json_load_file(p, 0, NULL);
+        char jerr[4600];
+        json_t *u = beex_input_json(p, BEEX_INPUT_MAX_JSON, jerr, sizeof jerr);
         json_t *run = json_object_get(u, "run");
         const char *h = json_string_value(json_object_get(run, "host"));
         long pid = (long)json_integer_value(json_object_get(run, "pid"));

@@ -17,6 +17,7 @@
 #include "harness/app/sweep_run.h"
 #include "harness/base/atomic_file.h"
 #include "harness/base/fingerprint.h"
+#include "harness/base/input_file.h"
 #include "harness/eval/metrics.h"
 #include "harness/model/model.h"
 #include "harness/report/run_dir.h"
@@ -98,7 +99,8 @@ beex_unit_state beex_study_unit_state(const beex_study_plan *plan, int i, char *
     if (stat(dir, &st) != 0)
         return BEEX_UNIT_MISSING;
     snprintf(p, sizeof p, "%s/unit.json", dir);
-    json_t *doc = json_load_file(p, 0, NULL);
+    char jerr[4600];
+    json_t *doc = beex_input_json(p, BEEX_INPUT_MAX_JSON, jerr, sizeof jerr);
     const json_t *have = json_object_get(doc, "settings");
     if (have == NULL) {
         snprintf(why, whylen, "%s holds no readable unit.json", dir);
@@ -132,12 +134,9 @@ int beex_study_unit_check_model(const beex_study_plan *plan, int i, char *err, s
         snprintf(err, errlen, "%s: unreadable", model);
         return -1;
     }
-    json_error_t je;
-    json_t *doc = json_load_file(sweep, 0, &je);
-    if (doc == NULL) {
-        snprintf(err, errlen, "%s: %s", sweep, je.text);
+    json_t *doc = beex_input_json(sweep, BEEX_INPUT_MAX_JSON, err, errlen);
+    if (doc == NULL)
         return -1;
-    }
     const char *rec = json_string_value(
         json_object_get(json_object_get(json_object_get(doc, "inputs"), "model"), "fingerprint"));
     int rc = 0;
@@ -391,7 +390,8 @@ static int build(const beex_study_plan *plan, int i, beex_unit_state state, cons
     if (state == BEEX_UNIT_RESWEEP) {
         char uj[4400];
         snprintf(uj, sizeof uj, "%s/unit.json", final);
-        earlier = json_load_file(uj, 0, NULL);
+        char jerr[4600];
+        earlier = beex_input_json(uj, BEEX_INPUT_MAX_JSON, jerr, sizeof jerr);
         const json_t *r = json_object_get(json_object_get(earlier, "results"), "train");
         json_t *run = json_object_get(earlier, "run");
         train_result = r ? json_deep_copy(r) : json_object();

@@ -66,6 +66,19 @@ static void test_hyphens_and_digits(void **state)
     expect("$5 3:30 10%", "$|5|3|:|30|10|%");
 }
 
+/* A '.' or ',' joins only with an ASCII digit on BOTH sides: a digit after it alone (a.5) or
+ * before it alone (3.a) is not enough, and neither is the end of the text (3.). */
+static void test_digit_separators_need_digits_both_sides(void **state)
+{
+    (void)state;
+    expect("a.5 x,9", "a|.|5|x|,|9");
+    expect("3.a 4,b", "3|.|a|4|,|b");
+    expect("3.5", "3.5");
+    expect("3,000", "3,000");
+    expect("3.", "3|.");
+    expect(",5 .5", ",|5|.|5");
+}
+
 static void test_non_ascii(void **state)
 {
     (void)state;
@@ -188,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_lowercase_and_punctuation),
         cmocka_unit_test(test_apostrophes),
         cmocka_unit_test(test_hyphens_and_digits),
+        cmocka_unit_test(test_digit_separators_need_digits_both_sides),
         cmocka_unit_test(test_non_ascii),
         cmocka_unit_test(test_lowercase_range_ends),
         cmocka_unit_test(test_vocab_order_and_ties),
