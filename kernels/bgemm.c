@@ -2,6 +2,7 @@
  * layout, packs the activations per call, and spreads output blocks over OpenMP threads.
  * The arithmetic itself lives in variants/<isa>/bgemm.c. */
 #include <omp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,16 +148,33 @@ beex_isa beex_bmatrix_isa(const beex_bmatrix *w)
 
 /* The calling thread's activation buffer, kept between calls: a fresh allocation per call
  * (mmap, page faults, zeroing) cost more than the whole GEMM at model sizes. It lives as
- * long as its thread (one buffer per calling thread, grown on demand). */
+ * long as its thread (one buffer per calling thread, grown on demand): a thread-specific key
+ * frees it when the thread ends, as OpenMP's pool threads do when a smaller team follows a
+ * larger one (the across-examples workers call from them). */
 static _Thread_local uint64_t *scratch;
 static _Thread_local size_t scratch_cap;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static pthread_key_t scratch_key;
+static int scratch_key_ok;
+
+static void scratch_key_make(void)
+{
+    scratch_key_ok = pthread_key_create(&scratch_key, free) == 0;
+}
 
 static uint64_t *scratch_words(size_t nwords)
 {
     if (nwords > scratch_cap) {
+        pthread_once(&scratch_once, scratch_key_make);
         free(scratch);
         scratch = alloc_words(nwords);
         scratch_cap = scratch != NULL ? nwords : 0;
+        /* Without the key the buffer would outlive its thread: refuse it (out of memory). */
+        if (!scratch_key_ok || pthread_setspecific(scratch_key, scratch) != 0) {
+            free(scratch);
+            scratch = NULL;
+            scratch_cap = 0;
+        }
     }
     return scratch;
 }
@@ -171,11 +189,18 @@ static int team_size(int threads)
  * barrier ending the worksharing. */
 static uint64_t *team_abuf;
 
+/* Rows [i0, i1) of A into the word layout; pad = the caller zeroes rows m..mpad. */
+static void load_rows(uint64_t *abuf, const uint8_t *a, size_t lda, size_t k, size_t i0, size_t i1,
+                      size_t stride)
+{
+    for (size_t i = i0; i < i1; i++)
+        load_row_words(a + i * lda, k, abuf + i * stride, stride);
+}
+
 static void load_a(uint64_t *abuf, const uint8_t *a, size_t lda, size_t k, size_t m, size_t mpad,
                    size_t stride)
 {
-    for (size_t i = 0; i < m; i++)
-        load_row_words(a + i * lda, k, abuf + i * stride, stride);
+    load_rows(abuf, a, lda, k, 0, m, stride);
     memset(abuf + m * stride, 0, (mpad - m) * stride * sizeof *abuf);
 }
 
@@ -189,10 +214,62 @@ static void w1a1_run_block(const beex_w1a1_job *job, long b, size_t mblocks, siz
     w->ops->w1a1_block(job, i0, i1, p0, p1);
 }
 
-/* Packs A, cuts the output into blocks of about 128 KiB of activations by a share of the
- * panels, and runs the variant's block function on each: on the calling thread when there is
- * one thread or one block (entering an OpenMP region costs about a microsecond, a large share
- * of a model-sized call), otherwise on an OpenMP team taking blocks dynamically. */
+/* Threads take W1A1 blocks dynamically, so a faster core takes more of them, and the idle
+ * tail at the end is at most one block on the slower core. At 16 blocks per thread that tail
+ * is at most a sixteenth of a thread's share (a few per cent on average), under the tenth
+ * the two-core target allows; at the 4 per thread of before, with one core 20 % slower, the
+ * fast one could wait a quarter of its share for the slow one's last block. No block falls
+ * below about 4 M bMACs (2 us on an AVX-512 core, 15 us on scalar): its scheduling (one
+ * atomic) and its reload of the row block from L2 stay far below its work. */
+#define W1A1_BLOCKS_PER_THREAD 16
+#define W1A1_MIN_BLOCK_BMACS 4.0e6
+/* Rows of A loaded per chunk when the team shares the loading. */
+#define W1A1_LOAD_ROWS 64
+
+typedef struct {
+    size_t mc, mblocks, pc, pblocks;
+} w1a1_plan;
+
+/* Row blocks of about 128 KiB of packed activations stay in L2 while one weight panel (a few
+ * KiB) stays in L1 and is reused by every tile of the block; the panels are then split until
+ * the team has its blocks. Row blocks start at multiples of the variant's tile height, so every
+ * tile, and every output, is the same whatever the split. */
+static w1a1_plan plan_blocks(const beex_bmatrix *w, size_t mpad, size_t stride, int nt)
+{
+    const beex_bgemm_layout *lay = &w->lay;
+    w1a1_plan p;
+    size_t mc = (size_t)(128 * 1024) / (stride * sizeof(uint64_t));
+    mc = mc / lay->mr * lay->mr;
+    if (mc < lay->mr)
+        mc = lay->mr;
+    if (mc > 512)
+        mc = 512 / lay->mr * lay->mr;
+    size_t mblocks = (mpad + mc - 1) / mc;
+    mc = ((mpad + mblocks - 1) / mblocks + lay->mr - 1) / lay->mr * lay->mr; /* even blocks */
+    p.mc = mc;
+    p.mblocks = (mpad + mc - 1) / mc;
+    size_t nsplit = 1;
+    if (nt > 1) {
+        double bmacs = (double)mpad * (double)w->n * (double)w->k;
+        double most = bmacs / W1A1_MIN_BLOCK_BMACS;
+        size_t want = (size_t)nt * W1A1_BLOCKS_PER_THREAD;
+        if (most < (double)want)
+            want = most < 1.0 ? 1 : (size_t)most;
+        nsplit = (want + p.mblocks - 1) / p.mblocks;
+        if (nsplit > w->npanels)
+            nsplit = w->npanels;
+        if (nsplit < 1)
+            nsplit = 1;
+    }
+    p.pc = (w->npanels + nsplit - 1) / nsplit;
+    p.pblocks = (w->npanels + p.pc - 1) / p.pc;
+    return p;
+}
+
+/* Packs A, cuts the output into blocks (plan_blocks) and runs the variant's block function on
+ * each: on the calling thread when there is one thread or one block (entering an OpenMP
+ * region costs about a microsecond, a large share of a model-sized call), otherwise on an
+ * OpenMP team taking blocks dynamically. */
 static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t lda,
                     beex_w1a1_job *job, int threads)
 {
@@ -203,6 +280,13 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
     const beex_bgemm_layout *lay = &w->lay;
     size_t stride = w->chunks * lay->cw;
     size_t mpad = (m + lay->mr - 1) / lay->mr * lay->mr;
+    int nt = team_size(threads);
+    w1a1_plan p = plan_blocks(w, mpad, stride, nt);
+    long nblocks = (long)(p.mblocks * p.pblocks);
+    /* Two blocks per thread at least (8 M bMACs, a few microseconds): below that the fork
+     * or barrier and the slower core's one block can cost what a second thread saves. */
+    if (nblocks < 2 * (long)nt)
+        nt = nblocks >= 4 ? (int)(nblocks / 2) : 1;
     /* In a caller's team the team's first thread loads A into its scratch and the others read
      * it (thread 0 is the caller's own thread: scratch in the pool's other threads would be
      * lost when the pool shrinks); without memory every thread still reaches the worksharing
@@ -221,64 +305,47 @@ static int w1a1_run(const beex_bmatrix *w, size_t m, const uint8_t *a, size_t ld
         abuf = scratch_words(mpad * stride);
         if (abuf == NULL)
             return BEEX_ENOMEM;
-        load_a(abuf, a, lda, w->k, m, mpad, stride);
     }
     job->w = w;
     job->m = m;
     job->a = abuf;
     job->a_stride = stride;
 
-    /* Row blocks of about 128 KiB of packed activations stay in L2 while one weight panel
-     * (a few KiB) stays in L1 and is reused by every tile of the block. */
-    size_t mc = (size_t)(128 * 1024) / (stride * sizeof(uint64_t));
-    mc = mc / lay->mr * lay->mr;
-    if (mc < lay->mr)
-        mc = lay->mr;
-    if (mc > 512)
-        mc = 512 / lay->mr * lay->mr;
-    size_t mblocks = (mpad + mc - 1) / mc;
-    mc = ((mpad + mblocks - 1) / mblocks + lay->mr - 1) / lay->mr * lay->mr; /* even blocks */
-    mblocks = (mpad + mc - 1) / mc;
-    /* Threads take blocks dynamically. About four blocks per thread: finer blocks (one
-     * panel each at model sizes) cost more in scheduling and cache traffic than they gain in
-     * balance; the panel split grows until the blocks divide evenly over the team. */
-    int nt = team_size(threads);
-    size_t nsplit = 1, pc = w->npanels, pblocks = 1;
-    if (nt > 1) {
-        nsplit = (4 * (size_t)nt + mblocks - 1) / mblocks;
-        for (;; nsplit++) {
-            if (nsplit > w->npanels)
-                nsplit = w->npanels;
-            pc = (w->npanels + nsplit - 1) / nsplit;
-            pblocks = (w->npanels + pc - 1) / pc;
-            size_t total = mblocks * pblocks;
-            if (nsplit == w->npanels || total % (size_t)nt == 0 || total >= 16 * (size_t)nt)
-                break;
-        }
-    }
-    long nblocks = (long)(mblocks * pblocks);
-
     if (team) {
         if (nt == 1 || nblocks == 1) {
 #pragma omp single
             for (long b = 0; b < nblocks && abuf != NULL; b++)
-                w1a1_run_block(job, b, mblocks, mc, pc);
+                w1a1_run_block(job, b, p.mblocks, p.mc, p.pc);
         } else {
 #pragma omp for schedule(dynamic, 1)
             for (long b = 0; b < nblocks; b++)
                 if (abuf != NULL)
-                    w1a1_run_block(job, b, mblocks, mc, pc);
+                    w1a1_run_block(job, b, p.mblocks, p.mc, p.pc);
         }
         return abuf != NULL ? BEEX_OK : BEEX_ENOMEM;
     }
     if (nt == 1 || nblocks == 1) { /* no OpenMP region: entering one costs about a microsecond */
+        load_a(abuf, a, lda, w->k, m, mpad, stride);
         for (long b = 0; b < nblocks; b++)
-            w1a1_run_block(job, b, mblocks, mc, pc);
+            w1a1_run_block(job, b, p.mblocks, p.mc, p.pc);
         return BEEX_OK;
     }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (long b = 0; b < nblocks; b++)
-        w1a1_run_block(job, b, mblocks, mc, pc);
+    /* The team loads A too, in chunks of rows taken like the blocks: on a large product the
+     * load is a few per cent of the time, serial on the calling thread it would be Amdahl's. */
+    memset(abuf + m * stride, 0, (mpad - m) * stride * sizeof *abuf);
+    long lchunks = (long)((m + W1A1_LOAD_ROWS - 1) / W1A1_LOAD_ROWS);
+#pragma omp parallel num_threads(nt)
+    {
+#pragma omp for schedule(dynamic, 1)
+        for (long c = 0; c < lchunks; c++) {
+            size_t i0 = (size_t)c * W1A1_LOAD_ROWS;
+            size_t i1 = i0 + W1A1_LOAD_ROWS < m ? i0 + W1A1_LOAD_ROWS : m;
+            load_rows(abuf, a, lda, w->k, i0, i1, stride);
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long b = 0; b < nblocks; b++)
+            w1a1_run_block(job, b, p.mblocks, p.mc, p.pc);
+    }
     return BEEX_OK;
 }
 

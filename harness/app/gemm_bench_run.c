@@ -38,6 +38,39 @@ static void print_row(const beex_gemm_row *r)
     fflush(stdout);
 }
 
+/* The row's ceiling (core_ceiling.h) as JSON: each CPU's single-thread speed, their sum over
+ * the cores the threads can use, the threads' speed, and the ratio with its interval over
+ * the rounds. */
+static json_t *ceiling_json(const beex_gemm_row *r)
+{
+    const beex_ceiling *c = r->ceiling;
+    const char *unit = r->op == BEEX_GEMM_OP_FP32 ? "MAC_per_s" : "bMAC_per_s";
+    json_t *cpus = json_array();
+    for (int i = 0; cpus != NULL && i < c->ncpus; i++)
+        json_array_append_new(
+            cpus, json_pack("{s:i, s:f}", "cpu", r->ceiling_cpus[i], unit, c->cpu_rate[i]));
+    return json_pack("{s:o, s:i, s:f, s:f, s:{s:f, s:f, s:f}, s:i, s:f, s:s}", "cpus", cpus,
+                     "cores_summed", c->counted, "ceiling", c->ceiling, "threads_rate",
+                     c->team_rate, "ratio", "median", c->ratio, "p2_5", c->ratio_lo, "p97_5",
+                     c->ratio_hi, "rounds", c->rounds, "target", c->target, "reaches_target",
+                     beex_ceiling_verdict_name(c->verdict));
+}
+
+static void print_ceiling(const beex_gemm_row *r)
+{
+    const beex_ceiling *c = r->ceiling;
+    printf("  ceiling:");
+    for (int i = 0; i < c->ncpus; i++)
+        printf(" CPU %d %.1f%s", r->ceiling_cpus[i], c->cpu_rate[i] / 1e9,
+               i + 1 < c->ncpus ? "," : "");
+    printf(" -> %.1f G(b)MAC/s over %d core%s; %d threads %.1f: ratio %.3f [%.3f, %.3f] over %d "
+           "rounds; reaches %.1f: %s\n",
+           c->ceiling / 1e9, c->counted, c->counted == 1 ? "" : "s", c->threads, c->team_rate / 1e9,
+           c->ratio, c->ratio_lo, c->ratio_hi, c->rounds, c->target,
+           beex_ceiling_verdict_name(c->verdict));
+    fflush(stdout);
+}
+
 /* Appends to `rows` the row as Google Benchmark 1.7 writes one benchmark run with
  * repetitions, so that GB's tools/compare.py reads two such files: first the repetitions
  * (run_type "iteration", repetition_index, iterations 1), then, when reps >= 2 (GB writes no
@@ -92,6 +125,12 @@ static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
                        .counters = counters,
                        .ncounters = (int)(sizeof counters / sizeof counters[0]),
                        .fields = fields};
+    /* json_object_set_new takes the ceiling's reference, and fails on NULL. */
+    if (fields != NULL && r->ceiling != NULL &&
+        json_object_set_new(fields, "ceiling", ceiling_json(r)) != 0) {
+        json_decref(fields);
+        fields = NULL; /* reported below */
+    }
     int rc = fields != NULL ? beex_gb_append(rows, &run) : -1;
     json_decref(fields);
     free(buf);
@@ -193,6 +232,18 @@ static int bench_shape(const beex_gemm_bench_opts *o, int shape_i, int thread_i,
             r.vs_scalar = scalar_median / r.seconds.median;
             r.vs_libxsmm = xsmm_median / r.seconds.median;
             print_row(&r);
+            beex_ceiling ceil;
+            int cpus[BEEX_CEILING_MAX_CPUS], ncpus = 0;
+            if (o->ceiling && threads > 1) {
+                if (beex_bench_ceiling(r.op, isa, s, threads, o->reps, &ceil, cpus, &ncpus, err,
+                                       sizeof err) != 0) {
+                    fprintf(stderr, "beex bench gemm: %s\n", err);
+                    return -1;
+                }
+                r.ceiling = &ceil;
+                r.ceiling_cpus = cpus;
+                print_ceiling(&r);
+            }
             if (append_row(rows, &r, o->reps) != 0)
                 return -1;
         }
@@ -217,7 +268,16 @@ int beex_gemm_bench_run(const beex_gemm_bench_opts *o)
         "\nratios: bound = median (b)MAC/s over the variant's bound loop (best of 15 short runs "
         "on\n"
         "as many threads); bnd_best = the same from the fastest repetition (a busy machine only\n"
-        "slows runs down); vs_* = their median time over this one\n\n");
+        "slows runs down); vs_* = their median time over this one\n");
+    if (o->ceiling)
+        printf("ceiling: the kernel alone pinned to each allowed core and on the threads, "
+               "interleaved over\n"
+               "--reps rounds; its sum over the cores the threads can use against the threads' "
+               "speed, the\n"
+               "ratio's median [2.5 %%, 97.5 %%] over the rounds; reaches 0.9: yes (the whole "
+               "interval),\n"
+               "no (none of it) or unsure\n");
+    printf("\n");
     print_header();
     int status = 0;
     for (int t = 0; t < o->nthreads && status == 0; t++) {

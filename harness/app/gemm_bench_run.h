@@ -1,7 +1,9 @@
 /* `beex bench gemm`'s run: per thread count and shape, the libxsmm fp32 row (when compared),
  * then the binarized GEMMs of every reported variant with the spread of their repetitions and
  * three ratios measured in the same run: against the variant's own in-register bound loop,
- * against the scalar variant, and against libxsmm fp32. The table goes to stdout and, with a
+ * against the scalar variant, and against libxsmm fp32; with the ceiling option, each row on
+ * more than one thread also against the sum of the kernel's single-thread speeds on the cores
+ * (harness/bench/core_ceiling.h). The table goes to stdout and, with a
  * JSON path, a Google Benchmark document is written atomically. The command
  * (cli/cmd_bench_gemm.c) reads the options. */
 #ifndef BEEX_APP_GEMM_BENCH_RUN_H
@@ -27,6 +29,7 @@ typedef struct {
     int reps;
     double bound_seconds;
     int libxsmm;      /* measure the libxsmm fp32 row (only in a build with libxsmm) */
+    int ceiling;      /* every binary row on more than one thread against its cores' ceiling */
     const char *json; /* Google Benchmark JSON path, or NULL */
 } beex_gemm_bench_opts;
 

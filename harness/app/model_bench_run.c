@@ -1,5 +1,6 @@
-/* The model benchmark's run: for each shape, inputs, then timing, then reporting (see
- * model_bench_run.h). Every timed case becomes Google Benchmark rows as it is measured. */
+/* The model benchmark's run: for each shape, inputs, then timing (interleaved per batch size),
+ * the breakdown when asked, then reporting (see model_bench_run.h). Every timed case becomes
+ * Google Benchmark rows, with its breakdown as counters. */
 #include "harness/app/model_bench_run.h"
 
 #include <jansson.h>
@@ -9,18 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/app/model_bench_internal.h"
 #include "harness/base/atomic_file.h"
 #include "harness/base/threads.h"
-#include "harness/bench/model_bench.h"
-#include "harness/model/engine.h"
+#include "harness/bench/ratio_interval.h"
 #include "harness/model/forward_fp32.h"
-#include "harness/report/gbench_json.h"
-#include "kernels/cpu.h"
-
-#define MAXL BEEX_MODEL_BENCH_MAX_LIST
-
-typedef beex_model_bench_options options;
-typedef beex_model_bench_list int_list;
 
 static const char *shape_names[2] = {"small", "bert-base"};
 
@@ -49,9 +43,10 @@ static void family_of(const char *family, int *index, int *instance)
 }
 
 /* One measured case as Google Benchmark rows: each timed batch a repetition (time per batch,
- * CPU time of all threads), then mean / median / stddev / cv, beex's figures as counters. */
-static int case_rows(json_t *rows, const char *shape, const beex_mb_case *c, int tokens,
-                     const char *tag, const beex_mb_result *r)
+ * CPU time of all threads), then mean / median / stddev / cv, beex's figures as counters (and
+ * the breakdown's when bd is not NULL). */
+int beex_mbr_case_rows(json_t *rows, const char *shape, const beex_mb_case *c, int tokens,
+                       const char *tag, const beex_mb_result *r, const beex_model_breakdown *bd)
 {
     const char *par = c->parallel == BEEX_MB_ACROSS_EXAMPLES ? "across_examples" : "within_ops";
     char name[160], family[128];
@@ -68,7 +63,8 @@ static int case_rows(json_t *rows, const char *shape, const beex_mb_case *c, int
         return -1;
     for (int k = 0; k < r->reps; k++)
         eps[k] = c->batch / r->samples[k];
-    const beex_gb_counter counters[] = {
+    enum { BASE = 6 };
+    beex_gb_counter counters[BASE + BD_COUNTERS] = {
         {"examples_per_second", eps, 0},
         {"latency_p50_ms", NULL, r->batch_seconds.median * 1e3},
         {"latency_p90_ms", NULL, r->batch_seconds.p90 * 1e3},
@@ -77,9 +73,14 @@ static int case_rows(json_t *rows, const char *shape, const beex_mb_case *c, int
         {"latency_max_ms", NULL, r->batch_seconds.max * 1e3},
     };
     json_t *fields =
-        json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i}", "shape", shape, "precision",
+        json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:i, s:b}", "shape", shape, "precision",
                   beex_precision_name(c->precision), "variant", beex_isa_name((beex_isa)c->isa),
-                  "threads", c->threads, "batch", c->batch, "parallel", par, "tokens", tokens);
+                  "threads", c->threads, "batch", c->batch, "parallel", par, "tokens", tokens,
+                  "slot_warmup", r->slot_warmup);
+    beex_mbr_bd_counters bdc;
+    int extra = bd != NULL && fields != NULL ? beex_mbr_bd_counters_of(bd, &bdc, fields) : 0;
+    for (int i = 0; i < extra; i++)
+        counters[BASE + i] = bdc.c[i];
     beex_gb_run run = {.name = name,
                        .family_index = fi,
                        .instance_index = ii,
@@ -89,9 +90,9 @@ static int case_rows(json_t *rows, const char *shape, const beex_mb_case *c, int
                        .iterations = 1.0,
                        .cpu_seconds = r->cpu,
                        .counters = counters,
-                       .ncounters = (int)(sizeof counters / sizeof counters[0]),
+                       .ncounters = BASE + (extra > 0 ? extra : 0),
                        .fields = fields};
-    int rc = fields != NULL ? beex_gb_append(rows, &run) : -1;
+    int rc = fields != NULL && extra >= 0 ? beex_gb_append(rows, &run) : -1;
     json_decref(fields);
     free(eps);
     return rc;
@@ -107,31 +108,27 @@ static void print_row(const char *shape, const beex_mb_case *c, const beex_mb_re
     fflush(stdout);
 }
 
-/* Results of one shape, indexed [precision][variant][threads idx][batch idx][parallel]. */
-typedef struct {
-    double eps[3][BEEX_ISA_COUNT][MAXL][MAXL][2];
-    double cpu[3][BEEX_ISA_COUNT][MAXL][MAXL][2];  /* median CPU seconds per batch */
-    double best[3][BEEX_ISA_COUNT][MAXL][MAXL][2]; /* fastest batch, seconds */
-} table;
-
-/* One shape's inputs: its seeded random model, nex examples of T random token ids (twice the
- * largest batch), the caps of the compaction experiment, and the table of measured figures. */
-typedef struct {
-    beex_config cfg;
-    const char *name;
-    beex_model *m;
-    int32_t **ids;
-    int *lens, *cap;
-    int nex, T;
-    table *tab;
-} shape_inputs;
+static void table_free(table *tab)
+{
+    if (tab == NULL)
+        return;
+    beex_mb_result *r = &tab->r[0][0][0][0][0];
+    beex_model_breakdown **bd = &tab->bd[0][0][0][0][0];
+    for (size_t i = 0; i < sizeof tab->r / sizeof tab->r[0][0][0][0][0]; i++) {
+        beex_mb_result_free(&r[i]);
+        free(bd[i]);
+    }
+    free(tab);
+}
 
 static void shape_inputs_free(shape_inputs *si)
 {
     if (si->ids != NULL)
         for (int i = 0; i < si->nex; i++)
             free(si->ids[i]);
-    free(si->ids), free(si->lens), free(si->cap), free(si->tab);
+    free(si->ids), free(si->lens), free(si->cap);
+    table_free(si->tab);
+    beex_mb_pool_free(si->pool);
     beex_model_free(si->m);
 }
 
@@ -142,6 +139,7 @@ static int shape_inputs_make(const options *o, int shape, shape_inputs *si)
     memset(si, 0, sizeof *si);
     si->cfg = shape_config(shape);
     si->name = shape_names[shape];
+    si->shape = shape;
     const beex_config cfg = si->cfg;
     char err[512];
     if (beex_model_alloc(&cfg, &si->m, err, sizeof err) != 0) {
@@ -162,7 +160,8 @@ static int shape_inputs_make(const options *o, int shape, shape_inputs *si)
     si->lens = calloc((size_t)nex, sizeof *si->lens),
     si->cap = calloc((size_t)nex, sizeof *si->cap);
     si->tab = calloc(1, sizeof *si->tab);
-    if (!si->ids || !si->lens || !si->cap || !si->tab)
+    si->pool = beex_mb_pool_new(si->m);
+    if (!si->ids || !si->lens || !si->cap || !si->tab || !si->pool)
         return -1;
     uint64_t s = (uint64_t)o->seed * 2654435761u + 17;
     for (int i = 0; i < nex; i++) {
@@ -177,26 +176,50 @@ static int shape_inputs_make(const options *o, int shape, shape_inputs *si)
     return 0;
 }
 
+/* Whether the grid measures parallel mode par for threads t and batch b. */
+static int grid_has(const options *o, int threads, int batch, int par)
+{
+    int single = threads < 2 || batch < 2;
+    if (single)
+        return par == 0;
+    return o->parallel_both || par == o->parallel_only_examples;
+}
+
+/* The seed of a group's order of cases: the run's seed, the shape and the group. */
+uint64_t beex_mbr_group_seed(const options *o, int shape, int group)
+{
+    return (uint64_t)o->seed * 1000003u + (uint64_t)shape * 4096u + (uint64_t)group;
+}
+
 /* Every precision x variant x threads x batch (x parallel mode where it matters), no early
- * exit: a table row and Google Benchmark rows each, and the figures the ratios need. */
-static int time_grid(const options *o, shape_inputs *si, json_t *benchmarks)
+ * exit: per batch size one interleaved group of every other setting, so that the ratios
+ * compare rounds taken side by side; a table row per case, the results kept in the table. */
+static int time_grid(const options *o, shape_inputs *si)
 {
     const beex_config cfg = si->cfg;
-    const char *sname = si->name;
     table *tab = si->tab;
+    beex_mb_inputs in = inputs_of(si);
     char err[512];
-    printf("\n%s: vocab %d, d %d, heads %d, dff %d, blocks %d, %d tokens per example\n", sname,
+    printf("\n%s: vocab %d, d %d, heads %d, dff %d, blocks %d, %d tokens per example\n", si->name,
            cfg.vocab, cfg.d, cfg.heads, cfg.dff, cfg.blocks, si->T);
     const char *why = NULL;
     printf("fp32 products (twin GEMMs, attention): %s%s%s\n", beex_fp32_backend_name(),
            beex_fp32_backend_ready(&why) ? "" : ": ", why ? why : "");
+    printf("each batch size: its cases interleaved, one batch of each per round in a seeded "
+           "order\n");
     printf("%-9s %-6s %-7s %2s %4s %-8s %5s %11s %9s %9s %9s %9s\n", "shape", "prec", "variant",
            "th", "bat", "parallel", "reps", "examples/s", "p50 ms", "p90 ms", "p99 ms", "cpu ms");
-    for (int p = 0; p < o->precisions.n; p++)
-        for (int v = 0; v < o->variants.n; v++)
-            for (int t = 0; t < o->threads.n; t++)
-                for (int b = 0; b < o->batches.n; b++)
+    enum { MAXC = 3 * BEEX_ISA_COUNT * MAXL * 2 };
+    beex_mb_case cases[MAXC];
+    int where[MAXC][4]; /* p, v, t, par of each case */
+    for (int b = 0; b < o->batches.n; b++) {
+        int n = 0;
+        for (int p = 0; p < o->precisions.n; p++)
+            for (int v = 0; v < o->variants.n; v++)
+                for (int t = 0; t < o->threads.n; t++)
                     for (int par = 0; par < 2; par++) {
+                        if (!grid_has(o, o->threads.v[t], o->batches.v[b], par))
+                            continue;
                         beex_mb_case c = {(beex_precision)o->precisions.v[p],
                                           o->variants.v[v],
                                           o->threads.v[t],
@@ -205,23 +228,49 @@ static int time_grid(const options *o, shape_inputs *si, json_t *benchmarks)
                                           o->min_time,
                                           o->min_reps,
                                           o->max_reps};
-                        int single = c.threads < 2 || c.batch < 2;
-                        if ((single && par == 1) ||
-                            (!single && !o->parallel_both && par != o->parallel_only_examples))
+                        cases[n] = c;
+                        where[n][0] = p, where[n][1] = v, where[n][2] = t, where[n][3] = par;
+                        n++;
+                    }
+        beex_mb_result *res = calloc((size_t)(n > 0 ? n : 1), sizeof *res);
+        beex_mb_group g = {
+            cases,         NULL,        n,           -INFINITY,
+            o->min_time,   o->min_reps, o->max_reps, beex_mbr_group_seed(o, si->shape, b),
+            o->slot_warmup};
+        if (res == NULL || beex_mb_measure_group(si->pool, &in, &g, res, err, sizeof err) != 0) {
+            fprintf(stderr, "beex bench model: %s\n", res == NULL ? "out of memory" : err);
+            free(res);
+            return -1;
+        }
+        for (int i = 0; i < n; i++) {
+            print_row(si->name, &cases[i], &res[i]);
+            int p = o->precisions.v[where[i][0]], isa = o->variants.v[where[i][1]];
+            beex_mb_result *cell = CELL(tab, p, isa, where[i][2], b, where[i][3]);
+            beex_mb_result_free(cell); /* a precision or variant listed twice: the last counts */
+            *cell = res[i];            /* the table owns it */
+        }
+        free(res);
+    }
+    return 0;
+}
+
+/* The grid's Google Benchmark rows, case by case in the order precision, variant, threads,
+ * batch, parallel mode. */
+static int grid_rows(const options *o, const shape_inputs *si, json_t *benchmarks)
+{
+    const table *tab = si->tab;
+    for (int p = 0; p < o->precisions.n; p++)
+        for (int v = 0; v < o->variants.n; v++)
+            for (int t = 0; t < o->threads.n; t++)
+                for (int b = 0; b < o->batches.n; b++)
+                    for (int par = 0; par < 2; par++) {
+                        int prec = o->precisions.v[p], isa = o->variants.v[v];
+                        const beex_mb_result *r = CELL(tab, prec, isa, t, b, par);
+                        if (r->reps == 0)
                             continue;
-                        beex_mb_result r = {0};
-                        if (beex_mb_measure(si->m, &c, (const int32_t *const *)si->ids, si->lens,
-                                            si->nex, -INFINITY, NULL, &r, err, sizeof err) != 0) {
-                            fprintf(stderr, "beex bench model: %s\n", err);
-                            return -1;
-                        }
-                        print_row(sname, &c, &r);
-                        tab->eps[c.precision][c.isa][t][b][par] = r.examples_per_s;
-                        tab->cpu[c.precision][c.isa][t][b][par] = r.cpu_seconds.median;
-                        tab->best[c.precision][c.isa][t][b][par] = r.batch_seconds.min;
-                        int bad = case_rows(benchmarks, sname, &c, si->T, NULL, &r);
-                        beex_mb_result_free(&r);
-                        if (bad) {
+                        beex_mb_case c = case_at(o, prec, isa, t, b, par);
+                        if (beex_mbr_case_rows(benchmarks, si->name, &c, si->T, NULL, r,
+                                               tab->bd[prec][isa][t][b][par]) != 0) {
                             fprintf(stderr, "beex bench model: out of memory for the JSON\n");
                             return -1;
                         }
@@ -229,177 +278,8 @@ static int time_grid(const options *o, shape_inputs *si, json_t *benchmarks)
     return 0;
 }
 
-/* w1a1 and w1a32 over fp32 from the grid's figures: printed, and one JSON object each. */
-static void report_ratios(const options *o, const shape_inputs *si, json_t *ratios)
-{
-    const char *sname = si->name;
-    const table *tab = si->tab;
-    /* w1a1 over fp32, same variant, threads, batch and parallel mode. */
-    int have_ratio = 0;
-    for (int v = 0; v < o->variants.n; v++)
-        for (int t = 0; t < o->threads.n; t++)
-            for (int b = 0; b < o->batches.n; b++)
-                for (int par = 0; par < 2; par++) {
-                    int isa = o->variants.v[v];
-                    double f = tab->eps[BEEX_PREC_FP32][isa][t][b][par];
-                    double w = tab->eps[BEEX_PREC_W1A1][isa][t][b][par];
-                    double h = tab->eps[BEEX_PREC_W1A32][isa][t][b][par];
-                    if (f <= 0.0 || (w <= 0.0 && h <= 0.0))
-                        continue;
-                    if (!have_ratio++)
-                        printf("\nspeed over the fp32 twin (same run, variant, threads, batch; "
-                               "median wall time,\n"
-                               "median CPU time, fastest batch):\n");
-                    /* CPU-time ratio: the same work measured without the time other processes
-                     * take from us (exact for one thread; with more it counts spinning). */
-                    double fc = tab->cpu[BEEX_PREC_FP32][isa][t][b][par];
-                    double wc = tab->cpu[BEEX_PREC_W1A1][isa][t][b][par];
-                    double hc = tab->cpu[BEEX_PREC_W1A32][isa][t][b][par];
-                    /* Best-to-best: a busy machine only ever slows a batch down. */
-                    double fb = tab->best[BEEX_PREC_FP32][isa][t][b][par];
-                    double wb = tab->best[BEEX_PREC_W1A1][isa][t][b][par];
-                    double hb = tab->best[BEEX_PREC_W1A32][isa][t][b][par];
-                    char wr[64] = "n/a", hr[64] = "n/a";
-                    if (w > 0.0)
-                        snprintf(wr, sizeof wr, "%.2fx (cpu %.2fx, best %.2fx)", w / f, fc / wc,
-                                 fb / wb);
-                    if (h > 0.0)
-                        snprintf(hr, sizeof hr, "%.2fx (cpu %.2fx, best %.2fx)", h / f, fc / hc,
-                                 fb / hb);
-                    printf("  %-9s %-7s threads %d batch %4d %-8s  w1a1/fp32 %-32s  w1a32/fp32 "
-                           "%s\n",
-                           sname, beex_isa_name((beex_isa)isa), o->threads.v[t], o->batches.v[b],
-                           par ? "examples" : "ops", wr, hr);
-                    json_t *j = json_object();
-                    json_object_set_new(j, "shape", json_string(sname));
-                    json_object_set_new(j, "variant", json_string(beex_isa_name((beex_isa)isa)));
-                    json_object_set_new(j, "threads", json_integer(o->threads.v[t]));
-                    json_object_set_new(j, "batch", json_integer(o->batches.v[b]));
-                    json_object_set_new(j, "parallel",
-                                        json_string(par ? "across_examples" : "within_ops"));
-                    if (w > 0.0) {
-                        json_object_set_new(j, "w1a1_over_fp32", json_real(w / f));
-                        json_object_set_new(j, "w1a1_over_fp32_cpu_time", json_real(fc / wc));
-                        json_object_set_new(j, "w1a1_over_fp32_best", json_real(fb / wb));
-                    }
-                    if (h > 0.0) {
-                        json_object_set_new(j, "w1a32_over_fp32", json_real(h / f));
-                        json_object_set_new(j, "w1a32_over_fp32_cpu_time", json_real(fc / hc));
-                        json_object_set_new(j, "w1a32_over_fp32_best", json_real(fb / hb));
-                    }
-                    json_array_append_new(ratios, j);
-                }
-}
-
-/* Thread scaling from the grid's figures: per precision, variant, batch and parallel mode,
- * examples/s at each thread count over the first count's, and that over the thread ratio
- * (parallel efficiency). Printed, and objects {"kind": "thread_scaling", ...} in `out`. */
-static void report_scaling(const options *o, const shape_inputs *si, json_t *out)
-{
-    const table *tab = si->tab;
-    int printed = 0, t0 = o->threads.v[0];
-    for (int p = 0; p < o->precisions.n; p++)
-        for (int v = 0; v < o->variants.n; v++)
-            for (int b = 0; b < o->batches.n; b++)
-                for (int par = 0; par < 2; par++)
-                    for (int t = 1; t < o->threads.n; t++) {
-                        int prec = o->precisions.v[p], isa = o->variants.v[v];
-                        /* one thread is always "ops"; the others in their own mode */
-                        double base = tab->eps[prec][isa][0][b][0];
-                        double eps = tab->eps[prec][isa][t][b][par];
-                        if (base <= 0.0 || eps <= 0.0)
-                            continue;
-                        double sp = eps / base, eff = sp / ((double)o->threads.v[t] / t0);
-                        if (!printed++)
-                            printf("\nthread scaling (examples/s over %d thread%s, same run; "
-                                   "efficiency = speed-up / thread ratio):\n",
-                                   t0, t0 == 1 ? "" : "s");
-                        printf("  %-9s %-6s %-7s batch %4d %-8s %2d threads: %.2fx, efficiency "
-                               "%.2f\n",
-                               si->name, beex_precision_name((beex_precision)prec),
-                               beex_isa_name((beex_isa)isa), o->batches.v[b],
-                               par ? "examples" : "ops", o->threads.v[t], sp, eff);
-                        json_array_append_new(
-                            out, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:i, s:f, s:f}",
-                                           "kind", "thread_scaling", "shape", si->name, "precision",
-                                           beex_precision_name((beex_precision)prec), "variant",
-                                           beex_isa_name((beex_isa)isa), "batch", o->batches.v[b],
-                                           "parallel", par ? "across_examples" : "within_ops",
-                                           "threads", o->threads.v[t], "over_threads", t0,
-                                           "speedup", sp, "efficiency", eff));
-                    }
-}
-
-/* The compaction experiment on the first variant and thread count (see its comment). */
-static int time_compaction(const options *o, shape_inputs *si, json_t *benchmarks,
-                           json_t *compaction)
-{
-    const beex_config cfg = si->cfg;
-    const char *sname = si->name;
-    int nex = si->nex, T = si->T, *cap = si->cap;
-    beex_model *m = si->m;
-    char err[512];
-    /* Compaction: a batch where every other example is capped at block 2 (the rest run all
-     * N blocks) against the same batch running all blocks, which is what the batch costs
-     * without compaction (exited rows would still flow through every GEMM). */
-    if (o->compaction_batch >= 2 && cfg.blocks > 2) {
-        int isa = o->variants.v[0], th = o->threads.v[0];
-        printf("\ncompaction (batch %d, %s, %d threads; half the batch capped at block 2 of %d):\n",
-               o->compaction_batch, beex_isa_name((beex_isa)isa), th, cfg.blocks);
-        for (int i = 0; i < nex; i++)
-            cap[i] = i % 2 == 0 ? 2 : cfg.blocks;
-        const int_list *cp =
-            o->compaction_precisions.n > 0 ? &o->compaction_precisions : &o->precisions;
-        for (int p = 0; p < cp->n; p++) {
-            beex_mb_case c = {
-                (beex_precision)cp->v[p], isa,         th,          o->compaction_batch,
-                BEEX_MB_WITHIN_OPS,       o->min_time, o->min_reps, o->max_reps};
-            beex_mb_result full = {0}, half = {0};
-            if (beex_mb_measure(m, &c, (const int32_t *const *)si->ids, si->lens, nex, -INFINITY,
-                                NULL, &full, err, sizeof err) != 0 ||
-                beex_mb_measure(m, &c, (const int32_t *const *)si->ids, si->lens, nex, -INFINITY,
-                                cap, &half, err, sizeof err) != 0) {
-                fprintf(stderr, "beex bench model: %s\n", err);
-                beex_mb_result_free(&full);
-                beex_mb_result_free(&half);
-                return -1;
-            }
-            /* Ideal: time proportional to the block-rows computed. */
-            double ideal = 0.5 + 0.5 * 2.0 / cfg.blocks;
-            double got = half.batch_seconds.median / full.batch_seconds.median;
-            double gotc = half.cpu_seconds.median / full.cpu_seconds.median;
-            printf("  %-9s %-6s all blocks %9.3f ms  half exit at 2 %9.3f ms  time saved %5.1f %% "
-                   "(cpu time %5.1f %%, ideal %5.1f %%)\n",
-                   sname, beex_precision_name(c.precision), full.batch_seconds.median * 1e3,
-                   half.batch_seconds.median * 1e3, 100.0 * (1.0 - got), 100.0 * (1.0 - gotc),
-                   100.0 * (1.0 - ideal));
-            int bad = case_rows(benchmarks, sname, &c, T, "/compaction:none", &full) ||
-                      case_rows(benchmarks, sname, &c, T, "/compaction:half_at_2", &half);
-            beex_mb_result_free(&full);
-            beex_mb_result_free(&half);
-            if (bad) {
-                fprintf(stderr, "beex bench model: out of memory for the JSON\n");
-                return -1;
-            }
-            json_t *j = json_object();
-            json_object_set_new(j, "shape", json_string(sname));
-            json_object_set_new(j, "precision", json_string(beex_precision_name(c.precision)));
-            json_object_set_new(j, "variant", json_string(beex_isa_name((beex_isa)isa)));
-            json_object_set_new(j, "threads", json_integer(th));
-            json_object_set_new(j, "batch", json_integer(c.batch));
-            json_object_set_new(j, "all_blocks_ms", json_real(full.batch_seconds.median * 1e3));
-            json_object_set_new(j, "half_exit_at_2_ms", json_real(half.batch_seconds.median * 1e3));
-            json_object_set_new(j, "time_saved_fraction", json_real(1.0 - got));
-            json_object_set_new(j, "cpu_time_saved_fraction", json_real(1.0 - gotc));
-            json_object_set_new(j, "ideal_saved_fraction", json_real(1.0 - ideal));
-            json_array_append_new(compaction, j);
-        }
-    }
-    return 0;
-}
-
 static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_t *ratios,
-                       json_t *compaction)
+                       json_t *compaction, json_t *breakdown)
 {
     /* BERT-base is ~100x the small model: unless asked, only the best variant, and the
      * compaction experiment in w1a1 only. */
@@ -411,10 +291,12 @@ static int bench_shape(const options *o_in, int shape, json_t *benchmarks, json_
         oo.compaction_precisions.v[0] = BEEX_PREC_W1A1, oo.compaction_precisions.n = 1;
     shape_inputs si;
     int rc = -1;
-    if (shape_inputs_make(o, shape, &si) == 0 && time_grid(o, &si, benchmarks) == 0) {
-        report_ratios(o, &si, ratios);
-        report_scaling(o, &si, ratios);
-        rc = time_compaction(o, &si, benchmarks, compaction);
+    if (shape_inputs_make(o, shape, &si) == 0 && time_grid(o, &si) == 0 &&
+        (!o->breakdown || beex_mbr_breakdown(o, &si, breakdown) == 0) &&
+        grid_rows(o, &si, benchmarks) == 0) {
+        beex_mbr_report_ratios(o, &si, ratios);
+        beex_mbr_report_scaling(o, &si, ratios);
+        rc = beex_mbr_time_compaction(o, &si, benchmarks, compaction);
     }
     shape_inputs_free(&si);
     return rc;
@@ -455,8 +337,9 @@ static int settle_threads(options *o)
 }
 
 /* The Google Benchmark document with beex's own figures under "beex", written atomically.
- * Takes the three arrays. Returns the exit status. */
-static int write_document(const options *o, json_t *benchmarks, json_t *ratios, json_t *compaction)
+ * Takes the four arrays. Returns the exit status. */
+static int write_document(const options *o, json_t *benchmarks, json_t *ratios, json_t *compaction,
+                          json_t *breakdown)
 {
     char err[512];
     int rc = 0;
@@ -465,16 +348,30 @@ static int write_document(const options *o, json_t *benchmarks, json_t *ratios, 
     if (doc == NULL || beex == NULL) {
         fprintf(stderr, "beex bench model: cannot build the JSON document\n");
         json_decref(doc), json_decref(beex), json_decref(ratios), json_decref(compaction);
+        json_decref(breakdown);
         return 1;
     }
     json_object_set_new(beex, "speed_ratios", ratios);
     json_object_set_new(beex, "compaction", compaction);
+    if (o->breakdown)
+        json_object_set_new(beex, "breakdown", breakdown);
+    else
+        json_decref(breakdown);
     json_object_set_new(beex, "fp32_backend", json_string(beex_fp32_backend_name()));
     json_object_set_new(beex, "fp32_fallback_tiles",
                         json_integer((json_int_t)beex_fp32_fallback_tiles()));
     json_object_set_new(beex, "exit_rule",
                         json_string("no early exit (delta = -inf) outside the compaction "
                                     "experiment; caps via beex_engine_run_batch_capped"));
+    json_object_set_new(
+        beex, "interleaving",
+        json_pack("{s:s, s:i, s:s, s:f, s:i}", "schedule",
+                  "per batch size (and the compaction pairs) every case once per round, in a "
+                  "seeded random order per round",
+                  "seed", o->seed, "intervals",
+                  "median of per-round ratios, 95 % percentile bootstrap of the median",
+                  "warn_above_relative_width", BEEX_RATIO_MAX_REL_WIDTH, "min_rounds",
+                  BEEX_RATIO_MIN_ROUNDS));
     json_object_set_new(doc, "beex", beex);
     if (beex_json_write_atomic(doc, o->json, err, sizeof err) != 0) {
         fprintf(stderr, "beex bench model: %s\n", err);
@@ -491,12 +388,19 @@ int beex_model_bench_run(options *o)
     if (settle_threads(o) != 0)
         return 1;
     json_t *benchmarks = json_array(), *ratios = json_array(), *compaction = json_array();
-    int rc = 0;
+    json_t *breakdown = json_array();
+    int rc = 0, wide_ratios = 0, all_ratios = 0;
     for (int s = 0; s < o->nshapes && rc == 0; s++)
-        if (bench_shape(o, o->shapes[s], benchmarks, ratios, compaction) != 0)
+        if (bench_shape(o, o->shapes[s], benchmarks, ratios, compaction, breakdown) != 0)
             rc = 1;
+    beex_mbr_wide_ratios(&wide_ratios, &all_ratios);
+    if (rc == 0 && wide_ratios > 0)
+        printf("\nWARNING: %d of %d ratios have a 95 %% interval wider than %.0f %% of their "
+               "median (or fewer than %d rounds): they support no claim; run longer "
+               "(--min-time, --min-reps) or on a quieter machine\n",
+               wide_ratios, all_ratios, 100.0 * BEEX_RATIO_MAX_REL_WIDTH, BEEX_RATIO_MIN_ROUNDS);
     if (rc == 0 && o->json != NULL)
-        return write_document(o, benchmarks, ratios, compaction);
-    json_decref(benchmarks), json_decref(ratios), json_decref(compaction);
+        return write_document(o, benchmarks, ratios, compaction, breakdown);
+    json_decref(benchmarks), json_decref(ratios), json_decref(compaction), json_decref(breakdown);
     return rc;
 }

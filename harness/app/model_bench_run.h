@@ -1,7 +1,8 @@
 /* `beex bench model` end to end, from parsed options: per shape a seeded random model and
- * random token ids, every precision x variant x threads x batch timed (bench/model_bench.h),
- * the w1a1 / fp32 speed ratios and the compaction experiment printed, and the Google
- * Benchmark JSON document written. */
+ * random token ids; per batch size every precision x variant x threads timed interleaved,
+ * round by round (bench/model_bench.h); with --breakdown each case's profiled passes beside
+ * their floors; the w1a1 / fp32 speed ratios, thread scaling and the compaction experiment
+ * with per-round intervals; and the Google Benchmark JSON document (docs/benchmarks.md). */
 #ifndef BEEX_APP_MODEL_BENCH_RUN_H
 #define BEEX_APP_MODEL_BENCH_RUN_H
 
@@ -19,6 +20,9 @@ typedef struct {
     int variants_auto; /* no --variants: all for small, the best for bert-base */
     int parallel_both, parallel_only_examples, tokens, min_reps, max_reps, compaction_batch, seed;
     double min_time;
+    int slot_warmup;      /* -1 auto, 0, 1 (bench/model_bench.h, beex_mb_group) */
+    int breakdown;        /* 1: profiled passes per case, each class beside its floor */
+    int breakdown_passes; /* profiled passes per case (>= 1) */
     const char *json;
 } beex_model_bench_options;
 

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/base/core_speed.h"
+#include "harness/base/run_alone.h"
+
 static int team_size = 0;
 static int requested = 0;
 static char allowed_list[256] = "";
@@ -17,6 +20,14 @@ static hwloc_bitmap_t initial_allowed; /* the CPUs granted at the first setup */
 static int bind_ok[256];
 static int bind_core[256];
 static char bind_err[256][96];
+/* One CPU (the OS's number) per allowed core, in hwloc's logical order. */
+static int core_cpu[256];
+static int ncore_cpu;
+/* The cores' measured speeds (core_speed.h), once per process: 0 not yet, 1 measured, -1 not
+ * measured (BEEX_CORE_ORDER=logical, one core, or the probe failed). */
+static int speed_state;
+static double core_rate[256];
+static int speed_order[256];
 
 void beex_threads_set_strict(int on)
 {
@@ -96,6 +107,48 @@ static int bind_team(hwloc_topology_t topo, hwloc_obj_t *cores, int ncores, hwlo
     return got;
 }
 
+/* A pinned team's thread 0 runs every serial part of the program (and every operation too
+ * small to share), so it goes on the fastest core, measured once per process: on a machine
+ * whose cores run 15-20 % apart, two pinned threads with thread 0 on the slower core ran
+ * batch-1 passes slower than one unpinned thread. The other threads follow in speed order.
+ * BEEX_CORE_ORDER=logical keeps hwloc's logical order (thread t on core t). Which thread runs
+ * where never changes a result. */
+static void probe_cores(void *ok)
+{
+    *(int *)ok = beex_core_speeds(core_cpu, ncore_cpu, 7, 1e-4, core_rate) == 0;
+}
+
+static void order_cores(hwloc_obj_t *cores, int ncores)
+{
+    if (speed_state == 0) {
+        const char *how = getenv("BEEX_CORE_ORDER");
+        int ok = 0;
+        speed_state = -1;
+        /* Alone: a thread of an earlier team still spinning on a CPU would halve its rate. */
+        if (ncores > 1 && ncores == ncore_cpu && (how == NULL || strcmp(how, "logical") != 0))
+            beex_run_alone(probe_cores, &ok);
+        if (ok) {
+            beex_order_by_speed(core_rate, ncores, speed_order);
+            speed_state = 1;
+        }
+    }
+    if (speed_state != 1)
+        return;
+    hwloc_obj_t logical[256];
+    memcpy(logical, cores, (size_t)ncores * sizeof *cores);
+    for (int i = 0; i < ncores; i++)
+        cores[i] = logical[speed_order[i]];
+}
+
+int beex_threads_core_cpus(int *cpus, int max)
+{
+    if (ncore_cpu == 0)
+        return -1;
+    int n = ncore_cpu < max ? ncore_cpu : max;
+    memcpy(cpus, core_cpu, (size_t)n * sizeof *cpus);
+    return n;
+}
+
 int beex_threads_setup(int threads, char *err, size_t errlen)
 {
     hwloc_topology_t topo;
@@ -130,6 +183,19 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
          o = hwloc_get_next_obj_by_type(topo, unit, o))
         if (o->cpuset != NULL && hwloc_bitmap_intersects(o->cpuset, allowed))
             cores[ncores++] = o;
+    ncore_cpu = 0;
+    for (int c = 0; c < ncores; c++) { /* the PU a pinned thread gets (bind_team) */
+        hwloc_bitmap_t set = hwloc_bitmap_dup(cores[c]->cpuset);
+        if (set == NULL)
+            break;
+        hwloc_bitmap_and(set, set, allowed);
+        int pu = hwloc_bitmap_first(set);
+        hwloc_bitmap_free(set);
+        if (pu < 0)
+            break;
+        core_cpu[c] = pu;
+        ncore_cpu = c + 1;
+    }
     if (ncores == 0) {
         snprintf(err, errlen, "hwloc: no core of the allowed CPUs (%s) found", allowed_list);
         hwloc_bitmap_free(allowed);
@@ -150,6 +216,8 @@ int beex_threads_setup(int threads, char *err, size_t errlen)
      * other idled, at half speed each. Whoever starts processes side by side gives each its
      * own CPUs (taskset, Slurm's cpusets, beex study --jobs), and then the team fills them. */
     int pin = n >= ncores;
+    if (pin)
+        order_cores(cores, ncores);
     omp_set_dynamic(0);
     omp_set_num_threads(n);
     int got = bind_team(topo, cores, ncores, allowed, n, pin);
@@ -269,5 +337,16 @@ json_t *beex_threads_describe(void)
         json_array_append_new(b, r);
     }
     json_object_set_new(o, "binding", b);
+    /* The cores' measured speeds, relative to the fastest, and the order a pinned team took. */
+    json_object_set_new(o, "core_order",
+                        json_string(speed_state == 1 ? "fastest first (measured)" : "logical"));
+    if (speed_state == 1) {
+        json_t *sp = json_array();
+        double top = core_rate[speed_order[0]];
+        for (int c = 0; c < ncore_cpu; c++)
+            json_array_append_new(sp, json_pack("{s:i, s:f}", "cpu", core_cpu[c], "relative_speed",
+                                                top > 0.0 ? core_rate[c] / top : 0.0));
+        json_object_set_new(o, "core_speeds", sp);
+    }
     return o;
 }

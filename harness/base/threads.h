@@ -1,8 +1,10 @@
 /* OpenMP threads pinned one per core through hwloc. Call beex_threads_setup once before the
  * first parallel region; it sets the team size and, when the team fills the cores this
- * process may use, binds each OpenMP thread to its own core (cores in hwloc's logical order);
- * a smaller team is left to the scheduler within those cores. The binding actually obtained
- * is recorded for the results files, since a VM may refuse it. */
+ * process may use, binds each OpenMP thread to its own core, fastest first (each core's speed
+ * measured once per process, harness/base/core_speed.h: thread 0 runs the serial parts;
+ * BEEX_CORE_ORDER=logical keeps hwloc's logical order); a smaller team is left to the
+ * scheduler within those cores. The binding actually obtained is recorded for the results
+ * files, since a VM may refuse it. */
 #ifndef BEEX_BASE_THREADS_H
 #define BEEX_BASE_THREADS_H
 
@@ -21,6 +23,10 @@ int beex_threads_count(void);
 int beex_threads_claim_slot(int slot, int slots, int per_slot, char *desc, size_t len);
 /* on: beex_threads_setup refuses (returns -1) instead of capping (`beex --strict-threads`). */
 void beex_threads_set_strict(int on);
+/* The OS's numbers of one CPU per core this process may use (the CPU a pinned thread of that
+ * core gets), in hwloc's logical order: at most max of them. Returns how many, or -1 before
+ * the first beex_threads_setup. */
+int beex_threads_core_cpus(int *cpus, int max);
 /* JSON description: requested/effective threads, per-thread core and binding status,
  * and the hwloc topology summary (packages, cores, PUs, caches). New reference. */
 json_t *beex_threads_describe(void);

@@ -32,7 +32,9 @@ typedef struct {
 static void xsmm_gemm(const xsmm_problem *p, int threads)
 {
     long nt = (long)p->nt;
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+    /* Column panels taken one at a time: on unequal cores an equal static share would make
+     * the yardstick wait for the slower core, and the binary kernels no longer do. */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
     for (long jb = 0; jb < nt; jb++) {
         const float *bpanel = p->b + (size_t)jb * p->kt * TILE;
         for (size_t ib = 0; ib < p->mt; ib++) {

@@ -1,6 +1,7 @@
-/* Per-CPU and multi-process runs of the bound loops. The children use no OpenMP and no
- * library state from the parent: they pin themselves, calibrate, report ready, wait for the
- * go byte, run, write one double and _exit. */
+/* Per-CPU and multi-process runs of the bound loops, and a kernel's ceiling against its team.
+ * The bound loops' children use no OpenMP and no library state from the parent: they pin
+ * themselves, calibrate, report ready, wait for the go byte, run, write one double and
+ * _exit. */
 #define _GNU_SOURCE
 #include "harness/bench/core_ceiling.h"
 
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/base/run_alone.h"
 #include "harness/base/timing.h"
 #include "kernels/bound.h"
 
@@ -199,4 +201,149 @@ int beex_bound_processes(beex_isa isa, const int *cpus, int n, double seconds, d
     else
         rc = 0;
     return rc;
+}
+
+/* --- a kernel's ceiling (core_ceiling.h) --- */
+
+typedef struct {
+    beex_ceiling_call call;
+    void *ctx;
+    int cpu;
+    double seconds;
+    int rc, err_no, pinned;
+} alone_job;
+
+/* On the calling thread, the team parked: pin, warm up, time one call, unpin. */
+static void alone_call(void *p)
+{
+    alone_job *j = p;
+    unsigned char saved[BEEX_CPU_MASK_BYTES];
+    j->rc = -1;
+    j->pinned = beex_pin_self(j->cpu, saved) == 0;
+    if (!j->pinned) {
+        j->err_no = errno;
+        return;
+    }
+    if (j->call(j->ctx, 1) == 0) {
+        double t0 = beex_now_seconds();
+        j->rc = j->call(j->ctx, 1);
+        j->seconds = beex_now_seconds() - t0;
+    }
+    if (beex_unpin_self(saved) != 0) {
+        j->err_no = errno;
+        j->rc = -1;
+    }
+}
+
+static int team_call(beex_ceiling_call call, void *ctx, int threads, double *seconds)
+{
+    if (call(ctx, threads) != 0)
+        return -1;
+    double t0 = beex_now_seconds();
+    int rc = call(ctx, threads);
+    *seconds = beex_now_seconds() - t0;
+    return rc;
+}
+
+int beex_ceiling_measure(beex_ceiling_call call, void *ctx, const int *cpus, int ncpus, int threads,
+                         int rounds, double *cpu_seconds, double *team_seconds, char *err,
+                         size_t errlen)
+{
+    if (call == NULL || cpus == NULL || ncpus < 1 || ncpus > BEEX_CEILING_MAX_CPUS || threads < 1 ||
+        rounds < 1 || rounds > BEEX_CEILING_MAX_ROUNDS || cpu_seconds == NULL ||
+        team_seconds == NULL) {
+        snprintf(err, errlen, "ceiling: bad arguments");
+        return -1;
+    }
+    int configs = ncpus + 1; /* the CPUs alone, then the team (index ncpus) */
+    for (int r = 0; r < rounds; r++)
+        for (int k = 0; k < configs; k++) {
+            int c = (k + r) % configs;
+            if (c == ncpus) {
+                if (team_call(call, ctx, threads, &team_seconds[r]) != 0) {
+                    snprintf(err, errlen, "ceiling: the kernel failed on %d threads", threads);
+                    return -1;
+                }
+                continue;
+            }
+            alone_job j = {call, ctx, cpus[c], 0.0, -1, 0, 0};
+            beex_run_alone(alone_call, &j);
+            if (j.rc != 0) {
+                if (!j.pinned || j.err_no != 0)
+                    snprintf(err, errlen, "ceiling: cannot pin to CPU %d: %s", cpus[c],
+                             strerror(j.err_no));
+                else
+                    snprintf(err, errlen, "ceiling: the kernel failed on CPU %d", cpus[c]);
+                return -1;
+            }
+            cpu_seconds[(size_t)r * ncpus + c] = j.seconds;
+        }
+    return 0;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+int beex_ceiling_summarise(double work, const double *cpu_seconds, const double *team_seconds,
+                           int rounds, int ncpus, int threads, double target, beex_ceiling *out)
+{
+    if (out == NULL || cpu_seconds == NULL || team_seconds == NULL || !(work > 0.0) || rounds < 1 ||
+        rounds > BEEX_CEILING_MAX_ROUNDS || ncpus < 1 || ncpus > BEEX_CEILING_MAX_CPUS ||
+        threads < 1)
+        return -1;
+    memset(out, 0, sizeof *out);
+    out->ncpus = ncpus, out->threads = threads, out->rounds = rounds, out->target = target;
+    out->counted = threads < ncpus ? threads : ncpus;
+    double *buf = malloc((size_t)rounds * (3 + (size_t)ncpus) * sizeof *buf);
+    if (buf == NULL)
+        return -1;
+    double *ceil_r = buf, *team_r = buf + rounds, *ratio_r = buf + 2 * (size_t)rounds;
+    double *per_cpu = buf + 3 * (size_t)rounds; /* ncpus x rounds */
+    int rc = 0;
+    for (int r = 0; r < rounds && rc == 0; r++) {
+        double rate[BEEX_CEILING_MAX_CPUS];
+        for (int c = 0; c < ncpus; c++) {
+            double t = cpu_seconds[(size_t)r * ncpus + c];
+            if (!(t > 0.0))
+                rc = -1;
+            rate[c] = work / t;
+            per_cpu[(size_t)c * rounds + r] = rate[c];
+        }
+        if (!(team_seconds[r] > 0.0))
+            rc = -1;
+        /* N threads can use at best the N fastest cores of this round. */
+        qsort(rate, (size_t)ncpus, sizeof *rate, cmp_desc);
+        double sum = 0.0;
+        for (int c = 0; c < out->counted; c++)
+            sum += rate[c];
+        ceil_r[r] = sum;
+        team_r[r] = work / team_seconds[r];
+        ratio_r[r] = team_r[r] / sum;
+    }
+    if (rc == 0) {
+        for (int c = 0; c < ncpus; c++) {
+            double *v = per_cpu + (size_t)c * rounds;
+            qsort(v, (size_t)rounds, sizeof *v, cmp_desc);
+            out->cpu_rate[c] = beex_percentile_sorted(v, (size_t)rounds, 0.5);
+        }
+        beex_stats s = beex_stats_of(ceil_r, (size_t)rounds);
+        out->ceiling = s.median;
+        s = beex_stats_of(team_r, (size_t)rounds);
+        out->team_rate = s.median;
+        s = beex_stats_of(ratio_r, (size_t)rounds); /* sorts ratio_r ascending */
+        out->ratio = s.median;
+        out->ratio_lo = beex_percentile_sorted(ratio_r, (size_t)rounds, 0.025);
+        out->ratio_hi = beex_percentile_sorted(ratio_r, (size_t)rounds, 0.975);
+        out->verdict = out->ratio_lo >= target ? 1 : out->ratio_hi < target ? -1 : 0;
+    }
+    free(buf);
+    return rc;
+}
+
+const char *beex_ceiling_verdict_name(int verdict)
+{
+    return verdict > 0 ? "yes" : verdict < 0 ? "no" : "unsure";
 }

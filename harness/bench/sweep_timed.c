@@ -1,6 +1,9 @@
 /* Timed runs of one Pareto point: the test set in batches through the early-exit engine,
  * repeated, with the first pass checked example by example against the replay (the engine
- * and the replay share exit.h, so any difference is a bug, not noise). */
+ * and the replay share exit.h, so any difference is a bug, not noise). A point offered more
+ * than one thread first measures whether they help (thread_choice.h) and runs on one thread
+ * when they do not: at batch 1 a pass is tens of microseconds per example, and two threads
+ * were slower than one on every variant. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +12,9 @@
 #include "harness/base/timing.h"
 #include "harness/bench/counters.h"
 #include "harness/bench/sweep_timed.h"
+#include "harness/bench/thread_choice.h"
 #include "harness/eval/sweep_table.h"
+#include "harness/model/engine_solo.h"
 #include "kernels/cpu.h"
 
 /* The replay's rule as the engine's online rule; static depth k runs as "never exit by
@@ -28,18 +33,76 @@ static beex_exit_rule online_rule(const beex_policy *p)
     }
 }
 
-static int one_pass(beex_engine *e, const beex_encoded *test, int batch, const beex_policy *p,
-                    int *cap, beex_exit_result *res)
+static int one_pass(beex_engine *e, const beex_encoded *test, int n, int batch,
+                    const beex_policy *p, int *cap, beex_exit_result *res)
 {
     beex_exit_rule rule = online_rule(p);
-    for (int i = 0; i < test->n; i += batch) {
-        int nb = test->n - i < batch ? test->n - i : batch;
+    for (int i = 0; i < n; i += batch) {
+        int nb = n - i < batch ? n - i : batch;
         if (beex_engine_run_batch_rule(e, (const int32_t *const *)(test->ids + i), test->lens + i,
                                        nb, &rule, p->kind == BEEX_POLICY_STATIC ? cap + i : NULL,
                                        res + i, NULL, NULL) != 0)
             return -1;
     }
     return 0;
+}
+
+/* The calibration: passes over the first `n` test examples on the team or on one thread. */
+typedef struct {
+    beex_engine *team, *one;
+    const beex_encoded *test;
+    int n, batch;
+    const beex_policy *policy;
+    int *cap;
+    beex_exit_result *res;
+} calib_ctx;
+
+static int calib_pass(void *p, int solo, double *seconds)
+{
+    const calib_ctx *c = p;
+    double t0 = beex_now_seconds();
+    int rc = one_pass(solo ? c->one : c->team, c->test, c->n, c->batch, c->policy, c->cap, c->res);
+    *seconds = beex_now_seconds() - t0;
+    return rc;
+}
+
+/* Rounds and examples of the calibration: five ABBA rounds over at least 32 examples and two
+ * batches, a few hundred milliseconds at most on the scalar variant at batch 1, a few
+ * percent of a timed point's own passes. */
+#define CHOICE_ROUNDS 5
+#define CHOICE_MIN_EXAMPLES 32
+
+/* Which engine the point runs on: the team when it measured faster than one thread, else the
+ * team's one-thread twin (harness/model/engine_solo.h); run->threads_used and the choice's
+ * figures say which and why. Returns NULL with err set when the twin cannot be made or a
+ * calibration pass fails. */
+static beex_engine *choose_engine(beex_engine *e, const beex_encoded *test, beex_timed_run *run,
+                                  int *cap, beex_exit_result *res, char *err, size_t errlen)
+{
+    int offered = beex_engine_threads(e);
+    run->threads_used = 1;
+    if (offered <= 1)
+        return e;
+    beex_engine *one = beex_engine_solo(e);
+    if (one == NULL) {
+        snprintf(err, errlen, "out of memory for the one-thread engine");
+        return NULL;
+    }
+    int n = 2 * run->batch > CHOICE_MIN_EXAMPLES ? 2 * run->batch : CHOICE_MIN_EXAMPLES;
+    calib_ctx c = {e, one, test, n < test->n ? n : test->n, run->batch, &run->policy, cap, res};
+    beex_thread_choice ch;
+    if (beex_thread_choose(calib_pass, &c, offered, CHOICE_ROUNDS, &ch) != 0) {
+        snprintf(err, errlen, "engine failed while choosing threads (%s, %d threads, batch %d)",
+                 beex_isa_name((beex_isa)run->isa), offered, run->batch);
+        return NULL;
+    }
+    run->threads_used = ch.used;
+    run->choice_rounds = ch.rounds;
+    run->choice_examples = c.n;
+    run->choice_one = ch.median_one;
+    run->choice_team = ch.median_team;
+    run->choice_ratio = ch.ratio;
+    return ch.used > 1 ? e : one;
 }
 
 int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_replay_setup *s,
@@ -63,8 +126,11 @@ int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_re
     }
     for (int i = 0; i < n; i++)
         cap[i] = (int)run->policy.param;
+    e = choose_engine(e, test, run, cap, res, err, errlen);
+    if (e == NULL)
+        goto fail;
     /* Warm-up pass, which is also the checked one: it feeds the SDE counters once. */
-    if (one_pass(e, test, run->batch, &run->policy, cap, res) != 0) {
+    if (one_pass(e, test, n, run->batch, &run->policy, cap, res) != 0) {
         snprintf(err, errlen, "engine failed (%s, %d threads, batch %d)",
                  beex_isa_name((beex_isa)run->isa), run->threads, run->batch);
         goto fail;
@@ -95,11 +161,11 @@ int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_re
     run->mean_exit = exit_sum / n;
 
     beex_hw_counters hc;
-    beex_hw_counters_init(&hc, run->threads);
+    beex_hw_counters_init(&hc, run->threads_used);
     beex_hw_counters_start(&hc);
     for (int r = 0; r < run->reps; r++) {
         double t0 = beex_now_seconds();
-        if (one_pass(e, test, run->batch, &run->policy, cap, res) != 0) {
+        if (one_pass(e, test, n, run->batch, &run->policy, cap, res) != 0) {
             snprintf(err, errlen, "engine failed in repetition %d", r);
             beex_hw_counters_stop(&hc);
             goto fail;

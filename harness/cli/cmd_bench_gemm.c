@@ -32,6 +32,10 @@ static void usage(FILE *out)
         "time)\n"
         "  --no-libxsmm      skip the libxsmm fp32 comparison (always skipped in a build\n"
         "                    without libxsmm: see beex --version)\n"
+        "  --ceiling         every row on more than one thread also against its two-core (N-core)\n"
+        "                    ceiling: the kernel alone pinned to each allowed core and on the\n"
+        "                    threads, interleaved over --reps rounds; the ratio with its interval\n"
+        "                    and whether it reaches 0.9 (table and JSON, key \"ceiling\")\n"
         "  --json FILE       write Google Benchmark JSON (repetitions, then mean, median,\n"
         "                    stddev and cv; times in ns), as GB's compare.py reads it; written\n"
         "                    atomically\n"
@@ -151,6 +155,7 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
                                          {"reps", required_argument, NULL, 'r'},
                                          {"bound-seconds", required_argument, NULL, 'b'},
                                          {"no-libxsmm", no_argument, NULL, 'x'},
+                                         {"ceiling", no_argument, NULL, 'c'},
                                          {"json", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -218,6 +223,9 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
             break;
         case 'x':
             o->libxsmm = 0;
+            break;
+        case 'c':
+            o->ceiling = 1;
             break;
         case 'j':
             o->json = optarg;

@@ -1,7 +1,9 @@
 /* `beex bench model`: examples per second and batch latency (p50/p90/p99) per shape x
- * precision x variant x threads x batch size with random weights; the w1a1 / fp32 speed
- * ratio from the same run; and the time compaction saves when half a batch exits at
- * block 2. Google-Benchmark-shaped JSON with --json. */
+ * precision x variant x threads x batch size with random weights, the cases compared timed
+ * interleaved; the w1a1 / fp32 speed ratio and thread scaling from the same run, each with a
+ * per-round interval; the time compaction saves when half a batch exits at block 2; with
+ * --breakdown, where a pass's time goes per operation class beside each class's floor.
+ * Google-Benchmark-shaped JSON with --json. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -26,8 +28,9 @@ static void usage(FILE *out)
         "usage: beex bench model [--shapes small,bert-base] [--precisions fp32,w1a32,w1a1]\n"
         "       [--variants all|scalar,avx2,...] [--threads 1,2] [--batches 1,32]\n"
         "       [--parallel ops|examples|both] [--tokens N] [--min-time S] [--min-reps N]\n"
-        "       [--max-reps N] [--compaction-batch N]\n"
-        "       [--compaction-precisions LIST] [--seed N] [--quick] [--json FILE]\n\n"
+        "       [--max-reps N] [--slot-warmup auto|0|1] [--compaction-batch N]\n"
+        "       [--compaction-precisions LIST] [--breakdown] [--breakdown-passes N]\n"
+        "       [--seed N] [--quick] [--json FILE]\n\n"
         "Random-weight models: small (docs/model.md defaults, classes 2) and bert-base (12\n"
         "blocks, d 768, 12 heads, dff 3072, max_len 128). Every example has --tokens tokens\n"
         "(default max_len) and runs all blocks (no early exit) except in the compaction\n"
@@ -37,7 +40,29 @@ static void usage(FILE *out)
         "(default).\n"
         "Without --variants: every available variant on small, the best one on bert-base; the\n"
         "compaction experiment runs every precision on small, w1a1 on bert-base unless\n"
-        "--compaction-precisions says otherwise.\n"
+        "--compaction-precisions says otherwise.\n\n"
+        "Interleaving (docs/benchmarks.md): the cases of one batch size (every precision x\n"
+        "variant x threads x parallel mode), and the compaction experiment's capped and\n"
+        "uncapped batches, are timed in rounds: each round runs one batch of every case, in an\n"
+        "order drawn from --seed and the round. Rounds go on until --min-reps rounds are done\n"
+        "and the timed seconds reach --min-time per case on average (at most --max-reps).\n"
+        "--slot-warmup: an untimed batch before each timed one (1), never (0), or only for\n"
+        "cases whose batch takes under 20 ms (auto, default), whose caches the other cases\n"
+        "evict. Every ratio (w1a1/fp32, w1a32/fp32, N threads over the first count, compaction's\n"
+        "time saved over OPs saved) is also given per round: the median of the per-round ratios\n"
+        "and its 95 %% bootstrap interval; a WARNING says when fewer than 5 rounds allow no\n"
+        "interval or the interval is wider than 10 %% of the median: too wide for a claim.\n\n"
+        "--breakdown: after the timed rounds, --breakdown-passes (default 3) profiled batches\n"
+        "per case (profiling reads the clock around every operation, so these are not the\n"
+        "timed ones) split into operation classes: GEMMs, binarize+pack, attention scores,\n"
+        "softmax, attention x V, layer norm, SLFN, exits, embedding, and other (the rest of\n"
+        "the pass). Each class is set beside its floor, its work (the cost model's FLOPs and\n"
+        "BOPs, and the bytes it moves) at bounds measured in this run on the same threads:\n"
+        "the variant's W1A1 bound loop, the FMA loops, DRAM (STREAM triad) and cache\n"
+        "bandwidth; a floor is the larger of compute and memory time, and the table names the\n"
+        "bound that set it. Efficiency = floor / time per class; for the model, the floors'\n"
+        "sum over the unprofiled median. With --json the breakdown is in each case's rows\n"
+        "(bd_* counters) and in beex.breakdown.\n\n"
         "--quick: small shape, 1 thread, batches 1 and 8, short timing. The full default run\n"
         "is long on 2 cores (fp32 and w1a32 BERT-base at batch 32 take minutes per batch):\n"
         "narrow it with --precisions, --threads, --batches, --min-reps.\n");
@@ -98,6 +123,8 @@ static void set_defaults(options *o)
     o->parallel_both = 1;
     o->min_reps = 3, o->max_reps = 100000, o->compaction_batch = 32, o->seed = 1;
     o->min_time = 0.5;
+    o->slot_warmup = -1;
+    o->breakdown_passes = 3;
 }
 
 /* One option's value into o. Returns 0; 2 after printing why it is bad; or -1 or 1 for a bad
@@ -175,6 +202,24 @@ static int parse_value(int ch, const char *arg, options *o, given *set)
     case 'S':
         bad = beex_arg_int("bench model", "seed", arg, 1, 1 << 30, &o->seed) ? 2 : 0;
         break;
+    case 'W':
+        if (strcmp(arg, "auto") == 0)
+            o->slot_warmup = -1;
+        else if (strcmp(arg, "0") == 0 || strcmp(arg, "1") == 0)
+            o->slot_warmup = arg[0] - '0';
+        else {
+            fprintf(stderr, "beex bench model: --slot-warmup needs auto, 0 or 1, got '%s'\n", arg);
+            bad = 2;
+        }
+        break;
+    case 'B':
+        o->breakdown = 1;
+        break;
+    case 'N':
+        bad = beex_arg_int("bench model", "breakdown-passes", arg, 1, 1 << 20, &o->breakdown_passes)
+                  ? 2
+                  : 0;
+        break;
     case 'q':
         set->quick = 1;
         break;
@@ -205,6 +250,9 @@ static int parse_args(int argc, char **argv, options *o, given *set)
                                          {"compaction-batch", required_argument, NULL, 'c'},
                                          {"compaction-precisions", required_argument, NULL, 'C'},
                                          {"seed", required_argument, NULL, 'S'},
+                                         {"slot-warmup", required_argument, NULL, 'W'},
+                                         {"breakdown", no_argument, NULL, 'B'},
+                                         {"breakdown-passes", required_argument, NULL, 'N'},
                                          {"quick", no_argument, NULL, 'q'},
                                          {"json", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},

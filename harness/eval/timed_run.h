@@ -21,6 +21,13 @@ typedef struct {
     beex_stats per_example; /* seconds per example */
     double metric, accuracy, mean_exit;
     int hist[BEEX_MAX_BLOCKS];
+    /* The threads the passes ran on: `threads` (the team offered), or 1 when passes on one
+     * thread measured faster at the start of the run (harness/bench/thread_choice.h; for a
+     * team of one nothing is measured and choice_rounds is 0). The choice's medians are
+     * seconds per calibration pass, its ratio the median of team / one over the rounds. */
+    int threads_used;
+    int choice_rounds, choice_examples;
+    double choice_one, choice_team, choice_ratio;
     int mismatched_examples; /* exit block or prediction differing from the replay */
     int matches;             /* accuracy and histogram equal the replay's */
     json_t *hw;              /* hardware counters (or their absence) */

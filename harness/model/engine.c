@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/timing.h"
 #include "harness/model/engine_internal.h"
 #include "harness/model/forward_fp32.h"
 #include "kernels/pack.h"
@@ -238,6 +239,7 @@ void beex_engine_free(beex_engine *e)
         return;
     if (e->is_worker) { /* shares the weights: owns only its scratch */
         free(e->att_scratch);
+        free(e->prof_att);
         free_scratch(e);
         free(e);
         return;
@@ -260,6 +262,7 @@ void beex_engine_free(beex_engine *e)
     free(e->blocks);
     free(e->tok), free(e->tok_bits), free(e->tok_gamma), free(e->pos);
     free(e->att_scratch);
+    free(e->prof_att), free(e->worker_prof);
     free_scratch(e);
     free(e);
 }
@@ -292,6 +295,40 @@ int beex_engine_set_split(beex_engine *e, beex_engine_split split)
     return BEEX_OK;
 }
 
+const char *beex_op_class_name(beex_op_class c)
+{
+    static const char *const names[BEEX_OP_CLASSES] = {
+        "gemm", "pack", "scores", "softmax", "av", "layernorm", "slfn", "exit", "embed"};
+    return (int)c >= 0 && c < BEEX_OP_CLASSES ? names[c] : "?";
+}
+
+int beex_engine_set_profile(beex_engine *e, beex_op_profile *p)
+{
+    if (e == NULL || e->is_worker)
+        return BEEX_EINVAL;
+    if (p != NULL && e->prof_att == NULL) {
+        e->prof_att = calloc((size_t)e->threads * BEEX_PROF_STRIDE, sizeof *e->prof_att);
+        if (e->prof_att == NULL)
+            return BEEX_ENOMEM;
+    }
+    e->prof = p;
+    /* The workers profile only inside a split of e (run_split points them at their own). */
+    for (int t = 0; e->workers != NULL && t < e->threads; t++)
+        e->workers[t]->prof = NULL;
+    return BEEX_OK;
+}
+
+double beex_prof_clock(const beex_engine *e)
+{
+    return !e->in_team || omp_get_thread_num() == 0 ? beex_now_seconds() : 0.0;
+}
+
+void beex_prof_add(const beex_engine *e, beex_op_class c, double t0)
+{
+    if (!e->in_team || omp_get_thread_num() == 0)
+        e->prof->seconds[c] += beex_now_seconds() - t0;
+}
+
 int beex_engine_workers(beex_engine *e)
 {
     if (e->workers != NULL)
@@ -308,6 +345,9 @@ int beex_engine_workers(beex_engine *e)
         k->threads = 1;
         k->split = BEEX_SPLIT_OPS;
         k->workers = NULL;
+        k->prof = NULL; /* run_split gives each worker a profile of its own */
+        k->prof_att = NULL;
+        k->worker_prof = NULL;
         k->cap_rows = 0;
         k->x = k->qkv = k->att = k->y = k->h = k->a2 = k->a4 = NULL;
         k->bits = k->gbits = k->ubits = NULL;

@@ -72,4 +72,39 @@ const char *beex_engine_fp32_note(const beex_engine *e);
 typedef enum { BEEX_SPLIT_AUTO = 0, BEEX_SPLIT_OPS, BEEX_SPLIT_EXAMPLES } beex_engine_split;
 int beex_engine_set_split(beex_engine *e, beex_engine_split split);
 
+/* Where a forward pass spends its time (`beex bench model --breakdown`, docs/benchmarks.md):
+ * wall seconds per class of operation, accumulated over every call made while a profile is
+ * set. The classes, in the order the block runs them: */
+typedef enum {
+    BEEX_OP_GEMM = 0,  /* the BL layers' products: binary in w1a1, W1A32 in w1a32, fp32 in fp32 */
+    BEEX_OP_PACK,      /* w1a1: binarizing and packing a layer's input rows (x, concat O_h, y) */
+    BEEX_OP_SCORES,    /* attention: Q_h K_h^T per example and head (K_h's transposition too) */
+    BEEX_OP_SOFTMAX,   /* attention: the scaled softmax of the scores */
+    BEEX_OP_AV,        /* attention: the probabilities times V_h */
+    BEEX_OP_LAYERNORM, /* the residual add and LayerNorm, both of them */
+    BEEX_OP_SLFN,      /* the gates (w1a1: fused with packing g and u) and product + residual */
+    BEEX_OP_EXIT,      /* exit heads: pooling, logits, entropy and the exit rule */
+    BEEX_OP_EMBED,     /* token plus position embedding */
+    BEEX_OP_CLASSES
+} beex_op_class;
+
+typedef struct {
+    double seconds[BEEX_OP_CLASSES];
+    double total_seconds; /* wall time of the profiled calls, whole: the rest is "other"
+                           * (compaction, set-up, forks and joins, the imbalance of a split) */
+    long calls;
+} beex_op_profile;
+
+/* A short name ("gemm", "pack", "scores", ...) for tables and JSON keys. */
+const char *beex_op_class_name(beex_op_class c);
+
+/* Starts (p != NULL) or stops (NULL) adding every later call's times into *p, which the caller
+ * zeroes and owns. Off by default; off, each operation pays one predictable branch and no
+ * timer call. With threads inside operations the team's thread 0 times each operation between
+ * the barriers that end them; attention's three classes share its wall time in proportion to
+ * the thread-seconds each took. Split across examples, each worker profiles its own share and
+ * the classes get the call's wall time in proportion to the workers' thread-seconds. The
+ * results of a call do not change. Returns BEEX_OK, BEEX_EINVAL or BEEX_ENOMEM. */
+int beex_engine_set_profile(beex_engine *e, beex_op_profile *p);
+
 #endif

@@ -71,7 +71,32 @@ struct beex_engine {
     /* BEEX_GRAIN_SCALE (tests): the grains below times this; 0 shares every operation. */
     double grain_scale;
     beex_engine **workers;
+
+    /* Profiling (beex_engine_set_profile): NULL when off. prof_att holds each thread's
+     * seconds of attention's three classes (BEEX_PROF_STRIDE doubles a thread, a cache line
+     * apart); worker_prof one profile per worker of an across-examples split. */
+    beex_op_profile *prof;
+    double *prof_att;
+    beex_op_profile *worker_prof;
 };
+
+#define BEEX_PROF_STRIDE 8
+
+/* The profiling hooks around one operation: beex_prof_start before it, beex_prof_stop after
+ * the barrier that ends it. Off (prof NULL) each is one predictable branch. In a team only
+ * thread 0 reads the clock: every thread runs the same operations between the same
+ * barriers, so its time is the operation's wall time. */
+double beex_prof_clock(const beex_engine *e);
+void beex_prof_add(const beex_engine *e, beex_op_class c, double t0);
+static inline double beex_prof_start(const beex_engine *e)
+{
+    return e->prof != NULL ? beex_prof_clock(e) : 0.0;
+}
+static inline void beex_prof_stop(const beex_engine *e, beex_op_class c, double t0)
+{
+    if (e->prof != NULL)
+        beex_prof_add(e, c, t0);
+}
 
 /* The workers for an across-examples split (e->threads of them), created once. */
 int beex_engine_workers(beex_engine *e);

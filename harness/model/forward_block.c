@@ -1,13 +1,16 @@
 /* One transformer block (docs/model.md section 2) on a compacted batch of token rows:
  * MHA (fused Q|K|V layer, per example and head Q K^T, softmax, P V in fp32), residual +
  * post-LN, SLFN (fused BL_1|BL_3 layer, gates, BL_2 and BL_4, product + residual), post-LN.
- * Rows of different examples never mix except inside the row-wise GEMMs. */
+ * Rows of different examples never mix except inside the row-wise GEMMs. Each operation sits
+ * between the profiling hooks of its class (engine_internal.h, docs/benchmarks.md). */
 #include <math.h>
 #include <omp.h>
 #include <string.h>
 
+#include "harness/base/timing.h"
 #include "harness/model/engine_internal.h"
 #include "harness/model/forward_fp32.h"
+#include "harness/model/forward_rows.h"
 #include "kernels/team.h"
 
 /* The threads argument of one operation: its share of the engine's threads by its size,
@@ -18,30 +21,12 @@ static int op_threads(const beex_engine *e, double work, double grain)
     return e->in_team ? beex_in_team(n) : n;
 }
 
+/* Rows in chunks taken from a shared counter (forward_rows.h): equal static shares made the
+ * faster of two unequal cores wait for the slower at every row-wise step. */
 void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
                             void (*fn)(const beex_engine *, size_t, size_t, void *), void *ctx)
 {
-    int nth = beex_fwd_threads_for(e, (double)n * (double)e->cfg.dff, BEEX_GRAIN_ELEMENTS);
-    if (e->in_team) {
-        int t = omp_get_thread_num(), team = omp_get_num_threads();
-        nth = nth < team ? nth : team;
-        size_t r0 = n * (size_t)t / (size_t)nth, r1 = n * (size_t)(t + 1) / (size_t)nth;
-        if (t < nth && r1 > r0)
-            fn(e, r0, r1, ctx);
-#pragma omp barrier
-        return;
-    }
-    if (nth <= 1) {
-        fn(e, 0, n, ctx);
-        return;
-    }
-#pragma omp parallel num_threads(nth)
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        size_t r0 = n * (size_t)t / (size_t)nt, r1 = n * (size_t)(t + 1) / (size_t)nt;
-        if (r1 > r0)
-            fn(e, r0, r1, ctx);
-    }
+    beex_fwd_rows_chunked(e, n, fn, ctx);
 }
 
 typedef struct {
@@ -78,39 +63,77 @@ static void product_rows(const beex_engine *e, size_t r0, size_t r1, void *ctx)
                          (r1 - r0) * d);
 }
 
+/* Profiling only: adds the seconds since *t to lap[k] and moves *t on (lap NULL: nothing,
+ * one predictable branch). */
+static inline void lap_mark(double *lap, int k, double *t)
+{
+    if (lap != NULL) {
+        double now = beex_now_seconds();
+        lap[k] += now - *t;
+        *t = now;
+    }
+}
+
 /* O_h = softmax(Q_h K_h^T / sqrt(dh)) V_h for one example and head (layouts in
- * forward_fp32.c's terms: S is computed column-major as K_h Q_h^T, i.e. row-major S). */
+ * forward_fp32.c's terms: S is computed column-major as K_h Q_h^T, i.e. row-major S). lap:
+ * NULL, or this thread's seconds of scores, softmax and P V while profiling. */
 static void attend_one(const beex_engine *e, int T, const float *qkv, float *out, int h,
-                       float *scratch)
+                       float *scratch, double *lap)
 {
     int d = e->cfg.d, dh = d / e->cfg.heads, ld = 3 * d;
     const float *q = qkv + h * dh, *k = qkv + d + h * dh, *v = qkv + 2 * d + h * dh;
     float *s = scratch, *kt = scratch + (size_t)e->cfg.max_len * (size_t)e->cfg.max_len;
+    double t = lap != NULL ? beex_now_seconds() : 0.0;
     /* kt: K_h as a column-major T x dh matrix (kt[c*T + j] = K[j][c]). */
     for (int j = 0; j < T; j++)
         for (int c = 0; c < dh; c++)
             kt[(size_t)c * T + j] = k[(size_t)j * ld + c];
     /* Column-major C(j, i) = sum_c kt(j, c) Q(c, i): C[i*T + j] = S[i][j] (query i, key j). */
     beex_fp32_small_gemm(T, T, dh, kt, T, q, ld, s, T);
+    lap_mark(lap, 0, &t);
     e->ew->softmax_rows(s, (size_t)T, (size_t)T, (size_t)T, 1.0f / sqrtf((float)dh));
+    lap_mark(lap, 1, &t);
     /* Column-major O^T(c, i) = sum_j V^T(c, j) P^T(j, i): V rows read in place, P rows too. */
     beex_fp32_small_gemm(dh, T, T, v, ld, s, T, out + h * dh, d);
+    lap_mark(lap, 2, &t);
 }
 
 /* Job = (example, head); scratch by thread, whichever team runs it. */
 static void attend_job(const beex_engine *e, const beex_fwd_batch *batch, int job)
 {
-    int heads = e->cfg.heads, d = e->cfg.d;
+    int heads = e->cfg.heads, d = e->cfg.d, tid = omp_get_thread_num();
     int ex = job / heads, h = job % heads;
-    float *scratch = e->att_scratch + (size_t)omp_get_thread_num() * e->att_scratch_per_thread;
+    float *scratch = e->att_scratch + (size_t)tid * e->att_scratch_per_thread;
+    double *lap = e->prof != NULL ? e->prof_att + (size_t)tid * BEEX_PROF_STRIDE : NULL;
     size_t r0 = (size_t)(batch->row0[ex] - batch->base);
-    attend_one(e, batch->len[ex], e->qkv + r0 * 3 * (size_t)d, e->att + r0 * (size_t)d, h, scratch);
+    attend_one(e, batch->len[ex], e->qkv + r0 * 3 * (size_t)d, e->att + r0 * (size_t)d, h, scratch,
+               lap);
+}
+
+/* Profiling: attention's wall time since t0 (thread 0 after the barrier that ends it, or the
+ * calling thread) shared by its three classes in proportion to the thread-seconds each took;
+ * the per-thread seconds are cleared for the next call. */
+static void attention_profiled(const beex_engine *e, double t0)
+{
+    if (e->in_team && omp_get_thread_num() != 0)
+        return;
+    double wall = beex_now_seconds() - t0, part[3] = {0.0, 0.0, 0.0};
+    for (int t = 0; t < e->threads; t++)
+        for (int k = 0; k < 3; k++) {
+            part[k] += e->prof_att[(size_t)t * BEEX_PROF_STRIDE + (size_t)k];
+            e->prof_att[(size_t)t * BEEX_PROF_STRIDE + (size_t)k] = 0.0;
+        }
+    double busy = part[0] + part[1] + part[2];
+    static const beex_op_class cls[3] = {BEEX_OP_SCORES, BEEX_OP_SOFTMAX, BEEX_OP_AV};
+    for (int k = 0; k < 3 && busy > 0.0; k++)
+        e->prof->seconds[cls[k]] += wall * part[k] / busy;
 }
 
 static void attention(beex_engine *e, const beex_fwd_batch *batch)
 {
     int heads = e->cfg.heads, d = e->cfg.d;
     int jobs = batch->n * heads;
+    double t0 = beex_prof_start(e);
     double macs = 0.0;
     for (int ex = 0; ex < batch->n; ex++)
         macs += 2.0 * batch->len[ex] * (double)batch->len[ex] * d;
@@ -129,22 +152,41 @@ static void attention(beex_engine *e, const beex_fwd_batch *batch)
         for (int job = 0; job < jobs; job++)
             attend_job(e, batch, job);
     }
+    if (e->prof != NULL)
+        attention_profiled(e, t0);
 }
 
 /* y = layer(x) for whichever precision; w1a1 packs x (centred by the layer's c) first. */
 static int linear(beex_engine *e, const beex_fwd_linear *l, size_t m, const float *x, size_t ldx,
                   float *y, size_t ldy)
 {
-    double macs = (double)m * l->out * l->in;
-    if (e->prec != BEEX_PREC_W1A1)
-        return beex_fwd_linear_run(l, e->prec, m, x, ldx, y, ldy,
-                                   op_threads(e, macs, BEEX_GRAIN_FP32_MACS));
-    int rc = beex_fwd_pack_rows((int)e->isa, x, m, (size_t)l->in, ldx, l->c, e->bits, e->ldb_d,
-                                e->beta, op_threads(e, (double)m * l->in, BEEX_GRAIN_ELEMENTS));
+    double macs = (double)m * l->out * l->in, t0 = beex_prof_start(e);
+    int rc;
+    if (e->prec != BEEX_PREC_W1A1) {
+        rc = beex_fwd_linear_run(l, e->prec, m, x, ldx, y, ldy,
+                                 op_threads(e, macs, BEEX_GRAIN_FP32_MACS));
+        beex_prof_stop(e, BEEX_OP_GEMM, t0);
+        return rc;
+    }
+    rc = beex_fwd_pack_rows((int)e->isa, x, m, (size_t)l->in, ldx, l->c, e->bits, e->ldb_d, e->beta,
+                            op_threads(e, (double)m * l->in, BEEX_GRAIN_ELEMENTS));
+    beex_prof_stop(e, BEEX_OP_PACK, t0);
     if (rc != BEEX_OK)
         return rc;
-    return beex_fwd_linear_run_packed(l, m, e->bits, e->ldb_d, e->beta, y, ldy,
-                                      op_threads(e, macs, BEEX_GRAIN_BINARY_MACS));
+    t0 = beex_prof_start(e);
+    rc = beex_fwd_linear_run_packed(l, m, e->bits, e->ldb_d, e->beta, y, ldy,
+                                    op_threads(e, macs, BEEX_GRAIN_BINARY_MACS));
+    beex_prof_stop(e, BEEX_OP_GEMM, t0);
+    return rc;
+}
+
+/* beex_fwd_parallel_rows as one operation of class c (rows end at a barrier in a team). */
+static void rows_op(beex_engine *e, beex_op_class c, size_t n,
+                    void (*fn)(const beex_engine *, size_t, size_t, void *), void *ctx)
+{
+    double t0 = beex_prof_start(e);
+    beex_fwd_parallel_rows(e, n, fn, ctx);
+    beex_prof_stop(e, c, t0);
 }
 
 /* One group: x points at the group's first row. In a team every thread runs this with the
@@ -164,13 +206,13 @@ static int block_ops(beex_engine *e, int b, float *x, const beex_fwd_batch *batc
     if ((rc = linear(e, &k->o, m, e->att, d, e->a2, d)) != BEEX_OK)
         return rc;
     ln_args ln1 = {x, e->a2, k->ln1_g, k->ln1_b, e->y};
-    beex_fwd_parallel_rows(e, m, ln_rows, &ln1);
+    rows_op(e, BEEX_OP_LAYERNORM, m, ln_rows, &ln1);
 
     /* SLFN. */
     if ((rc = linear(e, &k->w13, m, e->y, d, e->h, 2 * ff)) != BEEX_OK)
         return rc;
-    beex_fwd_parallel_rows(e, m, gates_rows, NULL);
-    double macs = (double)m * d * ff;
+    rows_op(e, BEEX_OP_SLFN, m, gates_rows, NULL);
+    double macs = (double)m * d * ff, t0 = beex_prof_start(e);
     if (e->prec == BEEX_PREC_W1A1) {
         int nth = op_threads(e, macs, BEEX_GRAIN_BINARY_MACS);
         rc = beex_fwd_linear_run_packed(&k->w2, m, e->gbits, e->ldb_ff, e->gbeta, e->a2, d, nth);
@@ -183,11 +225,12 @@ static int block_ops(beex_engine *e, int b, float *x, const beex_fwd_batch *batc
         if (rc == BEEX_OK)
             rc = beex_fwd_linear_run(&k->w4, e->prec, m, e->h + ff, 2 * ff, e->a4, d, nth);
     }
+    beex_prof_stop(e, BEEX_OP_GEMM, t0);
     if (rc != BEEX_OK)
         return rc;
-    beex_fwd_parallel_rows(e, m, product_rows, NULL);
+    rows_op(e, BEEX_OP_SLFN, m, product_rows, NULL);
     ln_args ln2 = {e->a2, NULL, k->ln2_g, k->ln2_b, x};
-    beex_fwd_parallel_rows(e, m, ln_rows, &ln2);
+    rows_op(e, BEEX_OP_LAYERNORM, m, ln_rows, &ln2);
     return BEEX_OK;
 }
 

@@ -27,11 +27,11 @@
 #if BEEX_HAVE_LIBXSMM
 #include <libxsmm.h>
 #endif
-#include <omp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "kernels/chunks.h"
 #include "kernels/cpu.h"
 #include "kernels/fgemm.h"
 #include "kernels/team.h"
@@ -183,30 +183,34 @@ static void xwt_tile(size_t m, size_t n, size_t k, const float *x, size_t ldx, c
     }
 }
 
+typedef struct {
+    size_t m, n, k, ldx, ldw, ldy;
+    const float *x, *wt, *bias;
+    float *y;
+    long nt; /* tiles across n */
+} xwt_job;
+
+static void xwt_tiles(void *p, size_t lo, size_t hi)
+{
+    const xwt_job *j = p;
+    for (size_t tile = lo; tile < hi; tile++)
+        xwt_tile(j->m, j->n, j->k, j->x, j->ldx, j->wt, j->ldw, j->bias, j->y, j->ldy,
+                 (long)tile / j->nt, (long)tile % j->nt);
+}
+
+/* Tiles are taken one at a time from a shared counter (kernels/chunks.h), so that a faster
+ * core takes more of them: an equal static share waited for the slower core. A tile is 64 x 64
+ * outputs over all of k (at least a quarter of a million multiply-adds), far above the cost of
+ * taking it. Which thread computes a tile does not change its bits. */
 void beex_fp32_gemm_xwt(size_t m, size_t n, size_t k, const float *x, size_t ldx, const float *wt,
                         size_t ldw, const float *bias, float *y, size_t ldy, int threads)
 {
     pthread_once(&init_once, init_backend);
     long mt = (long)((m + MB - 1) / MB), nt = (long)((n + NB - 1) / NB);
-    int nth = beex_team_threads(threads);
-    if (mt * nt < nth)
-        nth = (int)(mt * nt);
-    if (beex_is_team(threads)) {
-        /* In the caller's team: tiles shared by the first nth threads, then the barrier. */
-        long t = omp_get_thread_num(), tiles = mt * nt;
-        for (long tile = tiles * t / nth; t < nth && tile < tiles * (t + 1) / nth; tile++)
-            xwt_tile(m, n, k, x, ldx, wt, ldw, bias, y, ldy, tile / nt, tile % nt);
-#pragma omp barrier
-        return;
-    }
-    if (nth <= 1) {
-        for (long tile = 0; tile < mt * nt; tile++)
-            xwt_tile(m, n, k, x, ldx, wt, ldw, bias, y, ldy, tile / nt, tile % nt);
-        return;
-    }
-#pragma omp parallel for schedule(static) num_threads(nth)
-    for (long tile = 0; tile < mt * nt; tile++)
-        xwt_tile(m, n, k, x, ldx, wt, ldw, bias, y, ldy, tile / nt, tile % nt);
+    xwt_job job = {m, n, k, ldx, ldw, ldy, x, wt, bias, y, nt};
+    size_t tiles = (size_t)(mt * nt);
+    beex_chunks c = beex_chunks_plan(tiles, beex_team_threads(threads), tiles, 1);
+    beex_for_chunks_void(&c, threads, xwt_tiles, &job);
 }
 
 const char *beex_fp32_backend_name(void)

@@ -2,12 +2,12 @@
 #include "harness/model/forward_linear.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/model/forward_fp32.h"
+#include "kernels/chunks.h"
 #include "kernels/pack.h"
 #include "kernels/team.h"
 
@@ -152,39 +152,38 @@ int beex_fwd_linear_run_packed(const beex_fwd_linear *l, size_t m, const uint8_t
     return beex_bgemm_w1a1(l->bm, m, bits, ldb, beta, l->alpha, l->bias, y, ldy, threads);
 }
 
+typedef struct {
+    int isa;
+    const float *x;
+    size_t cols, ldx, ldb;
+    float c;
+    uint8_t *bits;
+    float *beta;
+} pack_job;
+
+static int pack_chunk(void *p, size_t r0, size_t r1)
+{
+    const pack_job *j = p;
+    return beex_pack_signs_rows_isa(j->isa, j->x + r0 * j->ldx, r1 - r0, j->cols, j->ldx, j->c,
+                                    j->bits + r0 * j->ldb, j->ldb, j->beta + r0);
+}
+
+/* Rows are taken in chunks from a shared counter (kernels/chunks.h), about four per thread and
+ * none under PACK_MIN_ELEMENTS floats, so that a faster core packs more of them: equal static
+ * shares waited for the slower core. Packing a float costs about a nanosecond at most, so a
+ * chunk is a few microseconds, against the tenth of one its scheduling costs. */
+#define PACK_CHUNKS_PER_THREAD 4
+#define PACK_MIN_ELEMENTS 4096
+
 int beex_fwd_pack_rows(int isa, const float *x, size_t m, size_t cols, size_t ldx, float c,
                        uint8_t *bits, size_t ldb, float *beta, int threads)
 {
     if (m == 0)
         return BEEX_OK;
-    int nth = beex_team_threads(threads);
-    if ((size_t)nth > m)
-        nth = (int)m;
-    if (beex_is_team(threads)) {
-        /* In the caller's team: rows shared by the first nth threads, then the barrier;
-         * every thread returns the same code (the check is on the arguments alone). */
-        int t = omp_get_thread_num(), rc = BEEX_OK;
-        if (t < nth) {
-            size_t r0 = m * (size_t)t / (size_t)nth, r1 = m * (size_t)(t + 1) / (size_t)nth;
-            rc = beex_pack_signs_rows_isa(isa, x + r0 * ldx, r1 - r0, cols, ldx, c, bits + r0 * ldb,
-                                          ldb, beta + r0);
-        }
-#pragma omp barrier
-        return rc;
-    }
-    int rc = BEEX_OK;
-#pragma omp parallel num_threads(nth)
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        size_t r0 = m * (size_t)t / (size_t)nt, r1 = m * (size_t)(t + 1) / (size_t)nt;
-        if (r1 > r0) {
-            int r = beex_pack_signs_rows_isa(isa, x + r0 * ldx, r1 - r0, cols, ldx, c,
-                                             bits + r0 * ldb, ldb, beta + r0);
-            if (r != BEEX_OK) {
-#pragma omp atomic write
-                rc = r;
-            }
-        }
-    }
-    return rc;
+    pack_job job = {isa, x, cols, ldx, ldb, c, bits, beta};
+    size_t min_rows = cols > 0 ? (PACK_MIN_ELEMENTS + cols - 1) / cols : m;
+    beex_chunks ch =
+        beex_chunks_plan(m, beex_team_threads(threads), PACK_CHUNKS_PER_THREAD, min_rows);
+    /* In a caller's team every thread returns the same code (beex_for_chunks). */
+    return beex_for_chunks(&ch, threads, pack_chunk, &job);
 }

@@ -111,6 +111,16 @@ json_t *beex_timed_run_json(const beex_timed_run *r, int blocks)
         json_pack("{s:s, s:i, s:i, s:s, s:f, s:i}", "variant", beex_isa_name((beex_isa)r->isa),
                   "threads", r->threads, "batch", r->batch, "policy",
                   beex_policy_name(r->policy.kind), "param", r->policy.param, "reps", r->reps);
+    /* threads is the team offered; threads_used what the passes ran on (1 when one thread
+     * measured faster: harness/bench/thread_choice.h), with the measurement that chose. */
+    json_object_set_new(o, "threads_used",
+                        json_integer(r->threads_used > 0 ? r->threads_used : r->threads));
+    if (r->choice_rounds > 0)
+        json_object_set_new(o, "thread_choice",
+                            json_pack("{s:i, s:i, s:f, s:f, s:f}", "rounds", r->choice_rounds,
+                                      "examples", r->choice_examples, "median_seconds_one_thread",
+                                      r->choice_one, "median_seconds_team", r->choice_team,
+                                      "median_ratio_team_over_one", r->choice_ratio));
     json_t *samples = json_array();
     for (int i = 0; i < r->reps; i++)
         json_array_append_new(samples, json_real(r->seconds[i]));

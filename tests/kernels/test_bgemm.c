@@ -1,9 +1,9 @@
 /* Every bgemm variant against the reference over a grid of shapes: K below, at and above the
  * 64-bit word and every variant's chunk; M and N from 1 past every tile; odd leading
- * dimensions; 1 and 2 threads; padding bits set to garbage in both operands (they must not
- * count). Integer dots, fused W1A1 and W1A32 fp32 outputs must be exactly equal (W1A32 sums
- * in kernels/canon_sum.h's order on every variant: the same bits on every CPU).
- * Operands with every bit equal or every bit opposite fill the variants' byte counters, which
+ * dimensions; 1, 2, 3 and 7 threads, and inside a caller's team; padding bits set to garbage
+ * in both operands (they must not count). Integer dots, fused W1A1 and W1A32 fp32 outputs must be
+ * exactly equal (W1A32 sums in kernels/canon_sum.h's order on every variant: the same bits on every
+ * CPU). Operands with every bit equal or every bit opposite fill the variants' byte counters, which
  * random bits never do; the references are checked by hand. A variant this CPU lacks is
  * skipped, with its reason (variant_suite.h: ctest runs one variant per registration). */
 #include <float.h>
@@ -20,6 +20,7 @@
 
 #include "kernels/bgemm.h"
 #include "kernels/pack.h"
+#include "kernels/team.h"
 #include "variant_suite.h"
 
 static const size_t grid_k[] = {1, 7, 63, 64, 65, 127, 128, 511, 512, 513, 1000, 4096};
@@ -139,6 +140,57 @@ static void test_blocks(void **state)
     check_shape(isa, 64, 130, 256, 1);
 }
 
+/* Odd shapes on 1, 2, 3 and 7 threads: blocks are taken dynamically (kernels/bgemm.c), so
+ * every count of threads must give the reference's bits. The larger shapes cut into many row
+ * and panel blocks per thread. */
+static void test_threads(void **state)
+{
+    int isa = beex_test_variant(state);
+    static const size_t shapes[][3] = {{257, 333, 513}, {1030, 70, 256}, {301, 20, 4096},
+                                       {13, 33, 65},    {1, 65, 1000},   {7, 1, 129}};
+    static const int threads[] = {1, 2, 3, 7};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+        for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++)
+            check_shape(isa, shapes[s][0], shapes[s][1], shapes[s][2], threads[t]);
+}
+
+/* Inside a caller's team of t threads (kernels/team.h), sharing among k of them: the fused
+ * W1A1 and W1A32 outputs byte for byte those of one thread. */
+static void check_team(int isa, size_t m, size_t n, size_t k, int t, int share)
+{
+    size_t kb = beex_packed_row_bytes(k);
+    uint8_t *a = random_bits(m, kb), *b = random_bits(n, kb);
+    float *x = random_floats(m * k), *sw = random_floats(n), *bias = random_floats(n);
+    float *y1 = xmalloc(m * n * sizeof *y1), *yt = xmalloc(m * n * sizeof *yt);
+    float *z1 = xmalloc(m * n * sizeof *z1), *zt = xmalloc(m * n * sizeof *zt);
+    beex_bmatrix *w = NULL;
+    assert_int_equal(beex_bmatrix_create(b, n, k, kb, isa, &w), BEEX_OK);
+    assert_int_equal(beex_bgemm_w1a1(w, m, a, kb, NULL, sw, bias, y1, n, 1), BEEX_OK);
+    assert_int_equal(beex_gemm_w1a32(w, m, x, k, sw, bias, z1, n, 1), BEEX_OK);
+    int bad = 0;
+#pragma omp parallel num_threads(t) reduction(+ : bad)
+    {
+        bad += beex_bgemm_w1a1(w, m, a, kb, NULL, sw, bias, yt, n, beex_in_team(share)) != BEEX_OK;
+        bad += beex_gemm_w1a32(w, m, x, k, sw, bias, zt, n, beex_in_team(share)) != BEEX_OK;
+    }
+    assert_int_equal(bad, 0);
+    if (memcmp(y1, yt, m * n * sizeof *y1) != 0 || memcmp(z1, zt, m * n * sizeof *z1) != 0)
+        fail_msg("%s in a team of %d sharing %d, %zux%zux%zu: differs from one thread",
+                 beex_isa_name((beex_isa)isa), t, share, m, n, k);
+    beex_bmatrix_free(w);
+    free(a), free(b), free(x), free(sw), free(bias), free(y1), free(yt), free(z1), free(zt);
+}
+
+static void test_in_team(void **state)
+{
+    int isa = beex_test_variant(state);
+    static const int teams[][2] = {{2, 2}, {3, 3}, {3, 2}, {7, 7}, {7, 1}};
+    for (size_t i = 0; i < sizeof teams / sizeof teams[0]; i++) {
+        check_team(isa, 257, 333, 513, teams[i][0], teams[i][1]);
+        check_team(isa, 5, 31, 100, teams[i][0], teams[i][1]);
+    }
+}
+
 /* Operands that drive every counter to its limit: each weight row all zeros (even rows) or
  * all ones (odd rows), each activation row all ones (even rows) or all zeros (odd rows), so
  * A_i = ~B_j wherever i + j is even and A_i = B_j wherever it is odd. Hand-worked results:
@@ -255,6 +307,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         BEEX_PER_VARIANT("grid", test_grid),
         BEEX_PER_VARIANT("blocks", test_blocks),
+        BEEX_PER_VARIANT("threads", test_threads),
+        BEEX_PER_VARIANT("in_team", test_in_team),
         BEEX_PER_VARIANT("extreme_operands", test_extreme_operands),
         cmocka_unit_test(test_reference_by_hand),
     };
