@@ -262,39 +262,68 @@ static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
     }
     json_t *eff_threads = json_array();
     int bad = 0, done = 0;
-    for (int v = 0; v < o->n_variants && bad >= 0; v++)
+    beex_engine *eng[BEEX_SWEEP_MAX_LIST] = {0};
+    int got[BEEX_SWEEP_MAX_LIST];
+    beex_sweep_timed_state *st = calloc((size_t)nthreads, sizeof *st);
+    if (st == NULL) {
+        snprintf(err, errlen, "out of memory");
+        bad = -1;
+    }
+    for (int v = 0; v < o->n_variants && bad >= 0; v++) {
+        /* One engine per thread count of this variant, created before anything is timed, so
+         * that the thread counts of each point can be timed round-robin. */
         for (int t = 0; t < nthreads && bad >= 0; t++) {
-            int got = beex_threads_setup(threads[t], err, errlen);
-            beex_engine *e = NULL;
+            got[t] = beex_threads_setup(threads[t], err, errlen);
             beex_engine_options eo = {prec, o->variants[v], threads[t]};
-            if (got < 0 || beex_engine_create(s->model, &eo, &e, err, errlen) != 0) {
+            if (got[t] < 0 || beex_engine_create(s->model, &eo, &eng[t], err, errlen) != 0) {
                 bad = -1;
                 break;
             }
-            if (beex_engine_isa(e) != o->variants[v])
+            if (beex_engine_isa(eng[t]) != o->variants[v])
                 fprintf(stderr, "beex sweep: asked for %s, the engine runs %s\n",
                         beex_isa_name((beex_isa)o->variants[v]),
-                        beex_isa_name((beex_isa)beex_engine_isa(e)));
+                        beex_isa_name((beex_isa)beex_engine_isa(eng[t])));
             if (v == 0)
                 json_array_append_new(eff_threads, json_pack("{s:i, s:i, s:o}", "requested",
-                                                             threads[t], "effective", got,
+                                                             threads[t], "effective", got[t],
                                                              "binding", beex_threads_describe()));
-            for (int b = 0; b < nbatches && bad >= 0; b++)
-                for (int p = 0; p < npts; p++) {
-                    beex_timed_run *r = &s->runs[s->nruns];
-                    const beex_replay_point *want = &s->table.test[pts[p]];
-                    *r = (beex_timed_run){.isa = beex_engine_isa(e),
-                                          .threads = got,
+        }
+        for (int b = 0; b < nbatches && bad >= 0; b++)
+            for (int p = 0; p < npts && bad >= 0; p++) {
+                const beex_replay_point *want = &s->table.test[pts[p]];
+                int first = s->nruns, begun = 0;
+                for (int t = 0; t < nthreads && bad >= 0; t++, begun++) {
+                    beex_timed_run *r = &s->runs[s->nruns++];
+                    *r = (beex_timed_run){.isa = beex_engine_isa(eng[t]),
+                                          .threads = got[t],
                                           .batch = batches[b],
                                           .policy = want->policy,
                                           .table_index = pts[p],
                                           .reps = o->reps};
-                    if (beex_sweep_timed_run(e, &s->test, rs, rexit + (size_t)p * n,
-                                             rpred + (size_t)p * n, r, err, errlen) != 0) {
+                    if (beex_threads_setup(threads[t], err, errlen) < 0 ||
+                        beex_sweep_timed_begin(eng[t], &s->test, rs, rexit + (size_t)p * n,
+                                               rpred + (size_t)p * n, r, &st[t], err,
+                                               errlen) != 0) {
+                        s->nruns--;
                         bad = -1;
-                        break;
                     }
-                    s->nruns++;
+                }
+                /* Repetitions round-robin over the thread counts, in ABBA order (ascending
+                 * on even rounds, descending on odd ones), so that a drift of the machine
+                 * lands on every thread count alike and their ratio is measured, not the
+                 * drift (docs/benchmarks.md). */
+                for (int rep = 0; rep < o->reps && bad >= 0; rep++)
+                    for (int k = 0; k < nthreads && bad >= 0; k++) {
+                        int t = rep % 2 == 0 ? k : nthreads - 1 - k;
+                        if (beex_threads_setup(threads[t], err, errlen) < 0 ||
+                            beex_sweep_timed_rep(&st[t], rep, err, errlen) != 0)
+                            bad = -1;
+                    }
+                for (int t = 0; t < begun; t++) {
+                    beex_sweep_timed_end(&st[t], bad >= 0);
+                    if (bad < 0)
+                        continue;
+                    beex_timed_run *r = &s->runs[first + t];
                     r->matches = r->accuracy == want->scores.accuracy &&
                                  memcmp(r->hist, want->hist, sizeof r->hist) == 0;
                     if (!r->matches) {
@@ -314,8 +343,13 @@ static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
                     }
                     beex_progress("timed runs", ++done, total);
                 }
-            beex_engine_free(e);
+            }
+        for (int t = 0; t < nthreads; t++) {
+            beex_engine_free(eng[t]);
+            eng[t] = NULL;
         }
+    }
+    free(st);
     json_object_set_new(effective, "threads", eff_threads);
     json_object_set_new(effective, "batches", int_array(batches, nbatches));
     free(rexit);

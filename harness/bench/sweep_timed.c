@@ -105,17 +105,19 @@ static beex_engine *choose_engine(beex_engine *e, const beex_encoded *test, beex
     return ch.used > 1 ? e : one;
 }
 
-int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_replay_setup *s,
-                         const int *replay_exit, const int *replay_pred, beex_timed_run *run,
-                         char *err, size_t errlen)
+int beex_sweep_timed_begin(beex_engine *e, const beex_encoded *test, const beex_replay_setup *s,
+                           const int *replay_exit, const int *replay_pred, beex_timed_run *run,
+                           beex_sweep_timed_state *st, char *err, size_t errlen)
 {
+    memset(st, 0, sizeof *st);
     int n = test->n, B = s->cfg->blocks;
-    beex_exit_result *res = calloc((size_t)(n > 0 ? n : 1), sizeof *res);
+    st->test = test;
+    st->run = run;
+    st->res = calloc((size_t)(n > 0 ? n : 1), sizeof *st->res);
+    st->cap = malloc((size_t)(n > 0 ? n : 1) * sizeof *st->cap);
     int *pred = malloc((size_t)(n > 0 ? n : 1) * sizeof *pred);
-    int *cap = malloc((size_t)(n > 0 ? n : 1) * sizeof *cap);
-    double *per_ex = malloc((size_t)run->reps * sizeof *per_ex);
     run->seconds = malloc((size_t)run->reps * sizeof *run->seconds);
-    if (!res || !pred || !cap || !per_ex || !run->seconds || n <= 0 || run->batch < 1) {
+    if (!st->res || !pred || !st->cap || !run->seconds || n <= 0 || run->batch < 1) {
         snprintf(err, errlen, n <= 0 ? "no test examples" : "out of memory");
         goto fail;
     }
@@ -125,29 +127,29 @@ int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_re
         goto fail;
     }
     for (int i = 0; i < n; i++)
-        cap[i] = (int)run->policy.param;
-    e = choose_engine(e, test, run, cap, res, err, errlen);
-    if (e == NULL)
+        st->cap[i] = (int)run->policy.param;
+    st->e = choose_engine(e, test, run, st->cap, st->res, err, errlen);
+    if (st->e == NULL)
         goto fail;
     /* Warm-up pass, which is also the checked one: it feeds the SDE counters once. */
-    if (one_pass(e, test, n, run->batch, &run->policy, cap, res) != 0) {
+    if (one_pass(st->e, test, n, run->batch, &run->policy, st->cap, st->res) != 0) {
         snprintf(err, errlen, "engine failed (%s, %d threads, batch %d)",
                  beex_isa_name((beex_isa)run->isa), run->threads, run->batch);
         goto fail;
     }
-    beex_sde_record(res, n);
+    beex_sde_record(st->res, n);
     memset(run->hist, 0, sizeof run->hist);
     double exit_sum = 0;
     run->mismatched_examples = 0;
     for (int i = 0; i < n; i++) {
-        int eb = res[i].exit_block;
+        int eb = st->res[i].exit_block;
         if (eb < 1 || eb > B) {
             snprintf(err, errlen, "engine returned exit block %d for example %d", eb, i);
             goto fail;
         }
         run->hist[eb - 1]++;
         exit_sum += eb;
-        pred[i] = res[i].prediction;
+        pred[i] = st->res[i].prediction;
         if (eb != replay_exit[i] || pred[i] != replay_pred[i])
             run->mismatched_examples++;
     }
@@ -159,33 +161,64 @@ int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_re
     run->accuracy = sc.accuracy;
     run->metric = beex_scores_get(&sc, s->metric);
     run->mean_exit = exit_sum / n;
-
-    beex_hw_counters hc;
-    beex_hw_counters_init(&hc, run->threads_used);
-    beex_hw_counters_start(&hc);
-    for (int r = 0; r < run->reps; r++) {
-        double t0 = beex_now_seconds();
-        if (one_pass(e, test, n, run->batch, &run->policy, cap, res) != 0) {
-            snprintf(err, errlen, "engine failed in repetition %d", r);
-            beex_hw_counters_stop(&hc);
-            goto fail;
-        }
-        run->seconds[r] = beex_now_seconds() - t0;
-        per_ex[r] = run->seconds[r] / n;
-    }
-    beex_hw_counters_stop(&hc);
-    run->hw = beex_hw_counters_json(&hc);
-    run->per_example = beex_stats_of(per_ex, (size_t)run->reps);
-    free(res);
     free(pred);
-    free(cap);
-    free(per_ex);
+    beex_hw_counters_init(&st->hc, run->threads_used);
     return 0;
 fail:
-    free(res);
     free(pred);
-    free(cap);
-    free(per_ex);
+    free(st->res);
+    free(st->cap);
+    st->res = NULL, st->cap = NULL;
     beex_timed_run_free(run);
     return -1;
+}
+
+int beex_sweep_timed_rep(beex_sweep_timed_state *st, int r, char *err, size_t errlen)
+{
+    beex_timed_run *run = st->run;
+    int n = st->test->n;
+    /* Counters run around each repetition alone (PAPI_stop adds into the totals), so that
+     * the passes of the configurations interleaved with this one never count here. */
+    beex_hw_counters_start(&st->hc);
+    double t0 = beex_now_seconds();
+    int rc = one_pass(st->e, st->test, n, run->batch, &run->policy, st->cap, st->res);
+    run->seconds[r] = beex_now_seconds() - t0;
+    beex_hw_counters_stop(&st->hc);
+    if (rc != 0)
+        snprintf(err, errlen, "engine failed in repetition %d", r);
+    return rc;
+}
+
+void beex_sweep_timed_end(beex_sweep_timed_state *st, int ok)
+{
+    beex_timed_run *run = st->run;
+    if (ok && run->seconds != NULL) {
+        double *per_ex = malloc((size_t)run->reps * sizeof *per_ex);
+        for (int r = 0; per_ex != NULL && r < run->reps; r++)
+            per_ex[r] = run->seconds[r] / st->test->n;
+        run->hw = beex_hw_counters_json(&st->hc);
+        if (per_ex != NULL)
+            run->per_example = beex_stats_of(per_ex, (size_t)run->reps);
+        free(per_ex);
+    }
+    free(st->res);
+    free(st->cap);
+    st->res = NULL, st->cap = NULL;
+}
+
+int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_replay_setup *s,
+                         const int *replay_exit, const int *replay_pred, beex_timed_run *run,
+                         char *err, size_t errlen)
+{
+    beex_sweep_timed_state st;
+    if (beex_sweep_timed_begin(e, test, s, replay_exit, replay_pred, run, &st, err, errlen) != 0)
+        return -1;
+    for (int r = 0; r < run->reps; r++)
+        if (beex_sweep_timed_rep(&st, r, err, errlen) != 0) {
+            beex_sweep_timed_end(&st, 0);
+            beex_timed_run_free(run);
+            return -1;
+        }
+    beex_sweep_timed_end(&st, 1);
+    return 0;
 }
