@@ -2,7 +2,10 @@
  * threads, GFLOP/s from the analytic FLOPs of forward + backward, the fraction of the fp32 GEMM
  * rate the same machine reaches on the trainer's largest product (measured in the same run),
  * and the speed-up over one thread; a table on stdout and, with a JSON path, Google Benchmark
- * JSON written atomically. The command (cli/cmd_bench_train.c) reads the options. */
+ * JSON written atomically. With --breakdown, each case's profiled steps split into operation
+ * classes beside their floors (harness/bench/train_breakdown.h), a table per case after the
+ * main one and bd_* counters in its JSON rows. The command (cli/cmd_bench_train.c) reads the
+ * options. */
 #ifndef BEEX_APP_TRAIN_BENCH_RUN_H
 #define BEEX_APP_TRAIN_BENCH_RUN_H
 
@@ -17,7 +20,8 @@ typedef struct {
     int threads[BEEX_TRAIN_BENCH_MAX_LIST], nthreads;
     int batch, steps, reps;
     double min_time;
-    const char *json; /* or NULL */
+    int breakdown_steps; /* profiled steps per case after the timed ones; 0: no breakdown */
+    const char *json;    /* or NULL */
 } beex_train_bench_opts;
 
 /* Every shape, precision and thread count. Returns the exit status (0, or 1 with the error on

@@ -1,6 +1,7 @@
 /* Timing of the training step (see train_bench.h). */
 #include "harness/bench/train_bench.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,8 +81,8 @@ static int synth_make(synth_batch *b, const beex_train_shape *s, int batch)
 }
 
 int beex_bench_train(const beex_train_shape *s, beex_precision prec, int batch, int steps,
-                     double min_time, int reps, double *seconds, int *steps_out, char *err,
-                     size_t errlen)
+                     double min_time, int reps, double *seconds, int *steps_out,
+                     beex_tprofile *prof, int prof_steps, char *err, size_t errlen)
 {
     beex_model *m = NULL;
     beex_config cfg = s->cfg;
@@ -112,21 +113,31 @@ int beex_bench_train(const beex_train_shape *s, beex_precision prec, int batch, 
     }
     beex_tbatch tb = {batch, b.rows, b.len, b.label, b.seeds};
     double t0 = beex_now_seconds();
-    beex_tstep_run(&st, &tb, prec, 0.1f, lw, 1e-4, 0, loss, right); /* warm-up */
+    int bad = beex_tstep_run(&st, &tb, prec, 0.1f, lw, 1e-4, 0, loss, right); /* warm-up */
     double one = beex_now_seconds() - t0;
     if (steps <= 0) {
         steps = one > 0 ? (int)(min_time / one + 0.999) : 1;
         steps = steps < 1 ? 1 : steps > 10000 ? 10000 : steps;
     }
-    for (int r = 0; r < reps; r++) {
+    for (int r = 0; r < reps && bad == 0; r++) {
         double a = beex_now_seconds();
         for (int k = 0; k < steps; k++)
-            beex_tstep_run(&st, &tb, prec, 0.1f, lw, 1e-4, 0, loss, right);
+            bad |= beex_tstep_run(&st, &tb, prec, 0.1f, lw, 1e-4, 0, loss, right);
         seconds[r] = beex_now_seconds() - a;
     }
     *steps_out = steps;
+    if (prof != NULL && bad == 0) {
+        beex_tstep_set_profile(&st, prof);
+        for (int k = 0; k < prof_steps; k++)
+            bad |= beex_tstep_run(&st, &tb, prec, 0.1f, lw, 1e-4, 0, loss, right);
+        beex_tstep_set_profile(&st, NULL);
+    }
     free(loss);
     free(right);
+    if (bad != 0) {
+        snprintf(err, errlen, "out of memory for a step of the %s shape", s->name);
+        goto out;
+    }
     rc = 0;
 out:
     if (have_batch)

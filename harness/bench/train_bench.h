@@ -5,6 +5,7 @@
 #define BEEX_BENCH_TRAIN_BENCH_H
 
 #include "harness/model/model.h"
+#include "harness/train/tprofile.h"
 
 typedef struct {
     const char *name; /* "mr" (about 21 tokens) or "long" (512 tokens) */
@@ -18,10 +19,12 @@ int beex_train_shape_get(const char *name, beex_train_shape *out);
 /* reps repetitions of `steps` optimisation steps (batch examples each, dropout 0.1) after one
  * warm-up step, on the current OpenMP team (beex_threads_setup). steps <= 0: as many as make
  * a repetition last about min_time seconds (from the warm-up). seconds[reps] receives each
- * repetition's wall time; *steps_out the steps per repetition. Returns 0, or -1 with err. */
+ * repetition's wall time; *steps_out the steps per repetition. With prof != NULL (zeroed by
+ * the caller), prof_steps more steps after the timed ones run profiled into *prof (`bench
+ * train --breakdown`): never a timed step. Returns 0, or -1 with err. */
 int beex_bench_train(const beex_train_shape *s, beex_precision prec, int batch, int steps,
-                     double min_time, int reps, double *seconds, int *steps_out, char *err,
-                     size_t errlen);
+                     double min_time, int reps, double *seconds, int *steps_out,
+                     beex_tprofile *prof, int prof_steps, char *err, size_t errlen);
 
 /* Median fp32 GFLOP/s of Y (m x n) = X (m x k) W^T through the engine's libxsmm path on the
  * current team, over reps runs of at least 0.05 s. */

@@ -2,7 +2,7 @@
  * trainer's own step per shape x precision x threads, GFLOP/s from the analytic FLOPs of forward +
  * backward, the fraction of the fp32 GEMM rate the same machine reaches on the trainer's largest
  * product (measured in the same run), and the speed-up over one thread. Google Benchmark JSON with
- * --json. */
+ * --json; --breakdown splits a step into operation classes beside their floors. */
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
@@ -19,7 +19,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: beex bench train [--shapes mr,long] [--precisions fp32,w1a1] [--threads 1,2]\n"
-            "       [--batch N] [--steps N] [--min-time S] [--reps N] [--json FILE]\n\n"
+            "       [--batch N] [--steps N] [--min-time S] [--reps N] [--json FILE]\n"
+            "       [--breakdown] [--breakdown-steps N]\n\n"
             "Times the step of `beex train` (effective weights, forward and backward over a\n"
             "mini-batch, Adam) on a random-weight model of mr's recipe (d 100, 4 heads, dff 256,\n"
             "6 blocks, 23,200 vocabulary rows, 2 classes) with random token ids, dropout 0.1.\n"
@@ -32,6 +33,17 @@ static void usage(FILE *out)
             "  --min-time    seconds per repetition when --steps is not given (default 1)\n"
             "  --reps        repetitions after one warm-up step (default 5)\n"
             "  --json FILE   Google Benchmark JSON (repetitions + mean/median/stddev/cv, ns)\n"
+            "  --breakdown   after each case's timed repetitions, --breakdown-steps (default 3)\n"
+            "                profiled steps split into classes (effective weights, zeroing the\n"
+            "                gradients, forward and backward GEMMs, attention and the rest of\n"
+            "                each pass, surrogate gradients + clipping, Adam, other), each beside\n"
+            "                its floor: products at the fp32 FMA rate of the ISA they run on,\n"
+            "                per-parameter passes at DRAM or cache bandwidth (by working set\n"
+            "                against the LLC), '-' where no floor can be stated; bounds measured\n"
+            "                in the same run per thread count. Efficiency = the floors' sum over\n"
+            "                the unprofiled median step. A table per case after the main one;\n"
+            "                with --json, bd_* counters and fields in each case's rows\n"
+            "                (docs/benchmarks.md).\n"
             "GFLOP/s counts 2 FLOPs per multiply-add of the linear layers, attention's two\n"
             "products and the exit heads, forward once and backward twice; elementwise work is\n"
             "not counted. gemm_GF/s is the engine's libxsmm fp32 product Y = X W^T at the\n"
@@ -77,12 +89,18 @@ static int parse_precisions(const char *arg, beex_train_bench_opts *o)
 
 int beex_cmd_bench_train(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"shapes", required_argument, NULL, 's'},  {"precisions", required_argument, NULL, 'p'},
-        {"threads", required_argument, NULL, 't'}, {"batch", required_argument, NULL, 'b'},
-        {"steps", required_argument, NULL, 'n'},   {"min-time", required_argument, NULL, 'm'},
-        {"reps", required_argument, NULL, 'r'},    {"json", required_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"shapes", required_argument, NULL, 's'},
+                                         {"precisions", required_argument, NULL, 'p'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"batch", required_argument, NULL, 'b'},
+                                         {"steps", required_argument, NULL, 'n'},
+                                         {"min-time", required_argument, NULL, 'm'},
+                                         {"reps", required_argument, NULL, 'r'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"breakdown", no_argument, NULL, 'B'},
+                                         {"breakdown-steps", required_argument, NULL, 'N'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     beex_train_bench_opts o;
     memset(&o, 0, sizeof o);
     beex_train_shape_get("mr", &o.shapes[0]);
@@ -97,6 +115,7 @@ int beex_cmd_bench_train(int argc, char **argv)
     o.batch = 32;
     o.reps = 5;
     o.min_time = 1.0;
+    int breakdown = 0, breakdown_steps = 3;
     const char *cmd = "bench train";
     int c;
     optind = 1;
@@ -136,6 +155,12 @@ int beex_cmd_bench_train(int argc, char **argv)
             o.json = optarg;
             bad = beex_arg_output(cmd, "json", optarg);
             break;
+        case 'B':
+            breakdown = 1;
+            break;
+        case 'N':
+            bad = beex_arg_int(cmd, "breakdown-steps", optarg, 1, 100000, &breakdown_steps);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -150,5 +175,6 @@ int beex_cmd_bench_train(int argc, char **argv)
         fprintf(stderr, "beex bench train: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    o.breakdown_steps = breakdown ? breakdown_steps : 0;
     return beex_train_bench_run(&o);
 }

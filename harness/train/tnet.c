@@ -46,6 +46,11 @@ beex_tws *beex_tws_new(const beex_config *cfg, int threads)
     return w;
 }
 
+void beex_tws_set_profile(beex_tws *w, beex_tprofile *p)
+{
+    w->prof = p;
+}
+
 void beex_tws_free(beex_tws *w)
 {
     if (w == NULL)
@@ -191,11 +196,16 @@ static const float *bl_input(beex_tws *w, const float *x, int n, float c, float 
 static void bl_fwd(beex_tws *w, const float *ein, const float *beta, int in, float c,
                    const beex_teff_lin *E, const float *bias, int out, float *y)
 {
+    /* Every call follows a barrier (the loop before it ends in one), so thread 0's clock
+     * spans the product alone. */
+    double t0 = beex_tprof_start(w->prof);
     if (w->prec != BEEX_PREC_W1A1 || w->smooth) {
         beex_tg_forward(w->M, in, out, ein, E->wbt, bias, y);
+        beex_tprof_stop(w->prof, BEEX_TP_FWD_GEMM, t0, 2.0 * w->M * in * out);
         return;
     }
     beex_tg_forward(w->M, in, out, w->xs, E->sbt, NULL, y);
+    beex_tprof_stop(w->prof, BEEX_TP_FWD_GEMM, t0, 2.0 * w->M * in * out);
 #pragma omp for schedule(static)
     for (int r = 0; r < w->M; r++) {
         float *yr = y + (size_t)r * out;
@@ -208,6 +218,7 @@ static void attention_fwd(beex_tws *w, bcache *b)
 {
     int d = w->cfg.d, H = w->cfg.heads, dh = d / H;
     float scale = 1.0f / sqrtf((float)dh);
+    double t0 = beex_tprof_start(w->prof);
 #pragma omp for schedule(static)
     for (int task = 0; task < w->n * H; task++) {
         int i = task / H, h = task % H, T = w->len[i];
@@ -224,6 +235,8 @@ static void attention_fwd(beex_tws *w, bcache *b)
         }
         beex_tg_small(dh, T, T, b->v + r0, d, P, T, b->o + r0, d, 0); /* O_h = P V_h */
     }
+    if (w->prof != NULL)
+        beex_tprof_add(w->prof, BEEX_TP_FWD_ATTN, t0, att_flops(w, 2));
 }
 
 static void layernorm_rows(const beex_tws *w, const float *x, const float *gamma, const float *beta,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "harness/train/tparams.h"
+#include "harness/train/tprofile.h"
 
 typedef struct beex_tws beex_tws;
 
@@ -17,6 +18,10 @@ typedef struct beex_tws beex_tws;
  * the batches it sees. */
 beex_tws *beex_tws_new(const beex_config *cfg, int threads);
 void beex_tws_free(beex_tws *w);
+
+/* Starts (p != NULL) or stops (NULL) adding the passes' products and attention into *p
+ * (tprofile.h); the passes' results do not change. */
+void beex_tws_set_profile(beex_tws *w, beex_tprofile *p);
 
 /* Forward n examples (example i: len[i] ids at ids[i], clipped to 1..max_len) in precision
  * prec. dropout > 0 draws masks from seeds[i] (training; the masks of an example depend on

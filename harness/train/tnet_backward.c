@@ -49,8 +49,10 @@ double beex_tnet_loss(const beex_tws *w, int y, const float *lw)
 static void bl_backward(const beex_tws *w, const float *dy, int out, const float *xin_eff, int in,
                         const beex_teff_lin *E, beex_tlin *G, float *dxe, int accumulate)
 {
+    double t0 = beex_tprof_start(w->prof); /* after a barrier, as every forward product */
     beex_tg_backward_weight(w->M, out, in, dy, xin_eff, G->w, G->b);
     beex_tg_backward_data(w->M, out, in, dy, E->wb, dxe, accumulate);
+    beex_tprof_stop(w->prof, BEEX_TP_BWD_GEMM, t0, 4.0 * w->M * out * in);
 }
 
 /* The w1a1 activation surrogate of row r's input gradient (in place), identity otherwise. */
@@ -112,6 +114,7 @@ static void attention_bwd(beex_tws *w, const bcache *b, const float *dO, float *
 {
     int d = w->cfg.d, H = w->cfg.heads, dh = d / H;
     float scale = 1.0f / sqrtf((float)dh);
+    double t0 = beex_tprof_start(w->prof);
 #pragma omp for schedule(static)
     for (int task = 0; task < w->n * H; task++) {
         int i = task / H, h = task % H, T = w->len[i];
@@ -135,6 +138,8 @@ static void attention_bwd(beex_tws *w, const bcache *b, const float *dO, float *
         /* dK_h[s][c] = sum_t dS[t][s] Q[t][c] */
         beex_tg_small_bt(dh, T, T, b->q + r0, d, dp, T, dk + r0, d);
     }
+    if (w->prof != NULL)
+        beex_tprof_add(w->prof, BEEX_TP_BWD_ATTN, t0, att_flops(w, 4));
 }
 
 /* Exit head b: logit gradients (scaled by lw_b / sum lw and the batch scale), head

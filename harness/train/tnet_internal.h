@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "harness/train/tnet.h"
+#include "harness/train/tprofile.h"
 
 enum { COLS = 16 }; /* column block of the parameter sums */
 
@@ -47,12 +48,23 @@ struct beex_tws {
     float *mem;
     float *att; /* per thread: 3 L^2 + L d floats of attention scratch */
     size_t att_each;
+    beex_tprofile *prof; /* NULL (the default): no timer call (beex_tws_set_profile) */
 };
 
 /* This thread's attention scratch. */
 static inline float *att_scratch(const beex_tws *w)
 {
     return w->att + (size_t)omp_get_thread_num() * w->att_each;
+}
+
+/* The FLOPs of attention's products over the batch, `products` T x T x dh products per
+ * example and head (2 forward, 4 backward): 2 per multiply-add. Profiling only. */
+static inline double att_flops(const beex_tws *w, int products)
+{
+    double s = 0.0;
+    for (int i = 0; i < w->n; i++)
+        s += 2.0 * products * (double)w->len[i] * w->len[i] * w->cfg.d;
+    return s;
 }
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "harness/train/adam.h"
 #include "harness/train/tparams.h"
+#include "harness/train/tprofile.h"
 
 typedef struct beex_tws beex_tws;
 
@@ -21,6 +22,7 @@ typedef struct {
     beex_tws *ws;  /* the whole batch's activations */
     float *logits; /* logits_cap examples x blocks x classes */
     int logits_cap;
+    beex_tprofile *prof; /* NULL (the default): no timer call (beex_tstep_set_profile) */
 } beex_tstep;
 
 /* One mini-batch: example i has len[i] token ids at ids[i], label label[i] and its dropout
@@ -38,6 +40,10 @@ typedef struct {
 int beex_tstep_init(beex_tstep *s, const beex_config *cfg, double lr, int nthreads);
 void beex_tstep_free(beex_tstep *s);
 
+/* Starts (p != NULL) or stops (NULL) adding every later step's time per class into *p, which
+ * the caller zeroes and owns (tprofile.h). The steps' results do not change. */
+void beex_tstep_set_profile(beex_tstep *s, beex_tprofile *p);
+
 /* One step at learning rate lr in precision prec. loss[i] receives example i's loss and
  * right[i] whether its last exit predicts its label. freeze_embed leaves the token table. */
 int beex_tstep_run(beex_tstep *s, const beex_tbatch *b, beex_precision prec, float dropout,
@@ -45,7 +51,8 @@ int beex_tstep_run(beex_tstep *s, const beex_tbatch *b, beex_precision prec, flo
 
 /* Multiply-add FLOPs (2 per multiply-add) of one example of T tokens, forward + backward:
  * the linear layers, attention's two products and the exit heads, three times the forward
- * products (the backward pass computes two of each). Elementwise work is not counted. */
+ * products (the backward pass computes two of each). Elementwise work is not counted. The
+ * products a profile counts (tprofile.h) are these terms without the exit heads'. */
 double beex_tstep_flops(const beex_config *cfg, int T);
 
 #endif

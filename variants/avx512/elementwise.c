@@ -20,35 +20,101 @@ static inline float fold(__m512 v)
     return beex_sum16_fold(l);
 }
 
+/* Rows taken LN_ROWS at a time, for the reason given for the softmax below: each row's sums
+ * are one chain of dependent adds (the canonical order, kernels/canon_sum.h, allows no second
+ * accumulator), so independent rows side by side fill the adder's latency. Each row's
+ * operations and their order are the one-row loop's. */
+#define LN_ROWS 4
+
+static void layernorm_group(const float *x, const float *res, size_t g, size_t d, size_t ld,
+                            const float *gamma, const float *beta, float eps, float *out)
+{
+    __m512 s[LN_ROWS], q[LN_ROWS], mean[LN_ROWS], rstd[LN_ROWS];
+    for (size_t r = 0; r < g; r++)
+        s[r] = q[r] = _mm512_setzero_ps();
+    for (size_t k = 0; k < d; k += 16) {
+        __mmask16 m = tail_mask(k, d);
+        for (size_t r = 0; r < g; r++) {
+            __m512 v = _mm512_maskz_loadu_ps(m, x + r * ld + k);
+            if (res)
+                v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, res + r * ld + k));
+            _mm512_mask_storeu_ps(out + r * ld + k, m, v);
+            s[r] = _mm512_add_ps(s[r], v);
+        }
+    }
+    for (size_t r = 0; r < g; r++)
+        mean[r] = _mm512_set1_ps(fold(s[r]) / (float)d);
+    for (size_t k = 0; k < d; k += 16) {
+        __mmask16 m = tail_mask(k, d);
+        for (size_t r = 0; r < g; r++) {
+            __m512 v = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, out + r * ld + k), mean[r]);
+            q[r] = _mm512_add_ps(q[r], _mm512_mul_ps(v, v));
+        }
+    }
+    for (size_t r = 0; r < g; r++)
+        rstd[r] = _mm512_set1_ps(1.0f / sqrtf(fold(q[r]) / (float)d + eps));
+    for (size_t k = 0; k < d; k += 16) {
+        __mmask16 m = tail_mask(k, d);
+        __m512 gk = _mm512_maskz_loadu_ps(m, gamma + k), bk = _mm512_maskz_loadu_ps(m, beta + k);
+        for (size_t r = 0; r < g; r++) {
+            float *o = out + r * ld;
+            __m512 v =
+                _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, o + k), mean[r]), rstd[r]);
+            v = _mm512_mul_ps(v, gk);
+            _mm512_mask_storeu_ps(o + k, m, _mm512_add_ps(v, bk));
+        }
+    }
+}
+
 static void avx512_add_layernorm(const float *x, const float *res, size_t rows, size_t d, size_t ld,
                                  const float *gamma, const float *beta, float eps, float *out)
 {
-    for (size_t r = 0; r < rows; r++) {
-        const float *xr = x + r * ld;
-        const float *rr = res ? res + r * ld : NULL;
-        float *o = out + r * ld;
-        __m512 s = _mm512_setzero_ps();
-        for (size_t k = 0; k < d; k += 16) {
-            __mmask16 m = tail_mask(k, d);
-            __m512 v = _mm512_maskz_loadu_ps(m, xr + k);
-            if (rr)
-                v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, rr + k));
-            _mm512_mask_storeu_ps(o + k, m, v);
-            s = _mm512_add_ps(s, v);
+    for (size_t r = 0; r < rows; r += LN_ROWS)
+        layernorm_group(x + r * ld, res ? res + r * ld : NULL,
+                        rows - r < LN_ROWS ? rows - r : LN_ROWS, d, ld, gamma, beta, eps,
+                        out + r * ld);
+}
+
+/* Rows taken SOFTMAX_ROWS at a time: a row of attention scores is a few vectors (64 or 128
+ * keys), so one row alone is a chain of dependent maxima, exps and adds whose latency, not
+ * the vector units, sets the time (`bench model --breakdown` showed softmax at 0.15 of its
+ * floor). Interleaving independent rows hides that latency; each row's own operations and
+ * their order are those of the one-row loop, so the bits do not change. */
+#define SOFTMAX_ROWS 4
+
+static void softmax_group(float *s, size_t g, size_t n, size_t ld, __m512 vs)
+{
+    __m512 mx[SOFTMAX_ROWS], sum[SOFTMAX_ROWS], vm[SOFTMAX_ROWS];
+    for (size_t r = 0; r < g; r++)
+        mx[r] = _mm512_set1_ps(-INFINITY);
+    for (size_t k = 0; k < n; k += 16) {
+        __mmask16 m = tail_mask(k, n);
+        for (size_t r = 0; r < g; r++)
+            mx[r] = _mm512_mask_max_ps(mx[r], m, mx[r],
+                                       _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + r * ld + k), vs));
+    }
+    for (size_t r = 0; r < g; r++) {
+        vm[r] = _mm512_set1_ps(_mm512_reduce_max_ps(mx[r]));
+        sum[r] = _mm512_setzero_ps();
+    }
+    for (size_t k = 0; k < n; k += 16) {
+        __mmask16 m = tail_mask(k, n);
+        for (size_t r = 0; r < g; r++) {
+            float *row = s + r * ld;
+            __m512 e = beex_exp_avx512(
+                _mm512_sub_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + k), vs), vm[r]));
+            e = _mm512_maskz_mov_ps(m, e);
+            _mm512_mask_storeu_ps(row + k, m, e);
+            sum[r] = _mm512_add_ps(sum[r], e);
         }
-        __m512 mean = _mm512_set1_ps(fold(s) / (float)d);
-        __m512 q = _mm512_setzero_ps();
-        for (size_t k = 0; k < d; k += 16) {
-            __mmask16 m = tail_mask(k, d);
-            __m512 v = _mm512_maskz_sub_ps(m, _mm512_maskz_loadu_ps(m, o + k), mean);
-            q = _mm512_add_ps(q, _mm512_mul_ps(v, v));
-        }
-        __m512 rstd = _mm512_set1_ps(1.0f / sqrtf(fold(q) / (float)d + eps));
-        for (size_t k = 0; k < d; k += 16) {
-            __mmask16 m = tail_mask(k, d);
-            __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, o + k), mean), rstd);
-            v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, gamma + k));
-            _mm512_mask_storeu_ps(o + k, m, _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, beta + k)));
+    }
+    for (size_t r = 0; r < g; r++) {
+        float *row = s + r * ld;
+        __m512 inv = _mm512_set1_ps(1.0f / fold(sum[r]));
+        for (size_t k = 0; k < n; k += 16) {
+            __mmask16 m = tail_mask(k, n);
+            _mm512_mask_storeu_ps(row + k, m,
+                                  _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + k), inv));
         }
     }
 }
@@ -56,31 +122,8 @@ static void avx512_add_layernorm(const float *x, const float *res, size_t rows, 
 static void avx512_softmax_rows(float *s, size_t rows, size_t n, size_t ld, float scale)
 {
     const __m512 vs = _mm512_set1_ps(scale);
-    for (size_t r = 0; r < rows; r++) {
-        float *row = s + r * ld;
-        __m512 mx = _mm512_set1_ps(-INFINITY);
-        for (size_t k = 0; k < n; k += 16) {
-            __mmask16 m = tail_mask(k, n);
-            mx =
-                _mm512_mask_max_ps(mx, m, mx, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + k), vs));
-        }
-        __m512 vm = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
-        __m512 sum = _mm512_setzero_ps();
-        for (size_t k = 0; k < n; k += 16) {
-            __mmask16 m = tail_mask(k, n);
-            __m512 e = beex_exp_avx512(
-                _mm512_sub_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + k), vs), vm));
-            e = _mm512_maskz_mov_ps(m, e);
-            _mm512_mask_storeu_ps(row + k, m, e);
-            sum = _mm512_add_ps(sum, e);
-        }
-        __m512 inv = _mm512_set1_ps(1.0f / fold(sum));
-        for (size_t k = 0; k < n; k += 16) {
-            __mmask16 m = tail_mask(k, n);
-            _mm512_mask_storeu_ps(row + k, m,
-                                  _mm512_mul_ps(_mm512_maskz_loadu_ps(m, row + k), inv));
-        }
-    }
+    for (size_t r = 0; r < rows; r += SOFTMAX_ROWS)
+        softmax_group(s + r * ld, rows - r < SOFTMAX_ROWS ? rows - r : SOFTMAX_ROWS, n, ld, vs);
 }
 
 const beex_elementwise_ops beex_elementwise_ops_avx512 = {"avx512", avx512_add_layernorm,
