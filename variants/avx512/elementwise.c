@@ -25,6 +25,7 @@ static inline float fold(__m512 v)
  * accumulator), so independent rows side by side fill the adder's latency. Each row's
  * operations and their order are the one-row loop's. */
 #define LN_ROWS 4
+#define LN_GROUP_MAX_D 256
 
 static void layernorm_group(const float *x, const float *res, size_t g, size_t d, size_t ld,
                             const float *gamma, const float *beta, float eps, float *out)
@@ -69,10 +70,13 @@ static void layernorm_group(const float *x, const float *res, size_t g, size_t d
 static void avx512_add_layernorm(const float *x, const float *res, size_t rows, size_t d, size_t ld,
                                  const float *gamma, const float *beta, float eps, float *out)
 {
-    for (size_t r = 0; r < rows; r += LN_ROWS)
-        layernorm_group(x + r * ld, res ? res + r * ld : NULL,
-                        rows - r < LN_ROWS ? rows - r : LN_ROWS, d, ld, gamma, beta, eps,
-                        out + r * ld);
+    /* Only short rows gain: at d 128 the profiled layer norm went from 0.29 to 0.34 of its
+     * floor (median of three alternated runs), at d 768 (BERT-base) from 0.31 to 0.28, the
+     * four rows' traffic then outweighing the latency hidden. */
+    size_t group = d <= LN_GROUP_MAX_D ? LN_ROWS : 1;
+    for (size_t r = 0; r < rows; r += group)
+        layernorm_group(x + r * ld, res ? res + r * ld : NULL, rows - r < group ? rows - r : group,
+                        d, ld, gamma, beta, eps, out + r * ld);
 }
 
 /* Rows taken SOFTMAX_ROWS at a time: a row of attention scores is a few vectors (64 or 128
