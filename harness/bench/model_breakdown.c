@@ -40,27 +40,14 @@ const char *beex_breakdown_label(int c, beex_precision prec)
 
 void beex_model_breakdown_print(FILE *f, beex_precision prec, const beex_model_breakdown *bd)
 {
-    fprintf(f, "  %-14s %10s %8s %10s %10s  %s\n", "class", "ms", "% total", "floor ms",
-            "floor/time", "bound");
-    double total = bd->profiled_ms;
-    for (int c = 0; c <= BEEX_BD_OTHER; c++) {
-        double ms = bd->ms[c];
-        fprintf(f, "  %-14s %10.4f %8.1f", beex_breakdown_label(c, prec), ms,
-                total > 0.0 ? 100.0 * ms / total : 0.0);
-        if (c == BEEX_BD_OTHER || bd->floor_ms[c] == 0.0)
-            fprintf(f, " %10s %10s  %s\n", "-", "-", "-");
-        else
-            fprintf(f, " %10.4f %10.3f  %s\n", bd->floor_ms[c],
-                    ms > 0.0 ? bd->floor_ms[c] / ms : NAN, beex_bound_kind_name(bd->bound[c]));
-    }
-    double un = bd->unprofiled_ms;
-    fprintf(f,
-            "  profiled pass %.4f ms (mean of %d); its classes %.4f ms = %.1f %% of it and %.1f %% "
-            "of the unprofiled median %.4f ms (profiled / unprofiled %.3f)\n",
-            bd->profiled_ms, bd->passes, bd->classes_ms,
-            bd->profiled_ms > 0.0 ? 100.0 * bd->classes_ms / bd->profiled_ms : 0.0,
-            un > 0.0 ? 100.0 * bd->classes_ms / un : NAN, un,
-            un > 0.0 ? bd->profiled_ms / un : NAN);
+    const char *labels[BEEX_OP_CLASSES];
+    for (int c = 0; c < BEEX_OP_CLASSES; c++)
+        labels[c] = beex_breakdown_label(c, prec);
+    beex_breakdown_table t = {BEEX_OP_CLASSES, labels,         bd->ms,
+                              bd->floor_ms,    bd->bound,      bd->ms[BEEX_BD_OTHER],
+                              bd->profiled_ms, bd->classes_ms, bd->unprofiled_ms,
+                              bd->passes,      "pass"};
+    beex_breakdown_table_print(f, &t);
     fprintf(f, "  floors %.4f ms: efficiency (floors / unprofiled median) %.3f\n",
             bd->floor_ms_total, bd->efficiency);
 }

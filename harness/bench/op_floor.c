@@ -171,3 +171,27 @@ beex_isa beex_fp32_products_isa(void)
     int isa = beex_isa_parse(beex_fgemm_variant());
     return isa >= 0 ? (beex_isa)isa : BEEX_ISA_SCALAR;
 }
+
+void beex_breakdown_table_print(FILE *f, const beex_breakdown_table *t)
+{
+    fprintf(f, "  %-14s %10s %8s %10s %10s  %s\n", "class", "ms", "% total", "floor ms",
+            "floor/time", "bound");
+    double total = t->profiled_ms;
+    for (int c = 0; c <= t->n; c++) {
+        double ms = c < t->n ? t->ms[c] : t->other_ms;
+        fprintf(f, "  %-14s %10.4f %8.1f", c < t->n ? t->labels[c] : "other", ms,
+                total > 0.0 ? 100.0 * ms / total : 0.0);
+        if (c == t->n || t->floor_ms[c] == 0.0)
+            fprintf(f, " %10s %10s  %s\n", "-", "-", "-");
+        else
+            fprintf(f, " %10.4f %10.3f  %s\n", t->floor_ms[c], ms > 0.0 ? t->floor_ms[c] / ms : NAN,
+                    beex_bound_kind_name(t->bound[c]));
+    }
+    double un = t->unprofiled_ms;
+    fprintf(f,
+            "  profiled %s %.4f ms (mean of %d); its classes %.4f ms = %.1f %% of it and %.1f %% "
+            "of the unprofiled median %.4f ms (profiled / unprofiled %.3f)\n",
+            t->what, t->profiled_ms, t->count, t->classes_ms,
+            t->profiled_ms > 0.0 ? 100.0 * t->classes_ms / t->profiled_ms : 0.0,
+            un > 0.0 ? 100.0 * t->classes_ms / un : NAN, un, un > 0.0 ? t->profiled_ms / un : NAN);
+}

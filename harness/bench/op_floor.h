@@ -7,6 +7,7 @@
 #define BEEX_BENCH_OP_FLOOR_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "harness/model/cost_classes.h"
 #include "kernels/cpu.h"
@@ -40,6 +41,22 @@ typedef struct {
 
 /* "w1a1 bound", "w1a32 lanes", "fma", "fp32 fma", "dram bw", "cache bw", "-". */
 const char *beex_bound_kind_name(beex_bound_kind k);
+
+/* The class table of `bench model --breakdown` and `bench train --breakdown`: a header, one
+ * row per class (label, ms, % of the profiled time, floor ms, floor / time, the bound that set
+ * it; "-" where floor_ms is 0), then a row "other" for other_ms, then the line that sets the
+ * profiled time (mean of `count` profiled runs, each a `what`: "pass" or "step") against the
+ * classes and the unprofiled median. */
+typedef struct {
+    int n;                        /* classes, "other" excluded */
+    const char *const *labels;    /* n */
+    const double *ms, *floor_ms;  /* n */
+    const beex_bound_kind *bound; /* n */
+    double other_ms, profiled_ms, classes_ms, unprofiled_ms;
+    int count;
+    const char *what;
+} beex_breakdown_table;
+void beex_breakdown_table_print(FILE *f, const beex_breakdown_table *t);
 
 /* The floor of class c's work w under bounds b. The fp32 products (fp32 GEMMs, Q K^T, P V)
  * are read at fp32_fma_flop_per_s, every other FLOP at fma_flop_per_s; a table larger than
