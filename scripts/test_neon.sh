@@ -37,10 +37,11 @@ cmake --build "$BUILD" -j"$JOBS"
 # ten-line parallel loop never finishes), so the 2-thread cases run on one thread here; the
 # x86 builds cover the threaded paths of the shared driver. Shell tests left to the x86 builds
 # (BEEX_ARM64_SKIP; nothing in them depends on the architecture or on libxsmm and PAPI):
-#   threads_allowed, gbench_compare  count, pin or scale threads (one thread under qemu)
+#   threads_allowed, gbench_compare, threads_unequal, bench_breakdown, bench_train_breakdown
+#            count, pin, compare or scale 2 threads (one thread under qemu)
 #   sweep    checks the sha256 of the running program, here the emulator's wrapper script
 #   study    trains and sweeps eight small units: over 10 minutes under qemu
 #   options  about 200 runs of the program to check its option parsing: 3.5 minutes here
 #   slurm    starts the host's Slurm daemons, which the x86 run already tests
-BEEX_ARM64_SKIP=${BEEX_ARM64_SKIP:-'^cli_test_(threads_allowed|gbench_compare|sweep|study|options|slurm)$'}
+BEEX_ARM64_SKIP=${BEEX_ARM64_SKIP:-'^cli_test_(threads_allowed|gbench_compare|threads_unequal|bench_breakdown|bench_train_breakdown|sweep|study|options|slurm)$'}
 OMP_THREAD_LIMIT=1 ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" -E "$BEEX_ARM64_SKIP"

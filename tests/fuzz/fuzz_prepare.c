@@ -39,9 +39,9 @@ static void parse(int arff, const char *path, const fuzz_part *part)
     beex_prep *p = beex_prep_new(labels, 2, 1);
     if (p == NULL)
         abort();
-    int rc = arff ? beex_prepare_arff(path, "neg", "pos", BEEX_PREP_TRAIN_CARVE_DEV, p, err,
-                                      sizeof err)
-                  : beex_prepare_pattern_csv(path, "neg", "pos", p, err, sizeof err);
+    int rc =
+        arff ? beex_prepare_arff(path, "neg", "pos", BEEX_PREP_TRAIN_CARVE_DEV, p, err, sizeof err)
+             : beex_prepare_pattern_csv(path, "neg", "pos", p, err, sizeof err);
     fuzz_note(arff ? "arff" : "pattern csv", rc, err);
     if (rc != 0 && strstr(err, path) == NULL)
         abort();

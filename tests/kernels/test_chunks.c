@@ -158,16 +158,19 @@ static void test_errors_reach_every_thread(void **state)
         visit_ctx v = {visits, 42, -7};
         memset(visits, 0, sizeof visits);
         assert_int_equal(beex_for_chunks(&c, t, visit, &v), -7);
-        int wrong = 0, clean = 0;
-#pragma omp parallel num_threads(t) reduction(+ : wrong, clean)
+        /* members: the team actually obtained, which OMP_THREAD_LIMIT (1 under qemu,
+         * scripts/test_neon.sh) may make smaller than t. */
+        int wrong = 0, clean = 0, members = 0;
+#pragma omp parallel num_threads(t) reduction(+ : wrong, clean, members)
         {
+            members++;
             visit_ctx mine = {visits, 42, -7};
             wrong += beex_for_chunks(&c, beex_in_team(t), visit, &mine) != -7;
             visit_ctx ok = {visits, -1, 0};
             clean += beex_for_chunks(&c, beex_in_team(t), visit, &ok) == 0;
         }
         assert_int_equal(wrong, 0);
-        assert_int_equal(clean, t);
+        assert_int_equal(clean, members);
     }
 }
 
