@@ -128,9 +128,4 @@ static inline int beex_fwd_threads_for(const beex_engine *e, double work, double
     return n < 1 ? 1 : n;
 }
 
-/* Runs fn over [0, n) row chunks split across the engine's threads. */
-void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
-                            void (*fn)(const beex_engine *, size_t r0, size_t r1, void *),
-                            void *ctx);
-
 #endif

@@ -21,14 +21,6 @@ static int op_threads(const beex_engine *e, double work, double grain)
     return e->in_team ? beex_in_team(n) : n;
 }
 
-/* Rows in chunks taken from a shared counter (forward_rows.h): equal static shares made the
- * faster of two unequal cores wait for the slower at every row-wise step. */
-void beex_fwd_parallel_rows(const beex_engine *e, size_t n,
-                            void (*fn)(const beex_engine *, size_t, size_t, void *), void *ctx)
-{
-    beex_fwd_rows_chunked(e, n, fn, ctx);
-}
-
 typedef struct {
     const float *x, *res, *g, *b;
     float *out;
@@ -180,12 +172,12 @@ static int linear(beex_engine *e, const beex_fwd_linear *l, size_t m, const floa
     return rc;
 }
 
-/* beex_fwd_parallel_rows as one operation of class c (rows end at a barrier in a team). */
+/* beex_fwd_rows_chunked as one operation of class c (rows end at a barrier in a team). */
 static void rows_op(beex_engine *e, beex_op_class c, size_t n,
                     void (*fn)(const beex_engine *, size_t, size_t, void *), void *ctx)
 {
     double t0 = beex_prof_start(e);
-    beex_fwd_parallel_rows(e, n, fn, ctx);
+    beex_fwd_rows_chunked(e, n, fn, ctx);
     beex_prof_stop(e, c, t0);
 }
 

@@ -8,9 +8,9 @@
 
 #include "harness/model/engine.h"
 
-/* Runs fn over [0, n) in row chunks on the engine's threads, as beex_fwd_parallel_rows does
- * (engine_internal.h: the same threads by the same grain, in the block's team when it runs
- * in one), with chunks of rows taken dynamically instead of one equal share per thread. */
+/* Runs fn over [0, n) in row chunks on the engine's threads (as many as the element grain of
+ * engine_internal.h allows, in the block's team when it runs in one), the chunks taken
+ * dynamically rather than one equal share per thread. */
 void beex_fwd_rows_chunked(const beex_engine *e, size_t n,
                            void (*fn)(const beex_engine *, size_t r0, size_t r1, void *),
                            void *ctx);
