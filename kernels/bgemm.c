@@ -74,9 +74,9 @@ int beex_bmatrix_create(const uint8_t *bits, size_t n, size_t k, size_t ldb, int
     if (bits == NULL || out == NULL || n == 0 || k == 0 || ldb < beex_packed_row_bytes(k) ||
         isa < -1 || isa >= BEEX_ISA_COUNT || k > (size_t)INT32_MAX)
         return BEEX_EINVAL;
-    if (isa == -1)
-        isa = bgemm_pick();
-    if (isa < 0 || bgemm_table[isa] == NULL || !beex_isa_available((beex_isa)isa, NULL))
+    /* An isa this family lacks (avxvnni, amx) runs its nearest ancestor (kernels/cpu.h). */
+    isa = beex_isa_pick(bgemm_has, isa);
+    if (isa < 0)
         return BEEX_EUNSUPPORTED;
     const beex_bgemm_ops *ops = bgemm_table[isa];
     beex_bmatrix *w = calloc(1, sizeof *w);

@@ -2,11 +2,21 @@
  * own flags and are only ever called after these checks). */
 #include "kernels/cpu.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NAME_(E, name, value) [BEEX_ISA_##E] = #name,
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <errno.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#define NAME_(E, name, value, parent) [BEEX_ISA_##E] = #name,
 static const char *const isa_names[BEEX_ISA_COUNT] = {BEEX_ISA_LIST(NAME_)};
 #undef NAME_
 
@@ -69,6 +79,73 @@ static const char *beex_isa_detect_avx512(void)
 #endif
 }
 
+/* AVX-VNNI (the VEX-encoded vpdpbusd on ymm of Alder Lake, Sapphire Rapids and Zen 5) is
+ * CPUID leaf 7 subleaf 1 EAX bit 4; read directly, since only newer compilers know
+ * __builtin_cpu_supports("avxvnni"). The OS's saving of ymm state is part of avx2's check. */
+static const char *beex_isa_detect_avxvnni(void)
+{
+#if BEEX_HAVE_AVXVNNI && defined(__x86_64__)
+    const char *why = beex_isa_detect_avx2();
+    if (why != NULL)
+        return why;
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a & (1u << 4)))
+        return "CPU lacks AVX-VNNI";
+    return NULL;
+#else
+    return "AVX-VNNI variant not built for this architecture";
+#endif
+}
+
+#if BEEX_HAVE_AMX && defined(__x86_64__)
+/* Linux gives a process AMX tile data (8 KiB of extra xsave state per thread) only on request,
+ * once per process; until then the first tile instruction faults. Asked once, the answer is
+ * cached (every later call, from any thread, reads the same). */
+#ifndef ARCH_REQ_XCOMP_PERM
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#endif
+#define XFEATURE_XTILEDATA 18
+
+static pthread_once_t amx_once = PTHREAD_ONCE_INIT;
+static const char *amx_why;
+static char amx_why_buf[160];
+
+static void amx_probe(void)
+{
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 24)) || !(d & (1u << 25))) {
+        amx_why = "CPU lacks AMX-TILE/AMX-INT8";
+        return;
+    }
+#if defined(__linux__)
+    if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
+        snprintf(amx_why_buf, sizeof amx_why_buf,
+                 "the OS refused AMX tile data (arch_prctl(ARCH_REQ_XCOMP_PERM, "
+                 "XFEATURE_XTILEDATA): %s; Linux 5.16 or later is needed)",
+                 strerror(errno));
+        amx_why = amx_why_buf;
+    }
+#else
+    amx_why = "AMX tile data is requested from the OS only on Linux (arch_prctl)";
+#endif
+}
+#endif
+
+/* AMX: the avx512 set (the variant's non-tile code is AVX-512), AMX-TILE and AMX-INT8 (CPUID
+ * leaf 7 EDX bits 24 and 25), and the OS's permission for tile data. */
+static const char *beex_isa_detect_amx(void)
+{
+#if BEEX_HAVE_AMX && defined(__x86_64__)
+    const char *why = beex_isa_detect_avx512();
+    if (why != NULL)
+        return why;
+    pthread_once(&amx_once, amx_probe);
+    return amx_why;
+#else
+    return "AMX variant not built for this architecture";
+#endif
+}
+
 static const char *beex_isa_detect_neon(void)
 {
 #if BEEX_HAVE_NEON && defined(__aarch64__)
@@ -78,13 +155,24 @@ static const char *beex_isa_detect_neon(void)
 #endif
 }
 
-#define DETECT_(E, name, value) [BEEX_ISA_##E] = beex_isa_detect_##name,
+#define DETECT_(E, name, value, parent) [BEEX_ISA_##E] = beex_isa_detect_##name,
 static const char *(*const isa_detect[BEEX_ISA_COUNT])(void) = {BEEX_ISA_LIST(DETECT_)};
 #undef DETECT_
 
-#define PREF_(E, name, value) BEEX_ISA_##E,
+#define PREF_(E, name, value, parent) BEEX_ISA_##E,
 static const beex_isa isa_pref[BEEX_ISA_COUNT] = {BEEX_ISA_LIST(PREF_)};
 #undef PREF_
+
+#define PARENT_(E, name, value, parent) [BEEX_ISA_##E] = BEEX_ISA_##parent,
+static const int isa_parent[BEEX_ISA_COUNT] = {BEEX_ISA_LIST(PARENT_)};
+#undef PARENT_
+
+int beex_isa_parent(beex_isa isa)
+{
+    if ((int)isa < 0 || isa >= BEEX_ISA_COUNT)
+        return -1;
+    return isa_parent[isa];
+}
 
 int beex_isa_available(beex_isa isa, const char **why)
 {
@@ -178,17 +266,28 @@ int beex_isa_check_env(char *err, size_t errlen)
     return BEEX_OK;
 }
 
+/* isa (which runs here) or its nearest ancestor that the family has. The chain is at most
+ * BEEX_ISA_COUNT long: a list with a cycle in it ends the walk rather than the program. */
+static int nearest_in_family(int (*has)(beex_isa isa), int isa)
+{
+    for (int steps = 0; isa >= 0 && steps < BEEX_ISA_COUNT; steps++) {
+        if (has == NULL || has((beex_isa)isa))
+            return beex_isa_available((beex_isa)isa, NULL) ? isa : -1;
+        isa = beex_isa_parent((beex_isa)isa);
+    }
+    return -1;
+}
+
 int beex_isa_pick(int (*has)(beex_isa isa), int isa)
 {
     if (isa >= 0) {
-        if (isa >= BEEX_ISA_COUNT || (has != NULL && !has((beex_isa)isa)) ||
-            !beex_isa_available((beex_isa)isa, NULL))
+        if (isa >= BEEX_ISA_COUNT || !beex_isa_available((beex_isa)isa, NULL))
             return -1;
-        return isa;
+        return nearest_in_family(has, isa);
     }
     int f = beex_isa_forced();
     if (f >= 0)
-        return has == NULL || has((beex_isa)f) ? f : -1;
+        return nearest_in_family(has, f);
     beex_isa order[BEEX_ISA_COUNT];
     int n = beex_isa_preference(order, BEEX_ISA_COUNT);
     for (int i = 0; i < n; i++)

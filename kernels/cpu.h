@@ -7,24 +7,35 @@
 #include <stddef.h>
 
 /* The kernel variants, one line each, in pick order (best first, scalar last):
- *   X(ENUM suffix, name, beex_isa value)
- * The enum, the names, BEEX_ISA parsing and its error text, the pick order, `beex variants`
- * and the per-variant test registrations all come from this list. A variant also has a
- * detection function beex_isa_detect_<name> (kernels/cpu.c), a BEEX_HAVE_<ENUM> of 0 or 1
- * and its flags (CMakeLists.txt: beex_variant), a folder variants/<name>/, and one line in
- * each family's list (kernels/<family>_list.h). Values are stable: results name variants
- * by name, but a new line takes the next value rather than renumbering. */
+ *   X(ENUM suffix, name, beex_isa value, parent's ENUM suffix)
+ * The enum, the names, BEEX_ISA parsing and its error text, the pick order, the parent
+ * chain, `beex variants` and the per-variant test registrations all come from this list. A
+ * variant also has a detection function beex_isa_detect_<name> (kernels/cpu.c), a
+ * BEEX_HAVE_<ENUM> of 0 or 1 and its flags (CMakeLists.txt: beex_variant), a folder
+ * variants/<name>/, and one line in each family's list (kernels/<family>_list.h) that has
+ * code for it. Values are stable: results name variants by name, but a new line takes the
+ * next value rather than renumbering.
+ *
+ * The parent is the variant whose code a CPU running this one always runs too (its
+ * detection asks for everything the parent's asks for): a family whose list has no line for
+ * a variant runs its nearest ancestor instead (beex_isa_pick), so a new variant such as amx
+ * or avxvnni needs lines only in the families it speeds up. */
 #define BEEX_ISA_LIST(X)                                                                           \
-    X(AVX512, avx512, 2) /* AVX-512 F/BW/VL/DQ + VPOPCNTDQ */                                      \
-    X(AVX2, avx2, 1)                                                                               \
-    X(NEON, neon, 3)                                                                               \
-    X(SCALAR, scalar, 0)
+    X(AMX, amx, 4, AVX512)       /* the avx512 set + AMX-TILE/AMX-INT8, OS permission */           \
+    X(AVX512, avx512, 2, AVX2)   /* AVX-512 F/BW/VL/DQ + VPOPCNTDQ */                              \
+    X(AVXVNNI, avxvnni, 5, AVX2) /* AVX2/FMA + AVX-VNNI (VEX vpdpbusd on ymm) */                   \
+    X(AVX2, avx2, 1, SCALAR)                                                                       \
+    X(NEON, neon, 3, SCALAR)                                                                       \
+    X(SCALAR, scalar, 0, NONE)
 
-#define BEEX_ISA_ENUM_(E, name, value) BEEX_ISA_##E = value,
-#define BEEX_ISA_ONE_(E, name, value) +1
+#define BEEX_ISA_ENUM_(E, name, value, parent) BEEX_ISA_##E = value,
+#define BEEX_ISA_ONE_(E, name, value, parent) +1
 typedef enum {
     BEEX_ISA_LIST(BEEX_ISA_ENUM_) BEEX_ISA_COUNT = 0 BEEX_ISA_LIST(BEEX_ISA_ONE_)
 } beex_isa;
+
+/* No variant: scalar's parent (not a beex_isa value, so no switch over beex_isa sees it). */
+enum { BEEX_ISA_NONE = -1 };
 
 /* BEEX_IF_BUILT(ENUM, tokens...) expands to the tokens when this build compiles the variant
  * (BEEX_HAVE_<ENUM> is 1) and to nothing when it is 0; a variant missing from CMakeLists.txt
@@ -47,6 +58,8 @@ enum {
 const char *beex_isa_name(beex_isa isa);
 /* Parses a variant's name (BEEX_ISA_LIST); returns -1 when unknown. */
 int beex_isa_parse(const char *name);
+/* The variant's parent (BEEX_ISA_LIST), or -1 for scalar and unknown values. */
+int beex_isa_parent(beex_isa isa);
 
 /* 1 when this build contains the variant and this CPU runs it. Otherwise 0, and
  * *why (if not NULL) gets a static sentence naming what is missing. */
@@ -73,9 +86,13 @@ int beex_isa_forced(void);
 int beex_isa_check_env(char *err, size_t errlen);
 
 /* Picks the variant for an operation family: has(isa) says whether the family's table has
- * an entry for isa (NULL: every variant). With isa >= 0, that one if the family has it and
- * it runs here; with isa < 0, the forced one if set, else the first available in preference
- * order. Returns -1 when none fits. */
+ * an entry for isa that runs here (NULL: every variant). With isa >= 0 that variant, which
+ * must run on this CPU; with isa < 0 the forced one if set, else the first available in
+ * preference order that the family has. A requested or forced variant the family lacks
+ * falls back along the parent chain to the nearest ancestor it has (BEEX_ISA=amx runs a
+ * family without amx code on avx512, BEEX_ISA=avxvnni one without avxvnni code on avx2).
+ * Returns -1 when none fits (the requested variant does not run here, or no ancestor is
+ * in the family). */
 int beex_isa_pick(int (*has)(beex_isa isa), int isa);
 
 /* Writes the variants' names joined by sep (in pick order when pick_order, else in beex_isa

@@ -38,9 +38,9 @@ int beex_pack_signs_rows_isa(int isa, const float *x, size_t rows, size_t cols, 
     if (x == NULL || bits == NULL || rows == 0 || cols == 0 || ldx < cols ||
         ldb < beex_packed_row_bytes(cols) || isa < -1 || isa >= BEEX_ISA_COUNT)
         return BEEX_EINVAL;
-    if (isa == -1)
-        isa = pack_pick();
-    if (isa < 0 || pack_table[isa] == NULL || !beex_isa_available((beex_isa)isa, NULL))
+    /* An isa this family lacks (avxvnni, amx) runs its nearest ancestor (kernels/cpu.h). */
+    isa = beex_isa_pick(pack_has, isa);
+    if (isa < 0)
         return BEEX_EUNSUPPORTED;
     pack_table[isa](x, rows, cols, ldx, c, bits, ldb, beta);
     return BEEX_OK;

@@ -7,6 +7,7 @@ static const beex_op_family *const families[] = {
     &beex_family_slfn,        /* kernels/elementwise_registry.c */
     &beex_family_elementwise, /* kernels/elementwise_registry.c */
     &beex_family_fgemm,       /* kernels/fgemm.c */
+    &beex_family_igemm,       /* kernels/igemm.c */
 };
 
 size_t beex_op_families(const beex_op_family *const **out)

@@ -20,11 +20,13 @@ typedef struct {
 size_t beex_op_families(const beex_op_family *const **out);
 
 /* The families (kernels/bgemm.c, kernels/pack.c, kernels/elementwise_registry.c,
- * kernels/fgemm.c); a new family is declared here and takes one line in registry.c. */
+ * kernels/fgemm.c, kernels/igemm.c); a new family is declared here and takes one line in
+ * registry.c. */
 extern const beex_op_family beex_family_bgemm;
 extern const beex_op_family beex_family_pack;
 extern const beex_op_family beex_family_slfn;
 extern const beex_op_family beex_family_elementwise;
 extern const beex_op_family beex_family_fgemm;
+extern const beex_op_family beex_family_igemm;
 
 #endif

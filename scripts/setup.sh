@@ -21,6 +21,8 @@ $SUDO apt-get update -q
 HOST_PACKAGES=(
     build-essential cmake pkg-config git ca-certificates curl
     libomp-dev libhwloc-dev hwloc libpapi-dev papi-tools libxsmm-dev
+    # oneDNN 2.x (OpenMP runtime): the int8 matmul peer of `beex bench gemm --op w8a8`
+    libdnnl-dev
     libcmocka-dev libjansson-dev zlib1g-dev libssl-dev
     clang libclang-rt-14-dev clang-format valgrind
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user

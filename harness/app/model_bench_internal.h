@@ -22,8 +22,8 @@ typedef beex_model_bench_list int_list;
 /* Results of one shape, indexed [precision][variant][threads idx][batch idx][parallel]: each
  * case's samples in round order (reps 0: not measured) and its breakdown (or NULL). */
 typedef struct {
-    beex_mb_result r[3][BEEX_ISA_COUNT][MAXL][MAXL][2];
-    beex_model_breakdown *bd[3][BEEX_ISA_COUNT][MAXL][MAXL][2];
+    beex_mb_result r[BEEX_PREC_COUNT][BEEX_ISA_COUNT][MAXL][MAXL][2];
+    beex_model_breakdown *bd[BEEX_PREC_COUNT][BEEX_ISA_COUNT][MAXL][MAXL][2];
 } table;
 
 #define CELL(tab, p, isa, t, b, par) (&(tab)->r[p][isa][t][b][par])

@@ -52,12 +52,54 @@ static json_t *speedup_ci(const options *o, const char *what, const beex_mb_resu
     return ci_report(what, &ci, "x");
 }
 
-/* w1a1 and w1a32 over fp32 from the grid's figures: printed, and one JSON object each. */
+/* One quantized precision over fp32 in one cell of the grid: wall time; CPU time, the same
+ * work measured without the time other processes take from us (exact for one thread; with more
+ * it counts spinning); best to best, since a busy machine only ever slows a batch down. */
+static void ratios_of(const beex_mb_result *rf, const beex_mb_result *rq, double r[3])
+{
+    r[0] = rq->examples_per_s / rf->examples_per_s;
+    r[1] = rf->cpu_seconds.median / rq->cpu_seconds.median;
+    r[2] = rf->batch_seconds.min / rq->batch_seconds.min;
+}
+
+static void ratio_text(const beex_mb_result *rf, const beex_mb_result *rq, char *text, size_t len)
+{
+    double r[3];
+    snprintf(text, len, "n/a");
+    if (rq->reps == 0)
+        return;
+    ratios_of(rf, rq, r);
+    snprintf(text, len, "%.2fx (cpu %.2fx, best %.2fx)", r[0], r[1], r[2]);
+}
+
+/* Its JSON fields <prec>_over_fp32, _cpu_time, _best, _rounds (the last prints its interval),
+ * when it ran. */
+static void ratio_json(const options *o, const beex_mb_result *rf, const beex_mb_result *rq,
+                       beex_precision prec, json_t *j)
+{
+    if (rq->reps == 0)
+        return;
+    double r[3];
+    ratios_of(rf, rq, r);
+    static const char *const suffix[3] = {"", "_cpu_time", "_best"};
+    const char *name = beex_precision_name(prec);
+    char key[64], what[32];
+    for (int k = 0; k < 3; k++) {
+        snprintf(key, sizeof key, "%s_over_fp32%s", name, suffix[k]);
+        json_object_set_new(j, key, json_real(r[k]));
+    }
+    snprintf(key, sizeof key, "%s_over_fp32_rounds", name);
+    snprintf(what, sizeof what, "%s/fp32", name);
+    json_object_set_new(j, key, speedup_ci(o, what, rf, rq));
+}
+
+/* w1a1, w1a32 and w8a8 over fp32 from the grid's figures: printed, and one JSON object each
+ * (w8a8 only where it ran). */
 void beex_mbr_report_ratios(const options *o, const shape_inputs *si, json_t *ratios)
 {
     const char *sname = si->name;
     const table *tab = si->tab;
-    /* w1a1 over fp32, same variant, threads, batch and parallel mode. */
+    /* Over fp32, same variant, threads, batch and parallel mode. */
     int have_ratio = 0;
     for (int v = 0; v < o->variants.n; v++)
         for (int t = 0; t < o->threads.n; t++)
@@ -67,32 +109,26 @@ void beex_mbr_report_ratios(const options *o, const shape_inputs *si, json_t *ra
                     const beex_mb_result *rf = CELL(tab, BEEX_PREC_FP32, isa, t, b, par);
                     const beex_mb_result *rw = CELL(tab, BEEX_PREC_W1A1, isa, t, b, par);
                     const beex_mb_result *rh = CELL(tab, BEEX_PREC_W1A32, isa, t, b, par);
-                    if (rf->reps == 0 || (rw->reps == 0 && rh->reps == 0))
+                    const beex_mb_result *r8 = CELL(tab, BEEX_PREC_W8A8, isa, t, b, par);
+                    if (rf->reps == 0 || (rw->reps == 0 && rh->reps == 0 && r8->reps == 0))
                         continue;
                     if (!have_ratio++)
                         printf("\nspeed over the fp32 twin (same run, variant, threads, batch; "
                                "median wall time,\n"
                                "median CPU time, fastest batch; then per round, the cases being "
                                "interleaved):\n");
-                    double f = rf->examples_per_s, w = rw->examples_per_s, h = rh->examples_per_s;
-                    /* CPU-time ratio: the same work measured without the time other processes
-                     * take from us (exact for one thread; with more it counts spinning). */
-                    double fc = rf->cpu_seconds.median, wc = rw->cpu_seconds.median;
-                    double hc = rh->cpu_seconds.median;
-                    /* Best-to-best: a busy machine only ever slows a batch down. */
-                    double fb = rf->batch_seconds.min, wb = rw->batch_seconds.min;
-                    double hb = rh->batch_seconds.min;
-                    char wr[64] = "n/a", hr[64] = "n/a";
-                    if (rw->reps > 0)
-                        snprintf(wr, sizeof wr, "%.2fx (cpu %.2fx, best %.2fx)", w / f, fc / wc,
-                                 fb / wb);
-                    if (rh->reps > 0)
-                        snprintf(hr, sizeof hr, "%.2fx (cpu %.2fx, best %.2fx)", h / f, fc / hc,
-                                 fb / hb);
+                    char wr[64], hr[64], qr[80] = "";
+                    ratio_text(rf, rw, wr, sizeof wr);
+                    ratio_text(rf, rh, hr, sizeof hr);
+                    if (r8->reps > 0) {
+                        char q[64];
+                        ratio_text(rf, r8, q, sizeof q);
+                        snprintf(qr, sizeof qr, "  w8a8/fp32 %s", q);
+                    }
                     printf("  %-9s %-7s threads %d batch %4d %-8s  w1a1/fp32 %-32s  w1a32/fp32 "
-                           "%s\n",
+                           "%s%s\n",
                            sname, beex_isa_name((beex_isa)isa), o->threads.v[t], o->batches.v[b],
-                           par ? "examples" : "ops", wr, hr);
+                           par ? "examples" : "ops", wr, hr, qr);
                     json_t *j = json_object();
                     json_object_set_new(j, "shape", json_string(sname));
                     json_object_set_new(j, "variant", json_string(beex_isa_name((beex_isa)isa)));
@@ -100,20 +136,9 @@ void beex_mbr_report_ratios(const options *o, const shape_inputs *si, json_t *ra
                     json_object_set_new(j, "batch", json_integer(o->batches.v[b]));
                     json_object_set_new(j, "parallel",
                                         json_string(par ? "across_examples" : "within_ops"));
-                    if (rw->reps > 0) {
-                        json_object_set_new(j, "w1a1_over_fp32", json_real(w / f));
-                        json_object_set_new(j, "w1a1_over_fp32_cpu_time", json_real(fc / wc));
-                        json_object_set_new(j, "w1a1_over_fp32_best", json_real(fb / wb));
-                        json_object_set_new(j, "w1a1_over_fp32_rounds",
-                                            speedup_ci(o, "w1a1/fp32", rf, rw));
-                    }
-                    if (rh->reps > 0) {
-                        json_object_set_new(j, "w1a32_over_fp32", json_real(h / f));
-                        json_object_set_new(j, "w1a32_over_fp32_cpu_time", json_real(fc / hc));
-                        json_object_set_new(j, "w1a32_over_fp32_best", json_real(fb / hb));
-                        json_object_set_new(j, "w1a32_over_fp32_rounds",
-                                            speedup_ci(o, "w1a32/fp32", rf, rh));
-                    }
+                    ratio_json(o, rf, rw, BEEX_PREC_W1A1, j);
+                    ratio_json(o, rf, rh, BEEX_PREC_W1A32, j);
+                    ratio_json(o, rf, r8, BEEX_PREC_W8A8, j);
                     json_array_append_new(ratios, j);
                 }
 }

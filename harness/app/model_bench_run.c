@@ -14,6 +14,7 @@
 #include "harness/base/atomic_file.h"
 #include "harness/base/threads.h"
 #include "harness/bench/ratio_interval.h"
+#include "harness/model/calibrate.h"
 #include "harness/model/forward_fp32.h"
 
 static const char *shape_names[2] = {"small", "bert-base"};
@@ -132,6 +133,30 @@ static void shape_inputs_free(shape_inputs *si)
     beex_model_free(si->m);
 }
 
+static int wants_w8a8(const options *o)
+{
+    for (int p = 0; p < o->precisions.n; p++)
+        if (o->precisions.v[p] == BEEX_PREC_W8A8)
+            return 1;
+    for (int p = 0; p < o->compaction_precisions.n; p++)
+        if (o->compaction_precisions.v[p] == BEEX_PREC_W8A8)
+            return 1;
+    return 0;
+}
+
+/* w8a8 needs activation scales (docs/model.md section 3b): the random model is calibrated on
+ * its own random examples, once per shape, before any engine is made. */
+static int calibrate(shape_inputs *si)
+{
+    char err[512];
+    if (beex_calibrate(si->m, (const int32_t *const *)si->ids, si->lens, si->nex, 0, err,
+                       sizeof err) != 0) {
+        fprintf(stderr, "beex bench model: %s shape, w8a8: %s\n", si->name, err);
+        return -1;
+    }
+    return 0;
+}
+
 /* Returns 0, or -1 (with a message, except out of memory); shape_inputs_free frees either
  * way. */
 static int shape_inputs_make(const options *o, int shape, shape_inputs *si)
@@ -173,7 +198,7 @@ static int shape_inputs_make(const options *o, int shape, shape_inputs *si)
             si->ids[i][t] = 2 + (int32_t)((s >> 33) % (uint64_t)(cfg.vocab - 2));
         }
     }
-    return 0;
+    return wants_w8a8(o) ? calibrate(si) : 0;
 }
 
 /* Whether the grid measures parallel mode par for threads t and batch b. */
@@ -209,7 +234,7 @@ static int time_grid(const options *o, shape_inputs *si)
            "order\n");
     printf("%-9s %-6s %-7s %2s %4s %-8s %5s %11s %9s %9s %9s %9s\n", "shape", "prec", "variant",
            "th", "bat", "parallel", "reps", "examples/s", "p50 ms", "p90 ms", "p99 ms", "cpu ms");
-    enum { MAXC = 3 * BEEX_ISA_COUNT * MAXL * 2 };
+    enum { MAXC = BEEX_PREC_COUNT * BEEX_ISA_COUNT * MAXL * 2 };
     beex_mb_case cases[MAXC];
     int where[MAXC][4]; /* p, v, t, par of each case */
     for (int b = 0; b < o->batches.n; b++) {
@@ -219,6 +244,12 @@ static int time_grid(const options *o, shape_inputs *si)
                 for (int t = 0; t < o->threads.n; t++)
                     for (int par = 0; par < 2; par++) {
                         if (!grid_has(o, o->threads.v[t], o->batches.v[b], par))
+                            continue;
+                        /* The default list leaves out a variant running its parent's code at
+                         * this precision (avxvnni, amx outside w8a8). */
+                        if (o->variants_auto &&
+                            !beex_precision_variant_own((beex_precision)o->precisions.v[p],
+                                                        o->variants.v[v]))
                             continue;
                         beex_mb_case c = {(beex_precision)o->precisions.v[p],
                                           o->variants.v[v],

@@ -244,7 +244,19 @@ static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
         batches[nbatches++] = 1;
         batches[nbatches++] = 32;
     }
-    int total = o->n_variants * nthreads * nbatches * npts;
+    /* "all" leaves out a variant with no kernels of its own at this precision (avxvnni or amx
+     * outside w8a8 run their parent's code): the same code timed twice under two names. */
+    int vlist[BEEX_ISA_COUNT], nv = 0, all = strcmp(o->variants_arg, "all") == 0;
+    for (int v = 0; v < o->n_variants; v++) {
+        if (all && !beex_precision_variant_own(prec, o->variants[v])) {
+            fprintf(stderr,
+                    "beex sweep: variant %s not timed at %s: it has no kernels of its own there\n",
+                    beex_isa_name((beex_isa)o->variants[v]), beex_precision_name(prec));
+            continue;
+        }
+        vlist[nv++] = o->variants[v];
+    }
+    int total = nv * nthreads * nbatches * npts;
     s->runs = calloc((size_t)(total > 0 ? total : 1), sizeof *s->runs);
     int n = s->ttest.n;
     int *rexit = malloc((size_t)npts * n * sizeof *rexit);
@@ -269,19 +281,19 @@ static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
         snprintf(err, errlen, "out of memory");
         bad = -1;
     }
-    for (int v = 0; v < o->n_variants && bad >= 0; v++) {
+    for (int v = 0; v < nv && bad >= 0; v++) {
         /* One engine per thread count of this variant, created before anything is timed, so
          * that the thread counts of each point can be timed round-robin. */
         for (int t = 0; t < nthreads && bad >= 0; t++) {
             got[t] = beex_threads_setup(threads[t], err, errlen);
-            beex_engine_options eo = {prec, o->variants[v], threads[t]};
+            beex_engine_options eo = {prec, vlist[v], threads[t]};
             if (got[t] < 0 || beex_engine_create(s->model, &eo, &eng[t], err, errlen) != 0) {
                 bad = -1;
                 break;
             }
-            if (beex_engine_isa(eng[t]) != o->variants[v])
+            if (beex_engine_isa(eng[t]) != vlist[v])
                 fprintf(stderr, "beex sweep: asked for %s, the engine runs %s\n",
-                        beex_isa_name((beex_isa)o->variants[v]),
+                        beex_isa_name((beex_isa)vlist[v]),
                         beex_isa_name((beex_isa)beex_engine_isa(eng[t])));
             if (v == 0)
                 json_array_append_new(eff_threads, json_pack("{s:i, s:i, s:o}", "requested",
@@ -415,6 +427,12 @@ static int load_inputs(const beex_sweep_options *o, sweep_state *s, char *data_d
 {
     if (beex_model_load(o->model, &s->model, err, errlen) != 0)
         return -1;
+    beex_precision want =
+        o->precision >= 0 ? (beex_precision)o->precision : s->model->cfg.precision;
+    if (want == BEEX_PREC_W8A8 && beex_model_has_act_scales(s->model) != 1) {
+        snprintf(err, errlen, "%s: %s", o->model, BEEX_W8A8_UNCALIBRATED);
+        return -1;
+    }
     if (beex_dataset_resolve(o->task, data_dir, data_len, err, errlen) != 0 ||
         beex_dataset_load(o->task, &s->ds, err, errlen) != 0)
         return -1;
@@ -606,7 +624,8 @@ int beex_sweep_run(const beex_sweep_options *o)
     int mismatches = 0;
     json_t *variants = json_array();
     for (int v = 0; v < o->n_variants; v++)
-        json_array_append_new(variants, json_string(beex_isa_name((beex_isa)o->variants[v])));
+        if (strcmp(o->variants_arg, "all") != 0 || beex_precision_variant_own(prec, o->variants[v]))
+            json_array_append_new(variants, json_string(beex_isa_name((beex_isa)o->variants[v])));
     json_object_set_new(effective, "variants", variants);
     json_object_set_new(effective, "reps", json_integer(o->reps));
     if (!o->no_timed && npts > 0) {

@@ -34,7 +34,11 @@ const char *beex_breakdown_label(int c, beex_precision prec)
     if (c == BEEX_OP_GEMM)
         return prec == BEEX_PREC_W1A1    ? "binary GEMMs"
                : prec == BEEX_PREC_W1A32 ? "W1A32 GEMMs"
+               : prec == BEEX_PREC_W8A8  ? "int8 GEMMs"
                                          : "fp32 GEMMs";
+    /* w8a8 quantizes its layers' inputs where w1a1 binarizes and packs them (class "pack"). */
+    if (c == BEEX_OP_PACK && prec == BEEX_PREC_W8A8)
+        return "quantize";
     return c > 0 && c <= BEEX_BD_OTHER ? names[c] : "?";
 }
 

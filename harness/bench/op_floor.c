@@ -42,6 +42,12 @@ beex_op_floor beex_op_floor_of(beex_op_class c, beex_precision prec, const beex_
 {
     beex_op_floor f = {0.0, 0.0, 0.0, BEEX_BOUND_NONE};
     int fp32 = on_fp32_backend(c, prec);
+    /* No int8 bound loop is measured yet: the floor of int8 work (w8a8's GEMMs) is unknown,
+     * said as NaN like any other missing bound. */
+    if (w->iops > 0.0) {
+        f.seconds = f.compute_seconds = NAN;
+        return f;
+    }
     /* Compute: bMACs at the bound loop, w1a32's adds one per FMA lane slot (half the FMA
      * loop's FLOP rate), every other FLOP at the FMA rate of the ISA that runs it. */
     double t[6] = {0};

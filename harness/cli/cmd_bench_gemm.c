@@ -1,6 +1,7 @@
 /* `beex bench gemm`'s options: the binarized GEMMs per variant, shape and thread count, with the
  * spread of the repetitions and three ratios measured in the same run (against the variant's
- * own in-register bound loop, the scalar variant and libxsmm fp32). The run itself is
+ * own in-register bound loop, the scalar variant and libxsmm fp32); with --op w8a8, the int8
+ * GEMM against its int8 bound loop and its peers oneDNN and libxsmm. The run itself is
  * harness/app/gemm_bench_run.c. */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include "harness/base/threads.h"
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
+#include "kernels/igemm.h"
 
 static void usage(FILE *out)
 {
@@ -22,16 +24,24 @@ static void usage(FILE *out)
         out,
         "usage: beex bench gemm [options]\n"
         "  --shapes LIST     MxNxK[,MxNxK...]  (default: M=64 with K,N in {128,256,768,3072},\n"
-        "                    then 1024x1024x1024 and 2048x2048x4096)\n"
+        "                    then 1024x1024x1024 and 2048x2048x4096); the word bert-base\n"
+        "                    stands for BERT-base's layers at 128 tokens: 128x768x768,\n"
+        "                    128x3072x768, 128x768x3072 and 128x2304x768 (fused Q|K|V)\n"
         "  --quick           small shapes for CI: 64x128x128, 64x256x768, 256x256x1024\n"
         "  --variant LIST    %s or all (default: every available one, or BEEX_ISA)\n"
         "  --threads LIST    thread counts (default 1,2); threads are pinned one per core\n"
-        "  --op LIST         w1a1,w1a32 (default w1a1)\n"
+        "  --op LIST         w1a1,w1a32,w8a8 (default w1a1); w8a8 is the int8 GEMM\n"
+        "                    (beex_igemm_w8a8) against its int8 bound loop and its peers,\n"
+        "                    oneDNN's int8 matmul and libxsmm's int8 GEMM, timed in\n"
+        "                    interleaved rounds; a peer not built in or failing says why\n"
         "  --reps N          timed repetitions per row after one warm-up (default 9)\n"
         "  --bound-seconds S shortest bound-loop run (default 0.002 s; runs match the kernel "
         "time)\n"
         "  --no-libxsmm      skip the libxsmm fp32 comparison (always skipped in a build\n"
-        "                    without libxsmm: see beex --version)\n"
+        "                    without libxsmm: see beex --version) and the libxsmm int8 peer\n"
+        "  --no-onednn       skip the oneDNN int8 peer of w8a8\n"
+        "  --seed N          w8a8: the order of the interleaved rounds and the intervals'\n"
+        "                    resamples (default 1)\n"
         "  --ceiling         every row on more than one thread also against its two-core (N-core)\n"
         "                    ceiling: the kernel alone pinned to each allowed core and on the\n"
         "                    threads, interleaved over --reps rounds; the ratio with its interval\n"
@@ -44,6 +54,10 @@ static void usage(FILE *out)
         beex_isa_names_joined(names, sizeof names, 0, ",", ","));
 }
 
+/* BERT-base's products at 128 tokens: O and the FFN's two, then Q|K|V fused. */
+static const beex_gemm_shape bert_base[] = {
+    {128, 768, 768}, {128, 3072, 768}, {128, 768, 3072}, {128, 2304, 768}};
+
 static int parse_shapes(const char *arg, beex_gemm_bench_opts *o)
 {
     o->nshapes = 0;
@@ -53,6 +67,15 @@ static int parse_shapes(const char *arg, beex_gemm_bench_opts *o)
     while (*p != '\0') {
         unsigned long long m, n, k;
         int used = 0;
+        const size_t nb = sizeof bert_base / sizeof bert_base[0];
+        if (strncmp(p, "bert-base", 9) == 0 && (p[9] == ',' || p[9] == '\0')) {
+            if (o->nshapes + (int)nb > BEEX_GEMM_BENCH_MAX_SHAPES)
+                return -1;
+            for (size_t i = 0; i < nb; i++)
+                o->shapes[o->nshapes++] = bert_base[i];
+            p += 9 + (p[9] == ',');
+            continue;
+        }
         if (o->nshapes >= BEEX_GEMM_BENCH_MAX_SHAPES ||
             sscanf(p, "%llux%llux%llu%n", &m, &n, &k, &used) != 3 || m == 0 || n == 0 || k == 0 ||
             m > 65536 || n > 65536 || k > 1048576 ||
@@ -119,13 +142,16 @@ static int add_op(const char *w, beex_gemm_bench_opts *o)
         o->ops[0] = 1;
     else if (strcmp(w, "w1a32") == 0)
         o->ops[1] = 1;
+    else if (strcmp(w, "w8a8") == 0)
+        o->w8a8 = 1;
     else
         return -1;
     return 0;
 }
 
 /* What the command line left unset: the shapes (--quick's or the full set), threads 1 and 2,
- * the w1a1 op, and every available variant (or BEEX_ISA's). */
+ * the w1a1 op, and every available variant (or BEEX_ISA's). The libxsmm fp32 row is the
+ * binary rows' yardstick: without them it is not measured. */
 static void apply_defaults(beex_gemm_bench_opts *o, int quick, int shapes_given, int variants_given)
 {
     if (!shapes_given)
@@ -134,8 +160,10 @@ static void apply_defaults(beex_gemm_bench_opts *o, int quick, int shapes_given,
         o->threads[0] = 1, o->threads[1] = 2;
         o->nthreads = 2;
     }
-    if (!o->ops[0] && !o->ops[1])
+    if (!o->ops[0] && !o->ops[1] && !o->w8a8)
         o->ops[0] = 1;
+    if (!o->ops[0] && !o->ops[1])
+        o->libxsmm = 0;
     if (!variants_given) {
         int forced = beex_isa_forced();
         for (int i = 0; i < BEEX_ISA_COUNT; i++)
@@ -155,6 +183,8 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
                                          {"reps", required_argument, NULL, 'r'},
                                          {"bound-seconds", required_argument, NULL, 'b'},
                                          {"no-libxsmm", no_argument, NULL, 'x'},
+                                         {"no-onednn", no_argument, NULL, 'd'},
+                                         {"seed", required_argument, NULL, 'S'},
                                          {"ceiling", no_argument, NULL, 'c'},
                                          {"json", required_argument, NULL, 'j'},
                                          {"help", no_argument, NULL, 'h'},
@@ -163,6 +193,8 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
     o->reps = 9;
     o->bound_seconds = 0.002;
     o->libxsmm = BEEX_HAVE_LIBXSMM; /* without it, as if --no-libxsmm (said in the help) */
+    o->dnnl_i8 = o->libxsmm_i8 = 1; /* asked for: a build without them says so in the rows */
+    o->seed = 1;
     int quick = 0, shapes_given = 0, variants_given = 0;
     int c;
     optind = 1;
@@ -171,7 +203,9 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
         switch (c) {
         case 's':
             if (parse_shapes(optarg, o) != 0) {
-                fprintf(stderr, "beex bench gemm: bad --shapes '%s' (want MxNxK[,MxNxK...])\n",
+                fprintf(stderr,
+                        "beex bench gemm: bad --shapes '%s' (want MxNxK or bert-base, "
+                        "comma-separated)\n",
                         optarg);
                 return 2;
             }
@@ -202,9 +236,9 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
             }
             break;
         case 'o':
-            o->ops[0] = o->ops[1] = 0;
+            o->ops[0] = o->ops[1] = o->w8a8 = 0;
             if (each_word(optarg, add_op, o) != 0) {
-                fprintf(stderr, "beex bench gemm: bad --op '%s' (w1a1, w1a32)\n", optarg);
+                fprintf(stderr, "beex bench gemm: bad --op '%s' (w1a1, w1a32, w8a8)\n", optarg);
                 return 2;
             }
             break;
@@ -222,7 +256,18 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
             }
             break;
         case 'x':
-            o->libxsmm = 0;
+            o->libxsmm = o->libxsmm_i8 = 0;
+            break;
+        case 'd':
+            o->dnnl_i8 = 0;
+            break;
+        case 'S':
+            errno = 0;
+            o->seed = strtoull(optarg, &end, 0);
+            if (errno != 0 || end == optarg || *end != '\0' || optarg[0] == '-') {
+                fprintf(stderr, "beex bench gemm: bad --seed '%s' (an unsigned integer)\n", optarg);
+                return 2;
+            }
             break;
         case 'c':
             o->ceiling = 1;
@@ -245,6 +290,14 @@ static int parse_args(int argc, char **argv, beex_gemm_bench_opts *o)
     if (o->json != NULL && beex_arg_output("bench gemm", "json", o->json) != 0)
         return 1;
     apply_defaults(o, quick, shapes_given, variants_given);
+    for (int i = 0; o->w8a8 && i < o->nshapes; i++)
+        if (o->shapes[i].k > BEEX_IGEMM_MAX_K) {
+            fprintf(stderr,
+                    "beex bench gemm: --op w8a8 takes K up to %d (exact int32 sums), got "
+                    "%zux%zux%zu\n",
+                    BEEX_IGEMM_MAX_K, o->shapes[i].m, o->shapes[i].n, o->shapes[i].k);
+            return 2;
+        }
     return -1;
 }
 

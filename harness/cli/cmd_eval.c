@@ -30,7 +30,8 @@ static void usage(FILE *out)
             "  each with its 95 %% bootstrap interval, and each exit against full depth: the\n"
             "  paired difference of the task's metric with its interval and the exact McNemar\n"
             "  p-value. Exit k equals static depth k of `beex sweep` by construction.\n"
-            "  --precision P     fp32 | w1a32 | w1a1 (default: the model's own)\n"
+            "  --precision P     fp32 | w1a32 | w1a1 | w8a8 (default: the model's own; w8a8\n"
+            "                    needs a model calibrated by beex quantize)\n"
             "  --metric M        accuracy | f1 | mcc: the compared metric (default: the task's)\n"
             "  --positive NAME   class whose F1 a binary task reports (default: the class named\n"
             "                    1, pos, positive, spam, true or yes, else the second)\n"
@@ -70,7 +71,7 @@ static int parse(int argc, char **argv, eval_args *a)
         switch (c) {
         case 'p':
             if ((a->prec = beex_precision_parse(optarg)) < 0) {
-                fprintf(stderr, "beex eval: unknown --precision '%s' (fp32, w1a32, w1a1)\n",
+                fprintf(stderr, "beex eval: unknown --precision '%s' (fp32, w1a32, w1a1, w8a8)\n",
                         optarg);
                 return 2;
             }
@@ -182,12 +183,17 @@ static int load_inputs(const eval_args *a, eval_inputs *in, char *err, size_t er
 {
     char why[400];
     if (beex_threads_setup(a->threads, err, errlen) < 0 ||
-        beex_model_load(a->model, &in->m, err, errlen) != 0 ||
-        beex_dataset_load(a->task, &in->ds, err, errlen) != 0)
+        beex_model_load(a->model, &in->m, err, errlen) != 0)
         return -1;
-    in->have_ds = 1;
     beex_model *m = in->m;
     in->pr = a->prec >= 0 ? (beex_precision)a->prec : m->cfg.precision;
+    if (in->pr == BEEX_PREC_W8A8 && beex_model_has_act_scales(m) != 1) {
+        snprintf(err, errlen, "%s: %s", a->model, BEEX_W8A8_UNCALIBRATED);
+        return -1;
+    }
+    if (beex_dataset_load(a->task, &in->ds, err, errlen) != 0)
+        return -1;
+    in->have_ds = 1;
     if (m->is_deployment && in->pr != m->cfg.precision) {
         snprintf(err, errlen, "%s: a deployment file runs only in its own precision (%s)", a->model,
                  beex_precision_name(m->cfg.precision));

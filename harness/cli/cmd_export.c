@@ -13,12 +13,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: beex export CHECKPOINT --precision fp32|w1a32|w1a1 --out FILE\n\n"
+    fprintf(out, "usage: beex export CHECKPOINT --precision fp32|w1a32|w1a1|w8a8 --out FILE\n\n"
                  "Writes the deployment file of CHECKPOINT for one precision. fp32 keeps the\n"
                  "latent weights; w1a32 and w1a1 replace each binarized X.weight by X.bits (U8,\n"
                  "[rows, ceil(cols/8)]) + X.alpha (F32, [rows]), and embed.tok.weight by\n"
-                 "embed.tok.bits + embed.tok.gamma. Prints both file sizes and the ratio to the\n"
-                 "fp32 deployment.\n");
+                 "embed.tok.bits + embed.tok.gamma; w8a8 (a checkpoint calibrated by beex\n"
+                 "quantize) by X.q8 (I8, [rows, cols]) + X.qscale (F32, [rows]) + X.act_scale\n"
+                 "(F32, [1]), and embed.tok.q8 + embed.tok.qscale. Prints both file sizes and the\n"
+                 "ratio to the fp32 deployment.\n");
 }
 
 static long long file_size(const char *path)
@@ -61,7 +63,8 @@ int beex_cmd_export(int argc, char **argv)
     }
     int prec = beex_precision_parse(prec_name);
     if (prec < 0) {
-        fprintf(stderr, "beex export: unknown precision '%s' (fp32, w1a32, w1a1)\n", prec_name);
+        fprintf(stderr, "beex export: unknown precision '%s' (fp32, w1a32, w1a1, w8a8)\n",
+                prec_name);
         return 2;
     }
     const char *in = argv[optind];

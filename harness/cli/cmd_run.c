@@ -24,14 +24,15 @@ static void usage(FILE *out)
 {
     char names[128];
     fprintf(out,
-            "usage: beex run MODEL [--precision fp32|w1a32|w1a1] [--delta X] [--variant ISA]\n"
-            "                [--threads N] [--batch N] [--ids] [--full]\n\n"
+            "usage: beex run MODEL [--precision fp32|w1a32|w1a1|w8a8] [--delta X]\n"
+            "                [--variant ISA] [--threads N] [--batch N] [--ids] [--full]\n\n"
             "Reads one example per line on standard input: text, tokenized with the model's\n"
             "vocabulary, or with --ids whitespace-separated token ids. Prints one JSON line per\n"
             "example: the logits and entropy of every block run, the exit block, the prediction\n"
-            "and its cost (FLOPs, BOPs, OPs = FLOPs + BOPs/64). A line may hold at most 1 MiB;\n"
-            "a longer one, or a read error, stops the run with exit status 1.\n"
-            "  --precision  default: the model's own (its configuration)\n"
+            "and its cost (FLOPs, IOPs, BOPs, OPs = FLOPs + IOPs + BOPs/64). A line may hold at\n"
+            "most 1 MiB; a longer one, or a read error, stops the run with exit status 1.\n"
+            "  --precision  default: the model's own (its configuration); w8a8 needs a model\n"
+            "               calibrated by beex quantize\n"
             "  --delta      exit threshold on the fractional entropy reduction (default 0.1)\n"
             "  --variant    %s (default: best available / BEEX_ISA)\n"
             "  --threads    OpenMP threads pinned one per core (default: one per core)\n"
@@ -111,6 +112,7 @@ static int print_example(const beex_model *m, long index, int T, int untrunc,
     }
     json_object_set_new(o, "blocks", blocks);
     json_object_set_new(cost, "flops", json_real(r->flops));
+    json_object_set_new(cost, "iops", json_real(r->iops));
     json_object_set_new(cost, "bops", json_real(r->bops));
     json_object_set_new(cost, "ops", json_real(r->ops));
     json_object_set_new(cost, "bops_divisor", json_real(BEEX_BOPS_DIVISOR));
@@ -162,7 +164,7 @@ static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long ind
             r->exit_block = beex_exit_entropy_ratio(h, c->blocks, delta);
             r->prediction = beex_argmax(z + (size_t)(r->exit_block - 1) * c->classes, c->classes);
             beex_cost k = beex_cost_until(c, beex_engine_precision(e), p->lens[i], r->exit_block);
-            r->flops = k.flops, r->bops = k.bops, r->ops = k.ops;
+            r->flops = k.flops, r->bops = k.bops, r->ops = k.ops, r->iops = k.iops;
         }
         int run = full ? c->blocks : res[i].exit_block;
         if (print_example(m, index0 + i, p->lens[i], p->untrunc[i], &res[i], run, z, h) != 0) {
@@ -209,7 +211,8 @@ static int parse_args(int argc, char **argv, run_options *ro)
         switch (ch) {
         case 'p':
             if ((ro->prec = beex_precision_parse(optarg)) < 0) {
-                fprintf(stderr, "beex run: unknown precision '%s' (fp32, w1a32, w1a1)\n", optarg);
+                fprintf(stderr, "beex run: unknown precision '%s' (fp32, w1a32, w1a1, w8a8)\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -422,6 +425,12 @@ int beex_cmd_run(int argc, char **argv)
         return 1;
     }
     const beex_config *c = &m->cfg;
+    if ((ro.prec >= 0 ? ro.prec : (int)c->precision) == BEEX_PREC_W8A8 &&
+        beex_model_has_act_scales(m) != 1) {
+        fprintf(stderr, "beex run: %s: %s\n", ro.model, BEEX_W8A8_UNCALIBRATED);
+        beex_model_free(m);
+        return 1;
+    }
     beex_vocab *vocab = NULL;
     if (!ro.use_ids) {
         vocab = m->vocab ? beex_vocab_from_tokens(m->vocab, c->vocab) : NULL;

@@ -27,7 +27,8 @@ static void usage(FILE *out)
         "  (delta grid, entropy tau, patience, static depth) with 95 %% bootstrap intervals\n"
         "  and paired comparisons against full depth and against static depth at equal\n"
         "  cost; time the points of the dev Pareto front over all rules.\n"
-        "  --precision P     fp32 | w1a32 | w1a1 (default: the model's)\n"
+        "  --precision P     fp32 | w1a32 | w1a1 | w8a8 (default: the model's; w8a8 needs a\n"
+        "                    model calibrated by beex quantize)\n"
         "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
         "                    this CPU runs; a listed one it lacks is an error)\n"
         "  --threads LIST    comma list of thread counts (default 1,<cores>)\n"
@@ -145,7 +146,7 @@ static int parse_value(int c, const char *arg, beex_sweep_options *a)
     switch (c) {
     case O_PREC:
         if ((a->precision = beex_precision_parse(arg)) < 0) {
-            fprintf(stderr, "beex sweep: unknown precision '%s'\n", arg);
+            fprintf(stderr, "beex sweep: unknown precision '%s' (fp32, w1a32, w1a1, w8a8)\n", arg);
             return 2;
         }
         break;

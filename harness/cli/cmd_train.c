@@ -204,7 +204,7 @@ static int parse_value(int c, const char *arg, beex_train_options *o, int *nlw, 
     case O_PREC: {
         int p = beex_precision_parse(arg);
         if (p < 0) {
-            fprintf(stderr, "beex train: unknown precision '%s' (fp32, w1a32, w1a1)\n", arg);
+            fprintf(stderr, "beex train: unknown precision '%s' (fp32, w1a32, w1a1, w8a8)\n", arg);
             return 2;
         }
         o->cfg.precision = (beex_precision)p;

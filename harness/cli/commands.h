@@ -10,6 +10,7 @@ int beex_cmd_bench_model(int argc, char **argv);
 int beex_cmd_bench_train(int argc, char **argv);
 int beex_cmd_init(int argc, char **argv);
 int beex_cmd_export(int argc, char **argv);
+int beex_cmd_quantize(int argc, char **argv);
 int beex_cmd_run(int argc, char **argv);
 int beex_cmd_data_stats(int argc, char **argv);
 int beex_cmd_data_prepare(int argc, char **argv);

@@ -50,7 +50,7 @@ int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_set
         free(lab);
         return -1;
     }
-    double flops = 0, bops = 0, full_ops = 0, exit_sum = 0;
+    double flops = 0, bops = 0, iops = 0, full_ops = 0, exit_sum = 0;
     for (int i = 0; i < t->n; i++) {
         int e = beex_policy_exit_block(t, i, p);
         const float *z = t->logits + ((size_t)i * t->blocks + (e - 1)) * t->classes;
@@ -62,6 +62,7 @@ int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_set
         beex_cost f = beex_cost_until(s->cfg, s->precision, t->len[i], t->blocks);
         flops += c.flops;
         bops += c.bops;
+        iops += c.iops;
         full_ops += f.ops;
         if (exit_blocks != NULL)
             exit_blocks[i] = e;
@@ -83,7 +84,8 @@ int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_set
     out->static_equivalent = out->mode_share >= BEEX_STATIC_EQUIVALENT_SHARE ? out->mode_block : 0;
     out->cost.flops = flops / t->n;
     out->cost.bops = bops / t->n;
-    out->cost.ops = out->cost.flops + out->cost.bops / BEEX_BOPS_DIVISOR;
+    out->cost.iops = iops / t->n;
+    out->cost.ops = beex_cost_ops(out->cost.flops, out->cost.iops, out->cost.bops);
     out->saving = full_ops > 0 ? 1.0 - out->cost.ops * t->n / full_ops : 0.0;
     return 0;
 }

@@ -20,6 +20,20 @@ static double pack_flops(double T, double in, int centred)
     return T * (in * (centred ? 2.0 : 1.0) + 1.0);
 }
 
+/* cost.c's preparation of one input: packing in w1a1, quantizing (T*in) in w8a8. */
+static double input_flops(beex_precision prec, double T, double in, int centred)
+{
+    return prec == BEEX_PREC_W1A1   ? pack_flops(T, in, centred)
+           : prec == BEEX_PREC_W8A8 ? T * in
+                                    : 0;
+}
+
+/* Bytes of one prepared input row of n values: packed signs and a beta (w1a1), int8 (w8a8),
+ * or the fp32 row itself. */
+static double input_row_bytes(beex_precision prec, double n)
+{
+    return prec == BEEX_PREC_W1A1 ? packed_bytes(n) + 4.0 : prec == BEEX_PREC_W8A8 ? n : 4.0 * n;
+}
 /* One product's FLOPs and BOPs as cost.c counts a BL layer of in -> out on T rows. */
 static void product_work(beex_precision prec, double T, double in, double out, beex_class_work *w)
 {
@@ -28,23 +42,29 @@ static void product_work(beex_precision prec, double T, double in, double out, b
     } else if (prec == BEEX_PREC_W1A32) {
         w->flops += T * in * out + T * out;
         w->lane_adds += T * in * out;
+    } else if (prec == BEEX_PREC_W8A8) {
+        w->flops += 2.0 * T * out;
+        w->iops += 2.0 * T * in * out;
     } else {
         w->flops += 3.0 * T * out;
         w->bops += T * in * out;
     }
 }
 
-/* A product's activations: its input rows (packed signs and a beta each in w1a1) and output. */
+/* A product's activations: its input rows (packed signs and a beta each in w1a1, int8 in
+ * w8a8) and output. */
 static double product_act(beex_precision prec, double T, double in, double out)
 {
-    double row_in = prec == BEEX_PREC_W1A1 ? packed_bytes(in) + 4.0 : 4.0 * in;
-    return T * row_in + 4.0 * T * out;
+    return T * input_row_bytes(prec, in) + 4.0 * T * out;
 }
 
-/* A layer's parameters: fp32 weights, or signs and alpha; the bias. */
+/* A layer's parameters: fp32 weights, or signs and alpha, or int8 rows and their scale; the
+ * bias. */
 static double layer_bytes(beex_precision prec, double in, double out)
 {
-    double w = prec == BEEX_PREC_FP32 ? 4.0 * in * out : out * packed_bytes(in) + 4.0 * out;
+    double w = prec == BEEX_PREC_FP32   ? 4.0 * in * out
+               : prec == BEEX_PREC_W8A8 ? out * in + 4.0 * out
+                                        : out * packed_bytes(in) + 4.0 * out;
     return w + 4.0 * out;
 }
 
@@ -59,7 +79,9 @@ static double block_layer_bytes(const beex_config *c, beex_precision prec)
 
 static double embed_row_bytes(const beex_config *c, beex_precision prec)
 {
-    return prec == BEEX_PREC_FP32 ? 4.0 * c->d : packed_bytes(c->d) + 4.0;
+    return prec == BEEX_PREC_FP32   ? 4.0 * c->d
+           : prec == BEEX_PREC_W8A8 ? (double)c->d + 4.0
+                                    : packed_bytes(c->d) + 4.0;
 }
 
 static int clip_tokens(const beex_config *cfg, int T)
@@ -72,7 +94,7 @@ static int clip_tokens(const beex_config *cfg, int T)
 static void block_example(const beex_config *c, beex_precision prec, double T, beex_class_work *out)
 {
     double d = c->d, ff = c->dff, h = c->heads, C = c->classes;
-    int bin = prec == BEEX_PREC_W1A1;
+    int quant = prec == BEEX_PREC_W1A1 || prec == BEEX_PREC_W8A8;
     beex_class_work *g = &out[BEEX_OP_GEMM];
     for (int l = 0; l < 4; l++) /* Q, K, V, O: one fused product and one more */
         product_work(prec, T, d, d, g);
@@ -82,9 +104,9 @@ static void block_example(const beex_config *c, beex_precision prec, double T, b
     product_work(prec, T, ff, d, g);
     g->act_bytes += product_act(prec, T, d, 3.0 * d) + product_act(prec, T, d, d) +
                     product_act(prec, T, d, 2.0 * ff) + 2.0 * product_act(prec, T, ff, d);
-    if (bin) { /* x for Q|K|V, concat(O_h) for BL_o, y for BL_1|BL_3 */
-        out[BEEX_OP_PACK].flops += 3.0 * pack_flops(T, d, 0);
-        out[BEEX_OP_PACK].act_bytes += 3.0 * (4.0 * T * d + T * (packed_bytes(d) + 4.0));
+    if (quant) { /* x for Q|K|V, concat(O_h) for BL_o, y for BL_1|BL_3 */
+        out[BEEX_OP_PACK].flops += 3.0 * input_flops(prec, T, d, 0);
+        out[BEEX_OP_PACK].act_bytes += 3.0 * (4.0 * T * d + T * input_row_bytes(prec, d));
     }
     /* Attention: Q K^T and P V are 2 T^2 d FLOPs each; K_h is transposed through scratch. */
     out[BEEX_OP_SCORES].flops += 2.0 * T * T * d;
@@ -96,16 +118,17 @@ static void block_example(const beex_config *c, beex_precision prec, double T, b
     /* Two LayerNorms, the first with the attention's residual add. */
     out[BEEX_OP_LAYERNORM].flops += 2.0 * T * (8.0 * d + 5.0) + T * d;
     out[BEEX_OP_LAYERNORM].act_bytes += 4.0 * 5.0 * T * d;
-    /* Gates (w1a1: their outputs packed, g centred at 0.5), then s = BL_2(g) * BL_4(u) + y. */
+    /* Gates (w1a1: their outputs packed, g centred at 0.5; w8a8: quantized), then
+     * s = BL_2(g) * BL_4(u) + y. */
     beex_class_work *s = &out[BEEX_OP_SLFN];
     s->flops += 4.0 * T * ff + 2.0 * T * d;
     s->act_bytes += 4.0 * 2.0 * T * ff + 4.0 * 4.0 * T * d;
-    if (bin) {
-        s->flops += pack_flops(T, ff, 1) + pack_flops(T, ff, 0);
-        s->act_bytes += 2.0 * T * (packed_bytes(ff) + 4.0);
-    } else {
-        s->act_bytes += 4.0 * 2.0 * T * ff; /* written back in place */
+    if (quant) {
+        s->flops += input_flops(prec, T, ff, 1) + input_flops(prec, T, ff, 0);
+        s->act_bytes += 2.0 * T * input_row_bytes(prec, ff);
     }
+    if (prec != BEEX_PREC_W1A1)
+        s->act_bytes += 4.0 * 2.0 * T * ff; /* written back in place (w8a8: then quantized) */
     /* Exit head: mean pooling, C logits, the entropy; its weights read per example. */
     beex_class_work *x = &out[BEEX_OP_EXIT];
     x->flops += T * d + d + 1.0 + 2.0 * C * d + 6.0 * C + 2.0;
@@ -148,6 +171,7 @@ void beex_cost_classes_batch(const beex_config *cfg, beex_precision prec, const 
         for (int c = 0; c < BEEX_OP_CLASSES; c++) {
             out[c].flops += one[c].flops;
             out[c].bops += one[c].bops;
+            out[c].iops += one[c].iops;
             out[c].lane_adds += one[c].lane_adds;
             out[c].act_bytes += one[c].act_bytes;
             out[c].table_bytes += one[c].table_bytes;

@@ -1,6 +1,6 @@
 /* The work of a forward pass split by the engine's operation classes (engine.h's
  * beex_op_class), for the floors of `beex bench model --breakdown` (docs/benchmarks.md): the
- * FLOPs and BOPs of cost.h's conventions, so that the classes of an example add up to
+ * FLOPs, IOPs and BOPs of cost.h's conventions, so that the classes of an example add up to
  * beex_cost_until exactly, plus the bytes each class has to move at least. */
 #ifndef BEEX_MODEL_COST_CLASSES_H
 #define BEEX_MODEL_COST_CLASSES_H
@@ -18,6 +18,8 @@ typedef struct {
     double table_bytes;     /* weights, scales and embedding rows read */
     double table_footprint; /* bytes of the whole table they are read from: whether it can stay
                              * in the last-level cache from one pass to the next */
+    double iops;            /* int8 GEMMs' integer operations (w8a8, 2 per MAC); last, so that
+                             * initialisers of the fields above stay valid */
 } beex_class_work;
 
 /* One example of T tokens (clipped as cost.h clips) through every block. The weights a group

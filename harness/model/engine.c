@@ -52,7 +52,8 @@ static int init_block(beex_engine *e, const beex_block *src, beex_fwd_block *dst
     const beex_linear *w2[1] = {&src->w2};
     const beex_linear *w4[1] = {&src->w4};
     int isa = (int)e->isa;
-    /* BL_2's input is a sigmoid output in (0, 1): centred at c = 0.5 in w1a1. */
+    /* BL_2's input is a sigmoid output in (0, 1): centred at c = 0.5 in w1a1 (c is used by
+     * w1a1 only: w8a8 quantizes g as it is). */
     if (beex_fwd_linear_init(&dst->qkv, qkv, 3, e->prec, isa, 0.0f, err, errlen) != 0 ||
         beex_fwd_linear_init(&dst->o, o, 1, e->prec, isa, 0.0f, err, errlen) != 0 ||
         beex_fwd_linear_init(&dst->w13, w13, 2, e->prec, isa, 0.0f, err, errlen) != 0 ||
@@ -86,6 +87,23 @@ static int init_embeddings(beex_engine *e, const beex_model *m, char *err, size_
         }
         e->tok = dup_floats(m->tok_embed, v * d, 0.0f);
         return e->tok ? 0 : (snprintf(err, errlen, "out of memory"), -1);
+    }
+    if (e->prec == BEEX_PREC_W8A8) {
+        e->tok_q8 = malloc(v * d);
+        e->tok_qscale = malloc(v * sizeof *e->tok_qscale);
+        if (e->tok_q8 == NULL || e->tok_qscale == NULL)
+            goto nomem;
+        if (m->tok_q8 != NULL && m->tok_qscale != NULL) {
+            memcpy(e->tok_q8, m->tok_q8, v * d);
+            memcpy(e->tok_qscale, m->tok_qscale, v * sizeof *e->tok_qscale);
+        } else if (m->tok_embed != NULL) {
+            beex_int8_rows(m->tok_embed, v, d, e->tok_q8, e->tok_qscale);
+        } else {
+            snprintf(err, errlen,
+                     "the model has no token embedding (neither int8 rows nor weights)");
+            return -1;
+        }
+        return 0;
     }
     size_t rb = beex_packed_row_bytes(d);
     e->tok_bits = malloc(v * rb);
@@ -129,8 +147,13 @@ int beex_engine_create(const beex_model *m, const beex_engine_options *opt, beex
     }
     if (beex_config_check(&m->cfg, err, errlen) != 0)
         return BEEX_EINVAL;
-    if ((int)opt->precision < BEEX_PREC_FP32 || opt->precision > BEEX_PREC_W1A1) {
+    if ((int)opt->precision < BEEX_PREC_FP32 || (int)opt->precision >= BEEX_PREC_COUNT) {
         snprintf(err, errlen, "unknown precision %d", (int)opt->precision);
+        return BEEX_EINVAL;
+    }
+    /* Before any work: an uncalibrated model has nothing to quantize its activations with. */
+    if (opt->precision == BEEX_PREC_W8A8 && beex_model_has_act_scales(m) != 1) {
+        snprintf(err, errlen, "%s", BEEX_W8A8_UNCALIBRATED);
         return BEEX_EINVAL;
     }
     int isa = resolve_isa(opt->isa, err, errlen);
@@ -194,9 +217,11 @@ static void free_scratch(beex_engine *e)
     free(e->x), free(e->qkv), free(e->att), free(e->y), free(e->h), free(e->a2), free(e->a4);
     free(e->bits), free(e->gbits), free(e->ubits);
     free(e->beta), free(e->gbeta), free(e->ubeta);
+    free(e->q8), free(e->gq8), free(e->uq8);
     e->x = e->qkv = e->att = e->y = e->h = e->a2 = e->a4 = NULL;
     e->bits = e->gbits = e->ubits = NULL;
     e->beta = e->gbeta = e->ubeta = NULL;
+    e->q8 = e->gq8 = e->uq8 = NULL;
     e->cap_rows = 0;
 }
 
@@ -224,7 +249,14 @@ int beex_engine_reserve(beex_engine *e, size_t rows)
     e->beta = malloc(rows * f);
     e->gbeta = malloc(rows * f);
     e->ubeta = malloc(rows * f);
-    if (!e->x || !e->qkv || !e->att || !e->y || !e->h || !e->a2 || !e->a4 || !e->bits ||
+    int bad = 0;
+    if (e->prec == BEEX_PREC_W8A8) { /* int8 rows of the layers' inputs, as wide as they are */
+        e->q8 = malloc(rows * d);
+        e->gq8 = malloc(rows * ff);
+        e->uq8 = malloc(rows * ff);
+        bad = !e->q8 || !e->gq8 || !e->uq8;
+    }
+    if (bad || !e->x || !e->qkv || !e->att || !e->y || !e->h || !e->a2 || !e->a4 || !e->bits ||
         !e->gbits || !e->ubits || !e->beta || !e->gbeta || !e->ubeta) {
         free_scratch(e);
         return BEEX_ENOMEM;
@@ -261,8 +293,9 @@ void beex_engine_free(beex_engine *e)
         }
     free(e->blocks);
     free(e->tok), free(e->tok_bits), free(e->tok_gamma), free(e->pos);
+    free(e->tok_q8), free(e->tok_qscale);
     free(e->att_scratch);
-    free(e->prof_att), free(e->worker_prof);
+    free(e->prof_att), free(e->worker_prof), free(e->worker_obs);
     free_scratch(e);
     free(e);
 }
@@ -318,6 +351,19 @@ int beex_engine_set_profile(beex_engine *e, beex_op_profile *p)
     return BEEX_OK;
 }
 
+int beex_engine_set_observer(beex_engine *e, float *amax)
+{
+    if (e == NULL || e->is_worker || (amax != NULL && e->prec != BEEX_PREC_FP32))
+        return BEEX_EINVAL;
+    if (amax != NULL && e->worker_obs == NULL && e->threads > 1) {
+        size_t n = (size_t)e->threads * (size_t)e->cfg.blocks * BEEX_ACT_INPUTS;
+        if ((e->worker_obs = calloc(n, sizeof *e->worker_obs)) == NULL)
+            return BEEX_ENOMEM;
+    }
+    e->observe = amax;
+    return BEEX_OK;
+}
+
 double beex_prof_clock(const beex_engine *e)
 {
     return !e->in_team || omp_get_thread_num() == 0 ? beex_now_seconds() : 0.0;
@@ -348,10 +394,13 @@ int beex_engine_workers(beex_engine *e)
         k->prof = NULL; /* run_split gives each worker a profile of its own */
         k->prof_att = NULL;
         k->worker_prof = NULL;
+        k->observe = NULL; /* run_split gives each worker an array of its own */
+        k->worker_obs = NULL;
         k->cap_rows = 0;
         k->x = k->qkv = k->att = k->y = k->h = k->a2 = k->a4 = NULL;
         k->bits = k->gbits = k->ubits = NULL;
         k->beta = k->gbeta = k->ubeta = NULL;
+        k->q8 = k->gq8 = k->uq8 = NULL;
         k->att_scratch = malloc(e->att_scratch_per_thread * sizeof(float));
         w[t] = k;
         if (k->att_scratch == NULL || beex_engine_reserve(k, (size_t)e->cfg.max_len) != 0)

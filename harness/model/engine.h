@@ -31,7 +31,8 @@ int beex_engine_trace(beex_engine *e, const int32_t *ids, int T, float *logits, 
 typedef struct {
     int exit_block;          /* 1-based block whose exit answered */
     int prediction;          /* argmax of that exit's logits */
-    double flops, bops, ops; /* cost of the blocks and exit heads actually run */
+    double flops, bops, ops; /* cost of the blocks and exit heads actually run (cost.h) */
+    double iops;             /* its int8 operations (w8a8); ops includes them */
 } beex_exit_result;
 
 /* A batch of n examples with early exit at threshold delta (docs/exit-rules.md). Examples
@@ -76,13 +77,16 @@ int beex_engine_set_split(beex_engine *e, beex_engine_split split);
  * wall seconds per class of operation, accumulated over every call made while a profile is
  * set. The classes, in the order the block runs them: */
 typedef enum {
-    BEEX_OP_GEMM = 0,  /* the BL layers' products: binary in w1a1, W1A32 in w1a32, fp32 in fp32 */
-    BEEX_OP_PACK,      /* w1a1: binarizing and packing a layer's input rows (x, concat O_h, y) */
+    BEEX_OP_GEMM = 0,  /* the BL layers' products: binary in w1a1, W1A32 in w1a32, int8 in w8a8,
+                        * fp32 in fp32 */
+    BEEX_OP_PACK,      /* w1a1: binarizing and packing a layer's input rows (x, concat O_h, y);
+                        * w8a8: quantizing them */
     BEEX_OP_SCORES,    /* attention: Q_h K_h^T per example and head (K_h's transposition too) */
     BEEX_OP_SOFTMAX,   /* attention: the scaled softmax of the scores */
     BEEX_OP_AV,        /* attention: the probabilities times V_h */
     BEEX_OP_LAYERNORM, /* the residual add and LayerNorm, both of them */
-    BEEX_OP_SLFN,      /* the gates (w1a1: fused with packing g and u) and product + residual */
+    BEEX_OP_SLFN,      /* the gates (w1a1: fused with packing g and u; w8a8: with quantizing
+                        * them) and product + residual */
     BEEX_OP_EXIT,      /* exit heads: pooling, logits, entropy and the exit rule */
     BEEX_OP_EMBED,     /* token plus position embedding */
     BEEX_OP_CLASSES
@@ -106,5 +110,14 @@ const char *beex_op_class_name(beex_op_class c);
  * the classes get the call's wall time in proportion to the workers' thread-seconds. The
  * results of a call do not change. Returns BEEX_OK, BEEX_EINVAL or BEEX_ENOMEM. */
 int beex_engine_set_profile(beex_engine *e, beex_op_profile *p);
+
+/* Calibration's observer (harness/model/calibrate.h), fp32 engines only: while amax is set,
+ * every later call raises amax[b * BEEX_ACT_INPUTS + k] (model.h's BEEX_ACT_*) to the largest
+ * |value| that input k of block b took (the max of what it held and what it saw; a NaN sticks).
+ * The caller owns the blocks * BEEX_ACT_INPUTS floats and starts them at 0. The maximum does
+ * not depend on the order it is taken in, so neither on the threads or the batching; results
+ * never change. NULL turns it off (the default: a predictable branch per layer input). Returns
+ * BEEX_OK, BEEX_ENOMEM, or BEEX_EINVAL for another precision or a worker. */
+int beex_engine_set_observer(beex_engine *e, float *amax);
 
 #endif

@@ -15,7 +15,7 @@ typedef struct {
     beex_fwd_linear qkv; /* BL_q | BL_k | BL_v: one GEMM, out = 3d */
     beex_fwd_linear o;
     beex_fwd_linear w13; /* BL_1 | BL_3: out = 2 dff */
-    beex_fwd_linear w2;  /* c = 0.5 in w1a1 */
+    beex_fwd_linear w2;  /* c = 0.5 in w1a1; its input g uncentred in w8a8 */
     beex_fwd_linear w4;
     float *ln1_g, *ln1_b, *ln2_g, *ln2_b; /* d each */
     float *exit_w, *exit_b;               /* classes x d, classes */
@@ -44,10 +44,12 @@ struct beex_engine {
     const beex_elementwise_ops *ew;
     const char *fp32_note; /* NULL, or why the fp32 products fall back to plain loops */
 
-    /* Embeddings: fp32 rows, or binarized rows gamma_v * sign(E[v]). */
+    /* Embeddings: fp32 rows, binarized rows gamma_v * sign(E[v]), or int8 rows se_v * q_v. */
     float *tok;        /* vocab x d (fp32 precision) */
     uint8_t *tok_bits; /* vocab x ceil(d/8) (binarized precisions) */
     float *tok_gamma;  /* vocab */
+    int8_t *tok_q8;    /* vocab x d (w8a8) */
+    float *tok_qscale; /* vocab (w8a8) */
     float *pos;        /* max_len x d */
     beex_fwd_block *blocks;
 
@@ -56,8 +58,9 @@ struct beex_engine {
     float *x, *qkv, *att, *y, *h, *a2, *a4;
     uint8_t *bits, *gbits, *ubits;
     float *beta, *gbeta, *ubeta;
-    size_t ldb_d, ldb_ff; /* packed row bytes for d and dff wide rows */
-    float *att_scratch;   /* per thread: max_len^2 scores + dh x max_len transposed keys */
+    int8_t *q8, *gq8, *uq8; /* w8a8 only (else NULL): the quantized x / concat O_h / y, g, u */
+    size_t ldb_d, ldb_ff;   /* packed row bytes for d and dff wide rows */
+    float *att_scratch;     /* per thread: max_len^2 scores + dh x max_len transposed keys */
     size_t att_scratch_per_thread;
 
     /* Splitting a batch across examples: single-threaded workers sharing this engine's
@@ -78,7 +81,19 @@ struct beex_engine {
     beex_op_profile *prof;
     double *prof_att;
     beex_op_profile *worker_prof;
+
+    /* Calibration (beex_engine_set_observer): NULL when off; else blocks x BEEX_ACT_INPUTS
+     * amax values the fp32 pass raises. worker_obs: one such array per worker of a split. */
+    float *observe;
+    float *worker_obs;
 };
+
+/* amax kept order-free: the larger, and a NaN sticks once seen (so a calibration over a pass
+ * that overflowed fails whichever thread saw it). */
+static inline float beex_amax_join(float a, float v)
+{
+    return v > a || v != v ? v : a;
+}
 
 #define BEEX_PROF_STRIDE 8
 
@@ -116,9 +131,11 @@ void beex_fwd_exit_head(const beex_engine *e, int b, const float *x_rows, int le
  * and join cost more than it saves: two threads were 0.5x of one at batch 1 on a small
  * model). The grains (units per extra thread, about 20 us of one core's work):
  *   fp32 and w1a32 products: multiply-adds;  w1a1 products: binary multiply-adds;
+ *   w8a8 products: int8 multiply-adds (a guess between the two: no int8 measurement yet);
  *   attention: multiply-adds of Q K^T and P V;  row-wise elementwise work: elements. */
 #define BEEX_GRAIN_FP32_MACS 1.0e6
 #define BEEX_GRAIN_BINARY_MACS 1.6e7
+#define BEEX_GRAIN_INT8_MACS 4.0e6
 #define BEEX_GRAIN_ATTENTION_MACS 1.0e6
 #define BEEX_GRAIN_ELEMENTS 3.2e4
 static inline int beex_fwd_threads_for(const beex_engine *e, double work, double grain)

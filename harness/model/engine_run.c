@@ -24,6 +24,12 @@ static void embed_example(const beex_engine *e, const int32_t *ids, int T, float
             const float *tok = e->tok + v * d;
             for (size_t c = 0; c < d; c++)
                 row[c] = tok[c] + pos[c];
+        } else if (e->prec == BEEX_PREC_W8A8) {
+            /* E[v] = se_v * q_v (docs/model.md section 3b), then the position in fp32. */
+            const int8_t *q = e->tok_q8 + v * d;
+            float se = e->tok_qscale[v];
+            for (size_t c = 0; c < d; c++)
+                row[c] = se * (float)q[c] + pos[c];
         } else {
             /* A set bit is -gamma: the sign bit of gamma flipped, written as an integer XOR
              * so the loop vectorizes (the branchy form ran at about 1 % of its memory floor
@@ -80,6 +86,28 @@ static void merge_worker_profiles(beex_engine *e, int nth, double t0)
     }
 }
 
+/* Calibrating a split: each worker raises an amax array of its own, zeroed here, merged into
+ * the engine's after the split (a maximum: the order of the merge changes nothing). */
+static void worker_observers(beex_engine *e, int nth)
+{
+    size_t n = (size_t)e->cfg.blocks * BEEX_ACT_INPUTS;
+    for (int t = 0; t < e->threads; t++)
+        e->workers[t]->observe = NULL;
+    if (e->observe == NULL)
+        return;
+    memset(e->worker_obs, 0, (size_t)nth * n * sizeof *e->worker_obs);
+    for (int t = 0; t < nth; t++)
+        e->workers[t]->observe = e->worker_obs + (size_t)t * n;
+}
+
+static void merge_worker_observers(beex_engine *e, int nth)
+{
+    size_t n = (size_t)e->cfg.blocks * BEEX_ACT_INPUTS;
+    for (int t = 0; e->observe != NULL && t < nth; t++)
+        for (size_t k = 0; k < n; k++)
+            e->observe[k] = beex_amax_join(e->observe[k], e->worker_obs[(size_t)t * n + k]);
+}
+
 /* Across examples: contiguous shares of the batch, one single-threaded worker each. */
 static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                      const beex_exit_rule *rule, const int *max_exit, beex_exit_result *res,
@@ -89,6 +117,7 @@ static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens,
         return BEEX_ENOMEM;
     int nth = e->threads < n ? e->threads : n, rc = BEEX_OK;
     size_t N = (size_t)e->cfg.blocks, C = (size_t)e->cfg.classes;
+    worker_observers(e, nth);
     double t0 = beex_prof_start(e);
 #pragma omp parallel num_threads(nth)
     {
@@ -107,6 +136,7 @@ static int run_split(beex_engine *e, const int32_t *const *ids, const int *lens,
     }
     if (e->prof != NULL)
         merge_worker_profiles(e, nth, t0);
+    merge_worker_observers(e, nth);
     return rc;
 }
 
@@ -197,6 +227,7 @@ static int exit_heads(const beex_engine *e, running *r, int na, int b, const bee
             res[i].flops = c.flops;
             res[i].bops = c.bops;
             res[i].ops = c.ops;
+            res[i].iops = c.iops;
         }
     }
     return bad;

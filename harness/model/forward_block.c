@@ -1,4 +1,4 @@
-/* One transformer block (docs/model.md section 2) on a compacted batch of token rows:
+/* One transformer block (docs/model.md sections 2, 3, 3b) on a compacted batch of token rows:
  * MHA (fused Q|K|V layer, per example and head Q K^T, softmax, P V in fp32), residual +
  * post-LN, SLFN (fused BL_1|BL_3 layer, gates, BL_2 and BL_4, product + residual), post-LN.
  * Rows of different examples never mix except inside the row-wise GEMMs. Each operation sits
@@ -34,16 +34,44 @@ static void ln_rows(const beex_engine *e, size_t r0, size_t r1, void *ctx)
                          e->cfg.ln_eps, a->out + r0 * d);
 }
 
+/* ctx: the block (w8a8 reads the quantizers of BL_2's and BL_4's inputs). */
 static void gates_rows(const beex_engine *e, size_t r0, size_t r1, void *ctx)
 {
-    (void)ctx;
+    const beex_fwd_block *k = ctx;
     size_t ff = (size_t)e->cfg.dff, ld = 2 * ff;
     float *h = e->h + r0 * ld;
-    if (e->prec == BEEX_PREC_W1A1)
+    if (e->prec == BEEX_PREC_W1A1) {
         e->slfn->gates_pack(h, h + ff, r1 - r0, ff, ld, e->gbits + r0 * e->ldb_ff,
                             e->ubits + r0 * e->ldb_ff, e->ldb_ff, e->gbeta + r0, e->ubeta + r0);
-    else
-        e->slfn->gates(h, h + ff, r1 - r0, ff, ld);
+        return;
+    }
+    e->slfn->gates(h, h + ff, r1 - r0, ff, ld);
+    if (e->prec == BEEX_PREC_W8A8) {
+        /* g and u in fp32 as in every precision, then quantized for BL_2 and BL_4 with their
+         * static scales (g uncentred: docs/model.md section 3b). Cannot fail on valid sizes. */
+        (void)beex_i8_quantize_rows(h, r1 - r0, ff, ld, k->w2.inv, e->gq8 + r0 * ff, ff);
+        (void)beex_i8_quantize_rows(h + ff, r1 - r0, ff, ld, k->w4.inv, e->uq8 + r0 * ff, ff);
+    }
+}
+
+/* Calibration (beex_engine_set_observer): raises amax[k] of block b to the largest |value| of
+ * m rows of n values (stride ld). One thread of a team scans while the others wait: the
+ * observer is for calibration, not for speed. */
+static void observe(const beex_engine *e, int b, int k, const float *x, size_t m, size_t n,
+                    size_t ld)
+{
+    float *slot = &e->observe[(size_t)b * BEEX_ACT_INPUTS + (size_t)k];
+    if (e->in_team) {
+#pragma omp barrier
+#pragma omp single
+        for (size_t r = 0; r < m; r++)
+            for (size_t c = 0; c < n; c++)
+                *slot = beex_amax_join(*slot, fabsf(x[r * ld + c]));
+        return;
+    }
+    for (size_t r = 0; r < m; r++)
+        for (size_t c = 0; c < n; c++)
+            *slot = beex_amax_join(*slot, fabsf(x[r * ld + c]));
 }
 
 static void product_rows(const beex_engine *e, size_t r0, size_t r1, void *ctx)
@@ -148,10 +176,32 @@ static void attention(beex_engine *e, const beex_fwd_batch *batch)
         attention_profiled(e, t0);
 }
 
-/* y = layer(x) for whichever precision; w1a1 packs x (centred by the layer's c) first. */
+/* w8a8: x quantized with the layer's static scale (class PACK, where w1a1 packs), then the
+ * int8 product. */
+static int linear_int8(beex_engine *e, const beex_fwd_linear *l, size_t m, const float *x,
+                       size_t ldx, float *y, size_t ldy)
+{
+    double macs = (double)m * l->out * l->in, t0 = beex_prof_start(e);
+    size_t ldq = (size_t)l->in;
+    int rc = beex_fwd_quantize_rows(x, m, (size_t)l->in, ldx, l->inv, e->q8, ldq,
+                                    op_threads(e, (double)m * l->in, BEEX_GRAIN_ELEMENTS));
+    beex_prof_stop(e, BEEX_OP_PACK, t0);
+    if (rc != BEEX_OK)
+        return rc;
+    t0 = beex_prof_start(e);
+    rc = beex_fwd_linear_run_int8(l, m, e->q8, ldq, y, ldy,
+                                  op_threads(e, macs, BEEX_GRAIN_INT8_MACS));
+    beex_prof_stop(e, BEEX_OP_GEMM, t0);
+    return rc;
+}
+
+/* y = layer(x) for whichever precision; w1a1 packs x (centred by the layer's c) first, w8a8
+ * quantizes it. */
 static int linear(beex_engine *e, const beex_fwd_linear *l, size_t m, const float *x, size_t ldx,
                   float *y, size_t ldy)
 {
+    if (e->prec == BEEX_PREC_W8A8)
+        return linear_int8(e, l, m, x, ldx, y, ldy);
     double macs = (double)m * l->out * l->in, t0 = beex_prof_start(e);
     int rc;
     if (e->prec != BEEX_PREC_W1A1) {
@@ -192,20 +242,35 @@ static int block_ops(beex_engine *e, int b, float *x, const beex_fwd_batch *batc
     if (m == 0)
         return BEEX_OK;
     /* MHA. */
+    if (e->observe != NULL)
+        observe(e, b, BEEX_ACT_X, x, m, d, d);
     if ((rc = linear(e, &k->qkv, m, x, d, e->qkv, 3 * d)) != BEEX_OK)
         return rc;
     attention(e, batch);
+    if (e->observe != NULL)
+        observe(e, b, BEEX_ACT_ATT, e->att, m, d, d);
     if ((rc = linear(e, &k->o, m, e->att, d, e->a2, d)) != BEEX_OK)
         return rc;
     ln_args ln1 = {x, e->a2, k->ln1_g, k->ln1_b, e->y};
     rows_op(e, BEEX_OP_LAYERNORM, m, ln_rows, &ln1);
 
     /* SLFN. */
+    if (e->observe != NULL)
+        observe(e, b, BEEX_ACT_Y, e->y, m, d, d);
     if ((rc = linear(e, &k->w13, m, e->y, d, e->h, 2 * ff)) != BEEX_OK)
         return rc;
-    rows_op(e, BEEX_OP_SLFN, m, gates_rows, NULL);
+    rows_op(e, BEEX_OP_SLFN, m, gates_rows, (void *)k);
+    if (e->observe != NULL) {
+        observe(e, b, BEEX_ACT_G, e->h, m, ff, 2 * ff);
+        observe(e, b, BEEX_ACT_U, e->h + ff, m, ff, 2 * ff);
+    }
     double macs = (double)m * d * ff, t0 = beex_prof_start(e);
-    if (e->prec == BEEX_PREC_W1A1) {
+    if (e->prec == BEEX_PREC_W8A8) {
+        int nth = op_threads(e, macs, BEEX_GRAIN_INT8_MACS);
+        rc = beex_fwd_linear_run_int8(&k->w2, m, e->gq8, ff, e->a2, d, nth);
+        if (rc == BEEX_OK)
+            rc = beex_fwd_linear_run_int8(&k->w4, m, e->uq8, ff, e->a4, d, nth);
+    } else if (e->prec == BEEX_PREC_W1A1) {
         int nth = op_threads(e, macs, BEEX_GRAIN_BINARY_MACS);
         rc = beex_fwd_linear_run_packed(&k->w2, m, e->gbits, e->ldb_ff, e->gbeta, e->a2, d, nth);
         if (rc == BEEX_OK)
@@ -234,8 +299,10 @@ static int block_ops(beex_engine *e, int b, float *x, const beex_fwd_batch *batc
 static int block_group(beex_engine *e, int b, float *x, const beex_fwd_batch *batch)
 {
     double macs = (double)batch->rows * e->cfg.d * 2.0 * e->cfg.dff;
-    int nth = beex_fwd_threads_for(
-        e, macs, e->prec == BEEX_PREC_W1A1 ? BEEX_GRAIN_BINARY_MACS : BEEX_GRAIN_FP32_MACS);
+    double grain = e->prec == BEEX_PREC_W1A1   ? BEEX_GRAIN_BINARY_MACS
+                   : e->prec == BEEX_PREC_W8A8 ? BEEX_GRAIN_INT8_MACS
+                                               : BEEX_GRAIN_FP32_MACS;
+    int nth = beex_fwd_threads_for(e, macs, grain);
     if (nth <= 1 || e->fork_per_op)
         return block_ops(e, b, x, batch);
     int rc = BEEX_OK;

@@ -1,4 +1,4 @@
-/* Preparing and running one (possibly fused) BL layer in fp32, w1a32 or w1a1. */
+/* Preparing and running one (possibly fused) BL layer in fp32, w1a32, w1a1 or w8a8. */
 #include "harness/model/forward_linear.h"
 
 #include <math.h>
@@ -26,6 +26,57 @@ static void derive_bits(const beex_linear *p, uint8_t *bits, size_t ldb, float *
         }
         alpha[j] = (float)(s / (double)p->cols);
     }
+}
+
+/* w8a8 (docs/model.md section 3b): the parts' int8 rows stacked and repacked for the variant,
+ * scale_w_j = sw_j * sx, inv = 1 / sx; the bias is already in place. */
+static int init_int8(beex_fwd_linear *l, const beex_linear *const *parts, int nparts, int isa,
+                     char *err, size_t errlen)
+{
+    int in = l->in, out = l->out;
+    float sx = parts[0]->act_scale;
+    for (int p = 0; p < nparts; p++)
+        if (!(parts[p]->act_scale > 0.0f) || parts[p]->act_scale != sx) {
+            snprintf(err, errlen, "%s",
+                     sx > 0.0f ? "fused w8a8 layers disagree on their input's activation scale"
+                               : BEEX_W8A8_UNCALIBRATED);
+            return -1;
+        }
+    int8_t *q = malloc((size_t)out * (size_t)in);
+    l->scale_w = malloc((size_t)out * sizeof *l->scale_w);
+    if (q == NULL || l->scale_w == NULL) {
+        free(q);
+        snprintf(err, errlen, "out of memory preparing a %d x %d layer", out, in);
+        return -1;
+    }
+    int j0 = 0;
+    for (int p = 0; p < nparts; p++) {
+        const beex_linear *s = parts[p];
+        size_t n = (size_t)s->rows * (size_t)in;
+        if (s->q8 != NULL && s->qscale != NULL) {
+            memcpy(q + (size_t)j0 * in, s->q8, n);
+            memcpy(l->scale_w + j0, s->qscale, (size_t)s->rows * sizeof *l->scale_w);
+        } else if (s->weight != NULL) {
+            beex_int8_rows(s->weight, (size_t)s->rows, (size_t)in, q + (size_t)j0 * in,
+                           l->scale_w + j0);
+        } else {
+            snprintf(err, errlen, "a w8a8 layer has neither q8 + qscale nor weights");
+            free(q);
+            return -1;
+        }
+        j0 += s->rows;
+    }
+    for (int j = 0; j < out; j++)
+        l->scale_w[j] = l->scale_w[j] * sx;
+    l->inv = 1.0f / sx;
+    int rc = beex_imatrix_create(q, (size_t)out, (size_t)in, (size_t)in, isa, &l->im);
+    free(q);
+    if (rc != BEEX_OK) {
+        snprintf(err, errlen, "cannot repack int8 weights for variant %s (code %d)",
+                 beex_isa_name((beex_isa)isa), rc);
+        return -1;
+    }
+    return 0;
 }
 
 int beex_fwd_linear_init(beex_fwd_linear *l, const beex_linear *const *parts, int nparts,
@@ -70,6 +121,13 @@ int beex_fwd_linear_init(beex_fwd_linear *l, const beex_linear *const *parts, in
                 for (int k = 0; k < in; k++)
                     l->wt[(size_t)k * out + j0 + j] = parts[p]->weight[(size_t)j * in + k];
             j0 += parts[p]->rows;
+        }
+        return 0;
+    }
+    if (prec == BEEX_PREC_W8A8) {
+        if (init_int8(l, parts, nparts, isa, err, errlen) != 0) {
+            beex_fwd_linear_free(l);
+            return -1;
         }
         return 0;
     }
@@ -125,7 +183,9 @@ void beex_fwd_linear_free(beex_fwd_linear *l)
     free(l->wt);
     free(l->alpha);
     free(l->bias);
+    free(l->scale_w);
     beex_bmatrix_free(l->bm);
+    beex_imatrix_free(l->im);
     memset(l, 0, sizeof *l);
 }
 
@@ -150,6 +210,15 @@ int beex_fwd_linear_run_packed(const beex_fwd_linear *l, size_t m, const uint8_t
     if (m == 0)
         return BEEX_OK;
     return beex_bgemm_w1a1(l->bm, m, bits, ldb, beta, l->alpha, l->bias, y, ldy, threads);
+}
+
+int beex_fwd_linear_run_int8(const beex_fwd_linear *l, size_t m, const int8_t *q, size_t ldq,
+                             float *y, size_t ldy, int threads)
+{
+    if (m == 0)
+        return BEEX_OK;
+    /* Per-tensor activation scale: already in scale_w, so no per-row scale_a. */
+    return beex_igemm_w8a8(l->im, m, q, ldq, NULL, l->scale_w, l->bias, y, ldy, threads);
 }
 
 typedef struct {
@@ -186,4 +255,31 @@ int beex_fwd_pack_rows(int isa, const float *x, size_t m, size_t cols, size_t ld
         beex_chunks_plan(m, beex_team_threads(threads), PACK_CHUNKS_PER_THREAD, min_rows);
     /* In a caller's team every thread returns the same code (beex_for_chunks). */
     return beex_for_chunks(&ch, threads, pack_chunk, &job);
+}
+
+typedef struct {
+    const float *x;
+    size_t cols, ldx, ldq;
+    float inv;
+    int8_t *q;
+} quantize_job;
+
+static int quantize_chunk(void *p, size_t r0, size_t r1)
+{
+    const quantize_job *j = p;
+    return beex_i8_quantize_rows(j->x + r0 * j->ldx, r1 - r0, j->cols, j->ldx, j->inv,
+                                 j->q + r0 * j->ldq, j->ldq);
+}
+
+/* The same chunks as the packing: quantizing a float costs about as much as packing one. */
+int beex_fwd_quantize_rows(const float *x, size_t m, size_t cols, size_t ldx, float inv_scale,
+                           int8_t *q, size_t ldq, int threads)
+{
+    if (m == 0)
+        return BEEX_OK;
+    quantize_job job = {x, cols, ldx, ldq, inv_scale, q};
+    size_t min_rows = cols > 0 ? (PACK_MIN_ELEMENTS + cols - 1) / cols : m;
+    beex_chunks ch =
+        beex_chunks_plan(m, beex_team_threads(threads), PACK_CHUNKS_PER_THREAD, min_rows);
+    return beex_for_chunks(&ch, threads, quantize_chunk, &job);
 }

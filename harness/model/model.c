@@ -1,6 +1,6 @@
 /* The model in memory: configuration defaults and checks, allocation, seeded random
- * initialisation and the derivation of packed sign bits + alpha from latent weights
- * (docs/model.md sections 1, 3, 4). The file format lives in model_io.c. */
+ * initialisation and the derivation of packed sign bits + alpha and of int8 rows + scales from
+ * latent weights (docs/model.md sections 1, 3, 3b, 4). The file format lives in model_io.c. */
 #include "harness/model/model.h"
 #include "harness/base/prng.h"
 
@@ -10,26 +10,50 @@
 #include <string.h>
 
 #include "harness/base/canon_math.h"
+#include "kernels/igemm.h"
 #include "kernels/pack.h"
+#include "kernels/registry.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
 #endif
 
-static const char *const precision_names[] = {"fp32", "w1a32", "w1a1"};
+static const char *const precision_names[BEEX_PREC_COUNT] = {"fp32", "w1a32", "w1a1", "w8a8"};
 
 const char *beex_precision_name(beex_precision p)
 {
-    if ((int)p < 0 || (int)p > BEEX_PREC_W1A1)
+    if ((int)p < 0 || (int)p >= BEEX_PREC_COUNT)
         return "unknown";
     return precision_names[p];
+}
+
+int beex_precision_variant_own(beex_precision p, int isa)
+{
+    /* The kernel families each precision's forward pass calls (attention's products run on
+     * fgemm, the gates and softmax on slfn and elementwise, in every precision). */
+    static const beex_op_family *const fp32[] = {&beex_family_fgemm, &beex_family_elementwise,
+                                                 &beex_family_slfn, NULL};
+    static const beex_op_family *const w1a32[] = {
+        &beex_family_bgemm, &beex_family_fgemm, &beex_family_elementwise, &beex_family_slfn, NULL};
+    static const beex_op_family *const w1a1[] = {&beex_family_bgemm, &beex_family_pack,
+                                                 &beex_family_fgemm, &beex_family_elementwise,
+                                                 &beex_family_slfn,  NULL};
+    static const beex_op_family *const w8a8[] = {&beex_family_igemm, &beex_family_fgemm,
+                                                 &beex_family_elementwise, &beex_family_slfn, NULL};
+    static const beex_op_family *const *const uses[BEEX_PREC_COUNT] = {fp32, w1a32, w1a1, w8a8};
+    if ((int)p < 0 || (int)p >= BEEX_PREC_COUNT || isa < 0 || isa >= BEEX_ISA_COUNT)
+        return 0;
+    for (const beex_op_family *const *f = uses[p]; *f != NULL; f++)
+        if ((*f)->has((beex_isa)isa))
+            return 1;
+    return 0;
 }
 
 int beex_precision_parse(const char *s)
 {
     if (s == NULL)
         return -1;
-    for (int i = 0; i <= BEEX_PREC_W1A1; i++)
+    for (int i = 0; i < BEEX_PREC_COUNT; i++)
         if (strcmp(s, precision_names[i]) == 0)
             return i;
     return -1;
@@ -105,7 +129,7 @@ int beex_config_check(const beex_config *cfg, char *err, size_t errlen)
                  cfg->heads);
         return -1;
     }
-    if ((int)cfg->precision < 0 || (int)cfg->precision > BEEX_PREC_W1A1) {
+    if ((int)cfg->precision < 0 || (int)cfg->precision >= BEEX_PREC_COUNT) {
         snprintf(err, errlen, "configuration: unknown precision %d", (int)cfg->precision);
         return -1;
     }
@@ -144,6 +168,8 @@ static void linear_free(beex_linear *l)
     free(l->bits);
     free(l->alpha);
     free(l->bias);
+    free(l->q8);
+    free(l->qscale);
     memset(l, 0, sizeof *l);
 }
 
@@ -222,6 +248,8 @@ void beex_model_free(beex_model *m)
     free(m->tok_embed);
     free(m->tok_bits);
     free(m->tok_gamma);
+    free(m->tok_q8);
+    free(m->tok_qscale);
     free(m->pos_embed);
     if (m->labels != NULL)
         for (int i = 0; i < m->cfg.classes; i++)
@@ -356,5 +384,107 @@ int beex_model_derive_binary(beex_model *m)
             if (linear_derive(ls[j]) != 0)
                 return -1;
     }
+    return beex_model_derive_int8(m);
+}
+
+/* ---- int8 ------------------------------------------------------------------------------ */
+
+/* rows of n values -> int8 rows and one scale each (docs/model.md section 3b): sw = amax / 127
+ * with amax = max |v| exact, q = beex_i8_quantize_one(v, 1 / sw), 0 for an all-zero row. */
+void beex_int8_rows(const float *w, size_t rows, size_t n, int8_t *q, float *scale)
+{
+    for (size_t j = 0; j < rows; j++) {
+        const float *r = w + j * n;
+        float amax = 0.0f;
+        for (size_t k = 0; k < n; k++)
+            amax = fabsf(r[k]) > amax ? fabsf(r[k]) : amax;
+        float sw = amax / 127.0f, inv = sw != 0.0f ? 1.0f / sw : 0.0f;
+        scale[j] = sw;
+        for (size_t k = 0; k < n; k++)
+            q[j * n + k] = beex_i8_quantize_one(r[k], inv);
+    }
+}
+
+static int linear_derive_int8(beex_linear *l)
+{
+    size_t n = (size_t)l->rows * (size_t)l->cols;
+    if (l->weight == NULL)
+        return -1;
+    if (l->q8 == NULL && (l->q8 = malloc(n)) == NULL)
+        return -1;
+    if (l->qscale == NULL && (l->qscale = malloc((size_t)l->rows * sizeof(float))) == NULL)
+        return -1;
+    beex_int8_rows(l->weight, (size_t)l->rows, (size_t)l->cols, l->q8, l->qscale);
     return 0;
+}
+
+int beex_model_derive_int8(beex_model *m)
+{
+    if (m == NULL || m->tok_embed == NULL)
+        return -1;
+    size_t v = (size_t)m->cfg.vocab, d = (size_t)m->cfg.d;
+    if (m->tok_q8 == NULL && (m->tok_q8 = malloc(v * d)) == NULL)
+        return -1;
+    if (m->tok_qscale == NULL && (m->tok_qscale = malloc(v * sizeof(float))) == NULL)
+        return -1;
+    beex_int8_rows(m->tok_embed, v, d, m->tok_q8, m->tok_qscale);
+    for (int i = 0; i < m->cfg.blocks; i++) {
+        beex_block *b = &m->blocks[i];
+        beex_linear *ls[] = {&b->q, &b->k, &b->v, &b->o, &b->w1, &b->w3, &b->w2, &b->w4};
+        for (size_t j = 0; j < sizeof ls / sizeof ls[0]; j++)
+            if (linear_derive_int8(ls[j]) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* The layers reading input k of a block (BEEX_ACT_*), NULL-terminated. */
+static void act_layers(beex_block *b, int k, beex_linear *out[4])
+{
+    out[0] = out[1] = out[2] = out[3] = NULL;
+    switch (k) {
+    case BEEX_ACT_X:
+        out[0] = &b->q, out[1] = &b->k, out[2] = &b->v;
+        break;
+    case BEEX_ACT_ATT:
+        out[0] = &b->o;
+        break;
+    case BEEX_ACT_Y:
+        out[0] = &b->w1, out[1] = &b->w3;
+        break;
+    case BEEX_ACT_G:
+        out[0] = &b->w2;
+        break;
+    default:
+        out[0] = &b->w4;
+        break;
+    }
+}
+
+int beex_model_has_act_scales(const beex_model *m)
+{
+    int with = 0, without = 0;
+    for (int i = 0; i < m->cfg.blocks; i++)
+        for (int k = 0; k < BEEX_ACT_INPUTS; k++) {
+            beex_linear *ls[4];
+            act_layers(&m->blocks[i], k, ls);
+            for (int j = 0; ls[j] != NULL; j++) {
+                if (ls[j]->act_scale > 0.0f)
+                    with++;
+                else
+                    without++;
+            }
+        }
+    return without == 0 ? 1 : with == 0 ? 0 : -1;
+}
+
+void beex_model_set_act_scales(beex_model *m, const float *scale)
+{
+    for (int i = 0; i < m->cfg.blocks; i++)
+        for (int k = 0; k < BEEX_ACT_INPUTS; k++) {
+            beex_linear *ls[4];
+            act_layers(&m->blocks[i], k, ls);
+            for (int j = 0; ls[j] != NULL; j++)
+                ls[j]->act_scale = scale != NULL ? scale[(size_t)i * BEEX_ACT_INPUTS + k] : 0.0f;
+        }
 }

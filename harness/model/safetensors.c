@@ -15,17 +15,17 @@
 #error "the safetensors reader copies little-endian data as is: port it to big-endian first"
 #endif
 
-static const char *const dtype_names[] = {"F32", "U8"};
-static const size_t dtype_sizes[] = {4, 1};
+static const char *const dtype_names[] = {"F32", "U8", "I8"};
+static const size_t dtype_sizes[] = {4, 1, 1};
 
 const char *beex_st_dtype_name(beex_st_dtype t)
 {
-    return (int)t >= 0 && (int)t <= BEEX_ST_U8 ? dtype_names[t] : "?";
+    return (int)t >= 0 && (int)t <= BEEX_ST_I8 ? dtype_names[t] : "?";
 }
 
 size_t beex_st_dtype_size(beex_st_dtype t)
 {
-    return (int)t >= 0 && (int)t <= BEEX_ST_U8 ? dtype_sizes[t] : 0;
+    return (int)t >= 0 && (int)t <= BEEX_ST_I8 ? dtype_sizes[t] : 0;
 }
 
 void beex_st_close(beex_st_file *f)
@@ -59,14 +59,14 @@ static int parse_dtype(const char *name, json_t *v, beex_st_dtype *out, char *er
         snprintf(err, errlen, "tensor '%s': dtype missing or not a string", name);
         return -1;
     }
-    for (int i = 0; i <= BEEX_ST_U8; i++)
+    for (int i = 0; i <= BEEX_ST_I8; i++)
         if (strcmp(s, dtype_names[i]) == 0) {
             *out = (beex_st_dtype)i;
             return 0;
         }
     if (is_safetensors_dtype(s))
-        snprintf(err, errlen, "tensor '%s': unsupported dtype '%s' (beex reads F32 and U8)", name,
-                 s);
+        snprintf(err, errlen, "tensor '%s': unsupported dtype '%s' (beex reads F32, U8 and I8)",
+                 name, s);
     else
         snprintf(err, errlen, "tensor '%s': unknown dtype '%.32s'", name, s);
     return -1;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum { BEEX_ST_F32 = 0, BEEX_ST_U8 } beex_st_dtype;
+typedef enum { BEEX_ST_F32 = 0, BEEX_ST_U8, BEEX_ST_I8 } beex_st_dtype;
 
 #define BEEX_ST_MAX_DIMS 8
 /* The reference implementation's limit; a header past it is treated as corrupt. */
@@ -39,7 +39,7 @@ typedef struct {
 
 /* Parses and validates a file held in memory; buf must outlive the result. Checks: header
  * length inside the buffer, JSON object without duplicate keys, metadata a string map, each
- * tensor's dtype (F32 or U8), shape and data_offsets, byte size = dtype x shape, and the
+ * tensor's dtype (F32, U8 or I8), shape and data_offsets, byte size = dtype x shape, and the
  * offsets covering the data section exactly once (no overlap, no hole, nothing trailing).
  * Returns 0, or -1 with a sentence in err naming the problem and the tensor. */
 int beex_st_parse(const uint8_t *buf, size_t len, beex_st_file *out, char *err, size_t errlen);

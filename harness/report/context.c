@@ -134,8 +134,10 @@ json_t *beex_context_json(void)
 
 const char *beex_build_libraries(void)
 {
-    return BEEX_HAVE_LIBXSMM ? (BEEX_HAVE_PAPI ? "libxsmm yes, PAPI yes" : "libxsmm yes, PAPI no")
-                             : (BEEX_HAVE_PAPI ? "libxsmm no, PAPI yes" : "libxsmm no, PAPI no");
+    static char buf[64];
+    snprintf(buf, sizeof buf, "libxsmm %s, PAPI %s, oneDNN %s", BEEX_HAVE_LIBXSMM ? "yes" : "no",
+             BEEX_HAVE_PAPI ? "yes" : "no", BEEX_HAVE_DNNL ? "yes" : "no");
+    return buf;
 }
 
 const char *beex_build_version(void)

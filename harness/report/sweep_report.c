@@ -85,6 +85,7 @@ static json_t *point_json(const beex_replay_point *p, int blocks, const beex_rep
                           "mcc", p->scores.mcc, "mean_exit_block", p->mean_exit, "mode_block",
                           p->mode_block, "mode_share", p->mode_share, "saving", p->saving, "flops",
                           p->cost.flops, "bops", p->cost.bops, "ops", p->cost.ops);
+    json_object_set_new(o, "iops", json_real(p->cost.iops)); /* int8 work (w8a8), in ops */
     json_object_set_new(o, "static_equivalent",
                         p->static_equivalent ? json_integer(p->static_equivalent) : json_null());
     json_object_set_new(o, "exit_histogram", hist_json(p->hist, blocks));
@@ -317,7 +318,7 @@ int beex_write_replay_csv(const char *run_id, const beex_sweep_table *t, int blo
                   "accuracy_hi,f1,f1_lo,f1_hi,mcc,mcc_lo,mcc_hi,diff_full,diff_full_lo,"
                   "diff_full_hi,mcnemar_p,iso_gain,iso_gain_lo,iso_gain_hi,mean_exit_block,"
                   "mode_block,mode_share,static_equivalent,saving,flops_per_example,"
-                  "bops_per_example,ops_per_example,dev_front,dev_delta_front");
+                  "bops_per_example,ops_per_example,iops_per_example,dev_front,dev_delta_front");
     for (int b = 0; b < blocks; b++)
         fprintf(af.f, ",exit_%d", b + 1);
     fputc('\n', af.f);
@@ -338,9 +339,9 @@ int beex_write_replay_csv(const char *run_id, const beex_sweep_table *t, int blo
             print_ci(af.f, st->diff_full_ci);
             fprintf(af.f, ",%.6g,%.6f", st->mcnemar_p, st->iso_gain);
             print_ci(af.f, st->iso_gain_ci);
-            fprintf(af.f, ",%.4f,%d,%.6f,%d,%.6f,%.6g,%.6g,%.6g,%d,%d", p->mean_exit, p->mode_block,
-                    p->mode_share, p->static_equivalent, p->saving, p->cost.flops, p->cost.bops,
-                    p->cost.ops, t->front[i], t->delta_front[i]);
+            fprintf(af.f, ",%.4f,%d,%.6f,%d,%.6f,%.6g,%.6g,%.6g,%.6g,%d,%d", p->mean_exit,
+                    p->mode_block, p->mode_share, p->static_equivalent, p->saving, p->cost.flops,
+                    p->cost.bops, p->cost.ops, p->cost.iops, t->front[i], t->delta_front[i]);
             for (int b = 0; b < blocks; b++)
                 fprintf(af.f, ",%d", p->hist[b]);
             fputc('\n', af.f);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/model/model.h"
 #include "kernels/elementwise_math.h"
+#include "kernels/igemm.h"
 
 float beex_tk_approxsign(float v)
 {
@@ -64,6 +66,20 @@ void beex_tk_binarize_rows(const float *w, int rows, int cols, int binarized, in
                     b[k] = a * sign_pm1(x[k]);
         }
     }
+}
+
+void beex_tk_fakequant_rows(const float *w, int rows, int cols, float *wb, int8_t *q, float *scale)
+{
+    beex_int8_rows(w, (size_t)rows, (size_t)cols, q, scale); /* the model's own derivation */
+    for (int j = 0; j < rows; j++)
+        for (int k = 0; k < cols; k++)
+            wb[(size_t)j * cols + k] = scale[j] * (float)q[(size_t)j * cols + k];
+}
+
+void beex_tk_fakequant_act(const float *x, int n, float scale, float inv, float *xe)
+{
+    for (int k = 0; k < n; k++)
+        xe[k] = scale * (float)beex_i8_quantize_one(x[k], inv);
 }
 
 void beex_tk_binarize_rows_bwd(const float *w, const float *alpha, const float *dwb, int rows,

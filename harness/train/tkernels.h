@@ -5,6 +5,7 @@
 #define BEEX_TRAIN_TKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Clones for AVX-512 and AVX2 beside the baseline, picked at load time (GCC on x86-64;
  * not under the sanitizers, whose builds test the baseline code). */
@@ -46,6 +47,13 @@ void beex_tk_binarize_act(const float *x, int T, int n, float c, int smooth, flo
 /* dx += dxe * beta_t * max(0, 2 - 2|x - c|), beta held constant. */
 void beex_tk_binarize_act_bwd(const float *x, const float *beta, const float *dxe, int T, int n,
                               float c, float *dx);
+
+/* w8a8 (quantization-aware training, docs/model.md section 6): fake-quantized weight rows
+ * wb_jk = s_j * q_jk, the int8 layer's own weights and row scales (beex_int8_rows, written to
+ * the caller's q, rows x cols, and scale, rows) held in floats. */
+void beex_tk_fakequant_rows(const float *w, int rows, int cols, float *wb, int8_t *q, float *scale);
+/* Activations with one static scale (inv = 1 / scale): xe = scale * q(x * inv). */
+void beex_tk_fakequant_act(const float *x, int n, float scale, float inv, float *xe);
 
 /* LayerNorm over n features per row: y = gamma * xhat + beta. Saves xhat and rstd. */
 void beex_tk_layernorm_fwd(const float *x, int T, int n, const float *gamma, const float *beta,

@@ -20,6 +20,7 @@
 #include "harness/base/threads.h"
 #include "harness/train/tgemm.h"
 #include "harness/train/tkernels.h"
+#include "kernels/igemm.h"
 
 static float *carve(float **q, size_t n)
 {
@@ -173,10 +174,20 @@ static inline float sign_pm1(float v)
 }
 
 /* BL input in the current precision (per row): w1a1 binarizes into xe (cached for the
- * backward pass) and leaves the plain signs in w->xs for the product; other precisions use
- * x. Orphaned loop: the caller's team shares the rows. */
-static const float *bl_input(beex_tws *w, const float *x, int n, float c, float *xe, float *beta)
+ * backward pass) and leaves the plain signs in w->xs for the product; w8a8 fake-quantizes into
+ * xe with site's scale (an index into e->act_scale); other precisions use x. Orphaned loop: the
+ * caller's team shares the rows. */
+static const float *bl_input(beex_tws *w, const beex_teff *e, int site, const float *x, int n,
+                             float c, float *xe, float *beta)
 {
+    if (w->prec == BEEX_PREC_W8A8) {
+        /* Quantization-aware: the int8 layer's input, one static scale per site. */
+        float s = e->act_scale[site], inv = e->act_inv[site];
+#pragma omp for schedule(static)
+        for (int r = 0; r < w->M; r++)
+            beex_tk_fakequant_act(x + (size_t)r * n, n, s, inv, xe + (size_t)r * n);
+        return xe;
+    }
     if (w->prec != BEEX_PREC_W1A1)
         return x;
 #pragma omp for schedule(static)
@@ -257,13 +268,13 @@ static void block_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e
     bcache *b = &w->bc[i];
     const beex_tblock *pb = &p->blk[i];
     const beex_teff_lin *E = &e->lin[i * BEEX_TL_COUNT];
-    int drop = w->dropout > 0.0f;
-    const float *ein = bl_input(w, xin, d, 0.0f, b->xe_in, b->beta_in);
+    int drop = w->dropout > 0.0f, q0 = i * BEEX_ACT_INPUTS;
+    const float *ein = bl_input(w, e, q0 + BEEX_ACT_X, xin, d, 0.0f, b->xe_in, b->beta_in);
     bl_fwd(w, ein, b->beta_in, d, 0.0f, &E[BEEX_TL_Q], pb->lin[BEEX_TL_Q].b, d, b->q);
     bl_fwd(w, ein, b->beta_in, d, 0.0f, &E[BEEX_TL_K], pb->lin[BEEX_TL_K].b, d, b->k);
     bl_fwd(w, ein, b->beta_in, d, 0.0f, &E[BEEX_TL_V], pb->lin[BEEX_TL_V].b, d, b->v);
     attention_fwd(w, b);
-    const float *eo = bl_input(w, b->o, d, 0.0f, b->oe, b->beta_o);
+    const float *eo = bl_input(w, e, q0 + BEEX_ACT_ATT, b->o, d, 0.0f, b->oe, b->beta_o);
     bl_fwd(w, eo, b->beta_o, d, 0.0f, &E[BEEX_TL_O], pb->lin[BEEX_TL_O].b, d, b->a);
     float *r = w->d_r; /* residual sum scratch (forward only) */
 #pragma omp for schedule(static)
@@ -273,16 +284,16 @@ static void block_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e
             r[o] = xin[o] + b->a[o] * (drop ? b->mask_a[o] : 1.0f);
         }
     layernorm_rows(w, r, pb->ln1g, pb->ln1b, b->y, b->xhat1, b->rstd1);
-    const float *ey = bl_input(w, b->y, d, 0.0f, b->ye, b->beta_y);
+    const float *ey = bl_input(w, e, q0 + BEEX_ACT_Y, b->y, d, 0.0f, b->ye, b->beta_y);
     bl_fwd(w, ey, b->beta_y, d, 0.0f, &E[BEEX_TL_W1], pb->lin[BEEX_TL_W1].b, f, b->g);
     bl_fwd(w, ey, b->beta_y, d, 0.0f, &E[BEEX_TL_W3], pb->lin[BEEX_TL_W3].b, f, b->u);
 #pragma omp for schedule(static)
     for (int t = 0; t < M; t++)
         beex_tk_gates(b->g + (size_t)t * f, b->u + (size_t)t * f, f);
     /* each BL right after its input is binarized: w->xs holds one input at a time */
-    const float *eg = bl_input(w, b->g, f, 0.5f, b->ge, b->beta_g);
+    const float *eg = bl_input(w, e, q0 + BEEX_ACT_G, b->g, f, 0.5f, b->ge, b->beta_g);
     bl_fwd(w, eg, b->beta_g, f, 0.5f, &E[BEEX_TL_W2], pb->lin[BEEX_TL_W2].b, d, b->m2);
-    const float *eu = bl_input(w, b->u, f, 0.0f, b->ue, b->beta_u);
+    const float *eu = bl_input(w, e, q0 + BEEX_ACT_U, b->u, f, 0.0f, b->ue, b->beta_u);
     bl_fwd(w, eu, b->beta_u, f, 0.0f, &E[BEEX_TL_W4], pb->lin[BEEX_TL_W4].b, d, b->m4);
 #pragma omp for schedule(static)
     for (int t = 0; t < M; t++)
@@ -365,7 +376,10 @@ int beex_tnet_forward_batch(beex_tws *w, const beex_tparams *p, const beex_teff 
             const float *mk = w->mask0 + (size_t)r * d;
             float gm = e->gamma[v];
             for (int k = 0; k < d; k++) {
-                float x = (e->binarized ? gm * sign_pm1(er[k]) : er[k]) + pr[k];
+                float ev = e->binarized   ? gm * sign_pm1(er[k])
+                           : e->quantized ? gm * (float)beex_i8_quantize_one(er[k], e->tok_inv[v])
+                                          : er[k];
+                float x = ev + pr[k];
                 xr[k] = drop ? x * mk[k] : x;
             }
         }

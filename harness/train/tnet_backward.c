@@ -55,10 +55,21 @@ static void bl_backward(const beex_tws *w, const float *dy, int out, const float
     beex_tprof_stop(w->prof, BEEX_TP_BWD_GEMM, t0, 4.0 * w->M * out * in);
 }
 
-/* The w1a1 activation surrogate of row r's input gradient (in place), identity otherwise. */
-static inline void act_surrogate_row(const beex_tws *w, const float *x, const float *beta,
-                                     float *dx, int r, int n, float c)
+/* The w1a1 activation surrogate of row r's input gradient (in place); in w8a8 the straight-
+ * through estimator, zero where the quantizer saturated (|x| / scale > 127, the scale of
+ * e->act_inv[site]); identity otherwise. */
+static inline void act_surrogate_row(const beex_tws *w, const beex_teff *e, int site,
+                                     const float *x, const float *beta, float *dx, int r, int n,
+                                     float c)
 {
+    if (w->prec == BEEX_PREC_W8A8) {
+        size_t o = (size_t)r * n;
+        float inv = e->act_inv[site];
+        for (int k = 0; k < n; k++)
+            if (!(fabsf(x[o + k]) * inv <= 127.0f))
+                dx[o + k] = 0.0f;
+        return;
+    }
     if (w->prec != BEEX_PREC_W1A1)
         return;
     size_t o = (size_t)r * n;
@@ -194,7 +205,9 @@ static void block_backward(beex_tws *w, const beex_tparams *p, const beex_teff *
     beex_tblock *gb = &g->blk[bi];
     const beex_teff_lin *E = &e->lin[bi * BEEX_TL_COUNT];
     const float *xin = bi > 0 ? w->bc[bi - 1].xout : w->x0;
-    int a1 = w->prec == BEEX_PREC_W1A1, drop = w->dropout > 0.0f;
+    /* w1a1 and w8a8 multiply the cached effective inputs (signs, or int8 values in floats). */
+    int ae = w->prec == BEEX_PREC_W1A1 || w->prec == BEEX_PREC_W8A8;
+    int drop = w->dropout > 0.0f, q0 = bi * BEEX_ACT_INPUTS;
     float *dcur = w->d_cur, *dr = w->d_r;
 
     head_backward(w, p, bi, y, wscale, g);
@@ -208,27 +221,27 @@ static void block_backward(beex_tws *w, const beex_tparams *p, const beex_teff *
             w->d_m2[o] = ds * b->m4[o];
             w->d_m4[o] = ds * b->m2[o];
         }
-    bl_backward(w, w->d_m2, d, a1 ? b->ge : b->g, f, &E[BEEX_TL_W2], &gb->lin[BEEX_TL_W2], w->d_g,
+    bl_backward(w, w->d_m2, d, ae ? b->ge : b->g, f, &E[BEEX_TL_W2], &gb->lin[BEEX_TL_W2], w->d_g,
                 0);
-    bl_backward(w, w->d_m4, d, a1 ? b->ue : b->u, f, &E[BEEX_TL_W4], &gb->lin[BEEX_TL_W4], w->d_u,
+    bl_backward(w, w->d_m4, d, ae ? b->ue : b->u, f, &E[BEEX_TL_W4], &gb->lin[BEEX_TL_W4], w->d_u,
                 0);
 #pragma omp for schedule(static)
     for (int t = 0; t < M; t++) {
-        act_surrogate_row(w, b->g, b->beta_g, w->d_g, t, f, 0.5f);
-        act_surrogate_row(w, b->u, b->beta_u, w->d_u, t, f, 0.0f);
+        act_surrogate_row(w, e, q0 + BEEX_ACT_G, b->g, b->beta_g, w->d_g, t, f, 0.5f);
+        act_surrogate_row(w, e, q0 + BEEX_ACT_U, b->u, b->beta_u, w->d_u, t, f, 0.0f);
         for (int k = 0; k < f; k++) {
             size_t o = (size_t)t * f + k;
             w->d_g[o] *= b->g[o] * (1.0f - b->g[o]);
             w->d_u[o] *= 1.0f - b->u[o] * b->u[o];
         }
     }
-    const float *ey = a1 ? b->ye : b->y;
+    const float *ey = ae ? b->ye : b->y;
     bl_backward(w, w->d_g, f, ey, d, &E[BEEX_TL_W1], &gb->lin[BEEX_TL_W1], w->d_ye, 0);
     bl_backward(w, w->d_u, f, ey, d, &E[BEEX_TL_W3], &gb->lin[BEEX_TL_W3], w->d_ye, 1);
     float *dy = w->d_in;
 #pragma omp for schedule(static)
     for (int t = 0; t < M; t++) {
-        act_surrogate_row(w, b->y, b->beta_y, w->d_ye, t, d, 0.0f);
+        act_surrogate_row(w, e, q0 + BEEX_ACT_Y, b->y, b->beta_y, w->d_ye, t, d, 0.0f);
         for (int k = 0; k < d; k++) {
             size_t o = (size_t)t * d + k;
             dy[o] = w->d_ye[o] + dr[o]; /* residual y -> y + s */
@@ -243,19 +256,19 @@ static void block_backward(beex_tws *w, const beex_tparams *p, const beex_teff *
             size_t o = (size_t)t * d + k;
             da[o] = dr[o] * (drop ? b->mask_a[o] : 1.0f);
         }
-    bl_backward(w, da, d, a1 ? b->oe : b->o, d, &E[BEEX_TL_O], &gb->lin[BEEX_TL_O], w->d_o, 0);
+    bl_backward(w, da, d, ae ? b->oe : b->o, d, &E[BEEX_TL_O], &gb->lin[BEEX_TL_O], w->d_o, 0);
 #pragma omp for schedule(static)
     for (int t = 0; t < M; t++)
-        act_surrogate_row(w, b->o, b->beta_o, w->d_o, t, d, 0.0f);
+        act_surrogate_row(w, e, q0 + BEEX_ACT_ATT, b->o, b->beta_o, w->d_o, t, d, 0.0f);
     attention_bwd(w, b, w->d_o, w->d_q, w->d_k, w->d_v);
-    const float *ein = a1 ? b->xe_in : xin;
+    const float *ein = ae ? b->xe_in : xin;
     float *dein = w->d_m4;
     bl_backward(w, w->d_q, d, ein, d, &E[BEEX_TL_Q], &gb->lin[BEEX_TL_Q], dein, 0);
     bl_backward(w, w->d_k, d, ein, d, &E[BEEX_TL_K], &gb->lin[BEEX_TL_K], dein, 1);
     bl_backward(w, w->d_v, d, ein, d, &E[BEEX_TL_V], &gb->lin[BEEX_TL_V], dein, 1);
 #pragma omp for schedule(static)
     for (int t = 0; t < M; t++) {
-        act_surrogate_row(w, xin, b->beta_in, dein, t, d, 0.0f);
+        act_surrogate_row(w, e, q0 + BEEX_ACT_X, xin, b->beta_in, dein, t, d, 0.0f);
         for (int k = 0; k < d; k++) {
             size_t o = (size_t)t * d + k;
             dcur[o] = dein[o] + dr[o]; /* residual xin -> xin + a; now dL/d xin */

@@ -168,7 +168,11 @@ int beex_teff_init(beex_teff *e, const beex_config *cfg)
     e->nblocks = cfg->blocks;
     e->lin = calloc((size_t)cfg->blocks * BEEX_TL_COUNT, sizeof *e->lin);
     e->gamma = calloc((size_t)cfg->vocab, sizeof(float));
-    if (e->lin == NULL || e->gamma == NULL)
+    e->tok_inv = calloc((size_t)cfg->vocab, sizeof(float));
+    e->act_scale = calloc((size_t)cfg->blocks * BEEX_ACT_INPUTS, sizeof(float));
+    e->act_inv = calloc((size_t)cfg->blocks * BEEX_ACT_INPUTS, sizeof(float));
+    if (e->lin == NULL || e->gamma == NULL || e->tok_inv == NULL || e->act_scale == NULL ||
+        e->act_inv == NULL)
         return -1;
     for (int i = 0; i < cfg->blocks * BEEX_TL_COUNT; i++) {
         int r, k;
@@ -197,6 +201,9 @@ void beex_teff_free(beex_teff *e)
         }
     free(e->lin);
     free(e->gamma);
+    free(e->tok_inv);
+    free(e->act_scale);
+    free(e->act_inv);
     memset(e, 0, sizeof *e);
 }
 
@@ -235,9 +242,61 @@ static void signs_transposed(int rows, int cols, const float *w, float *sbt, flo
         }
 }
 
+/* w8a8: every weight row and embedding row fake-quantized to its int8 values times its
+ * scale (docs/model.md section 3b); the forward reads wbt as in fp32. */
+static void teff_update_int8(beex_teff *e, const beex_tparams *p)
+{
+    const beex_config *c = &p->cfg;
+    e->binarized = 0;
+    e->quantized = 1;
+#pragma omp parallel for schedule(static)
+    for (int v = 0; v < c->vocab; v++) {
+        const float *r = p->tok + (size_t)v * c->d;
+        float amax = 0.0f;
+        for (int k = 0; k < c->d; k++) {
+            float a = fabsf(r[k]);
+            amax = a > amax ? a : amax;
+        }
+        float s = amax / 127.0f;
+        e->gamma[v] = s;
+        e->tok_inv[v] = s > 0.0f ? 1.0f / s : 0.0f;
+    }
+#pragma omp parallel for schedule(dynamic)
+    for (int il = 0; il < c->blocks * BEEX_TL_COUNT; il++) {
+        const beex_tlin *L = &p->blk[il / BEEX_TL_COUNT].lin[il % BEEX_TL_COUNT];
+        beex_teff_lin *E = &e->lin[il];
+        /* sbt and ssum (the w1a1 signs) are free in w8a8: they hold the int8 rows, scales. */
+        beex_tk_fakequant_rows(L->w, L->rows, L->cols, E->wb, (int8_t *)(void *)E->sbt, E->ssum);
+        for (int j = 0; j < L->rows; j++)
+            E->alpha[j] = 1.0f;
+        transpose_blocked(L->rows, L->cols, E->wb, E->wbt);
+    }
+}
+
+int beex_teff_set_act_scales(beex_teff *e, const beex_model *m)
+{
+    for (int i = 0; i < e->nblocks; i++) {
+        const beex_block *b = &m->blocks[i];
+        const float s[BEEX_ACT_INPUTS] = {b->q.act_scale, b->o.act_scale, b->w1.act_scale,
+                                          b->w2.act_scale, b->w4.act_scale};
+        for (int t = 0; t < BEEX_ACT_INPUTS; t++) {
+            if (!(s[t] > 0.0f))
+                return -1;
+            e->act_scale[i * BEEX_ACT_INPUTS + t] = s[t];
+            e->act_inv[i * BEEX_ACT_INPUTS + t] = 1.0f / s[t];
+        }
+    }
+    return 0;
+}
+
 void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, int smooth)
 {
     const beex_config *c = &p->cfg;
+    if (prec == BEEX_PREC_W8A8) {
+        teff_update_int8(e, p);
+        return;
+    }
+    e->quantized = 0;
     e->binarized = prec != BEEX_PREC_FP32;
     /* Every row and layer on its own: the team splits them without changing a bit. The
      * embedding's row scales are GAMMA_ROWS rows at a time: each row's sum is one chain of

@@ -66,9 +66,18 @@ typedef struct {
 
 typedef struct {
     int nblocks, binarized;
+    int quantized;      /* w8a8: fake-quantized weights, embedding rows and activations */
     beex_teff_lin *lin; /* nblocks * BEEX_TL_COUNT */
-    float *gamma;       /* vocab */
+    float *gamma;       /* vocab: mean |E[v]| (binarized) or the int8 row scale (w8a8) */
+    float *tok_inv;     /* vocab: 1 / the int8 row scale (w8a8) */
+    /* nblocks * BEEX_ACT_INPUTS activation scales and their inverses: set by the trainer from
+     * a calibration (beex_teff_set_act_scales), read by the w8a8 forward and backward. */
+    float *act_scale, *act_inv;
 } beex_teff;
+
+/* Takes the activation scales of every block's int8 inputs from a calibrated model
+ * (beex_linear.act_scale of q, o, w1, w2, w4). Returns 0, or -1 when one is missing. */
+int beex_teff_set_act_scales(beex_teff *e, const beex_model *m);
 
 int beex_teff_init(beex_teff *e, const beex_config *cfg);
 void beex_teff_free(beex_teff *e);

@@ -20,6 +20,7 @@
 #include "harness/eval/exits.h"
 #include "harness/eval/labels.h"
 #include "harness/eval/trace.h"
+#include "harness/model/calibrate.h"
 #include "harness/model/engine.h"
 #include "harness/text/dataset.h"
 #include "harness/train/adam.h"
@@ -119,16 +120,45 @@ static char *settings_json(const beex_train_options *o, int epoch, beex_precisio
     return s;
 }
 
+/* The current latent weights into the model, every quantized form derived; in w8a8 also the
+ * activation scales, calibrated on the first BEEX_CALIB_DEFAULT_EXAMPLES training examples in
+ * the fp32 twin of these weights (docs/model.md section 6): the scales the deployment file
+ * will hold, and the ones the next epoch's fake quantization uses. */
+static int model_at(beex_train_ctx *c, beex_precision prec, int threads, char *err, size_t errlen)
+{
+    beex_tparams_to_model(&c->step.p, c->model);
+    c->model->cfg.precision = prec;
+    beex_model_set_act_scales(c->model, NULL); /* stale once the weights moved */
+    if (beex_model_derive_binary(c->model) != 0) {
+        snprintf(err, errlen, "cannot derive the binary and int8 weights");
+        return -1;
+    }
+    if (prec != BEEX_PREC_W8A8)
+        return 0;
+    const beex_tsplit *t = &c->train;
+    int n = t->n < BEEX_CALIB_DEFAULT_EXAMPLES ? (int)t->n : BEEX_CALIB_DEFAULT_EXAMPLES;
+    const int32_t **ids = malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+    if (ids == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        ids[i] = t->ids + (size_t)i * t->max_len;
+    int rc = beex_calibrate(c->model, ids, t->len, n, threads, err, errlen);
+    free(ids);
+    if (rc == 0 && beex_teff_set_act_scales(&c->step.eff, c->model) != 0) {
+        snprintf(err, errlen, "calibration left a layer without an activation scale");
+        rc = -1;
+    }
+    return rc;
+}
+
 static int save_model(beex_train_ctx *c, const beex_train_options *o, beex_precision prec,
                       int epoch, const double *dev_acc, double train_loss, const char *path,
                       char *err, size_t errlen)
 {
-    beex_tparams_to_model(&c->step.p, c->model);
-    c->model->cfg.precision = prec;
-    if (beex_model_derive_binary(c->model) != 0) {
-        snprintf(err, errlen, "cannot derive binary weights for %s", path);
+    if (model_at(c, prec, o->threads, err, errlen) != 0)
         return -1;
-    }
     free(c->model->metadata_json);
     c->model->metadata_json =
         settings_json(o, epoch, prec, dev_acc, c->model->cfg.blocks, train_loss);
@@ -140,12 +170,8 @@ static int save_model(beex_train_ctx *c, const beex_train_options *o, beex_preci
 static int score_dev(beex_train_ctx *c, beex_precision prec, int threads, double *dev_acc,
                      char *err, size_t errlen)
 {
-    beex_tparams_to_model(&c->step.p, c->model);
-    c->model->cfg.precision = prec;
-    if (beex_model_derive_binary(c->model) != 0) {
-        snprintf(err, errlen, "cannot derive binary weights for the dev pass");
+    if (model_at(c, prec, threads, err, errlen) != 0)
         return -1;
-    }
     beex_engine *e = NULL;
     beex_engine_options eo = {prec, -1, threads};
     beex_trace tr;
@@ -416,6 +442,9 @@ int beex_train_run(beex_train_options *o, char *err, size_t errlen)
             beex_adam_reset(&c.step.adam); /* a new stage: the fp32 moments do not fit BAT */
         double loss_sum, train_s;
         size_t right;
+        /* w8a8: the epoch fake-quantizes with the scales of its starting weights. */
+        if (prec == BEEX_PREC_W8A8 && model_at(&c, prec, o->threads, err, errlen) != 0)
+            goto done;
         if (train_epoch(&c, o, epoch, prec, &bb, &loss_sum, &right, &train_s, err, errlen) != 0)
             goto done;
         double train_loss = loss_sum / (double)n;

@@ -103,7 +103,7 @@ int beex_tstep_run(beex_tstep *s, const beex_tbatch *b, beex_precision prec, flo
     beex_adam_step(&s->adam, s->p.base, s->grad.base);
     beex_tprof_stop(pf, BEEX_TP_ADAM, t, 0.0);
     t = beex_tprof_start(pf);
-    beex_tparams_clip(&s->p, prec != BEEX_PREC_FP32);
+    beex_tparams_clip(&s->p, prec == BEEX_PREC_W1A32 || prec == BEEX_PREC_W1A1);
     beex_tprof_stop(pf, BEEX_TP_SURROGATE, t, 0.0);
     if (pf != NULL) {
         pf->total_seconds += beex_now_seconds() - t_step;

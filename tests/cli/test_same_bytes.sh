@@ -5,10 +5,10 @@
 # by the plain fmaf loop, the path of builds without libxsmm such as arm64); that sha256 is
 # the one recorded in tests/data/train/same_bytes.sha256, which every CPU must reproduce
 # (this test runs under qemu-aarch64 too: scripts/test_neon.sh). `beex run --full` traces
-# of one model are byte-identical across variants and thread counts in all three precisions.
+# of one model are byte-identical across variants and thread counts in all four precisions.
 # A variant this CPU lacks is skipped and said; at least two runs must agree. After a change
 # that means to change the arithmetic, record the new sums (from tests/data/train/):
-#   for p in fp32 w1a1; do beex train synth --out /tmp/$p.st --precision $p --threads 1 \
+#   for p in fp32 w1a1 w8a8; do beex train synth --out /tmp/$p.st --precision $p --threads 1 \
 #     --d 16 --heads 2 --dff 40 --blocks 3 --max-len 24 --vocab 80 --batch 16 --quiet \
 #     --epochs 1; echo "$p $(sha256sum </tmp/$p.st | cut -d' ' -f1)"; done >same_bytes.sha256
 set -u
@@ -25,7 +25,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 small=(--d 16 --heads 2 --dff 40 --blocks 3 --max-len 24 --vocab 80 --batch 16 --quiet --epochs 1)
 
 variants=()
-for isa in scalar avx2 avx512 neon; do
+for isa in scalar avx2 avx512 avxvnni amx neon; do
     if BEEX_ISA=$isa "$beex" variants >/dev/null 2>&1; then
         variants+=("$isa")
     else
@@ -35,7 +35,7 @@ done
 [ ${#variants[@]} -ge 1 ] || fail "no variant usable"
 
 # Training: every variant, 1 and 2 threads; the plain-loop path where libxsmm is built in.
-for prec in fp32 w1a1; do
+for prec in fp32 w1a1 w8a8; do
     want=$(awk -v p="$prec" '$1 == p { print $2 }' "$expected")
     [ -n "$want" ] || fail "$expected has no $prec line"
     runs=0
@@ -63,15 +63,18 @@ for prec in fp32 w1a1; do
     echo "$prec: $runs runs, sha256 $want"
 done
 
-# Traces: all three precisions, every variant, 1 and 2 threads, batch 1 and 4.
+# Traces: all four precisions, every variant, 1 and 2 threads, batch 1 and 4 (w8a8 on the
+# w8a8 checkpoint, the one that carries activation scales).
 cut -f2 "$data/test.tsv" >"$tmp/in.txt"
-for prec in fp32 w1a32 w1a1; do
+for prec in fp32 w1a32 w1a1 w8a8; do
     first=
     for isa in "${variants[@]}"; do
         for t in 1 2; do
             for b in 1 4; do
                 out="$tmp/run-$prec-$isa-$t-$b.jsonl"
-                "$beex" run "$tmp/w1a1-${variants[0]}-1.st" --precision "$prec" --variant "$isa" \
+                model=$tmp/w1a1-${variants[0]}-1.st
+                [ "$prec" = w8a8 ] && model=$tmp/w8a8-${variants[0]}-1.st
+                "$beex" run "$model" --precision "$prec" --variant "$isa" \
                     --threads "$t" --batch "$b" --full <"$tmp/in.txt" >"$out" ||
                     fail "run $prec on $isa"
                 [ -s "$out" ] || fail "run $prec on $isa wrote nothing"

@@ -74,6 +74,29 @@ done
 cmp "$tmp/t1.safetensors" "$tmp/t2.safetensors" || fail "1 and 2 threads trained different bytes"
 cmp "$tmp/t1.safetensors.state" "$tmp/t2.safetensors.state" || fail "1 and 2 threads: optimiser states differ"
 
+# Quantization-aware training (w8a8, docs/model.md section 6): the same bytes on 1 and 2
+# threads; the checkpoint carries the activation scales of its own weights, so it evaluates
+# at w8a8 and quantizing it again (beex quantize calibrates the same way) changes no byte;
+# --resume of a QAT run gives the bytes of the run that never stopped.
+for t in 1 2; do
+    "$beex" train "$data" --out "$tmp/q$t.safetensors" --precision w8a8 --fp32-epochs 1 --epochs 3 \
+        --threads "$t" "${one[@]}" || fail "QAT on $t thread(s)"
+done
+cmp "$tmp/q1.safetensors" "$tmp/q2.safetensors" || fail "QAT: 1 and 2 threads trained different bytes"
+"$beex" eval "$tmp/q1.safetensors" "$data" --precision w8a8 >/dev/null || fail "eval of a QAT model at w8a8"
+"$beex" quantize --model "$tmp/q1.safetensors" --data "$data/train.tsv" --out "$tmp/q1r.safetensors" \
+    --threads 1 >/dev/null || fail "quantize of a QAT model"
+"$beex" run "$tmp/q1.safetensors" --precision w8a8 --full <"$data/test.tsv" >"$tmp/q1.jsonl" &&
+    "$beex" run "$tmp/q1r.safetensors" --precision w8a8 --full <"$data/test.tsv" >"$tmp/q1r.jsonl" ||
+    fail "run at w8a8"
+cmp -s "$tmp/q1.jsonl" "$tmp/q1r.jsonl" || fail "QAT's saved scales differ from a fresh calibration"
+"$beex" train "$data" --out "$tmp/qr.safetensors" --precision w8a8 --fp32-epochs 1 --epochs 2 \
+    --threads 1 "${one[@]}" || fail "QAT, first two epochs"
+"$beex" train "$data" --out "$tmp/qr.safetensors" --precision w8a8 --fp32-epochs 1 --epochs 3 \
+    --resume --threads 1 "${one[@]}" || fail "QAT, resumed"
+cmp "$tmp/q1.safetensors.last.safetensors" "$tmp/qr.safetensors.last.safetensors" ||
+    fail "QAT resumed after epoch 2 differs from the run that never stopped"
+
 out=$("$beex" eval "$tmp/m.safetensors" "$data" --json "$tmp/e.json") || fail "eval"
 echo "$out" | grep -q "full depth" || fail "eval output lacks the full-depth row"
 echo "$out" | grep -q "^test" || fail "eval output lacks the test split"

@@ -37,11 +37,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     volatile float sink = 0.0f;
     const beex_config *c = &m->cfg;
     sink += m->pos_embed[(size_t)c->max_len * (size_t)c->d - 1];
-    sink += m->tok_gamma[c->vocab - 1];
+    /* A w8a8 deployment holds int8 rows and no bits; every other file has bits. */
+    int int8 = m->tok_bits == NULL;
+    if (int8 && (m->tok_q8 == NULL || m->tok_qscale == NULL))
+        abort();
+    sink += int8 ? m->tok_qscale[c->vocab - 1] + m->tok_q8[(size_t)c->vocab * c->d - 1]
+                 : m->tok_gamma[c->vocab - 1];
     for (int i = 0; i < c->blocks; i++) {
         const beex_block *b = &m->blocks[i];
-        sink += b->w2.alpha[b->w2.rows - 1] + b->exit_bias[c->classes - 1];
-        sink += (float)b->w4.bits[(size_t)b->w4.rows * (((size_t)b->w4.cols + 7) / 8) - 1];
+        sink += b->exit_bias[c->classes - 1];
+        if (int8) {
+            sink += b->w2.qscale[b->w2.rows - 1] + b->w2.act_scale;
+            sink += (float)b->w4.q8[(size_t)b->w4.rows * (size_t)b->w4.cols - 1];
+        } else {
+            sink += b->w2.alpha[b->w2.rows - 1];
+            sink += (float)b->w4.bits[(size_t)b->w4.rows * (((size_t)b->w4.cols + 7) / 8) - 1];
+        }
     }
     (void)sink;
     beex_model_free(m);

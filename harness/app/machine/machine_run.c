@@ -15,6 +15,7 @@
 #include "harness/report/context.h"
 #include "harness/report/gbench_json.h"
 #include "harness/report/system_probe.h"
+#include "kernels/registry.h"
 
 /* Seconds for the run (the budget) and what is spent before the measurements: loading and
  * the accuracy check, about a tenth of the budget on the reference model. */
@@ -69,7 +70,12 @@ static int settle(const beex_machine_run_options *o, beex_machine_ctx *c, char *
                 if (o->variants[k] == all[i])
                     c->variants[c->nvariants++] = all[i];
     } else {
-        c->nvariants = beex_isa_available_list(1, c->variants);
+        /* The bundle measures binary inference: a variant with no binary GEMM of its own
+         * (avxvnni, amx: their parent's code) would repeat its parent's rows. */
+        int all[BEEX_ISA_COUNT], n = beex_isa_available_list(1, all);
+        for (int i = 0; i < n; i++)
+            if (beex_family_bgemm.has((beex_isa)all[i]))
+                c->variants[c->nvariants++] = all[i];
     }
     int cores = beex_threads_setup(0, err, errlen);
     if (cores < 0 || c->nvariants < 1)

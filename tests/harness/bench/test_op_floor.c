@@ -34,7 +34,7 @@ static void test_floor_terms(void **state)
     (void)state;
     beex_floor_bounds b = fixed_bounds();
     /* w1a1 product: 1e9 bMACs (1 ms) + 1e6 FLOPs (10 us); 1e6 activation bytes (20 us). */
-    beex_class_work g = {1e6, 1e9, 0.0, 1e6, 0.0, 0.0};
+    beex_class_work g = {1e6, 1e9, 0.0, 1e6, 0.0, 0.0, 0.0};
     beex_op_floor f = beex_op_floor_of(BEEX_OP_GEMM, BEEX_PREC_W1A1, &g, &b);
     assert_near(f.compute_seconds, 1e-3 + 1e-5);
     assert_near(f.memory_seconds, 2e-5);
@@ -43,13 +43,13 @@ static void test_floor_terms(void **state)
     assert_string_equal(beex_bound_kind_name(f.bound), "w1a1 bound");
 
     /* w1a32 product: 1e9 sign-applied adds of 1.1e9 FLOPs: adds at 5e10/s, the rest at 1e11. */
-    beex_class_work h = {1.1e9, 0.0, 1e9, 0.0, 0.0, 0.0};
+    beex_class_work h = {1.1e9, 0.0, 1e9, 0.0, 0.0, 0.0, 0.0};
     f = beex_op_floor_of(BEEX_OP_GEMM, BEEX_PREC_W1A32, &h, &b);
     assert_near(f.seconds, 1e9 / 5e10 + 1e8 / 1e11);
     assert_int_equal(f.bound, BEEX_BOUND_W1A32);
 
     /* fp32 GEMMs and attention's products run at the fp32 products' FMA rate. */
-    beex_class_work s = {2e9, 0.0, 0.0, 0.0, 0.0, 0.0};
+    beex_class_work s = {2e9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
     f = beex_op_floor_of(BEEX_OP_GEMM, BEEX_PREC_FP32, &s, &b);
     assert_near(f.seconds, 1e-2);
     assert_int_equal(f.bound, BEEX_BOUND_FP32_FMA);
@@ -60,7 +60,7 @@ static void test_floor_terms(void **state)
     assert_int_equal(f.bound, BEEX_BOUND_FMA);
 
     /* Memory-bound: 1e3 FLOPs, 5e8 activation bytes from cache (10 ms). */
-    beex_class_work ln = {1e3, 0.0, 0.0, 5e8, 0.0, 0.0};
+    beex_class_work ln = {1e3, 0.0, 0.0, 5e8, 0.0, 0.0, 0.0};
     f = beex_op_floor_of(BEEX_OP_LAYERNORM, BEEX_PREC_FP32, &ln, &b);
     assert_near(f.seconds, 1e-2);
     assert_int_equal(f.bound, BEEX_BOUND_CACHE);
@@ -71,7 +71,7 @@ static void test_tables_past_the_llc_stream_from_dram(void **state)
     (void)state;
     beex_floor_bounds b = fixed_bounds();
     /* 1e8 table bytes: in cache (2 ms) when the table fits the LLC, from DRAM (10 ms) when not. */
-    beex_class_work e = {1.0, 0.0, 0.0, 0.0, 1e8, 1e6};
+    beex_class_work e = {1.0, 0.0, 0.0, 0.0, 1e8, 1e6, 0.0};
     beex_op_floor f = beex_op_floor_of(BEEX_OP_EMBED, BEEX_PREC_FP32, &e, &b);
     assert_near(f.seconds, 2e-3);
     assert_int_equal(f.bound, BEEX_BOUND_CACHE);
@@ -100,7 +100,7 @@ static void test_missing_bound_and_no_work(void **state)
     assert_true(f.seconds == 0.0);
     assert_int_equal(f.bound, BEEX_BOUND_NONE);
     b.w1a1_bmac_per_s = NAN; /* no bound loop for the variant */
-    beex_class_work g = {1.0, 1e9, 0.0, 1.0, 0.0, 0.0};
+    beex_class_work g = {1.0, 1e9, 0.0, 1.0, 0.0, 0.0, 0.0};
     f = beex_op_floor_of(BEEX_OP_GEMM, BEEX_PREC_W1A1, &g, &b);
     assert_true(isnan(f.seconds));
 }

@@ -33,19 +33,20 @@ static void test_classes_sum_to_cost_model(void **state)
     assert_int_equal(beex_config_preset("bert-base", &cfgs[1]), 0);
     const int tokens[] = {1, 7, 64, 128, 500};
     for (int k = 0; k < 2; k++)
-        for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++)
+        for (int p = BEEX_PREC_FP32; p < BEEX_PREC_COUNT; p++)
             for (size_t t = 0; t < sizeof tokens / sizeof tokens[0]; t++) {
                 beex_class_work w[BEEX_OP_CLASSES];
                 beex_cost_classes_example(&cfgs[k], (beex_precision)p, tokens[t], w);
                 beex_cost want =
                     beex_cost_until(&cfgs[k], (beex_precision)p, tokens[t], cfgs[k].blocks);
-                double flops = 0.0, bops = 0.0;
+                double flops = 0.0, bops = 0.0, iops = 0.0;
                 for (int c = 0; c < BEEX_OP_CLASSES; c++) {
-                    flops += w[c].flops, bops += w[c].bops;
+                    flops += w[c].flops, bops += w[c].bops, iops += w[c].iops;
                     assert_true(w[c].lane_adds <= w[c].flops);
                     assert_true(w[c].act_bytes >= 0.0 && w[c].table_bytes >= 0.0);
-                    /* Every class but packing (w1a1 only) has work and moves bytes. */
-                    if (c == BEEX_OP_PACK && p != BEEX_PREC_W1A1) {
+                    /* Every class but packing (w1a1; quantizing in w8a8) has work and moves
+                     * bytes. */
+                    if (c == BEEX_OP_PACK && p != BEEX_PREC_W1A1 && p != BEEX_PREC_W8A8) {
                         assert_true(w[c].flops == 0.0 && w[c].act_bytes == 0.0);
                     } else {
                         assert_true(w[c].flops + w[c].bops > 0.0);
@@ -54,6 +55,10 @@ static void test_classes_sum_to_cost_model(void **state)
                 }
                 assert_close(flops, want.flops);
                 assert_close(bops, want.bops);
+                assert_close(iops, want.iops);
+                /* IOPs are the w8a8 products' only. */
+                assert_true((p == BEEX_PREC_W8A8) == (w[BEEX_OP_GEMM].iops > 0.0));
+                assert_true(iops == w[BEEX_OP_GEMM].iops);
                 /* BOPs are the w1a1 products' only; lane adds the w1a32 products' only. */
                 assert_true((p == BEEX_PREC_W1A1) == (w[BEEX_OP_GEMM].bops > 0.0));
                 assert_true((p == BEEX_PREC_W1A32) == (w[BEEX_OP_GEMM].lane_adds > 0.0));
@@ -66,7 +71,7 @@ static void test_batch_reads_weights_once_per_group(void **state)
     beex_config c = small_config(); /* max_len 64: groups of at most 128 rows */
     int rows = beex_engine_group_rows(&c);
     assert_int_equal(rows, 128);
-    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++) {
+    for (int p = BEEX_PREC_FP32; p < BEEX_PREC_COUNT; p++) {
         beex_class_work one[BEEX_OP_CLASSES], batch[BEEX_OP_CLASSES], single[BEEX_OP_CLASSES];
         beex_cost_classes_example(&c, (beex_precision)p, 64, one);
         /* Five examples of 64 tokens: groups of two, two and one. */
@@ -78,6 +83,7 @@ static void test_batch_reads_weights_once_per_group(void **state)
         for (int k = 0; k < BEEX_OP_CLASSES; k++) {
             assert_close(batch[k].flops, 5.0 * one[k].flops);
             assert_close(batch[k].bops, 5.0 * one[k].bops);
+            assert_close(batch[k].iops, 5.0 * one[k].iops);
             assert_close(batch[k].act_bytes, 5.0 * one[k].act_bytes);
             assert_close(batch[k].table_footprint, one[k].table_footprint);
         }

@@ -93,6 +93,20 @@ static void test_cost_formulas(void **state)
     assert_true(b.bops == T * lin);
     assert_true(b.flops == 3 * outs + pack + rest);
     assert_true(fabs(b.ops - (b.flops + b.bops / 64.0)) < 1e-6);
+    assert_true(f.iops == 0.0 && w.iops == 0.0 && b.iops == 0.0);
+    /* w8a8 (docs/model.md section 7): 2 IOPs per int8 MAC; per output the scale multiply and
+     * the bias add; a multiply per input element quantized, once per shared input (x, concat
+     * O_h, y, g, u); OPs = FLOPs + IOPs + BOPs / 64. */
+    beex_cost q = beex_cost_block(&c, BEEX_PREC_W8A8, 10);
+    double quant = T * d + T * d + T * d + T * ff + T * ff;
+    assert_true(q.bops == 0.0 && q.iops == 2 * T * lin);
+    assert_true(q.flops == 2 * outs + quant + rest);
+    assert_true(q.ops == q.flops + q.iops);
+    /* By hand for d 64, dff 128, T 10: 2 * 10 * (4 * 64 * 64 + 4 * 64 * 128) IOPs. */
+    assert_true(q.iops == 983040.0);
+    beex_cost q3 = beex_cost_until(&c, BEEX_PREC_W8A8, 10, 3);
+    assert_true(q3.flops == 2 * T * d + 3 * q.flops && q3.iops == 3 * q.iops && q3.bops == 0.0);
+    assert_true(q3.ops == q3.flops + q3.iops);
     /* Until block k: embedding + k blocks; T clipped to max_len; k clipped to [1, N]. */
     beex_cost u = beex_cost_until(&c, BEEX_PREC_W1A1, 10, 3);
     assert_true(u.flops == 2 * T * d + 3 * b.flops && u.bops == 3 * b.bops);

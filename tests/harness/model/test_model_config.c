@@ -55,9 +55,12 @@ static void test_presets(void **state)
 static void test_precision_names(void **state)
 {
     (void)state;
-    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++)
+    for (int p = BEEX_PREC_FP32; p < BEEX_PREC_COUNT; p++)
         assert_int_equal(beex_precision_parse(beex_precision_name((beex_precision)p)), p);
     assert_string_equal(beex_precision_name(BEEX_PREC_W1A32), "w1a32");
+    assert_string_equal(beex_precision_name(BEEX_PREC_W8A8), "w8a8");
+    assert_int_equal(beex_precision_parse("w8a8"), BEEX_PREC_W8A8);
+    assert_int_equal(BEEX_PREC_W8A8, 3);
     assert_int_equal(beex_precision_parse("w1a2"), -1);
     assert_int_equal(beex_precision_parse(""), -1);
     assert_int_equal(beex_precision_parse(NULL), -1);
@@ -185,12 +188,79 @@ static void test_derive_binary(void **state)
     beex_model_free(m);
 }
 
+/* Independent check of docs/model.md section 3b's weight rows on hand-set weights: the row's
+ * max maps to +-127, -0.0 and tiny values to 0, exact ties to even, an all-zero row to scale 0;
+ * and the activation scales of the layers sharing an input. */
+static void test_derive_int8(void **state)
+{
+    (void)state;
+    beex_config c = tiny_config();
+    beex_model *m;
+    char err[256];
+    assert_int_equal(beex_model_alloc(&c, &m, err, sizeof err), 0);
+    beex_model_init_random(m, 7);
+    beex_linear *l = &m->blocks[1].w2; /* 12 x 20 */
+    float *w = l->weight;
+    for (int k = 0; k < 20; k++)
+        w[k] = 0.0f;
+    w[0] = -0.0f, w[1] = 1e-30f, w[2] = -1.27f; /* sw = 0.01 (rounded), the row's max */
+    w[3] = 0.635f, w[4] = 1.27f, w[5] = 0.005f;
+    for (int k = 0; k < 20; k++)
+        w[20 + k] = 0.0f; /* row 1: all zero */
+    /* row 2: max 127, so sw = 1 and inv = 1: exact ties k + 0.5 */
+    const float r2[6] = {127.0f, 2.5f, 3.5f, -2.5f, -0.5f, 0.5f};
+    for (int k = 0; k < 20; k++)
+        w[40 + k] = k < 6 ? r2[k] : 0.0f;
+    assert_int_equal(beex_model_derive_binary(m), 0); /* derives int8 too */
+    assert_non_null(l->q8), assert_non_null(m->tok_q8);
+    float sw = 1.27f / 127.0f, inv = 1.0f / sw;
+    assert_true(l->qscale[0] == sw);
+    const int8_t *q = l->q8;
+    assert_int_equal(q[0], 0), assert_int_equal(q[1], 0), assert_int_equal(q[2], -127);
+    assert_int_equal(q[4], 127);
+    assert_int_equal(q[3], (int)nearbyintf(0.635f * inv));
+    assert_int_equal(q[5], (int)nearbyintf(0.005f * inv));
+    assert_true(l->qscale[1] == 0.0f);
+    for (int k = 0; k < 20; k++)
+        assert_int_equal(q[20 + k], 0);
+    assert_true(l->qscale[2] == 1.0f);
+    const int want2[6] = {127, 2, 4, -2, 0, 0};
+    for (int k = 0; k < 6; k++)
+        assert_int_equal(q[40 + k], want2[k]);
+    /* Every value of every layer and of the token table in [-127, 127], |q| <= 127 * |w| / max. */
+    for (int v = 0; v < c.vocab; v++) {
+        float amax = 0.0f;
+        for (int k = 0; k < c.d; k++)
+            amax = fmaxf(amax, fabsf(m->tok_embed[(size_t)v * c.d + k]));
+        assert_true(m->tok_qscale[v] == amax / 127.0f);
+        for (int k = 0; k < c.d; k++)
+            assert_true(m->tok_q8[(size_t)v * c.d + k] >= -127);
+    }
+    /* Activation scales: none, all, some. */
+    assert_int_equal(beex_model_has_act_scales(m), 0);
+    float s[2 * BEEX_ACT_INPUTS];
+    for (int i = 0; i < 2 * BEEX_ACT_INPUTS; i++)
+        s[i] = 0.1f * (float)(i + 1);
+    beex_model_set_act_scales(m, s);
+    assert_int_equal(beex_model_has_act_scales(m), 1);
+    const beex_block *b = &m->blocks[1];
+    assert_true(b->q.act_scale == s[5] && b->k.act_scale == s[5] && b->v.act_scale == s[5]);
+    assert_true(b->o.act_scale == s[6] && b->w1.act_scale == s[7] && b->w3.act_scale == s[7]);
+    assert_true(b->w2.act_scale == s[8] && b->w4.act_scale == s[9]);
+    m->blocks[0].o.act_scale = 0.0f;
+    assert_int_equal(beex_model_has_act_scales(m), -1);
+    beex_model_set_act_scales(m, NULL);
+    assert_int_equal(beex_model_has_act_scales(m), 0);
+    beex_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),      cmocka_unit_test(test_precision_names),
         cmocka_unit_test(test_check_rejects), cmocka_unit_test(test_init_deterministic),
         cmocka_unit_test(test_derive_binary), cmocka_unit_test(test_presets),
+        cmocka_unit_test(test_derive_int8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,7 @@
 /* Model files round trip: checkpoint bit for bit, deployment bits / alpha equal to
- * derive_binary, and a hand-written file (other tensor order, extra header padding) loads. */
+ * derive_binary, int8 rows and scales of a w8a8 deployment equal to derive_int8 (and its logits
+ * those of the calibrated checkpoint), and a hand-written file (other tensor order, extra header
+ * padding) loads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "harness/model/engine.h"
 #include "harness/model/safetensors.h"
 #include "harness/model/test_model_io_util.h"
 
@@ -195,6 +198,136 @@ static void test_deployment_fp32(void **state)
     check_deployment(BEEX_PREC_FP32);
 }
 
+/* Activation scales as a calibration would set them: one per block and input, all distinct. */
+static void set_act_scales(beex_model *m)
+{
+    float s[64];
+    for (int i = 0; i < m->cfg.blocks * BEEX_ACT_INPUTS; i++)
+        s[i] = 0.01f + 0.003f * (float)i;
+    beex_model_set_act_scales(m, s);
+}
+
+static void assert_same_int8(const beex_linear *a, const beex_linear *b)
+{
+    assert_memory_equal(a->q8, b->q8, (size_t)a->rows * (size_t)a->cols);
+    assert_memory_equal(a->qscale, b->qscale, FBYTES(a->rows));
+    assert_memory_equal(a->bias, b->bias, FBYTES(a->rows));
+    assert_true(a->act_scale == b->act_scale && a->act_scale > 0.0f);
+}
+
+/* Full-depth logits of a few examples at w8a8. */
+static void w8a8_logits(const beex_model *m, float *lg)
+{
+    beex_engine_options o = {BEEX_PREC_W8A8, -1, 1};
+    beex_engine *e = NULL;
+    char err[256];
+    if (beex_engine_create(m, &o, &e, err, sizeof err) != 0)
+        fail_msg("engine: %s", err);
+    static const int32_t a[5] = {2, 7, 12, 0, 5}, b[3] = {11, 1, 4};
+    const int32_t *ids[2] = {a, b};
+    int lens[2] = {5, 3};
+    beex_exit_result r[2];
+    assert_int_equal(beex_engine_run_batch(e, ids, lens, 2, -INFINITY, r, lg, NULL), 0);
+    beex_engine_free(e);
+}
+
+/* A calibrated checkpoint keeps its act scales bit for bit; its w8a8 deployment holds the int8
+ * rows derive_int8 makes, runs to the checkpoint's logits byte for byte, re-saves to the same
+ * bytes, and serves no other precision. */
+static void test_deployment_w8a8(void **state)
+{
+    (void)state;
+    beex_model *m = tiny_model(5), *c = NULL, *r = NULL;
+    set_awkward_values(m);
+    char ckpt[256], path[256], again[256], err[512];
+    temp_path(ckpt, sizeof ckpt, "w8ckpt");
+    temp_path(path, sizeof path, "w8a8");
+    temp_path(again, sizeof again, "w8again");
+    /* Uncalibrated: refused, with the word on what to do. */
+    assert_int_equal(beex_model_has_act_scales(m), 0);
+    assert_int_not_equal(beex_model_save_deployment(m, BEEX_PREC_W8A8, path, err, sizeof err), 0);
+    assert_non_null(strstr(err, "beex quantize"));
+    assert_int_equal(access(path, F_OK), -1);
+    set_act_scales(m);
+    assert_int_equal(beex_model_has_act_scales(m), 1);
+    assert_int_equal(beex_model_save_checkpoint(m, ckpt, err, sizeof err), 0);
+    assert_int_equal(beex_model_save_deployment(m, BEEX_PREC_W8A8, path, err, sizeof err), 0);
+    if (beex_model_load(ckpt, &c, err, sizeof err) != 0 ||
+        beex_model_load(path, &r, err, sizeof err) != 0)
+        fail_msg("load: %s", err);
+    assert_same_model(m, c, 1);
+    assert_int_equal(r->is_deployment, 1);
+    assert_int_equal(r->cfg.precision, BEEX_PREC_W8A8);
+    assert_null(r->tok_embed), assert_null(r->tok_bits), assert_null(r->blocks[0].q.weight);
+    assert_null(r->blocks[1].w4.bits);
+    size_t vd = (size_t)m->cfg.vocab * (size_t)m->cfg.d;
+    assert_memory_equal(r->tok_q8, m->tok_q8, vd);
+    assert_memory_equal(r->tok_qscale, m->tok_qscale, FBYTES(m->cfg.vocab));
+    assert_memory_equal(c->tok_q8, m->tok_q8, vd);
+    for (int i = 0; i < m->cfg.blocks; i++) {
+        const beex_block *x = &m->blocks[i], *y = &r->blocks[i], *z = &c->blocks[i];
+        const beex_linear *lx[] = {&x->q, &x->k, &x->v, &x->o, &x->w1, &x->w3, &x->w2, &x->w4};
+        const beex_linear *ly[] = {&y->q, &y->k, &y->v, &y->o, &y->w1, &y->w3, &y->w2, &y->w4};
+        const beex_linear *lz[] = {&z->q, &z->k, &z->v, &z->o, &z->w1, &z->w3, &z->w2, &z->w4};
+        for (int j = 0; j < 8; j++) {
+            assert_same_int8(lx[j], ly[j]);
+            assert_same_int8(lx[j], lz[j]);
+        }
+    }
+    /* -0.0 and -1e-38 in w4's row 0 quantize to 0; its +-1.0 (the row's max) to +-127. */
+    const int8_t *q = r->blocks[1].w4.q8;
+    assert_int_equal(q[0], 0), assert_int_equal(q[1], 0), assert_int_equal(q[2], 0);
+    assert_int_equal(q[3], 127), assert_int_equal(q[4], -127);
+    assert_true(r->blocks[1].w4.qscale[0] == 1.0f / 127.0f);
+    /* The same logits from the checkpoint (int8 derived on load) and the deployment. */
+    size_t nl = 2 * (size_t)m->cfg.blocks * (size_t)m->cfg.classes;
+    float *l1 = malloc(nl * sizeof *l1), *l2 = malloc(nl * sizeof *l2);
+    w8a8_logits(c, l1);
+    w8a8_logits(r, l2);
+    assert_memory_equal(l1, l2, nl * sizeof *l1);
+    /* Re-saving the deployment gives the same bytes; its size is what deployment_size said. */
+    assert_int_equal(beex_model_save_deployment(r, BEEX_PREC_W8A8, again, err, sizeof err), 0);
+    size_t n1, n2;
+    uint8_t *b1 = read_all(path, &n1), *b2 = read_all(again, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(b1, b2, n1);
+    uint64_t size = 0;
+    assert_int_equal(beex_model_deployment_size(m, BEEX_PREC_W8A8, &size, err, sizeof err), 0);
+    assert_int_equal(size, n1);
+    free(b1), free(b2);
+    unlink(again);
+    /* A w8a8 deployment has neither latent weights nor bits. */
+    assert_int_not_equal(beex_model_save_deployment(r, BEEX_PREC_W1A1, again, err, sizeof err), 0);
+    assert_non_null(strstr(err, "w8a8 deployment"));
+    assert_int_not_equal(beex_model_save_checkpoint(r, again, err, sizeof err), 0);
+    assert_int_equal(access(again, F_OK), -1);
+    beex_engine_options o = {BEEX_PREC_W1A1, -1, 1};
+    beex_engine *e = NULL;
+    assert_int_not_equal(beex_engine_create(r, &o, &e, err, sizeof err), 0);
+    assert_null(e);
+    /* A binarized deployment cannot make a w8a8 one. */
+    beex_model *b = NULL;
+    assert_int_equal(beex_model_save_deployment(m, BEEX_PREC_W1A1, again, err, sizeof err), 0);
+    assert_int_equal(beex_model_load(again, &b, err, sizeof err), 0);
+    assert_int_not_equal(beex_model_deployment_size(b, BEEX_PREC_W8A8, &size, err, sizeof err), 0);
+    unlink(again);
+    beex_model_free(b);
+    /* Clearing the scales makes an uncalibrated checkpoint again, without act_scale tensors. */
+    beex_model_set_act_scales(c, NULL);
+    assert_int_equal(beex_model_save_checkpoint(c, again, err, sizeof err), 0);
+    beex_st_file f;
+    assert_int_equal(beex_st_read(again, &f, err, sizeof err), 0);
+    assert_null(beex_st_find(&f, "blocks.0.attn.q.act_scale"));
+    beex_st_close(&f);
+    unlink(again);
+    free(l1), free(l2);
+    unlink(ckpt);
+    unlink(path);
+    beex_model_free(m);
+    beex_model_free(c);
+    beex_model_free(r);
+}
+
 /* Export packs from the latent weights, not from stale bits of an earlier derive. */
 static void test_deployment_packs_fresh(void **state)
 {
@@ -349,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_deployment_w1a1),
         cmocka_unit_test(test_deployment_w1a32),
         cmocka_unit_test(test_deployment_fp32),
+        cmocka_unit_test(test_deployment_w8a8),
         cmocka_unit_test(test_deployment_packs_fresh),
         cmocka_unit_test(test_other_order_and_padding),
         cmocka_unit_test(test_save_errors),

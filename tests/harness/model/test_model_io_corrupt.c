@@ -18,15 +18,25 @@ typedef struct {
     size_t len;
 } blob;
 
-static blob checkpoint, deployment; /* valid files of the tiny model */
+/* Valid files of the tiny model: checkpoint, w1a1 deployment, and (calibrated) checkpoint with
+ * act scales and w8a8 deployment. */
+static blob checkpoint, deployment, calibrated, deployment8;
 
-static blob file_of(int deploy)
+/* kind: 0 checkpoint, 1 w1a1 deployment, 2 calibrated checkpoint, 3 w8a8 deployment. */
+static blob file_of(int kind)
 {
     beex_model *m = tiny_model(77);
     char path[256], err[512];
-    temp_path(path, sizeof path, deploy ? "cdep" : "cckpt");
-    int rc = deploy ? beex_model_save_deployment(m, BEEX_PREC_W1A1, path, err, sizeof err)
-                    : beex_model_save_checkpoint(m, path, err, sizeof err);
+    temp_path(path, sizeof path, kind == 1 ? "cdep" : kind == 3 ? "cdep8" : "cckpt");
+    if (kind >= 2) {
+        float s[2 * BEEX_ACT_INPUTS];
+        for (int i = 0; i < 2 * BEEX_ACT_INPUTS; i++)
+            s[i] = 0.02f * (float)(i + 1);
+        beex_model_set_act_scales(m, s);
+    }
+    int rc = kind == 1   ? beex_model_save_deployment(m, BEEX_PREC_W1A1, path, err, sizeof err)
+             : kind == 3 ? beex_model_save_deployment(m, BEEX_PREC_W8A8, path, err, sizeof err)
+                         : beex_model_save_checkpoint(m, path, err, sizeof err);
     assert_int_equal(rc, 0);
     blob b;
     b.buf = read_all(path, &b.len);
@@ -41,6 +51,8 @@ static int setup(void **state)
     (void)state;
     checkpoint = file_of(0);
     deployment = file_of(1);
+    calibrated = file_of(2);
+    deployment8 = file_of(3);
     return 0;
 }
 
@@ -49,6 +61,8 @@ static int teardown(void **state)
     (void)state;
     free(checkpoint.buf);
     free(deployment.buf);
+    free(calibrated.buf);
+    free(deployment8.buf);
     return 0;
 }
 
@@ -129,6 +143,14 @@ static void test_valid_files_load(void **state)
     beex_model_free(m);
     assert_int_equal(beex_model_load_buffer(deployment.buf, deployment.len, &m, err, sizeof err),
                      0);
+    beex_model_free(m);
+    assert_int_equal(beex_model_load_buffer(calibrated.buf, calibrated.len, &m, err, sizeof err),
+                     0);
+    assert_int_equal(beex_model_has_act_scales(m), 1);
+    beex_model_free(m);
+    assert_int_equal(beex_model_load_buffer(deployment8.buf, deployment8.len, &m, err, sizeof err),
+                     0);
+    assert_int_equal(m->cfg.precision, BEEX_PREC_W8A8);
     beex_model_free(m);
 }
 
@@ -312,6 +334,57 @@ static void test_values(void **state)
     expect_fail(c, "row 11 has padding bits", "blocks.1.slfn.w4.bits");
 }
 
+/* w8a8 (docs/model.md section 8): int8 rows in [-127, 127], finite non-negative qscale, finite
+ * positive act_scale on every layer or none, shared inputs with one scale, I8 shapes. */
+static void test_w8a8(void **state)
+{
+    (void)state;
+    blob c = copy_of(&deployment8);
+    c.buf[data_at(&c, "blocks.0.attn.q.q8") + 5] = 0x80; /* -128 */
+    expect_fail(c, "element 5 is -128", "blocks.0.attn.q.q8");
+    c = copy_of(&deployment8);
+    c.buf[data_at(&c, "embed.tok.q8") + 17] = 0x80;
+    expect_fail(c, "element 17 is -128", "embed.tok.q8");
+    float nan = NAN, zero = 0.0f, neg = -0.5f;
+    c = copy_of(&deployment8);
+    memcpy(c.buf + data_at(&c, "blocks.1.slfn.w1.qscale") + 4 * 3, &nan, 4);
+    expect_fail(c, "element 3 is not finite", "blocks.1.slfn.w1.qscale");
+    c = copy_of(&deployment8);
+    memcpy(c.buf + data_at(&c, "embed.tok.qscale") + 4 * 2, &neg, 4);
+    expect_fail(c, "negative scale", "embed.tok.qscale");
+    c = copy_of(&deployment8);
+    memcpy(c.buf + data_at(&c, "blocks.0.slfn.w2.act_scale"), &nan, 4);
+    expect_fail(c, "not finite", "blocks.0.slfn.w2.act_scale");
+    c = copy_of(&deployment8);
+    memcpy(c.buf + data_at(&c, "blocks.1.slfn.w4.act_scale"), &zero, 4);
+    expect_fail(c, "not a positive scale", "blocks.1.slfn.w4.act_scale");
+    c = copy_of(&calibrated);
+    memcpy(c.buf + data_at(&c, "blocks.1.attn.o.act_scale"), &neg, 4);
+    expect_fail(c, "not a positive scale", "blocks.1.attn.o.act_scale");
+    /* Q, K and V read one input: one scale. */
+    c = copy_of(&calibrated);
+    float other = 0.5f;
+    memcpy(c.buf + data_at(&c, "blocks.1.attn.v.act_scale"), &other, 4);
+    expect_fail(c, "'blocks.1.attn.v.act_scale' differs from 'blocks.1.attn.q.act_scale'", NULL);
+    c = copy_of(&deployment8);
+    memcpy(c.buf + data_at(&c, "blocks.0.slfn.w3.act_scale"), &other, 4);
+    expect_fail(c, "'blocks.0.slfn.w3.act_scale' differs", NULL);
+    /* One layer without its act_scale (renamed away): missing, in a checkpoint or a w8a8
+     * deployment. */
+    expect_fail(
+        edit_header(&calibrated, "\"blocks.1.slfn.w2.act_scale\"", "\"blocks.1.slfn.w2.x\""),
+        "'blocks.1.slfn.w2.act_scale' is missing", "every layer");
+    expect_fail(edit_header(&deployment8, "\"blocks.0.attn.k.act_scale\"", "\"blocks.0.attn.k.x\""),
+                "'blocks.0.attn.k.act_scale' is missing", NULL);
+    /* Shapes and dtypes: q8 of w4 is 12 x 20; as 20 x 12, or as U8, it is refused. */
+    expect_fail(edit_header(&deployment8, "\"shape\":[12,20]", "\"shape\":[20,12]"),
+                "does not match the configuration [12, 20]", ".q8");
+    expect_fail(edit_header(&deployment8, "\"dtype\":\"I8\"", "\"dtype\":\"U8\""),
+                "dtype U8, expected I8", "embed.tok.q8");
+    expect_fail(edit_header(&deployment8, "\"shape\":[1]", "\"shape\":[1,1]"),
+                "act_scale': shape [1, 1] does not match the configuration [1]", NULL);
+}
+
 /* Loading through the path prefixes the file name; a failed load leaves nothing behind. */
 static void test_on_disk(void **state)
 {
@@ -354,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_model_layout),
         cmocka_unit_test(test_metadata),
         cmocka_unit_test(test_values),
+        cmocka_unit_test(test_w8a8),
         cmocka_unit_test(test_on_disk),
         cmocka_unit_test(test_count),
     };
