@@ -59,13 +59,13 @@ void beex_model_breakdown_print(FILE *f, beex_precision prec, const beex_model_b
 void beex_floor_bounds_print(FILE *f, const beex_floor_bounds *b, beex_isa isa, beex_isa fp32_isa)
 {
     fprintf(f,
-            "bounds on %d thread%s: %s W1A1 bound loop %.1f G bMAC/s; %s FMA %.1f GFLOP/s; "
-            "fp32 products (%s) FMA %.1f GFLOP/s; DRAM %.1f GB/s; cache %.1f GB/s; LLC %.0f "
-            "MiB\n",
+            "bounds on %d thread%s: %s W1A1 bound loop %.1f G bMAC/s; int8 bound loop %.1f G "
+            "MAC/s; %s FMA %.1f GFLOP/s; fp32 products (%s) FMA %.1f GFLOP/s; DRAM %.1f GB/s; "
+            "cache %.1f GB/s; LLC %.0f MiB\n",
             b->threads, b->threads == 1 ? "" : "s", beex_isa_name(isa), b->w1a1_bmac_per_s * 1e-9,
-            beex_isa_name(isa), b->fma_flop_per_s * 1e-9, beex_isa_name(fp32_isa),
-            b->fp32_fma_flop_per_s * 1e-9, b->dram_byte_per_s * 1e-9, b->cache_byte_per_s * 1e-9,
-            b->llc_bytes / 1048576.0);
+            b->int8_mac_per_s * 1e-9, beex_isa_name(isa), b->fma_flop_per_s * 1e-9,
+            beex_isa_name(fp32_isa), b->fp32_fma_flop_per_s * 1e-9, b->dram_byte_per_s * 1e-9,
+            b->cache_byte_per_s * 1e-9, b->llc_bytes / 1048576.0);
 }
 
 enum { MAX_BOUNDS = 64 };

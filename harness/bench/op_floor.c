@@ -12,13 +12,15 @@
 #include "harness/base/timing.h"
 #include "harness/bench/bound.h"
 #include "harness/bench/fma_peak.h"
+#include "harness/bench/ibound.h"
 #include "harness/bench/stream_triad.h"
 #include "harness/model/forward_fp32.h"
 #include "kernels/fgemm.h"
+#include "kernels/registry.h"
 
 const char *beex_bound_kind_name(beex_bound_kind k)
 {
-    static const char *const names[] = {"w1a1 bound", "w1a32 lanes", "fma",
+    static const char *const names[] = {"w1a1 bound", "w1a32 lanes", "int8 bound", "fma",
                                         "fp32 fma",   "dram bw",     "cache bw"};
     return (int)k >= 0 && k < BEEX_BOUND_NONE ? names[k] : "-";
 }
@@ -42,16 +44,11 @@ beex_op_floor beex_op_floor_of(beex_op_class c, beex_precision prec, const beex_
 {
     beex_op_floor f = {0.0, 0.0, 0.0, BEEX_BOUND_NONE};
     int fp32 = on_fp32_backend(c, prec);
-    /* No int8 bound loop is measured yet: the floor of int8 work (w8a8's GEMMs) is unknown,
-     * said as NaN like any other missing bound. */
-    if (w->iops > 0.0) {
-        f.seconds = f.compute_seconds = NAN;
-        return f;
-    }
     /* Compute: bMACs at the bound loop, w1a32's adds one per FMA lane slot (half the FMA
      * loop's FLOP rate), every other FLOP at the FMA rate of the ISA that runs it. */
-    double t[6] = {0};
+    double t[BEEX_BOUND_NONE] = {0};
     t[BEEX_BOUND_W1A1] = at_rate(w->bops, b->w1a1_bmac_per_s);
+    t[BEEX_BOUND_INT8] = at_rate(w->iops / 2.0, b->int8_mac_per_s); /* an int8 MAC is 2 IOPs */
     t[BEEX_BOUND_W1A32] = at_rate(w->lane_adds, 0.5 * b->fma_flop_per_s);
     t[fp32 ? BEEX_BOUND_FP32_FMA : BEEX_BOUND_FMA] =
         at_rate(w->flops - w->lane_adds, fp32 ? b->fp32_fma_flop_per_s : b->fma_flop_per_s);
@@ -60,7 +57,7 @@ beex_op_floor beex_op_floor_of(beex_op_class c, beex_precision prec, const beex_
     t[BEEX_BOUND_CACHE] =
         at_rate(w->act_bytes + (dram ? 0.0 : w->table_bytes), b->cache_byte_per_s);
     t[BEEX_BOUND_DRAM] = at_rate(dram ? w->table_bytes : 0.0, b->dram_byte_per_s);
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < BEEX_BOUND_NONE; k++) {
         if (k < BEEX_BOUND_DRAM)
             f.compute_seconds += t[k];
         else
@@ -73,7 +70,8 @@ beex_op_floor beex_op_floor_of(beex_op_class c, beex_precision prec, const beex_
     int memory = f.memory_seconds > f.compute_seconds;
     f.seconds = memory ? f.memory_seconds : f.compute_seconds;
     double best = 0.0;
-    for (int k = memory ? BEEX_BOUND_DRAM : 0; k < (memory ? 6 : BEEX_BOUND_DRAM); k++)
+    for (int k = memory ? BEEX_BOUND_DRAM : 0; k < (memory ? BEEX_BOUND_NONE : BEEX_BOUND_DRAM);
+         k++)
         if (t[k] > best)
             best = t[k], f.bound = (beex_bound_kind)k;
     return f;
@@ -149,6 +147,12 @@ int beex_floor_bounds_measure(beex_isa isa, beex_isa fp32_isa, int threads, size
     if (beex_bound_measure(isa, threads, 5, seconds, NULL, &best) != 0)
         best = NAN;
     b->w1a1_bmac_per_s = best;
+    /* The int8 loop of the variant the engine's int8 GEMMs run on (avx512 without VNNI: avx2). */
+    int i8 = beex_isa_pick(beex_family_igemm.has, (int)isa);
+    best = NAN;
+    if (i8 < 0 || beex_ibound_measure((beex_isa)i8, threads, 5, seconds, NULL, &best) != 0)
+        best = NAN;
+    b->int8_mac_per_s = best;
     b->fma_flop_per_s = fma_team(isa, threads, seconds);
     b->fp32_fma_flop_per_s =
         fp32_isa == isa ? b->fma_flop_per_s : fma_team(fp32_isa, threads, seconds);

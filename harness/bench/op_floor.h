@@ -21,11 +21,14 @@ typedef struct {
     double dram_byte_per_s;     /* STREAM triad on arrays of 4 x the last-level cache */
     double cache_byte_per_s;    /* the triad on per-thread arrays that stay in L2 */
     double llc_bytes;           /* a table larger than this streams from DRAM every pass */
+    double int8_mac_per_s;      /* the int8 bound loop of the variant the igemm family runs for the
+                                 * engine's (kernels/cpu.h parents), on the team, best run */
 } beex_floor_bounds;
 
 typedef enum {
     BEEX_BOUND_W1A1 = 0, /* bMACs at the W1A1 bound loop's rate */
     BEEX_BOUND_W1A32,    /* sign-applied adds at one per FMA lane slot (FMA rate / 2) */
+    BEEX_BOUND_INT8,     /* int8 MACs (IOPs / 2) at the int8 bound loop's rate */
     BEEX_BOUND_FMA,      /* FLOPs at the engine variant's FMA rate */
     BEEX_BOUND_FP32_FMA, /* FLOPs at the fp32 products' FMA rate */
     BEEX_BOUND_DRAM,     /* bytes at DRAM bandwidth */
@@ -39,7 +42,7 @@ typedef struct {
     beex_bound_kind bound; /* the largest single term of the larger side */
 } beex_op_floor;
 
-/* "w1a1 bound", "w1a32 lanes", "fma", "fp32 fma", "dram bw", "cache bw", "-". */
+/* "w1a1 bound", "w1a32 lanes", "int8 bound", "fma", "fp32 fma", "dram bw", "cache bw", "-". */
 const char *beex_bound_kind_name(beex_bound_kind k);
 
 /* The class table of `bench model --breakdown` and `bench train --breakdown`: a header, one

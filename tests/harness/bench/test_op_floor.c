@@ -16,10 +16,10 @@
 #include "harness/bench/op_floor.h"
 
 /* Round numbers: 1 T bMAC/s, 100 GFLOP/s (engine), 200 GFLOP/s (fp32 products), 10 GB/s
- * DRAM, 50 GB/s cache, 32 MiB LLC. */
+ * DRAM, 50 GB/s cache, 32 MiB LLC, 400 G int8 MAC/s. */
 static beex_floor_bounds fixed_bounds(void)
 {
-    beex_floor_bounds b = {1, 1e12, 1e11, 2e11, 1e10, 5e10, 32.0 * 1048576.0};
+    beex_floor_bounds b = {1, 1e12, 1e11, 2e11, 1e10, 5e10, 32.0 * 1048576.0, 4e11};
     return b;
 }
 
@@ -47,6 +47,13 @@ static void test_floor_terms(void **state)
     f = beex_op_floor_of(BEEX_OP_GEMM, BEEX_PREC_W1A32, &h, &b);
     assert_near(f.seconds, 1e9 / 5e10 + 1e8 / 1e11);
     assert_int_equal(f.bound, BEEX_BOUND_W1A32);
+
+    /* w8a8 product: 2e9 IOPs are 1e9 int8 MACs (2.5 ms at 4e11/s) + 1e6 FLOPs (10 us). */
+    beex_class_work q = {1e6, 0.0, 0.0, 1e6, 0.0, 0.0, 2e9};
+    f = beex_op_floor_of(BEEX_OP_GEMM, BEEX_PREC_W8A8, &q, &b);
+    assert_near(f.seconds, 1e9 / 4e11 + 1e-5);
+    assert_int_equal(f.bound, BEEX_BOUND_INT8);
+    assert_string_equal(beex_bound_kind_name(f.bound), "int8 bound");
 
     /* fp32 GEMMs and attention's products run at the fp32 products' FMA rate. */
     beex_class_work s = {2e9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
@@ -111,13 +118,13 @@ static void test_every_class_of_a_pass_has_a_positive_floor(void **state)
     beex_floor_bounds b = fixed_bounds();
     beex_config cfg;
     assert_int_equal(beex_config_preset("bert-base", &cfg), 0);
-    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W1A1; p++) {
+    for (int p = BEEX_PREC_FP32; p <= BEEX_PREC_W8A8; p++) {
         int lens[3] = {128, 128, 128};
         beex_class_work w[BEEX_OP_CLASSES];
         beex_cost_classes_batch(&cfg, (beex_precision)p, lens, 3, beex_engine_group_rows(&cfg), w);
         for (int c = 0; c < BEEX_OP_CLASSES; c++) {
             beex_op_floor f = beex_op_floor_of((beex_op_class)c, (beex_precision)p, &w[c], &b);
-            if (c == BEEX_OP_PACK && p != BEEX_PREC_W1A1)
+            if (c == BEEX_OP_PACK && (p == BEEX_PREC_FP32 || p == BEEX_PREC_W1A32))
                 assert_true(f.seconds == 0.0);
             else if (!(f.seconds > 0.0 && f.bound != BEEX_BOUND_NONE))
                 fail_msg("%s %s: floor %g", beex_precision_name((beex_precision)p),
@@ -127,6 +134,7 @@ static void test_every_class_of_a_pass_has_a_positive_floor(void **state)
         beex_op_floor g = beex_op_floor_of(BEEX_OP_GEMM, (beex_precision)p, &w[BEEX_OP_GEMM], &b);
         assert_int_equal(g.bound, p == BEEX_PREC_W1A1    ? BEEX_BOUND_W1A1
                                   : p == BEEX_PREC_W1A32 ? BEEX_BOUND_W1A32
+                                  : p == BEEX_PREC_W8A8  ? BEEX_BOUND_INT8
                                                          : BEEX_BOUND_FP32_FMA);
     }
 }

@@ -19,7 +19,7 @@
  * 50 GB/s cache, LLC given per test. */
 static beex_floor_bounds fixed_bounds(double llc)
 {
-    beex_floor_bounds b = {1, 1e12, 1e11, 2e11, 1e10, 5e10, llc};
+    beex_floor_bounds b = {1, 1e12, 1e11, 2e11, 1e10, 5e10, llc, 4e11};
     return b;
 }
 
