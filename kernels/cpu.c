@@ -174,10 +174,23 @@ int beex_isa_parent(beex_isa isa)
     return isa_parent[isa];
 }
 
+/* Each variant's answer, found once per process: every family's pick asks it on every call,
+ * and CPUID traps to the hypervisor in a VM (tens of microseconds): asking it per call made
+ * a small w8a8 model spend three quarters of its time in detection. */
+static const char *isa_reason[BEEX_ISA_COUNT];
+static pthread_once_t isa_reason_once = PTHREAD_ONCE_INIT;
+
+static void isa_reason_fill(void)
+{
+    for (int i = 0; i < BEEX_ISA_COUNT; i++)
+        isa_reason[i] = isa_detect[i]();
+}
+
 int beex_isa_available(beex_isa isa, const char **why)
 {
+    pthread_once(&isa_reason_once, isa_reason_fill);
     const char *reason =
-        ((int)isa < 0 || isa >= BEEX_ISA_COUNT) ? "unknown variant" : isa_detect[isa]();
+        ((int)isa < 0 || isa >= BEEX_ISA_COUNT) ? "unknown variant" : isa_reason[isa];
     if (why != NULL)
         *why = reason;
     return reason == NULL;

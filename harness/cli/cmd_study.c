@@ -24,7 +24,7 @@ static void usage(FILE *out)
             "units ran; hosts and times go to DIR/context.json). One line per finished unit\n"
             "is appended to DIR/study.log.\n\n"
             "  --tasks LIST         comma list of task names or data directories\n"
-            "  --precisions LIST    of fp32, w1a32, w1a1 (default fp32,w1a32,w1a1)\n"
+            "  --precisions LIST    of fp32, w1a32, w1a1, w8a8 (default fp32,w1a32,w1a1)\n"
             "  --seeds LIST         training seeds, comma list (default 1)\n"
             "  --seeds-count N      seeds 1..N instead of --seeds\n"
             "  --folds K            K-fold cross-validation (%d <= K <= %d): train, dev and test\n"
@@ -84,15 +84,15 @@ static int split_list(const char *opt, char *s, char **items, int cap)
 
 static int parse_precisions(char *s, beex_study_options *o)
 {
-    char *items[3];
-    int n = split_list("precisions", s, items, 3);
+    char *items[BEEX_PREC_COUNT];
+    int n = split_list("precisions", s, items, BEEX_PREC_COUNT);
     if (n < 0)
         return -1;
     for (int i = 0; i < n; i++)
         if ((o->precisions[i] = beex_precision_parse(items[i])) < 0) {
             fprintf(stderr,
                     "beex study: --precisions: unknown precision '%s' (fp32, w1a32, "
-                    "w1a1)\n",
+                    "w1a1, w8a8)\n",
                     items[i]);
             return -1;
         }

@@ -37,7 +37,7 @@
 typedef struct {
     const char *tasks[BEEX_STUDY_MAX_TASKS];
     int n_tasks;
-    int precisions[3], n_precisions;
+    int precisions[BEEX_PREC_COUNT], n_precisions;
     unsigned long long seeds[BEEX_STUDY_MAX_SEEDS];
     int n_seeds;
     int folds;                /* 0: each task's own split; K >= 3: K-fold cross-validation */

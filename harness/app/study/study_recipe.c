@@ -183,7 +183,7 @@ static int read_line(beex_study_recipe *r, char *line, const char *origin, char 
     if (prec == NULL || (strcmp(prec, "*") != 0 && (p = beex_precision_parse(prec)) < 0)) {
         snprintf(err, errlen,
                  "%s: expected TASK PRECISION OPTIONS, with PRECISION fp32, w1a32, "
-                 "w1a1 or *; got '%s'",
+                 "w1a1, w8a8 or *; got '%s'",
                  origin, prec ? prec : "");
         return -1;
     }
