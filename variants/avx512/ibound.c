@@ -62,6 +62,13 @@ __attribute__((target("avx512vnni"))) uint64_t beex_ibound_loop_avx512(uint64_t 
                          _mm512_add_epi32(_mm512_add_epi32(c40, c41), _mm512_add_epi32(c42, c43)));
     s = _mm512_add_epi32(s,
                          _mm512_add_epi32(_mm512_add_epi32(c50, c51), _mm512_add_epi32(c52, c53)));
-    *sink = (uint32_t)_mm512_reduce_add_epi32(s);
+    /* Lanes summed as unsigned: GCC's _mm512_reduce_add_epi32 adds signed ints, and the
+     * accumulators wrap (UBSan: signed overflow in the header). */
+    uint32_t lanes[16];
+    _mm512_storeu_si512(lanes, s);
+    uint64_t t = 0;
+    for (int l = 0; l < 16; l++)
+        t += lanes[l];
+    *sink = t;
     return iters * 24u * 64u;
 }

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Assembles results/precision.md (issue 26: is one bit worth it against int8, on this CPU?)
+from what scripts/study_precision.sh ran; it computes nothing the suite does not print
+except the paired comparisons against fp32, which it takes from the units' own test traces:
+
+- accuracy per precision: the study's rows (beex study: mean, sd, 95 % t interval over seeds);
+- paired difference to fp32: per seed, the same test examples under both models (full depth),
+  the difference in accuracy, then its mean over seeds with a 95 % Student t interval, and per
+  seed the exact McNemar p-value of the two models' discordant examples
+  (docs/statistics.md's test for two classifiers on one test set);
+- post-training quantization: `beex eval --precision w8a8` of each fp32 unit's model after
+  `beex quantize` (eval JSON: the test split at full depth, its bootstrap interval);
+- latency: the timed study's seed-1 units (batch 1, selected point and full depth, per
+  variant), throughput: `beex bench model --json` (batch 32, full depth, the small shape).
+
+Usage: precision_report.py STUDY TIMED_STUDY PTQ_DIR BENCH_JSON OUT_MD OUT_CSV
+"""
+import csv
+import glob
+import json
+import math
+import os
+import sys
+
+T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
+ORDER = ["fp32", "w8a8", "w1a32", "w1a1"]
+
+
+def t_interval(xs):
+    n = len(xs)
+    m = sum(xs) / n
+    if n < 2:
+        return m, 0.0, (m, m)
+    sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (n - 1))
+    h = T975.get(n - 1, 1.96) * sd / math.sqrt(n)
+    return m, sd, (m - h, m + h)
+
+
+def mcnemar_exact(b, c):
+    """Two-sided exact McNemar p-value: binomial(b + c, 1/2) tail at min(b, c)."""
+    n = b + c
+    if n == 0:
+        return 1.0
+    k = min(b, c)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2.0**n
+    return min(1.0, 2.0 * tail)
+
+
+def full_depth_predictions(trace_csv):
+    """example -> (label, prediction at the deepest block) from a sweep's trace."""
+    last = {}
+    with open(trace_csv) as f:
+        rows = csv.reader(line for line in f if not line.startswith("#"))
+        head = next(rows)
+        ie, il, ib, ip = (head.index(k) for k in ("example", "label", "block", "prediction"))
+        for r in rows:
+            e, b = int(r[ie]), int(r[ib])
+            if e not in last or b > last[e][0]:
+                last[e] = (b, int(r[il]), int(r[ip]))
+    return {e: (v[1], v[2]) for e, v in last.items()}
+
+
+def full_time(d):
+    """The deepest static point timed: full depth."""
+    st = [(k[1], t) for k, t in d.items() if k[0] == "static"]
+    return max(st)[1] if st else None
+
+
+def point_time(d, sel):
+    """The time of the selected point ("policy param", the param as the study prints it)."""
+    if not sel:
+        return None
+    pol, par = sel.split()[0], float(sel.split()[1])
+    for (kp, kx), t in d.items():
+        if kp == pol and abs(kx - par) <= 1e-3 * max(1.0, abs(par)):
+            return t
+    return None
+
+
+def fmt_ci(m, sd, ci, scale=100.0, sign=False):
+    f = "{:+.1f}" if sign else "{:.1f}"
+    return (f + " ± {:.1f} [" + f + ", " + f + "]").format(
+        m * scale, sd * scale, ci[0] * scale, ci[1] * scale)
+
+
+def main():
+    study, timed, ptq_dir, bench_json, out_md, out_csv = sys.argv[1:7]
+    doc = json.load(open(os.path.join(study, "study.json")))
+    task = os.environ.get("TASK", "mr")
+    rows = {r["precision"]: r for r in doc["rows"] if r["task"] == task}
+    units = {}
+    for u in doc["units"]:
+        units.setdefault(u["precision"], {})[u["seed"]] = u
+    seeds = sorted(units.get("fp32", {}))
+
+    # Paired against fp32, seed by seed, on the test traces.
+    paired = {}
+    for p in ORDER[1:]:
+        diffs, pvals = [], []
+        for s in seeds:
+            a = os.path.join(study, "units", "%s-fp32-s%d" % (task, s), "sweep", "trace_test.csv")
+            b = os.path.join(study, "units", "%s-%s-s%d" % (task, p, s), "sweep", "trace_test.csv")
+            if not (os.path.exists(a) and os.path.exists(b)):
+                continue
+            fa, fb = full_depth_predictions(a), full_depth_predictions(b)
+            common = sorted(set(fa) & set(fb))
+            ra = [fa[e][1] == fa[e][0] for e in common]
+            rb = [fb[e][1] == fb[e][0] for e in common]
+            diffs.append((sum(rb) - sum(ra)) / len(common))
+            only_b = sum(1 for x, y in zip(ra, rb) if y and not x)
+            only_a = sum(1 for x, y in zip(ra, rb) if x and not y)
+            pvals.append(mcnemar_exact(only_a, only_b))
+        if diffs:
+            paired[p] = (t_interval(diffs), pvals)
+
+    # Post-training quantization of each fp32 unit.
+    ptq = []
+    for f in sorted(glob.glob(os.path.join(ptq_dir, "ptq-s*.json"))):
+        e = json.load(open(f))
+        full = max((r for r in e["results"] if r["split"] == "test"), key=lambda r: r["exit_block"])
+        ptq.append((f, full["accuracy"], full["ci95"]["accuracy"]))
+
+    # Latency (timed study, seed 1): per precision and variant, full depth and the selected point.
+    lat = {}
+    for p in ORDER:
+        tcsv = os.path.join(timed, "units", "%s-%s-s1" % (task, p), "sweep", "timed.csv")
+        uj = os.path.join(timed, "units", "%s-%s-s1" % (task, p), "unit.json")
+        if not os.path.exists(tcsv):
+            continue
+        sel = None
+        tdoc = json.load(open(os.path.join(timed, "study.json")))
+        for u in tdoc["units"]:
+            if u["precision"] == p and u["seed"] == 1:
+                sel = u["selected"]
+        with open(tcsv) as f:
+            for r in csv.DictReader(f):
+                key = (r["policy"], float(r["param"]))
+                lat.setdefault(p, {}).setdefault(r["variant"], {})[key] = float(r["median_us_per_example"])
+        lat.setdefault(p, {})["_selected"] = sel
+        lat[p]["_size"] = json.load(open(uj))["results"]["size"]
+
+    # Throughput (bench model JSON, batch 32, full depth, 1 thread): the median over the
+    # repetitions of each parallel mode, the better mode.
+    reps = {}
+    if os.path.exists(bench_json):
+        for b in json.load(open(bench_json)).get("benchmarks", []):
+            if b.get("run_type") == "iteration" and b.get("batch") == 32 and b.get("threads") == 1:
+                key = (b["precision"], b["variant"], b.get("parallel", ""))
+                reps.setdefault(key, []).append(b["examples_per_second"])
+    thr = {}
+    for (prec, var, _), xs in reps.items():
+        xs = sorted(xs)
+        med = xs[len(xs) // 2] if len(xs) % 2 else 0.5 * (xs[len(xs) // 2 - 1] + xs[len(xs) // 2])
+        thr.setdefault(prec, {})[var] = max(thr.get(prec, {}).get(var, 0.0), med)
+
+    # The plot's data: every timed point of the seed-1 units, time against test accuracy.
+    with open(out_csv, "w") as f:
+        w = csv.writer(f)
+        w.writerow(["precision", "variant", "policy", "param", "us_per_example_batch1", "test_accuracy"])
+        for p in ORDER:
+            tcsv = os.path.join(timed, "units", "%s-%s-s1" % (task, p), "sweep", "timed.csv")
+            if not os.path.exists(tcsv):
+                continue
+            with open(tcsv) as g:
+                for r in sorted(csv.DictReader(g), key=lambda r: (r["variant"], float(r["median_us_per_example"]))):
+                    w.writerow([p, r["variant"], r["policy"], r["param"], r["median_us_per_example"], r["accuracy"]])
+
+    out = []
+    out.append("| precision | n | full-depth accuracy (points) | paired difference to fp32 (points) | seeds with McNemar p < 0.05 | selected point accuracy | its OPs saved (%) | deployment size (fp32 / this) |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for p in ORDER:
+        if p not in rows:
+            continue
+        fg = rows[p]["figures"]
+        fd, sp, so, sz = fg["full_depth"], fg["selected"], fg["selected_ops_saved"], fg["size_ratio"]
+        if p in paired:
+            (m, sd, ci), pv = paired[p]
+            sig = "yes" if ci[0] > 0 or ci[1] < 0 else "no"
+            pd = fmt_ci(m, sd, ci, sign=True) + " (interval excludes 0: %s)" % sig
+            mc = "%d of %d (p: %s)" % (sum(1 for x in pv if x < 0.05), len(pv), ", ".join("%.2g" % x for x in pv))
+        else:
+            pd, mc = "(reference)", "-"
+        out.append("| %s | %d | %s | %s | %s | %s | %s | %.2f× |" % (
+            p, fd["n"], fmt_ci(fd["mean"], fd["sd"], fd["ci95"]), pd, mc,
+            fmt_ci(sp["mean"], sp["sd"], sp["ci95"]), fmt_ci(so["mean"], so["sd"], so["ci95"]), sz["mean"]))
+    table = "\n".join(out)
+
+    out = ["| precision | variant | latency, full depth (µs / example, batch 1) | latency, selected point | offline, full depth (examples/s, batch 32, small shape) |", "|---|---|---|---|---|"]
+    for p in ORDER:
+        if p not in lat:
+            continue
+        sel = lat[p]["_selected"]
+        for v, d in sorted(lat[p].items()):
+            if v.startswith("_"):
+                continue
+            full = full_time(d)
+            s = point_time(d, sel)
+            tp = thr.get(p, {}).get(v)
+            out.append("| %s | %s | %s | %s (%s) | %s |" % (
+                p, v, "%.0f" % full if full else "-", "%.0f" % s if s else "-", sel or "-",
+                "{:,.0f}".format(tp) if tp else "-"))
+    timing = "\n".join(out)
+
+    ptq_lines = ["| fp32 unit | PTQ w8a8 test accuracy [95 % bootstrap] |", "|---|---|"]
+    for f, acc, ci in ptq:
+        ptq_lines.append("| %s | %.1f [%.1f, %.1f] |" % (os.path.basename(f)[4:-5], acc * 100, ci[0] * 100, ci[1] * 100))
+    if ptq:
+        m, sd, ci = t_interval([a for _, a, _ in ptq])
+        ptq_lines.append("| mean over seeds | %s |" % fmt_ci(m, sd, ci))
+    with open(out_md, "w") as f:
+        f.write("<!-- tables generated by scripts/precision_report.py -->\n\n### Accuracy, paired difference, size (mr, test split, seeds %s)\n\n%s\n\n### Post-training quantization of the fp32 units\n\n%s\n\n### Speed on this CPU\n\n%s\n" % (
+            " ".join(str(s) for s in seeds), table, "\n".join(ptq_lines), timing))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Issue 26's answer on this CPU, "is one bit worth it against int8?", in one command from the
+# repository root after a release build:
+#   bash scripts/study_precision.sh
+# 1. accuracy: `beex study` of TASKS x fp32, w8a8 (quantization-aware), w1a32, w1a1 x SEEDS
+#    seeds, untimed (scripts/study_precision.recipe), units side by side;
+# 2. post-training quantization: each fp32 unit's model through `beex quantize` (calibration on
+#    its training set) and `beex eval --precision w8a8`;
+# 3. latency: the same study's seed-1 units again in a second folder, timed (selected point,
+#    full depth and the entropy-ratio choice per variant, batch 1; training is deterministic,
+#    so these are the same models, byte for byte);
+# 4. offline throughput: `beex bench model --shapes small` at batch 32, full depth, one thread;
+# 5. results/precision.md's tables and results/precision_points.csv (scripts/precision_report.py)
+#    and the plot plots/out/precision.{png,svg} (plots/precision.gp).
+# Steps 3 and 4 time things: keep the machine otherwise idle. Resumable: finished units are
+# skipped. Environment: BEEX (default build/release/beex), OUT (default
+# results/runs/precision), TASKS (default mr), SEEDS (default 5), JOBS (default nproc).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BEEX=${BEEX:-build/release/beex}
+OUT=${OUT:-results/runs/precision}
+TASKS=${TASKS:-mr}
+SEEDS=${SEEDS:-5}
+JOBS=${JOBS:-$(nproc)}
+[ -x "$BEEX" ] || { echo "study_precision: $BEEX not built (cmake --build build/release)" >&2; exit 2; }
+for task in ${TASKS//,/ }; do
+    BEEX=$BEEX bash datasets/fetch.sh "$task" >/dev/null
+done
+bash datasets/glove.sh >/dev/null
+common=(--tasks "$TASKS" --precisions fp32,w8a8,w1a32,w1a1 --recipe scripts/study_precision.recipe
+    --jobs "$JOBS" --threads 1)
+t0=$(date -u +%s)
+"$BEEX" study "${common[@]}" --seeds-count "$SEEDS" --out "$OUT/study"
+t1=$(date -u +%s)
+mkdir -p "$OUT/ptq"
+for task in ${TASKS//,/ }; do
+    for s in $(seq 1 "$SEEDS"); do
+        unit=$OUT/study/units/$task-fp32-s$s
+        [ -f "$OUT/ptq/ptq-$task-s$s.json" ] && continue
+        "$BEEX" quantize --model "$unit/model.safetensors" --data "datasets/data/$task/train.tsv" \
+            --out "$OUT/ptq/$task-s$s.w8a8.safetensors" --overwrite --threads "$JOBS" >/dev/null
+        "$BEEX" eval "$OUT/ptq/$task-s$s.w8a8.safetensors" "$task" --precision w8a8 \
+            --json "$OUT/ptq/ptq-$task-s$s.json" >/dev/null
+    done
+done
+t2=$(date -u +%s)
+"$BEEX" study "${common[@]}" --seeds 1 --timed --out "$OUT/timed"
+"$BEEX" bench model --shapes small --precisions fp32,w8a8,w1a32,w1a1 --threads 1 --batches 32 \
+    --json "$OUT/bench-model-small.json" >"$OUT/bench-model-small.txt"
+t3=$(date -u +%s)
+first=${TASKS%%,*}
+TASK=$first python3 scripts/precision_report.py "$OUT/study" "$OUT/timed" "$OUT/ptq" \
+    "$OUT/bench-model-small.json" "$OUT/tables.md" results/precision_points.csv
+if command -v gnuplot >/dev/null; then
+    mkdir -p plots/out
+    for term in pngcairo svg; do
+        gnuplot -e "f='results/precision_points.csv'; out='plots/out/precision'; term='$term'; task='$first'" \
+            plots/precision.gp
+    done
+fi
+echo "study_precision: study $((t1 - t0)) s, PTQ $((t2 - t1)) s, timed study and bench $((t3 - t2)) s of wall time"
+echo "study_precision: tables in $OUT/tables.md (results/precision.md quotes them), points in results/precision_points.csv"
