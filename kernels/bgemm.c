@@ -24,9 +24,23 @@ static int bgemm_has(beex_isa isa)
     return (int)isa >= 0 && isa < BEEX_ISA_COUNT && bgemm_table[isa] != NULL;
 }
 
+int beex_bgemm_opt_in(beex_isa isa)
+{
+    /* W1A1 through the int8 units (signs as +-1 bytes): measured on the Xeon VM at a third of
+     * the AVX-512 popcount kernel's rate (VNNI), and never run on real AMX. They are timed
+     * when named (BEEX_ISA, --variant, a sweep's "all"), never picked on their own. */
+    return isa == BEEX_ISA_AVXVNNI || isa == BEEX_ISA_AMX;
+}
+
+/* The automatic choice: opt-in entries only when forced. */
+static int bgemm_auto_has(beex_isa isa)
+{
+    return bgemm_has(isa) && (!beex_bgemm_opt_in(isa) || beex_isa_forced() == (int)isa);
+}
+
 static int bgemm_pick(void)
 {
-    return beex_isa_pick(bgemm_has, -1);
+    return beex_isa_pick(bgemm_auto_has, -1);
 }
 
 const char *beex_bgemm_variant(void)
@@ -74,8 +88,9 @@ int beex_bmatrix_create(const uint8_t *bits, size_t n, size_t k, size_t ldb, int
     if (bits == NULL || out == NULL || n == 0 || k == 0 || ldb < beex_packed_row_bytes(k) ||
         isa < -1 || isa >= BEEX_ISA_COUNT || k > (size_t)INT32_MAX)
         return BEEX_EINVAL;
-    /* An isa this family lacks (avxvnni, amx) runs its nearest ancestor (kernels/cpu.h). */
-    isa = beex_isa_pick(bgemm_has, isa);
+    /* An isa this family lacks runs its nearest ancestor (kernels/cpu.h); -1 takes the
+     * automatic choice, which leaves out the opt-in entries. */
+    isa = isa < 0 ? bgemm_pick() : beex_isa_pick(bgemm_has, isa);
     if (isa < 0)
         return BEEX_EUNSUPPORTED;
     const beex_bgemm_ops *ops = bgemm_table[isa];
@@ -130,6 +145,7 @@ void beex_bmatrix_free(beex_bmatrix *w)
         return;
     free(w->panels);
     free(w->rows);
+    free(w->signs8);
     free(w);
 }
 

@@ -51,6 +51,10 @@ int beex_bgemm_w1a1_ref(size_t m, size_t n, size_t k, const uint8_t *a, size_t l
 int beex_gemm_w1a32_ref(size_t m, size_t n, size_t k, const float *x, size_t ldx, const uint8_t *b,
                         size_t ldb, const float *alpha, const float *bias, float *y, size_t ldy);
 
+/* 1 for the entries that run W1A1 through the int8 units (avxvnni, amx): used when named or
+ * forced, never chosen automatically (kernels/bgemm.c says why). */
+int beex_bgemm_opt_in(beex_isa isa);
+
 /* Name of the variant the bgemm family uses now (forced or automatic). */
 const char *beex_bgemm_variant(void);
 

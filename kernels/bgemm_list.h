@@ -6,4 +6,6 @@
 BEEX_BGEMM_VARIANT(SCALAR, beex_bgemm_ops_scalar)
 BEEX_BGEMM_VARIANT(AVX2, beex_bgemm_ops_avx2)
 BEEX_BGEMM_VARIANT(AVX512, beex_bgemm_ops_avx512)
+BEEX_BGEMM_VARIANT(AVXVNNI, beex_bgemm_ops_avxvnni)
+BEEX_BGEMM_VARIANT(AMX, beex_bgemm_ops_amx)
 BEEX_BGEMM_VARIANT(NEON, beex_bgemm_ops_neon)

@@ -36,6 +36,11 @@ struct beex_bmatrix {
     size_t npanels; /* ceil(n / nr) */
     uint64_t *panels;
     uint64_t *rows; /* plain rows [n][kwords] (W1A32 reads these) */
+    /* The signs as int8 +-1 for the variants whose W1A1 runs on int8 units (avxvnni, amx:
+     * their layout is in their file), or NULL. Such a variant makes it from rows on its first
+     * W1A1 call and publishes it with an atomic compare-and-swap (the driver has no repack
+     * hook); it is freed with the matrix. */
+    int8_t *signs8;
 };
 
 /* W1A1 job: activations repacked by the driver into rows of a_stride = chunks * cw words,

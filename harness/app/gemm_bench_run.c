@@ -148,8 +148,8 @@ static int append_row(json_t *rows, const beex_gemm_row *r, int reps)
 /* Variants are measured in beex_isa order (kernels/cpu.h's list). */
 enum { N_VARIANTS = BEEX_ISA_COUNT };
 
-/* A binary row for isa: asked for (scalar always is) and in the bgemm family, whose list has
- * no line for the int8-only variants (avxvnni, amx): bmatrix_create refuses them. */
+/* A binary row for isa: asked for (scalar always is) and in the bgemm family's list (a variant
+ * with no line there would run its parent's code under its own name). */
 static int variant_reported(const beex_gemm_bench_opts *o, beex_isa isa)
 {
     return (isa == BEEX_ISA_SCALAR || o->use[isa]) && beex_family_bgemm.has(isa);

@@ -246,7 +246,7 @@ static int time_grid(const options *o, shape_inputs *si)
                         if (!grid_has(o, o->threads.v[t], o->batches.v[b], par))
                             continue;
                         /* The default list leaves out a variant running its parent's code at
-                         * this precision (avxvnni, amx outside w8a8). */
+                         * this precision (avxvnni and amx in fp32). */
                         if (o->variants_auto &&
                             !beex_precision_variant_own((beex_precision)o->precisions.v[p],
                                                         o->variants.v[v]))

@@ -244,8 +244,8 @@ static int timed_pass(const beex_sweep_options *o, sweep_state *s, beex_precisio
         batches[nbatches++] = 1;
         batches[nbatches++] = 32;
     }
-    /* "all" leaves out a variant with no kernels of its own at this precision (avxvnni or amx
-     * outside w8a8 run their parent's code): the same code timed twice under two names. */
+    /* "all" leaves out a variant with no kernels of its own at this precision (it would run its
+     * parent's code): the same code timed twice under two names. */
     int vlist[BEEX_ISA_COUNT], nv = 0, all = strcmp(o->variants_arg, "all") == 0;
     for (int v = 0; v < o->n_variants; v++) {
         if (all && !beex_precision_variant_own(prec, o->variants[v])) {

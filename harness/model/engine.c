@@ -9,7 +9,9 @@
 #include "harness/base/timing.h"
 #include "harness/model/engine_internal.h"
 #include "harness/model/forward_fp32.h"
+#include "kernels/bgemm.h"
 #include "kernels/pack.h"
+#include "kernels/registry.h"
 
 static float *dup_floats(const float *src, size_t n, float fill)
 {
@@ -21,7 +23,25 @@ static float *dup_floats(const float *src, size_t n, float fill)
     return p;
 }
 
-static int resolve_isa(int want, char *err, size_t errlen)
+/* The automatic choice for precision p: the first variant in pick order whose own code runs
+ * p's main product (kernels/cpu.h), leaving out the bgemm family's opt-in entries: amx on an
+ * AMX CPU for w8a8, avx512 for the binary precisions there. */
+static int auto_isa(beex_precision p)
+{
+    beex_isa order[BEEX_ISA_COUNT];
+    int n = beex_isa_preference(order, BEEX_ISA_COUNT);
+    for (int i = 0; i < n; i++) {
+        int binary = p == BEEX_PREC_W1A1 || p == BEEX_PREC_W1A32;
+        const beex_op_family *main = p == BEEX_PREC_W8A8 ? &beex_family_igemm
+                                     : binary            ? &beex_family_bgemm
+                                                         : &beex_family_fgemm;
+        if (main->has(order[i]) && !(binary && beex_bgemm_opt_in(order[i])))
+            return (int)order[i];
+    }
+    return n > 0 ? (int)order[n - 1] : -1;
+}
+
+static int resolve_isa(int want, beex_precision p, char *err, size_t errlen)
 {
     if (want >= 0) {
         const char *why = NULL;
@@ -36,7 +56,7 @@ static int resolve_isa(int want, char *err, size_t errlen)
         }
         return want;
     }
-    int isa = beex_isa_pick(NULL, -1); /* forced, else the first available in pick order */
+    int isa = beex_isa_forced() >= 0 ? beex_isa_forced() : auto_isa(p);
     if (isa < 0)
         snprintf(err, errlen, "no kernel variant runs on this CPU");
     return isa;
@@ -156,7 +176,7 @@ int beex_engine_create(const beex_model *m, const beex_engine_options *opt, beex
         snprintf(err, errlen, "%s", BEEX_W8A8_UNCALIBRATED);
         return BEEX_EINVAL;
     }
-    int isa = resolve_isa(opt->isa, err, errlen);
+    int isa = resolve_isa(opt->isa, opt->precision, err, errlen);
     if (isa < 0)
         return BEEX_EUNSUPPORTED;
     beex_engine *e = calloc(1, sizeof *e);

@@ -20,7 +20,7 @@ const char *beex_precision_name(beex_precision p);
 int beex_precision_parse(const char *s); /* -1 when unknown */
 /* 1 when variant isa has kernels of its own for precision p: one family p's forward pass
  * calls has an entry for isa. 0 when every such family falls back to an ancestor
- * (kernels/cpu.h), as avxvnni and amx do outside w8a8: timing it would time its parent's
+ * (kernels/cpu.h), as avxvnni and amx do in fp32: timing it would time its parent's
  * code a second time under another name. */
 int beex_precision_variant_own(beex_precision p, int isa);
 

@@ -70,8 +70,8 @@ static int settle(const beex_machine_run_options *o, beex_machine_ctx *c, char *
                 if (o->variants[k] == all[i])
                     c->variants[c->nvariants++] = all[i];
     } else {
-        /* The bundle measures binary inference: a variant with no binary GEMM of its own
-         * (avxvnni, amx: their parent's code) would repeat its parent's rows. */
+        /* The bundle measures binary inference: a variant with no binary GEMM of its own would
+         * repeat its parent's rows. */
         int all[BEEX_ISA_COUNT], n = beex_isa_available_list(1, all);
         for (int i = 0; i < n; i++)
             if (beex_family_bgemm.has((beex_isa)all[i]))
