@@ -9,9 +9,10 @@
 
 #include "harness/bench/counters.h"
 #include "harness/eval/replay.h"
+#include "harness/model/cost.h"
 
 static int sde_blocks;
-static long long c_examples, c_batches, c_flops, c_bops, c_ops;
+static long long c_examples, c_batches, c_flops, c_bops, c_iops, c_ops;
 static long long c_exits[BEEX_MAX_BLOCKS];
 
 typedef struct {
@@ -24,7 +25,8 @@ static const sde_event fixed_events[] = {
     {"BATCHES", "batches run", &c_batches},
     {"FLOPS", "analytic real-valued operations of the blocks actually run (MAC = 2)", &c_flops},
     {"BOPS", "analytic binary multiply-accumulates of the XNOR-popcount GEMMs", &c_bops},
-    {"OPS", "FLOPS + BOPS / 64", &c_ops},
+    {"IOPS", "analytic int8 operations of the w8a8 GEMMs (MAC = 2)", &c_iops},
+    {"OPS", "FLOPS + IOPS + BOPS / 64", &c_ops},
 };
 
 #if !BEEX_HAVE_PAPI
@@ -131,10 +133,11 @@ void beex_sde_shutdown(void)
 
 void beex_sde_record(const beex_exit_result *res, int n)
 {
-    double flops = 0, bops = 0;
+    double flops = 0, bops = 0, iops = 0;
     for (int i = 0; i < n; i++) {
         flops += res[i].flops;
         bops += res[i].bops;
+        iops += res[i].iops;
         int e = res[i].exit_block;
         if (e >= 1 && e <= sde_blocks)
             c_exits[e - 1]++;
@@ -143,7 +146,8 @@ void beex_sde_record(const beex_exit_result *res, int n)
     c_batches++;
     c_flops += llround(flops);
     c_bops += llround(bops);
-    c_ops += llround(flops + bops / 64.0);
+    c_iops += llround(iops);
+    c_ops += llround(beex_cost_ops(flops, iops, bops));
 }
 
 json_t *beex_sde_json(void)

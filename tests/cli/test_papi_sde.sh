@@ -12,7 +12,7 @@ command -v papi_native_avail >/dev/null ||
     { echo "papi_native_avail missing: scripts/setup.sh installs papi-tools"; exit 77; }
 [ -f "$lib" ] || fail "$lib not built"
 out=$(papi_native_avail -sde "$lib" 2>&1) || fail "papi_native_avail -sde: $out"
-for e in EXAMPLES BATCHES FLOPS BOPS OPS EXITS_BLOCK_1 EXITS_BLOCK_6; do
+for e in EXAMPLES BATCHES FLOPS BOPS IOPS OPS EXITS_BLOCK_1 EXITS_BLOCK_6; do
     grep -q "sde:::beex::$e " <<<"$out" || fail "sde:::beex::$e not listed"
 done
 grep -q "examples whose exit answered after this block" <<<"$out" || fail "no descriptions"
