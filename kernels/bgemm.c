@@ -2,7 +2,6 @@
  * layout, packs the activations per call, and spreads output blocks over OpenMP threads.
  * The arithmetic itself lives in variants/<isa>/bgemm.c. */
 #include <omp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +10,7 @@
 #include "kernels/pack.h"
 #include "kernels/registry.h"
 #include "kernels/team.h"
+#include "kernels/thread_scratch.h"
 
 /* The dispatch table, from kernels/bgemm_list.h. */
 static const beex_bgemm_ops *const bgemm_table[BEEX_ISA_COUNT] = {
@@ -162,37 +162,10 @@ beex_isa beex_bmatrix_isa(const beex_bmatrix *w)
     return w ? w->isa : BEEX_ISA_SCALAR;
 }
 
-/* The calling thread's activation buffer, kept between calls: a fresh allocation per call
- * (mmap, page faults, zeroing) cost more than the whole GEMM at model sizes. It lives as
- * long as its thread (one buffer per calling thread, grown on demand): a thread-specific key
- * frees it when the thread ends, as OpenMP's pool threads do when a smaller team follows a
- * larger one (the across-examples workers call from them). */
-static _Thread_local uint64_t *scratch;
-static _Thread_local size_t scratch_cap;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static pthread_key_t scratch_key;
-static int scratch_key_ok;
-
-static void scratch_key_make(void)
-{
-    scratch_key_ok = pthread_key_create(&scratch_key, free) == 0;
-}
-
+/* The calling thread's activation words (kernels/thread_scratch.h). */
 static uint64_t *scratch_words(size_t nwords)
 {
-    if (nwords > scratch_cap) {
-        pthread_once(&scratch_once, scratch_key_make);
-        free(scratch);
-        scratch = alloc_words(nwords);
-        scratch_cap = scratch != NULL ? nwords : 0;
-        /* Without the key the buffer would outlive its thread: refuse it (out of memory). */
-        if (!scratch_key_ok || pthread_setspecific(scratch_key, scratch) != 0) {
-            free(scratch);
-            scratch = NULL;
-            scratch_cap = 0;
-        }
-    }
-    return scratch;
+    return beex_thread_scratch(BEEX_SCRATCH_BGEMM_A, nwords * sizeof(uint64_t));
 }
 
 static int team_size(int threads)

@@ -3,7 +3,6 @@
  * output blocks among threads in chunks (kernels/chunks.h). The arithmetic itself lives in
  * variants/<isa>/igemm.c; the quantizers are dispatched here too. */
 #include <omp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +11,7 @@
 #include "kernels/igemm_variant.h"
 #include "kernels/registry.h"
 #include "kernels/team.h"
+#include "kernels/thread_scratch.h"
 
 /* The dispatch table, from kernels/igemm_list.h. */
 static const beex_igemm_ops *const igemm_table[BEEX_ISA_COUNT] = {
@@ -138,33 +138,10 @@ beex_isa beex_imatrix_isa(const beex_imatrix *w)
     return w ? w->isa : BEEX_ISA_SCALAR;
 }
 
-/* The calling thread's activation buffer, kept between calls and freed when its thread ends
- * (kernels/bgemm.c says why: a fresh allocation per call cost more than a model-sized GEMM). */
-static _Thread_local uint8_t *scratch;
-static _Thread_local size_t scratch_cap;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static pthread_key_t scratch_key;
-static int scratch_key_ok;
-
-static void scratch_key_make(void)
-{
-    scratch_key_ok = pthread_key_create(&scratch_key, free) == 0;
-}
-
+/* The calling thread's activation panels (kernels/thread_scratch.h). */
 static uint8_t *scratch_bytes(size_t bytes)
 {
-    if (bytes > scratch_cap) {
-        pthread_once(&scratch_once, scratch_key_make);
-        free(scratch);
-        scratch = alloc_zeroed(bytes);
-        scratch_cap = scratch != NULL ? bytes : 0;
-        if (!scratch_key_ok || pthread_setspecific(scratch_key, scratch) != 0) {
-            free(scratch);
-            scratch = NULL;
-            scratch_cap = 0;
-        }
-    }
-    return scratch;
+    return beex_thread_scratch(BEEX_SCRATCH_IGEMM_A, bytes);
 }
 
 /* The A rows of the in-team call under way (kernels/team.h): written by the team's thread 0

@@ -126,14 +126,21 @@ static char *settings_json(const beex_train_options *o, int epoch, beex_precisio
  * will hold, and the ones the next epoch's fake quantization uses. */
 static int model_at(beex_train_ctx *c, beex_precision prec, int threads, char *err, size_t errlen)
 {
+    /* The scales of these very weights are in the model already when no optimiser step ran
+     * since they were made: an epoch's end (dev scoring, two saves) and the next epoch's start
+     * calibrate once, not four times. */
+    int current = prec == BEEX_PREC_W8A8 && c->calib_valid && c->calib_step == c->step.adam.step;
     beex_tparams_to_model(&c->step.p, c->model);
     c->model->cfg.precision = prec;
-    beex_model_set_act_scales(c->model, NULL); /* stale once the weights moved */
+    if (!current) {
+        beex_model_set_act_scales(c->model, NULL); /* stale once the weights moved */
+        c->calib_valid = 0;
+    }
     if (beex_model_derive_binary(c->model) != 0) {
         snprintf(err, errlen, "cannot derive the binary and int8 weights");
         return -1;
     }
-    if (prec != BEEX_PREC_W8A8)
+    if (prec != BEEX_PREC_W8A8 || current)
         return 0;
     const beex_tsplit *t = &c->train;
     int n = t->n < BEEX_CALIB_DEFAULT_EXAMPLES ? (int)t->n : BEEX_CALIB_DEFAULT_EXAMPLES;
@@ -150,6 +157,8 @@ static int model_at(beex_train_ctx *c, beex_precision prec, int threads, char *e
         snprintf(err, errlen, "calibration left a layer without an activation scale");
         rc = -1;
     }
+    c->calib_valid = rc == 0;
+    c->calib_step = c->step.adam.step;
     return rc;
 }
 

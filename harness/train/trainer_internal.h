@@ -26,6 +26,10 @@ typedef struct {
     beex_tstep step; /* parameters, gradients, optimiser, workspaces */
     float lw[BEEX_TRAIN_MAX_BLOCKS];
     char last_path[4096], state_path[4096];
+    /* w8a8: the model's activation scales were calibrated on the weights of optimiser step
+     * calib_step (valid while calib_valid). */
+    int calib_valid;
+    uint64_t calib_step;
 } beex_train_ctx;
 
 /* Builds data, vocabulary, model and buffers from o (o->cfg gets the architecture actually

@@ -23,12 +23,12 @@
  * loads; the panels are written only before their pointer is published (an atomic).
  * W1A32 is avx512's: it reads only the plain rows, which every layout keeps. */
 #include <immintrin.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels/bgemm_variant.h"
+#include "kernels/thread_scratch.h"
 
 enum { MR = 16, NR = 16, CW = 1, KB = 64 };
 
@@ -96,36 +96,10 @@ static const int8_t *weight_signs(const beex_bmatrix *w)
     return s;
 }
 
-/* The calling thread's activation bytes, kept between calls and freed when the thread ends
- * (as kernels/bgemm.c's packed rows are). */
-static _Thread_local uint8_t *scratch;
-static _Thread_local size_t scratch_cap;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-static pthread_key_t scratch_key;
-static int scratch_key_ok;
-
-static void scratch_key_make(void)
-{
-    scratch_key_ok = pthread_key_create(&scratch_key, free) == 0;
-}
-
+/* The calling thread's activation bytes (kernels/thread_scratch.h). */
 static uint8_t *scratch_bytes(size_t bytes)
 {
-    if (bytes > scratch_cap) {
-        pthread_once(&scratch_once, scratch_key_make);
-        if (scratch_key_ok)
-            pthread_setspecific(scratch_key, NULL);
-        free(scratch);
-        scratch = aligned_alloc(64, (bytes + 63) / 64 * 64);
-        scratch_cap = scratch != NULL ? bytes : 0;
-        /* Without the key the buffer would outlive its thread: refuse it. */
-        if (!scratch_key_ok || pthread_setspecific(scratch_key, scratch) != 0) {
-            free(scratch);
-            scratch = NULL;
-            scratch_cap = 0;
-        }
-    }
-    return scratch;
+    return beex_thread_scratch(BEEX_SCRATCH_BGEMM_I8_A, bytes);
 }
 
 /* Rows [r0, r1) of the driver's words into 0/1 bytes, kpad = 64 kwords per row. */
