@@ -85,10 +85,12 @@ jq -e --argjson nv "$nv" --argjson nt "$nt" '
     and ([.kernels[] | select(.op == "w1a1")] | length == 6 * $nv * $nt)
     and all(.kernels[] | select(.op == "w1a1"); .fraction_of_limit > 0 and .bmac_per_s > 0)
     and ([.kernels[] | select(.M == 128 and .N == 3072 and .K == 768)] | length > 0)
-    and ([.model.single_stream[]] | length == 3 * $nv * 2 * $nt)
+    and ([.model.single_stream[]] | length == 4 * $nv * 2 * $nt)
     and all(.model.single_stream[]; .queries >= .batch * 100 and .p50_ms <= .p90_ms and .p90_ms <= .p99_ms)
     and .model.min_queries == 100
-    and ([.model.offline_best[]] | length == 3 * $nv * 2)
+    and ([.model.offline_best[]] | length == 4 * $nv * 2)
+    and ([.model.single_stream[].precision] | unique == ["fp32", "w1a1", "w1a32", "w8a8"])
+    and (.model.weights.w8a8 | test("calibrated"))
     and ([.model.offline_best[].batch] - [1, 8, 32] == [])
     and ([.benchmarks[] | select(.run_type == "aggregate")] | length > 0)' b.json >/dev/null ||
     fail "limits, kernels or model scenarios incomplete"

@@ -134,6 +134,9 @@ int beex_machine_figures_of(const json_t *doc, const char *path, beex_machine_fi
     const char *wp[] = {"precision", "w1a1", "variant", best, "depth", "full"};
     const json_t *a = find(ss, fp, 3, 1), *b = find(ss, wp, 3, 1);
     f->speedup_w1a1_fp32 = a && b ? num(a, "p50_ms") / num(b, "p50_ms") : NAN;
+    const char *ip[] = {"precision", "w8a8", "variant", best, "depth", "full"};
+    const json_t *i8 = find(ss, ip, 3, 1);
+    f->speedup_w1a1_w8a8 = i8 && b ? num(i8, "p50_ms") / num(b, "p50_ms") : NAN;
     f->kernel_fraction = kernel_geomean(arrays[0], best, 0, "fraction_of_limit", NULL);
     const json_t *lim = json_object_get(doc, "limits");
     f->thread_eff_ceiling =

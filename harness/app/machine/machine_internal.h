@@ -25,12 +25,18 @@ static inline json_t *beex_machine_num(double v)
 /* --- machine_suite.c: what is measured (bump BEEX_MACHINE_SUITE_VERSION when it changes) */
 #define BEEX_MACHINE_BUNDLE_KIND "beex-machine-bundle"
 #define BEEX_MACHINE_BUNDLE_VERSION 1
-#define BEEX_MACHINE_SUITE_VERSION "1"
+/* 2: w8a8 joined the model scenarios (issue 26) */
+#define BEEX_MACHINE_SUITE_VERSION "2"
 #define BEEX_MACHINE_REFERENCE_KIND "beex-machine-reference"
 #define BEEX_MACHINE_REFERENCE_VERSION 1
 #define BEEX_MACHINE_NSHAPES 6
 #define BEEX_MACHINE_NBATCHES 3
 #define BEEX_MACHINE_MAX_CPUS 256
+#define BEEX_MACHINE_NPRECISIONS 4
+
+/* The model scenarios' precisions, in table order: fp32, w8a8 (the int8 baseline), w1a32,
+ * w1a1. */
+extern const beex_precision beex_machine_precisions[BEEX_MACHINE_NPRECISIONS];
 
 typedef struct {
     const char *family; /* "bert-base" or "small" */
@@ -136,6 +142,7 @@ typedef struct {
     double load_before, allowed_cores;
     double cv_median;          /* median coefficient of variation of the repetitions */
     double speedup_w1a1_fp32;  /* single-stream p50 fp32 / w1a1, best variant, 1 thread */
+    double speedup_w1a1_w8a8;  /* the same, w8a8 / w1a1: is one bit worth it against int8? */
     double kernel_fraction;    /* geomean of the w1a1 kernels' fraction of their limit */
     double thread_eff_ceiling; /* bound team at N threads / sum of N processes */
     double kernel_eff_ceiling; /* BERT-base w1a1 kernels' speed-up over the ceiling's */

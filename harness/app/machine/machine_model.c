@@ -13,16 +13,17 @@
 #include "harness/base/threads.h"
 #include "harness/bench/model_bench.h"
 #include "harness/bench/rapl.h"
+#include "harness/model/calibrate.h"
 #include "harness/report/gbench_json.h"
 #include "harness/report/sweep_report.h"
 
-static const beex_precision precisions[3] = {BEEX_PREC_FP32, BEEX_PREC_W1A32, BEEX_PREC_W1A1};
 static const char *const depths[2] = {"full", "selected"};
 
 typedef struct {
     beex_machine_ctx *c;
     const beex_machine_eval *ev;
-    const beex_model *models[3]; /* per precision: the file's, or a seeded random twin */
+    const beex_model *models[BEEX_MACHINE_NPRECISIONS]; /* per precision: the file's, its
+                                                         * calibrated copy, or a random twin */
     beex_rapl rapl;
     int have_rapl;
     json_t *ss, *off, *best;
@@ -72,12 +73,12 @@ static int measure(model_run *m, const char *scenario, int q, int isa, int d, in
 {
     beex_machine_ctx *c = m->c;
     char step[96];
-    beex_machine_model_step(step, sizeof step, scenario, precisions[q], isa, depths[d], threads,
-                            batch);
+    beex_machine_model_step(step, sizeof step, scenario, beex_machine_precisions[q], isa, depths[d],
+                            threads, batch);
     double slice = beex_machine_step(c->plan, step);
     int single = strcmp(scenario, "single-stream") == 0;
     int minq = single ? beex_machine_min_queries(c->quick) : 3;
-    beex_mb_case k = {precisions[q],
+    beex_mb_case k = {beex_machine_precisions[q],
                       isa,
                       threads,
                       batch,
@@ -95,10 +96,10 @@ static int measure(model_run *m, const char *scenario, int q, int isa, int d, in
                         errlen) != 0)
         return -1;
     double joules = energy ? beex_rapl_joules(&m->rapl) : -1.0;
-    json_t *row =
-        json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}", "precision", beex_precision_name(precisions[q]),
-                  "variant", beex_isa_name((beex_isa)isa), "depth", depths[d], "threads", threads,
-                  "batch", batch, single ? "queries" : "reps", r.reps);
+    json_t *row = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}", "precision",
+                            beex_precision_name(beex_machine_precisions[q]), "variant",
+                            beex_isa_name((beex_isa)isa), "depth", depths[d], "threads", threads,
+                            "batch", batch, single ? "queries" : "reps", r.reps);
     json_object_set_new(row, "examples_per_s", json_real(r.examples_per_s));
     json_object_set_new(row, "cv", json_real(beex_machine_chunk_cv(r.samples, r.reps)));
     if (single) {
@@ -140,7 +141,7 @@ static int scenarios(model_run *m, int q, int isa, int d, char *err, size_t errl
     }
     json_array_append_new(m->best,
                           json_pack("{s:s, s:s, s:s, s:i, s:i, s:f}", "precision",
-                                    beex_precision_name(precisions[q]), "variant",
+                                    beex_precision_name(beex_machine_precisions[q]), "variant",
                                     beex_isa_name((beex_isa)isa), "depth", depths[d], "threads",
                                     top, "batch", best_b, "examples_per_s", best));
     return 0;
@@ -163,6 +164,43 @@ static beex_model *random_twin(const beex_config *cfg, char *err, size_t errlen)
     return r;
 }
 
+/* w8a8 needs activation scales (docs/model.md section 3b). A file that has them runs as it is.
+ * Otherwise a second copy of the file (latent weights), or the random twin of a deployment
+ * file of another precision, is calibrated on the first test examples: the timing depends on
+ * the shape and the capped depth, not on where the scales came from, and the bundle measures
+ * no w8a8 accuracy. The second copy keeps the file's own model untouched for the others. */
+static beex_model *w8a8_model(const beex_machine_eval *ev, beex_model **twin, const char **what,
+                              char *err, size_t errlen)
+{
+    const beex_model *file = ev->model;
+    if (beex_model_has_act_scales(file) == 1) {
+        *what = "the model file's (its own activation scales)";
+        return (beex_model *)file;
+    }
+    beex_model *m = NULL;
+    if (!file->is_deployment) {
+        if (beex_model_load(ev->model_path, &m, err, errlen) != 0)
+            return NULL;
+        *what = "the model file's, activation scales calibrated on the first test examples "
+                "(timing only)";
+    } else {
+        if ((m = random_twin(&file->cfg, err, errlen)) == NULL)
+            return NULL;
+        *what = "seeded random weights of the file's shape, calibrated on the first test "
+                "examples (a deployment file runs only its own precision)";
+    }
+    int n = ev->test.n < BEEX_CALIB_DEFAULT_EXAMPLES ? ev->test.n : BEEX_CALIB_DEFAULT_EXAMPLES;
+    char inner[256];
+    if (beex_calibrate(m, (const int32_t *const *)ev->test.ids, ev->test.lens, n, 0, inner,
+                       sizeof inner) != 0) {
+        snprintf(err, errlen, "w8a8 calibration of %s: %s", ev->model_path, inner);
+        beex_model_free(m);
+        return NULL;
+    }
+    *twin = m;
+    return m;
+}
+
 json_t *beex_machine_model(beex_machine_ctx *c, const beex_machine_eval *ev, const json_t *limits,
                            char *err, size_t errlen)
 {
@@ -170,19 +208,26 @@ json_t *beex_machine_model(beex_machine_ctx *c, const beex_machine_eval *ev, con
     model_run m = {.c = c, .ev = ev, .ss = json_array(), .off = json_array(), .best = json_array()};
     m.have_rapl = beex_rapl_open(&m.rapl, NULL);
     const beex_model *file = ev->model;
-    beex_model *twin = NULL;
+    beex_model *twin = NULL, *w8a8 = NULL;
     json_t *weights = json_object(), *out = NULL;
-    for (int q = 0; q < 3; q++) {
-        int own = !file->is_deployment || file->cfg.precision == precisions[q];
+    for (int q = 0; q < BEEX_MACHINE_NPRECISIONS; q++) {
+        if (beex_machine_precisions[q] == BEEX_PREC_W8A8) {
+            const char *what = NULL;
+            if ((m.models[q] = w8a8_model(ev, &w8a8, &what, err, errlen)) == NULL)
+                goto done;
+            json_object_set_new(weights, "w8a8", json_string(what));
+            continue;
+        }
+        int own = !file->is_deployment || file->cfg.precision == beex_machine_precisions[q];
         if (!own && twin == NULL && (twin = random_twin(&file->cfg, err, errlen)) == NULL)
             goto done;
         m.models[q] = own ? file : twin;
-        json_object_set_new(weights, beex_precision_name(precisions[q]),
+        json_object_set_new(weights, beex_precision_name(beex_machine_precisions[q]),
                             json_string(own ? "the model file's"
                                             : "seeded random weights of the file's shape (a "
                                               "deployment file runs only its own precision)"));
     }
-    for (int q = 0; q < 3; q++)
+    for (int q = 0; q < BEEX_MACHINE_NPRECISIONS; q++)
         for (int v = 0; v < c->nvariants; v++)
             for (int d = 0; d < 2; d++)
                 if (scenarios(&m, q, c->variants[v], d, err, errlen) != 0)
@@ -221,5 +266,6 @@ done:
     json_decref(weights);
     json_decref(m.ss), json_decref(m.off), json_decref(m.best);
     beex_model_free(twin);
+    beex_model_free(w8a8);
     return out;
 }

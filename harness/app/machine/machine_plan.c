@@ -33,8 +33,6 @@ static void add(beex_machine_plan *p, const char *name, double weight)
     p->n++;
 }
 
-static const beex_precision precisions[3] = {BEEX_PREC_FP32, BEEX_PREC_W1A32, BEEX_PREC_W1A1};
-
 beex_machine_plan *beex_machine_plan_new(const beex_machine_ctx *c, int libxsmm)
 {
     beex_machine_plan *p = calloc(1, sizeof *p);
@@ -80,18 +78,19 @@ beex_machine_plan *beex_machine_plan_new(const beex_machine_ctx *c, int libxsmm)
     /* The model: per precision x variant x depth, single-stream on one thread and on the
      * team, offline on the team at each batch. */
     static const char *const depths[2] = {"full", "selected"};
-    for (int q = 0; q < 3; q++)
+    for (int q = 0; q < BEEX_MACHINE_NPRECISIONS; q++)
         for (int v = 0; v < c->nvariants; v++)
             for (int d = 0; d < 2; d++) {
                 for (int t = 0; t < c->nthreads; t++) {
-                    beex_machine_model_step(name, sizeof name, "single-stream", precisions[q],
-                                            c->variants[v], depths[d], c->threads[t], 1);
+                    beex_machine_model_step(name, sizeof name, "single-stream",
+                                            beex_machine_precisions[q], c->variants[v], depths[d],
+                                            c->threads[t], 1);
                     add(p, name, t == 0 ? 1.5 : 1.0);
                 }
                 for (int b = 0; b < BEEX_MACHINE_NBATCHES; b++) {
-                    beex_machine_model_step(name, sizeof name, "offline", precisions[q],
-                                            c->variants[v], depths[d], top,
-                                            beex_machine_batches[b]);
+                    beex_machine_model_step(name, sizeof name, "offline",
+                                            beex_machine_precisions[q], c->variants[v], depths[d],
+                                            top, beex_machine_batches[b]);
                     add(p, name, 0.6);
                 }
             }

@@ -17,6 +17,9 @@ const beex_machine_shape beex_machine_shapes[BEEX_MACHINE_NSHAPES] = {
     {"small", "FFN down", {64, 128, 256}},
 };
 
+const beex_precision beex_machine_precisions[BEEX_MACHINE_NPRECISIONS] = {
+    BEEX_PREC_FP32, BEEX_PREC_W8A8, BEEX_PREC_W1A32, BEEX_PREC_W1A1};
+
 /* The offline scenario's batches: its throughput is the best of them. */
 const int beex_machine_batches[BEEX_MACHINE_NBATCHES] = {1, 8, 32};
 

@@ -58,6 +58,7 @@ typedef struct {
     }
 GETTER(allowed_cores)
 GETTER(speedup_w1a1_fp32)
+GETTER(speedup_w1a1_w8a8)
 GETTER(kernel_fraction)
 GETTER(thread_eff_ceiling)
 GETTER(kernel_eff_ceiling)
@@ -72,6 +73,8 @@ static const row_def rows[] = {
     {"allowed cores", "allowed cores", get_allowed_cores, "%.0f", 1},
     {"w1a1 / fp32 speed-up (single-stream p50, full depth, 1 thread)",
      "w1a1 / fp32 speed-up (single-stream p50)", get_speedup_w1a1_fp32, "%.2fx", 1},
+    {"w1a1 / w8a8 speed-up (single-stream p50, full depth, 1 thread)",
+     "w1a1 / w8a8 speed-up (single-stream p50)", get_speedup_w1a1_w8a8, "%.2fx", 1},
     {"w1a1 kernels, fraction of own limit (1 thread, geomean)",
      "w1a1 kernels, fraction of own limit", get_kernel_fraction, "%.2f", 1},
     {"bound loop on all cores / multi-core ceiling", "bound loop, all cores / ceiling",
