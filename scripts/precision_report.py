@@ -83,42 +83,108 @@ def fmt_ci(m, sd, ci, scale=100.0, sign=False):
         m * scale, sd * scale, ci[0] * scale, ci[1] * scale)
 
 
-def main():
-    study, timed, ptq_dir, bench_json, out_md, out_csv = sys.argv[1:7]
-    doc = json.load(open(os.path.join(study, "study.json")))
-    task = os.environ.get("TASK", "mr")
+def accuracy_section(doc, study, ptq_dir, task):
+    """The accuracy, paired-difference and PTQ tables of one task (its own metric)."""
     rows = {r["precision"]: r for r in doc["rows"] if r["task"] == task}
+    metric = next(iter(rows.values()))["metric"] if rows else "accuracy"
     units = {}
     for u in doc["units"]:
-        units.setdefault(u["precision"], {})[u["seed"]] = u
+        if u["task"] == task:
+            units.setdefault(u["precision"], {})[u["seed"]] = u
     seeds = sorted(units.get("fp32", {}))
 
-    # Paired against fp32, seed by seed, on the test traces.
+    # Paired against fp32, seed by seed: the difference of the task's metric at full depth
+    # (the units' own figures), and the exact McNemar test of the two models' correctness on
+    # the same test examples (their traces).
     paired = {}
     for p in ORDER[1:]:
         diffs, pvals = [], []
         for s in seeds:
+            ua, ub = units.get("fp32", {}).get(s), units.get(p, {}).get(s)
             a = os.path.join(study, "units", "%s-fp32-s%d" % (task, s), "sweep", "trace_test.csv")
             b = os.path.join(study, "units", "%s-%s-s%d" % (task, p, s), "sweep", "trace_test.csv")
-            if not (os.path.exists(a) and os.path.exists(b)):
+            if ua is None or ub is None or not (os.path.exists(a) and os.path.exists(b)):
                 continue
+            diffs.append(ub["figures"]["full_depth"] - ua["figures"]["full_depth"])
             fa, fb = full_depth_predictions(a), full_depth_predictions(b)
             common = sorted(set(fa) & set(fb))
             ra = [fa[e][1] == fa[e][0] for e in common]
             rb = [fb[e][1] == fb[e][0] for e in common]
-            diffs.append((sum(rb) - sum(ra)) / len(common))
             only_b = sum(1 for x, y in zip(ra, rb) if y and not x)
             only_a = sum(1 for x, y in zip(ra, rb) if x and not y)
             pvals.append(mcnemar_exact(only_a, only_b))
         if diffs:
             paired[p] = (t_interval(diffs), pvals)
 
-    # Post-training quantization of each fp32 unit.
-    ptq = []
-    for f in sorted(glob.glob(os.path.join(ptq_dir, "ptq-*.json"))):
+    out = ["| precision | n | full-depth %s (points) | paired difference to fp32 (points) | seeds with McNemar p < 0.05 | selected point %s | its OPs saved (%%) | deployment size (fp32 / this) |" % (metric, metric),
+           "|---|---|---|---|---|---|---|---|"]
+    verdict = {}
+    for p in ORDER:
+        if p not in rows:
+            continue
+        fg = rows[p]["figures"]
+        fd, sp, so, sz = fg["full_depth"], fg["selected"], fg["selected_ops_saved"], fg["size_ratio"]
+        if p in paired:
+            (m, sd, ci), pv = paired[p]
+            sig = "yes" if ci[0] > 0 or ci[1] < 0 else "no"
+            verdict[p] = (m, ci, sig)
+            pd = fmt_ci(m, sd, ci, sign=True) + " (interval excludes 0: %s)" % sig
+            mc = "%d of %d (p: %s)" % (sum(1 for x in pv if x < 0.05), len(pv), ", ".join("%.2g" % x for x in pv))
+        else:
+            pd, mc = "(reference)", "-"
+        out.append("| %s | %d | %s | %s | %s | %s | %s | %.2f× |" % (
+            p, fd["n"], fmt_ci(fd["mean"], fd["sd"], fd["ci95"]), pd, mc,
+            fmt_ci(sp["mean"], sp["sd"], sp["ci95"]), fmt_ci(so["mean"], so["sd"], so["ci95"]), sz["mean"]))
+    table = "\n".join(out)
+
+    # Post-training quantization of each fp32 unit: `beex eval` JSON, the test split at full
+    # depth, the task's metric and its bootstrap interval.
+    ptq_lines = ["| fp32 unit | PTQ w8a8 test %s [95 %% bootstrap] | the fp32 model's own | difference |" % metric,
+                 "|---|---|---|---|"]
+    vals, diffs = [], []
+    for f in sorted(glob.glob(os.path.join(ptq_dir, "ptq-%s-s*.json" % task))):
         e = json.load(open(f))
         full = max((r for r in e["results"] if r["split"] == "test"), key=lambda r: r["exit_block"])
-        ptq.append((f, full["accuracy"], full["ci95"]["accuracy"]))
+        acc, ci = full["metric"], full["ci95"][e["metric"]]
+        seed = int(os.path.basename(f)[:-5].rsplit("-s", 1)[1])
+        own = units.get("fp32", {}).get(seed, {}).get("figures", {}).get("full_depth")
+        vals.append(acc)
+        if own is not None:
+            diffs.append(acc - own)
+        ptq_lines.append("| %s-s%d | %.1f [%.1f, %.1f] | %s | %s |" % (
+            task, seed, acc * 100, ci[0] * 100, ci[1] * 100, "%.1f" % (own * 100) if own is not None else "-",
+            "%+.1f" % ((acc - own) * 100) if own is not None else "-"))
+    if vals:
+        m, sd, ci = t_interval(vals)
+        dm, dsd, dci = t_interval(diffs) if diffs else (0.0, 0.0, (0.0, 0.0))
+        ptq_lines.append("| mean over seeds | %s | | %s (interval excludes 0: %s) |" % (
+            fmt_ci(m, sd, ci), fmt_ci(dm, dsd, dci, sign=True), "yes" if dci[0] > 0 or dci[1] < 0 else "no"))
+    text = "### %s: %s, paired difference, size (test split, seeds %s)\n\n%s\n\n#### %s: post-training quantization of the fp32 units\n\n%s\n" % (
+        task, metric, " ".join(str(x) for x in seeds), table, task, "\n".join(ptq_lines))
+    return text, metric, verdict
+
+
+def main():
+    study, timed, ptq_dir, bench_json, out_md, out_csv = sys.argv[1:7]
+    doc = json.load(open(os.path.join(study, "study.json")))
+    task = os.environ.get("TASK", "mr")
+    tasks = []
+    for r in doc["rows"]:
+        if r["task"] not in tasks:
+            tasks.append(r["task"])
+    sections, summary = [], ["| task | metric | " + " | ".join("%s − fp32 (points) [95 %%], significant" % p for p in ORDER[1:]) + " |",
+                             "|---|---|" + "---|" * (len(ORDER) - 1)]
+    for t in tasks:
+        text, metric, verdict = accuracy_section(doc, study, ptq_dir, t)
+        sections.append(text)
+        cells = []
+        for p in ORDER[1:]:
+            if p in verdict:
+                m, ci, sig = verdict[p]
+                cells.append("%+.1f [%+.1f, %+.1f], %s" % (m * 100, ci[0] * 100, ci[1] * 100, sig))
+            else:
+                cells.append("-")
+        summary.append("| %s | %s | %s |" % (t, metric, " | ".join(cells)))
 
     # Latency (timed study, seed 1): per precision and variant, full depth and the selected point.
     lat = {}
@@ -165,26 +231,6 @@ def main():
                 for r in sorted(csv.DictReader(g), key=lambda r: (r["variant"], float(r["median_us_per_example"]))):
                     w.writerow([p, r["variant"], r["policy"], r["param"], r["median_us_per_example"], r["accuracy"]])
 
-    out = []
-    out.append("| precision | n | full-depth accuracy (points) | paired difference to fp32 (points) | seeds with McNemar p < 0.05 | selected point accuracy | its OPs saved (%) | deployment size (fp32 / this) |")
-    out.append("|---|---|---|---|---|---|---|---|")
-    for p in ORDER:
-        if p not in rows:
-            continue
-        fg = rows[p]["figures"]
-        fd, sp, so, sz = fg["full_depth"], fg["selected"], fg["selected_ops_saved"], fg["size_ratio"]
-        if p in paired:
-            (m, sd, ci), pv = paired[p]
-            sig = "yes" if ci[0] > 0 or ci[1] < 0 else "no"
-            pd = fmt_ci(m, sd, ci, sign=True) + " (interval excludes 0: %s)" % sig
-            mc = "%d of %d (p: %s)" % (sum(1 for x in pv if x < 0.05), len(pv), ", ".join("%.2g" % x for x in pv))
-        else:
-            pd, mc = "(reference)", "-"
-        out.append("| %s | %d | %s | %s | %s | %s | %s | %.2f× |" % (
-            p, fd["n"], fmt_ci(fd["mean"], fd["sd"], fd["ci95"]), pd, mc,
-            fmt_ci(sp["mean"], sp["sd"], sp["ci95"]), fmt_ci(so["mean"], so["sd"], so["ci95"]), sz["mean"]))
-    table = "\n".join(out)
-
     out = ["| precision | variant | latency, full depth (µs / example, batch 1) | latency, selected point | offline, full depth (examples/s, batch 32, small shape) |", "|---|---|---|---|---|"]
     for p in ORDER:
         if p not in lat:
@@ -201,26 +247,9 @@ def main():
                 "{:,.0f}".format(tp) if tp else "-"))
     timing = "\n".join(out)
 
-    ptq_lines = ["| fp32 unit | PTQ w8a8 test accuracy [95 % bootstrap] | the fp32 model's own | difference |",
-                 "|---|---|---|---|"]
-    diffs = []
-    for f, acc, ci in ptq:
-        name = os.path.basename(f)[4:-5]
-        seed = int(name.rsplit("-s", 1)[1])
-        own = units.get("fp32", {}).get(seed, {}).get("figures", {}).get("full_depth")
-        if own is not None:
-            diffs.append(acc - own)
-        ptq_lines.append("| %s | %.1f [%.1f, %.1f] | %s | %s |" % (
-            name, acc * 100, ci[0] * 100, ci[1] * 100, "%.1f" % (own * 100) if own is not None else "-",
-            "%+.1f" % ((acc - own) * 100) if own is not None else "-"))
-    if ptq:
-        m, sd, ci = t_interval([a for _, a, _ in ptq])
-        dm, dsd, dci = t_interval(diffs) if diffs else (0.0, 0.0, (0.0, 0.0))
-        ptq_lines.append("| mean over seeds | %s | | %s (interval excludes 0: %s) |" % (
-            fmt_ci(m, sd, ci), fmt_ci(dm, dsd, dci, sign=True), "yes" if dci[0] > 0 or dci[1] < 0 else "no"))
     with open(out_md, "w") as f:
-        f.write("<!-- tables generated by scripts/precision_report.py -->\n\n### Accuracy, paired difference, size (mr, test split, seeds %s)\n\n%s\n\n### Post-training quantization of the fp32 units\n\n%s\n\n### Speed on this CPU\n\n%s\n" % (
-            " ".join(str(s) for s in seeds), table, "\n".join(ptq_lines), timing))
+        f.write("<!-- tables generated by scripts/precision_report.py -->\n\n### Every task: the paired difference to fp32 at full depth\n\n%s\n\n%s\n### Speed on this CPU (%s, seed 1)\n\n%s\n" % (
+            "\n".join(summary), "\n".join(sections), task, timing))
 
 
 if __name__ == "__main__":

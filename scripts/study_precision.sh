@@ -14,7 +14,8 @@
 #    and the plot plots/out/precision.{png,svg} (plots/precision.gp).
 # Steps 3 and 4 time things: keep the machine otherwise idle. Resumable: finished units are
 # skipped. Environment: BEEX (default build/release/beex), OUT (default
-# results/runs/precision), TASKS (default mr), SEEDS (default 5), JOBS (default nproc).
+# results/runs/precision), TASKS (default mr), TIMED_TASKS (the tasks of steps 3 and 5's speed
+# table; default the first of TASKS), SEEDS (default 5), JOBS (default nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BEEX=${BEEX:-build/release/beex}
@@ -22,15 +23,16 @@ OUT=${OUT:-results/runs/precision}
 TASKS=${TASKS:-mr}
 SEEDS=${SEEDS:-5}
 JOBS=${JOBS:-$(nproc)}
+TIMED_TASKS=${TIMED_TASKS:-${TASKS%%,*}}
 [ -x "$BEEX" ] || { echo "study_precision: $BEEX not built (cmake --build build/release)" >&2; exit 2; }
 for task in ${TASKS//,/ }; do
     BEEX=$BEEX bash datasets/fetch.sh "$task" >/dev/null
 done
 bash datasets/glove.sh >/dev/null
-common=(--tasks "$TASKS" --precisions fp32,w8a8,w1a32,w1a1 --recipe scripts/study_precision.recipe
+common=(--precisions fp32,w8a8,w1a32,w1a1 --recipe scripts/study_precision.recipe
     --jobs "$JOBS" --threads 1)
 t0=$(date -u +%s)
-"$BEEX" study "${common[@]}" --seeds-count "$SEEDS" --out "$OUT/study"
+"$BEEX" study --tasks "$TASKS" "${common[@]}" --seeds-count "$SEEDS" --out "$OUT/study"
 t1=$(date -u +%s)
 mkdir -p "$OUT/ptq"
 for task in ${TASKS//,/ }; do
@@ -44,11 +46,11 @@ for task in ${TASKS//,/ }; do
     done
 done
 t2=$(date -u +%s)
-"$BEEX" study "${common[@]}" --seeds 1 --timed --out "$OUT/timed"
+"$BEEX" study --tasks "$TIMED_TASKS" "${common[@]}" --seeds 1 --timed --out "$OUT/timed"
 "$BEEX" bench model --shapes small --precisions fp32,w8a8,w1a32,w1a1 --threads 1 --batches 32 \
     --json "$OUT/bench-model-small.json" >"$OUT/bench-model-small.txt"
 t3=$(date -u +%s)
-first=${TASKS%%,*}
+first=${TIMED_TASKS%%,*}
 TASK=$first python3 scripts/precision_report.py "$OUT/study" "$OUT/timed" "$OUT/ptq" \
     "$OUT/bench-model-small.json" "$OUT/tables.md" results/precision_points.csv
 if command -v gnuplot >/dev/null; then
