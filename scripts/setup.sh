@@ -30,6 +30,12 @@ HOST_PACKAGES=(
     libbenchmark-tools python3-scipy
     # a one-node Slurm for tests/cli/test_slurm.sh, which starts and stops its own daemons
     slurm-wlm munge
+    # the history dashboard's test loads the page in a real headless browser; the CI pipeline
+    # templates for users are checked with yamllint
+    chromium yamllint python3-yaml
+    # the bring-your-own-trace exporter (scripts/export_exit_trace.py) is tested on a tiny
+    # PyTorch model; run it with Debian's /usr/bin/python3, which sees this package
+    python3-torch
 )
 # Multi-Arch: same packages must match the host's version, so installing these may upgrade
 # the host's libssl-dev and libudev1 (apt does that itself).
