@@ -35,7 +35,17 @@ static void usage(FILE *out, const beex_train_options *d)
             "  --batch N          examples per step (default %d)\n"
             "  --epochs N         (default %d)\n"
             "  --seed N           (default %llu)\n"
-            "  --loss-weights L   comma-separated w_i per exit (default w_i = i)\n"
+            "  --loss-weights L   comma-separated w_i per exit (default w_i = i; weighted and\n"
+            "                     distill only)\n"
+            "  --exit-regime R    how the exits are trained (docs/model.md section 6):\n"
+            "                     weighted (sum w_i CE_i / sum w_i; the default), equal\n"
+            "                     (w_i = 1), last (the last exit only: earlier heads stay at\n"
+            "                     their initial weights), last+heads (last, and every earlier\n"
+            "                     head fit on the blocks' detached features), distill (self-\n"
+            "                     distillation from the last exit), ge (gradient equilibrium)\n"
+            "  --distill-alpha A  distill: share of the distillation term, in [0, 1] (default\n"
+            "                     %g)\n"
+            "  --distill-temperature T   distill: softmax temperature > 0 (default %g)\n"
             "  --dropout P        (default %g)\n"
             "  --threads N        OpenMP threads (default: one per core)\n"
             "  --d N --heads N --dff N --blocks N --max-len N --vocab N   architecture\n"
@@ -44,8 +54,8 @@ static void usage(FILE *out, const beex_train_options *d)
             "  --quiet            no progress output\n",
             beex_precision_name(d->cfg.precision), d->glove_words, d->lr, d->warmup,
             d->lr_decay ? "linear" : "none", d->batch, d->epochs, (unsigned long long)d->seed,
-            (double)d->dropout, d->cfg.d, d->cfg.heads, d->cfg.dff, d->cfg.blocks, d->cfg.max_len,
-            d->cfg.vocab);
+            d->distill_alpha, d->distill_temperature, (double)d->dropout, d->cfg.d, d->cfg.heads,
+            d->cfg.dff, d->cfg.blocks, d->cfg.max_len, d->cfg.vocab);
 }
 
 static int parse_weights(const char *s, float *w, int max)
@@ -136,7 +146,10 @@ enum {
     O_GLOVE_WORDS,
     O_FREEZE,
     O_WARMUP,
-    O_DECAY
+    O_DECAY,
+    O_REGIME,
+    O_ALPHA,
+    O_TEMP
 };
 
 static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
@@ -163,6 +176,9 @@ static const struct option opts[] = {{"precision", required_argument, 0, O_PREC}
                                      {"freeze-embed", no_argument, 0, O_FREEZE},
                                      {"warmup", required_argument, 0, O_WARMUP},
                                      {"lr-decay", required_argument, 0, O_DECAY},
+                                     {"exit-regime", required_argument, 0, O_REGIME},
+                                     {"distill-alpha", required_argument, 0, O_ALPHA},
+                                     {"distill-temperature", required_argument, 0, O_TEMP},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
 
@@ -194,9 +210,42 @@ static int parse_architecture(int c, const char *arg, beex_config *cfg)
     return bad;
 }
 
+/* Options whose meaning depends on others, checked once all are read. */
+typedef struct {
+    int nlw;     /* --loss-weights values */
+    int fp32;    /* --fp32-epochs given */
+    int distill; /* --distill-alpha or --distill-temperature given */
+} given_opts;
+
+/* --exit-regime, --distill-alpha, --distill-temperature into o. Returns 0, or 2 after
+ * printing why the value is bad. */
+static int parse_regime(int c, const char *arg, beex_train_options *o, given_opts *g)
+{
+    if (c == O_REGIME) {
+        int r = beex_exit_regime_parse(arg);
+        if (r < 0) {
+            fprintf(stderr, "beex train: unknown --exit-regime '%s' (%s)\n", arg,
+                    BEEX_REGIME_NAMES);
+            return 2;
+        }
+        o->exit_regime = (beex_exit_regime)r;
+        return 0;
+    }
+    g->distill = 1;
+    if (c == O_ALPHA)
+        return beex_arg_double("train", "distill-alpha", arg, &o->distill_alpha) ? 2
+               : !(o->distill_alpha >= 0 && o->distill_alpha <= 1)
+                   ? out_of_range("distill-alpha", "[0, 1]", arg)
+                   : 0;
+    return beex_arg_double("train", "distill-temperature", arg, &o->distill_temperature) ? 2
+           : !(o->distill_temperature > 0 && isfinite(o->distill_temperature))
+               ? out_of_range("distill-temperature", "a number > 0", arg)
+               : 0;
+}
+
 /* One option's value into o. Returns 0; 2 after printing why it is bad; or 1 for a bad value
  * the caller reports. */
-static int parse_value(int c, const char *arg, beex_train_options *o, int *nlw, int *fp32_given)
+static int parse_value(int c, const char *arg, beex_train_options *o, given_opts *g)
 {
     int bad = 0;
     double x = 0.0;
@@ -222,7 +271,7 @@ static int parse_value(int c, const char *arg, beex_train_options *o, int *nlw, 
         bad = beex_arg_int("train", "epochs", arg, 1, 100000, &o->epochs) ? 2 : 0;
         break;
     case O_FP32:
-        *fp32_given = 1;
+        g->fp32 = 1;
         bad = beex_arg_int("train", "fp32-epochs", arg, 0, 100000, &o->fp32_epochs) ? 2 : 0;
         break;
     case O_SEED: {
@@ -235,8 +284,8 @@ static int parse_value(int c, const char *arg, beex_train_options *o, int *nlw, 
         break;
     }
     case O_LW:
-        *nlw = parse_weights(arg, o->loss_weights, BEEX_TRAIN_MAX_BLOCKS);
-        bad = *nlw < 0 ? 2 : 0; /* parse_weights said why */
+        g->nlw = parse_weights(arg, o->loss_weights, BEEX_TRAIN_MAX_BLOCKS);
+        bad = g->nlw < 0 ? 2 : 0; /* parse_weights said why */
         break;
     case O_DROP:
         bad = beex_arg_double("train", "dropout", arg, &x) ? 2
@@ -274,6 +323,11 @@ static int parse_value(int c, const char *arg, beex_train_options *o, int *nlw, 
     case O_FREEZE:
         o->freeze_embed = 1;
         break;
+    case O_REGIME:
+    case O_ALPHA:
+    case O_TEMP:
+        bad = parse_regime(c, arg, o, g);
+        break;
     case O_GLOVE_WORDS:
         bad = beex_arg_int("train", "glove-words", arg, 0, 1 << 20, &o->glove_words) ? 2 : 0;
         break;
@@ -296,10 +350,32 @@ static int parse_value(int c, const char *arg, beex_train_options *o, int *nlw, 
     return bad;
 }
 
-/* The task, and what no single option can check: the loss weights against the blocks, d
- * against heads, the measured defaults, --glove-words against GloVe, --out. Returns -1 to
- * train, or the exit status. */
-static int check_args(int argc, char **argv, beex_train_options *o, int nlw, int fp32_given)
+/* The options that belong to some exit regimes only. Returns 0, or 2 after saying why. */
+static int check_regime(const beex_train_options *o, const given_opts *g)
+{
+    const char *name = beex_exit_regime_name(o->exit_regime);
+    if (g->distill && o->exit_regime != BEEX_REGIME_DISTILL) {
+        fprintf(stderr,
+                "beex train: --distill-alpha and --distill-temperature need --exit-regime "
+                "distill (the regime is %s)\n",
+                name);
+        return 2;
+    }
+    if (g->nlw > 0 && o->exit_regime != BEEX_REGIME_WEIGHTED &&
+        o->exit_regime != BEEX_REGIME_DISTILL) {
+        fprintf(stderr,
+                "beex train: --loss-weights applies to --exit-regime weighted and distill; %s "
+                "sets its own weights\n",
+                name);
+        return 2;
+    }
+    return 0;
+}
+
+/* The task, and what no single option can check: the loss weights against the blocks and the
+ * exit regime, d against heads, the measured defaults, --glove-words against GloVe, --out.
+ * Returns -1 to train, or the exit status. */
+static int check_args(int argc, char **argv, beex_train_options *o, const given_opts *g)
 {
     if (optind != argc - 1 || o->out == NULL) {
         fprintf(stderr, "beex train: need exactly one TASK and --out MODEL\n");
@@ -307,17 +383,19 @@ static int check_args(int argc, char **argv, beex_train_options *o, int nlw, int
         return 2;
     }
     o->task = argv[optind];
-    if (nlw > 0 && o->init == NULL && nlw != o->cfg.blocks) {
-        fprintf(stderr, "beex train: --loss-weights has %d values for %d blocks\n", nlw,
+    if (g->nlw > 0 && o->init == NULL && g->nlw != o->cfg.blocks) {
+        fprintf(stderr, "beex train: --loss-weights has %d values for %d blocks\n", g->nlw,
                 o->cfg.blocks);
         return 2;
     }
+    if (check_regime(o, g) != 0)
+        return 2;
     if (o->cfg.d % o->cfg.heads != 0) {
         fprintf(stderr, "beex train: --d %d is not divisible by --heads %d\n", o->cfg.d,
                 o->cfg.heads);
         return 2;
     }
-    apply_measured_defaults(o, fp32_given);
+    apply_measured_defaults(o, g->fp32);
     if (o->glove_words > 0 && o->glove == NULL) {
         fprintf(stderr, "beex train: --glove-words needs GloVe vectors (--glove PATH with --d 100, "
                         "and no --init, whose vocabulary is fixed)\n");
@@ -343,7 +421,8 @@ static int check_args(int argc, char **argv, beex_train_options *o, int nlw, int
  * cannot be written. */
 static int parse_args(int argc, char **argv, beex_train_options *o)
 {
-    int nlw = 0, c, fp32_given = 0;
+    given_opts g = {0, 0, 0};
+    int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         if (c == 'h') {
@@ -352,7 +431,7 @@ static int parse_args(int argc, char **argv, beex_train_options *o)
             usage(stdout, &dflt);
             return 0;
         }
-        int bad = parse_value(c, optarg, o, &nlw, &fp32_given);
+        int bad = parse_value(c, optarg, o, &g);
         if (bad) {
             if (bad == 1) /* the cases that print nothing themselves */
                 fprintf(stderr, "beex train: bad value '%s' for --%s\n", optarg,
@@ -360,7 +439,7 @@ static int parse_args(int argc, char **argv, beex_train_options *o)
             return 2;
         }
     }
-    return check_args(argc, argv, o, nlw, fp32_given);
+    return check_args(argc, argv, o, &g);
 }
 
 int beex_cmd_train(int argc, char **argv)

@@ -40,7 +40,8 @@ beex_tws *beex_tws_new(const beex_config *cfg, int threads)
     w->att_each = 3 * L * L + L * (size_t)cfg->d;
     w->att = malloc((size_t)w->nthreads * w->att_each * sizeof(float));
     w->bc = calloc((size_t)cfg->blocks, sizeof *w->bc);
-    if (w->att == NULL || w->bc == NULL) {
+    w->zp = calloc((size_t)cfg->blocks, sizeof *w->zp);
+    if (w->att == NULL || w->bc == NULL || w->zp == NULL) {
         beex_tws_free(w);
         return NULL;
     }
@@ -64,6 +65,7 @@ void beex_tws_free(beex_tws *w)
     free(w->poff);
     free(w->ids);
     free(w->bc);
+    free(w->zp);
     free(w);
 }
 
@@ -80,7 +82,7 @@ static int reserve(beex_tws *w, int n, int M, size_t P)
     size_t mx = f > d ? f : d;
     size_t per_block = 16 * R * d + 4 * R * f + 7 * R + P + (size_t)n * (d + C);
     size_t total = 2 * R * d + (size_t)c->blocks * per_block + 10 * R * d + 4 * R * f +
-                   (size_t)n * (C + d) + R * mx;
+                   (size_t)n * (C + d) + R * mx + 2 * C;
     free(w->mem);
     free(w->len);
     free(w->off);
@@ -154,6 +156,7 @@ static int reserve(beex_tws *w, int n, int M, size_t P)
     w->d_z = carve(&q, (size_t)n * C);
     w->d_pool = carve(&q, (size_t)n * d);
     w->xs = carve(&q, R * mx);
+    w->dz_tmp = carve(&q, 2 * C);
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "harness/train/tloss.h"
 #include "harness/train/tparams.h"
 #include "harness/train/tprofile.h"
 
@@ -32,10 +33,15 @@ int beex_tnet_forward_batch(beex_tws *w, const beex_tparams *p, const beex_teff 
                             beex_precision prec, int n, const int32_t *const *ids, const int *len,
                             float dropout, const uint64_t *seeds, int smooth, float *logits);
 
-/* Backward of scale * sum_i L_i, L_i = sum_b lw_b CE_ib / sum_b lw_b for labels y[i], after
+/* Backward of scale * sum_i L_i, L_i example i's loss under the objective obj (tloss.h;
+ * its exits' weights, distillation, gradient equilibrium) for labels y[i], after
  * beex_tnet_forward_batch on the same workspace. Accumulates into g: dL/dWb for linear
  * weights and dL/dE_b for token rows (beex_teff_surrogate_grads turns them into latent
  * gradients), plain gradients elsewhere. loss[i] (may be NULL) receives L_i. */
+void beex_tnet_backward_batch_obj(beex_tws *w, const beex_tparams *p, const beex_teff *e,
+                                  const int *y, const beex_tobjective *obj, float scale,
+                                  beex_tparams *g, double *loss);
+/* The weighted objective, L_i = sum_b lw_b CE_ib / sum_b lw_b. */
 void beex_tnet_backward_batch(beex_tws *w, const beex_tparams *p, const beex_teff *e, const int *y,
                               const float *lw, float scale, beex_tparams *g, double *loss);
 
@@ -45,8 +51,14 @@ void beex_tnet_forward(beex_tws *w, const beex_tparams *p, const beex_teff *e, b
                        float *logits);
 double beex_tnet_backward(beex_tws *w, const beex_tparams *p, const beex_teff *e, int y,
                           const float *lw, beex_tparams *g);
+double beex_tnet_backward_obj(beex_tws *w, const beex_tparams *p, const beex_teff *e, int y,
+                              const beex_tobjective *obj, beex_tparams *g);
 
-/* Loss of example 0 of the last forward pass without a backward (finite-difference tests). */
+/* Loss of example 0 of the last forward pass without a backward (finite-difference tests);
+ * teacher (may be NULL) replaces the last exit's logits as the distillation target, held
+ * constant as the backward pass holds it. */
 double beex_tnet_loss(const beex_tws *w, int y, const float *lw);
+double beex_tnet_loss_obj(const beex_tws *w, int y, const beex_tobjective *obj,
+                          const float *teacher);
 
 #endif

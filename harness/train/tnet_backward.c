@@ -10,39 +10,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/base/canon_math.h"
 #include "harness/base/threads.h"
 #include "harness/train/tgemm.h"
 #include "harness/train/tkernels.h"
 
-static double loss_weight_sum(const float *lw, int n)
+/* Example ex's loss under the objective (tloss.h). */
+static double example_loss(const beex_tws *w, int ex, int y, const beex_tobjective *o,
+                           const float *teacher)
 {
-    double s = 0.0;
-    for (int i = 0; i < n; i++)
-        s += lw[i];
-    return s > 0.0 ? s : 1.0;
+    for (int i = 0; i < w->cfg.blocks; i++)
+        w->zp[i] = w->bc[i].z + (size_t)ex * w->cfg.classes;
+    return beex_tobj_loss(o, w->cfg.blocks, w->cfg.classes, w->zp, y, teacher);
 }
 
-/* CE of logits z for label y, natural log, computed stably. */
-static double cross_entropy(const float *z, int C, int y)
+double beex_tnet_loss_obj(const beex_tws *w, int y, const beex_tobjective *o, const float *teacher)
 {
-    double mx = z[0];
-    for (int j = 1; j < C; j++)
-        if (z[j] > mx)
-            mx = z[j];
-    double s = 0.0;
-    for (int j = 0; j < C; j++)
-        s += beex_canon_exp((double)z[j] - mx);
-    return beex_canon_log(s) + mx - z[y];
+    return example_loss(w, 0, y, o, teacher);
 }
 
 double beex_tnet_loss(const beex_tws *w, int y, const float *lw)
 {
-    const beex_config *c = &w->cfg;
-    double sw = loss_weight_sum(lw, c->blocks), L = 0.0;
-    for (int i = 0; i < c->blocks; i++)
-        L += lw[i] * cross_entropy(w->bc[i].z, c->classes, y);
-    return L / sw;
+    beex_tobjective o = beex_tobjective_weighted(lw);
+    return beex_tnet_loss_obj(w, y, &o, NULL);
 }
 
 /* dW += dY^T X_eff and the input gradient dX_eff = dY Wb (accumulate: added to dxe). */
@@ -153,26 +142,27 @@ static void attention_bwd(beex_tws *w, const bcache *b, const float *dO, float *
         beex_tprof_add(w->prof, BEEX_TP_BWD_ATTN, t0, att_flops(w, 4));
 }
 
-/* Exit head b: logit gradients (scaled by lw_b / sum lw and the batch scale), head
- * parameters summed over the examples in order, pooled gradient spread over each example's
- * rows into dcur. */
-static void head_backward(beex_tws *w, const beex_tparams *p, int bi, const int *y, float wscale,
-                          beex_tparams *g)
+/* Exit head b: logit gradients (the objective's, times the batch scale), head parameters
+ * summed over the examples in order, pooled gradient spread over each example's rows into
+ * dcur, times the objective's branch factor; the gradient already in dcur (from the deeper
+ * blocks) is multiplied by its deep factor on the way (gradient equilibrium; 1 otherwise). */
+static void head_backward(beex_tws *w, const beex_tparams *p, int bi, const int *y,
+                          const beex_tobjective *obj, float scale, beex_tparams *g)
 {
     const beex_config *c = &w->cfg;
-    int d = c->d, C = c->classes;
+    int d = c->d, C = c->classes, N = c->blocks;
     const bcache *b = &w->bc[bi];
     const beex_tblock *pb = &p->blk[bi];
     beex_tblock *gb = &g->blk[bi];
+    if (!beex_tobj_head_active(obj, N, bi))
+        return; /* the same on every thread: no barrier is skipped by some only */
+    float branch = beex_tobj_branch(obj, N, bi), deep = beex_tobj_deep(obj, N, bi);
 #pragma omp single
     for (int ex = 0; ex < w->n; ex++) {
         float *dz = w->d_z + (size_t)ex * C, *dpool = w->d_pool + (size_t)ex * d;
         const float *pooled = b->pooled + (size_t)ex * d;
-        memcpy(dz, b->z + (size_t)ex * C, (size_t)C * sizeof *dz);
-        beex_tk_softmax(dz, C);
-        dz[y[ex]] -= 1.0f;
-        for (int j = 0; j < C; j++)
-            dz[j] *= wscale;
+        const float *zt = w->bc[N - 1].z + (size_t)ex * C; /* the distillation teacher */
+        beex_tobj_dz(obj, N, C, bi, b->z + (size_t)ex * C, zt, y[ex], scale, dz, w->dz_tmp);
         for (int k = 0; k < d; k++)
             dpool[k] = 0.0f;
         for (int j = 0; j < C; j++) {
@@ -183,20 +173,27 @@ static void head_backward(beex_tws *w, const beex_tparams *p, int bi, const int 
             }
         }
     }
+    if (branch == 0.0f)
+        return; /* a detached head: the blocks never see its gradient */
+    int ge = deep != 1.0f || branch != 1.0f;
 #pragma omp for schedule(static)
     for (int ex = 0; ex < w->n; ex++) {
         const float *dpool = w->d_pool + (size_t)ex * d;
         float inv = 1.0f / (float)w->len[ex];
         for (int t = 0; t < w->len[ex]; t++) {
             float *dr = w->d_cur + (size_t)(w->off[ex] + t) * d;
-            for (int k = 0; k < d; k++)
-                dr[k] += dpool[k] * inv;
+            if (ge)
+                for (int k = 0; k < d; k++)
+                    dr[k] = dr[k] * deep + (dpool[k] * branch) * inv;
+            else
+                for (int k = 0; k < d; k++)
+                    dr[k] += dpool[k] * inv;
         }
     }
 }
 
 static void block_backward(beex_tws *w, const beex_tparams *p, const beex_teff *e, int bi,
-                           const int *y, float wscale, beex_tparams *g)
+                           const int *y, const beex_tobjective *obj, float scale, beex_tparams *g)
 {
     const beex_config *c = &w->cfg;
     int d = c->d, f = c->dff, M = w->M;
@@ -210,7 +207,7 @@ static void block_backward(beex_tws *w, const beex_tparams *p, const beex_teff *
     int drop = w->dropout > 0.0f, q0 = bi * BEEX_ACT_INPUTS;
     float *dcur = w->d_cur, *dr = w->d_r;
 
-    head_backward(w, p, bi, y, wscale, g);
+    head_backward(w, p, bi, y, obj, scale, g);
     /* LN2 over y + s */
     layernorm_bwd(w, dcur, b->xhat2, b->rstd2, pb->ln2g, dr, gb->ln2g, gb->ln2b);
 #pragma omp for schedule(static)
@@ -276,12 +273,12 @@ static void block_backward(beex_tws *w, const beex_tparams *p, const beex_teff *
     }
 }
 
-void beex_tnet_backward_batch(beex_tws *w, const beex_tparams *p, const beex_teff *e, const int *y,
-                              const float *lw, float scale, beex_tparams *g, double *loss)
+void beex_tnet_backward_batch_obj(beex_tws *w, const beex_tparams *p, const beex_teff *e,
+                                  const int *y, const beex_tobjective *obj, float scale,
+                                  beex_tparams *g, double *loss)
 {
     const beex_config *c = &w->cfg;
-    int d = c->d, C = c->classes, M = w->M;
-    double sw = loss_weight_sum(lw, c->blocks);
+    int d = c->d, M = w->M;
     int drop = w->dropout > 0.0f;
 #pragma omp parallel num_threads(w->nthreads)
     {
@@ -289,7 +286,7 @@ void beex_tnet_backward_batch(beex_tws *w, const beex_tparams *p, const beex_tef
         for (int r = 0; r < M; r++)
             memset(w->d_cur + (size_t)r * d, 0, (size_t)d * sizeof(float));
         for (int bi = c->blocks - 1; bi >= 0; bi--)
-            block_backward(w, p, e, bi, y, (float)(lw[bi] / sw) * scale, g);
+            block_backward(w, p, e, bi, y, obj, scale, g);
         /* embeddings: dL/dE_b rows and positions, rows summed in order per column block */
         int nb = (d + COLS - 1) / COLS;
 #pragma omp for schedule(static)
@@ -307,18 +304,28 @@ void beex_tnet_backward_batch(beex_tws *w, const beex_tparams *p, const beex_tef
         }
     }
     if (loss != NULL)
-        for (int ex = 0; ex < w->n; ex++) {
-            double L = 0.0;
-            for (int bi = 0; bi < c->blocks; bi++)
-                L += lw[bi] * cross_entropy(w->bc[bi].z + (size_t)ex * C, C, y[ex]);
-            loss[ex] = L / sw;
-        }
+        for (int ex = 0; ex < w->n; ex++)
+            loss[ex] = example_loss(w, ex, y[ex], obj, NULL);
+}
+
+void beex_tnet_backward_batch(beex_tws *w, const beex_tparams *p, const beex_teff *e, const int *y,
+                              const float *lw, float scale, beex_tparams *g, double *loss)
+{
+    beex_tobjective o = beex_tobjective_weighted(lw);
+    beex_tnet_backward_batch_obj(w, p, e, y, &o, scale, g, loss);
+}
+
+double beex_tnet_backward_obj(beex_tws *w, const beex_tparams *p, const beex_teff *e, int y,
+                              const beex_tobjective *obj, beex_tparams *g)
+{
+    double L = 0.0;
+    beex_tnet_backward_batch_obj(w, p, e, &y, obj, 1.0f, g, &L);
+    return L;
 }
 
 double beex_tnet_backward(beex_tws *w, const beex_tparams *p, const beex_teff *e, int y,
                           const float *lw, beex_tparams *g)
 {
-    double L = 0.0;
-    beex_tnet_backward_batch(w, p, e, &y, lw, 1.0f, g, &L);
-    return L;
+    beex_tobjective o = beex_tobjective_weighted(lw);
+    return beex_tnet_backward_obj(w, p, e, y, &o, g);
 }

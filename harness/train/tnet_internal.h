@@ -44,6 +44,8 @@ struct beex_tws {
     float *d_cur, *d_r, *d_m2, *d_m4, *d_ye, *d_o, *d_q, *d_k, *d_v, *d_in;
     float *d_ge, *d_g, *d_ue, *d_u;
     float *d_z, *d_pool; /* n x classes, n x d */
+    float *dz_tmp;       /* 2 x classes: the distillation gradient's softmaxes (tloss.h) */
+    const float **zp;    /* blocks: one example's logits per exit, for the loss (tloss.h) */
     float *xs;           /* w1a1: signs of the current BL input, for exact integer products */
     float *mem;
     float *att; /* per thread: 3 L^2 + L d floats of attention scratch */

@@ -38,6 +38,9 @@ void beex_train_options_default(beex_train_options *o)
     o->epochs = 6;
     o->seed = 1;
     o->dropout = 0.1f;
+    o->exit_regime = BEEX_REGIME_WEIGHTED;
+    o->distill_alpha = 0.5;
+    o->distill_temperature = 2.0;
 }
 
 static double now_s(void)
@@ -113,6 +116,15 @@ static char *settings_json(const beex_train_options *o, int epoch, beex_precisio
     json_object_set_new(j, "freeze_embed", json_boolean(o->freeze_embed));
     json_object_set_new(j, "glove_words", json_integer(o->glove ? o->glove_words : 0));
     json_object_set_new(j, "init", o->init ? json_string(o->init) : json_null());
+    /* Only a regime other than the default is recorded, so that a weighted run's checkpoint
+     * keeps the bytes it had before the regimes (tests/cli/test_same_bytes.sh); no key reads
+     * as weighted. */
+    if (o->exit_regime != BEEX_REGIME_WEIGHTED)
+        json_object_set_new(j, "exit_regime", json_string(beex_exit_regime_name(o->exit_regime)));
+    if (o->exit_regime == BEEX_REGIME_DISTILL) {
+        json_object_set_new(j, "distill_alpha", json_real(o->distill_alpha));
+        json_object_set_new(j, "distill_temperature", json_real(o->distill_temperature));
+    }
     json_object_set_new(j, "dev_accuracy_per_exit", acc);
     json_object_set_new(j, "train_loss", json_real(train_loss));
     char *s = json_dumps(j, JSON_COMPACT);
@@ -261,6 +273,19 @@ static int check_options(const beex_train_options *o, char *err, size_t errlen)
                  beex_precision_name(o->cfg.precision), o->epochs);
         return -1;
     }
+    if (o->exit_regime < 0 || o->exit_regime >= BEEX_REGIME_COUNT) {
+        snprintf(err, errlen, "unknown exit regime %d (%s)", (int)o->exit_regime,
+                 BEEX_REGIME_NAMES);
+        return -1;
+    }
+    if (o->exit_regime == BEEX_REGIME_DISTILL &&
+        (!(o->distill_alpha >= 0 && o->distill_alpha <= 1) ||
+         !(o->distill_temperature > 0 && isfinite(o->distill_temperature)))) {
+        snprintf(err, errlen,
+                 "distill needs an alpha in [0, 1] and a temperature > 0, got %g and %g",
+                 o->distill_alpha, o->distill_temperature);
+        return -1;
+    }
     return 0;
 }
 
@@ -354,10 +379,12 @@ static int train_epoch(beex_train_ctx *c, const beex_train_options *o, int epoch
             bb->bseed[j] = beex_mix64(o->seed ^ beex_mix64(((uint64_t)epoch << 32) ^ ex));
         }
         beex_tbatch batch = {bn, bb->bids, bb->blen, bb->blabel, bb->bseed};
+        beex_tobjective obj = {o->exit_regime, c->lw, (float)o->distill_alpha,
+                               (float)o->distill_temperature};
         double lr = beex_train_step_lr(o, epoch, b0 / (size_t)o->batch,
                                        (n + (size_t)o->batch - 1) / (size_t)o->batch);
-        if (beex_tstep_run(&c->step, &batch, prec, o->dropout, c->lw, lr, o->freeze_embed,
-                           bb->ex_loss, bb->ex_right) != 0) {
+        if (beex_tstep_run_obj(&c->step, &batch, prec, o->dropout, &obj, lr, o->freeze_embed,
+                               bb->ex_loss, bb->ex_right) != 0) {
             snprintf(err, errlen, "out of memory in a training step");
             return -1;
         }

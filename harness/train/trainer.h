@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "harness/model/model.h"
+#include "harness/train/tloss.h"
 
 #define BEEX_TRAIN_MAX_BLOCKS 64
 
@@ -32,6 +33,11 @@ typedef struct {
     int batch, epochs;
     uint64_t seed;
     float loss_weights[BEEX_TRAIN_MAX_BLOCKS]; /* w_i; all 0 = default w_i = i */
+    /* The objective over the exits (tloss.h, docs/model.md section 6); loss_weights apply to
+     * weighted and distill, the other regimes set their own (filled in by the run). */
+    beex_exit_regime exit_regime;
+    double distill_alpha;       /* distill: share a of the distillation term (default 0.5) */
+    double distill_temperature; /* distill: temperature T (default 2) */
     float dropout;
     int threads;
     int resume;         /* continue from <out>.last.safetensors + <out>.state */

@@ -127,6 +127,15 @@ int beex_train_resume_settings(beex_train_options *o, beex_precision target, int
                   json_is_true(json_object_get(meta, "freeze_embed")) ? "on" : "off",
                   o->freeze_embed ? "on" : "off");
     diff_path(&d, "init", meta, o->init);
+    /* No exit_regime key: a weighted run (settings_json records only the others). */
+    const char *regime = json_string_value(json_object_get(meta, "exit_regime"));
+    diff_text(&d, "exit_regime", regime != NULL ? regime : "weighted",
+              beex_exit_regime_name(o->exit_regime));
+    if (o->exit_regime == BEEX_REGIME_DISTILL) {
+        diff_real(&d, "distill_alpha", json_object_get(meta, "distill_alpha"), o->distill_alpha, 0);
+        diff_real(&d, "distill_temperature", json_object_get(meta, "distill_temperature"),
+                  o->distill_temperature, 0);
+    }
     json_decref(meta);
     if (d.n == 0)
         return 0;

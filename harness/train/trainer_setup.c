@@ -186,11 +186,20 @@ static int model_new(beex_train_ctx *c, beex_train_options *o, beex_config *cfg,
 static int prepare_training(beex_train_ctx *c, beex_train_options *o, const beex_config *cfg,
                             char *err, size_t errlen)
 {
-    int any = 0;
-    for (int i = 0; i < cfg->blocks; i++)
+    int any = 0, n = cfg->blocks;
+    for (int i = 0; i < n; i++)
         any |= o->loss_weights[i] != 0.0f;
-    for (int i = 0; i < cfg->blocks; i++)
-        c->lw[i] = o->loss_weights[i] = any ? o->loss_weights[i] : (float)(i + 1);
+    /* The weights the regime uses (tloss.h), recorded in the checkpoint as loss_weights: the
+     * given ones or w_i = i (weighted, distill), 1 (equal, ge), the last exit's alone (last,
+     * last+heads, whose earlier heads learn apart from the blocks). */
+    for (int i = 0; i < n; i++) {
+        float w = any ? o->loss_weights[i] : (float)(i + 1);
+        if (o->exit_regime == BEEX_REGIME_EQUAL || o->exit_regime == BEEX_REGIME_GE)
+            w = 1.0f;
+        else if (o->exit_regime == BEEX_REGIME_LAST || o->exit_regime == BEEX_REGIME_LAST_HEADS)
+            w = i == n - 1 ? 1.0f : 0.0f;
+        c->lw[i] = o->loss_weights[i] = w;
+    }
     if (beex_tsplit_encode(&c->ds.train, c->vocab, cfg->max_len, &c->train) != 0 ||
         beex_tstep_init(&c->step, cfg, o->lr, beex_threads_count()) != 0) {
         snprintf(err, errlen, "out of memory");

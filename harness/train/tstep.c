@@ -52,6 +52,14 @@ static void add_rest(beex_tprofile *p, beex_tp_class rest, beex_tp_class a, beex
 int beex_tstep_run(beex_tstep *s, const beex_tbatch *b, beex_precision prec, float dropout,
                    const float *lw, double lr, int freeze_embed, double *loss, int *right)
 {
+    beex_tobjective o = beex_tobjective_weighted(lw);
+    return beex_tstep_run_obj(s, b, prec, dropout, &o, lr, freeze_embed, loss, right);
+}
+
+int beex_tstep_run_obj(beex_tstep *s, const beex_tbatch *b, beex_precision prec, float dropout,
+                       const beex_tobjective *obj, double lr, int freeze_embed, double *loss,
+                       int *right)
+{
     const beex_config *cfg = &s->cfg;
     int bn = b->n, BC = cfg->blocks * cfg->classes;
     /* Profiling (s->prof): every timed part is a parallel region or a call holding one, run
@@ -83,7 +91,8 @@ int beex_tstep_run(beex_tstep *s, const beex_tbatch *b, beex_precision prec, flo
     add_rest(pf, BEEX_TP_FWD_OTHER, BEEX_TP_FWD_GEMM, BEEX_TP_FWD_ATTN, t, inner0);
     t = beex_tprof_start(pf);
     inner0 = pf != NULL ? pf->seconds[BEEX_TP_BWD_GEMM] + pf->seconds[BEEX_TP_BWD_ATTN] : 0;
-    beex_tnet_backward_batch(s->ws, &s->p, &s->eff, b->label, lw, 1.0f / (float)bn, &s->grad, loss);
+    beex_tnet_backward_batch_obj(s->ws, &s->p, &s->eff, b->label, obj, 1.0f / (float)bn, &s->grad,
+                                 loss);
     add_rest(pf, BEEX_TP_BWD_OTHER, BEEX_TP_BWD_GEMM, BEEX_TP_BWD_ATTN, t, inner0);
     for (int j = 0; j < bn; j++) {
         const float *z = s->logits + (size_t)j * BC + (size_t)(cfg->blocks - 1) * cfg->classes;

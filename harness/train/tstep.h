@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "harness/train/adam.h"
+#include "harness/train/tloss.h"
 #include "harness/train/tparams.h"
 #include "harness/train/tprofile.h"
 
@@ -44,8 +45,13 @@ void beex_tstep_free(beex_tstep *s);
  * the caller zeroes and owns (tprofile.h). The steps' results do not change. */
 void beex_tstep_set_profile(beex_tstep *s, beex_tprofile *p);
 
-/* One step at learning rate lr in precision prec. loss[i] receives example i's loss and
- * right[i] whether its last exit predicts its label. freeze_embed leaves the token table. */
+/* One step at learning rate lr in precision prec on the objective obj (tloss.h). loss[i]
+ * receives example i's loss and right[i] whether its last exit predicts its label.
+ * freeze_embed leaves the token table. */
+int beex_tstep_run_obj(beex_tstep *s, const beex_tbatch *b, beex_precision prec, float dropout,
+                       const beex_tobjective *obj, double lr, int freeze_embed, double *loss,
+                       int *right);
+/* The same step on the weighted objective with weights lw. */
 int beex_tstep_run(beex_tstep *s, const beex_tbatch *b, beex_precision prec, float dropout,
                    const float *lw, double lr, int freeze_embed, double *loss, int *right);
 

@@ -22,6 +22,25 @@ for bad in "--glove none --glove-words 10" "--warmup 1.5" "--warmup -0.1" "--lr-
 done
 "$beex" train "$data" --out "$tmp/m.safetensors" --loss-weights 1,2,3 "${small[@]}" 2>/dev/null
 [ $? -eq 2 ] || fail "3 loss weights for 2 blocks must exit 2"
+# Exit regimes (docs/model.md section 6): a bad name or value, distill options without distill,
+# loss weights for a regime that sets its own: exit 2 with a message naming the option.
+for bad in "--exit-regime bogus:--exit-regime" "--exit-regime:--exit-regime" \
+    "--exit-regime distill --distill-alpha 1.5:--distill-alpha" \
+    "--exit-regime distill --distill-alpha -0.1:--distill-alpha" \
+    "--exit-regime distill --distill-alpha nan:--distill-alpha" \
+    "--exit-regime distill --distill-temperature 0:--distill-temperature" \
+    "--exit-regime distill --distill-temperature -2:--distill-temperature" \
+    "--exit-regime distill --distill-temperature inf:--distill-temperature" \
+    "--distill-alpha 0.3:--exit-regime distill" \
+    "--exit-regime ge --distill-temperature 3:--exit-regime distill" \
+    "--exit-regime equal --loss-weights 1,2:--loss-weights" \
+    "--exit-regime last --loss-weights 0,1:--loss-weights"; do
+    # shellcheck disable=SC2086 # options and values on purpose
+    err=$("$beex" train "$data" --out "$tmp/m.safetensors" "${small[@]}" ${bad%%:*} 2>&1)
+    [ $? -eq 2 ] && echo "$err" | grep -qF -- "${bad#*:}" || fail "${bad%%:*} must exit 2 naming ${bad#*:}: $err"
+done
+[ ! -e "$tmp/m.safetensors" ] || fail "a usage error must not leave a model"
+"$beex" train --help | grep -q -- "--exit-regime" || fail "train --help lacks --exit-regime"
 err=$("$beex" train "$tmp/no-such-task" --out "$tmp/m.safetensors" "${small[@]}" 2>&1)
 [ $? -eq 1 ] && [ -n "$err" ] || fail "missing task must exit 1 with a message"
 [ ! -e "$tmp/m.safetensors" ] || fail "a failed run must not leave a model"
@@ -51,7 +70,9 @@ done
 # each with its old and new values, before any epoch.
 for changed in "--seed 2:seed 1 -> 2" "--lr 0.002:lr 0.001 -> 0.002" "--dropout 0.2:dropout 0.1" \
     "--batch 8:batch 16 -> 8" "--warmup 0.1:warmup 0 -> 0.1" "--lr-decay linear:lr_decay none -> linear" \
-    "--loss-weights 1,1:loss_weights 1,2 -> 1,1" "--fp32-epochs 1:fp32_epochs 0 -> 1"; do
+    "--loss-weights 1,1:loss_weights 1,2 -> 1,1" "--fp32-epochs 1:fp32_epochs 0 -> 1" \
+    "--exit-regime equal:exit_regime weighted -> equal" \
+    "--exit-regime distill:exit_regime weighted -> distill"; do
     # shellcheck disable=SC2086 # option and value on purpose
     err=$("$beex" train "$data" --out "$tmp/m.safetensors" --precision w1a1 --epochs 4 --resume \
         "${small[@]}" ${changed%%:*} 2>&1)
@@ -96,6 +117,17 @@ cmp -s "$tmp/q1.jsonl" "$tmp/q1r.jsonl" || fail "QAT's saved scales differ from 
     --resume --threads 1 "${one[@]}" || fail "QAT, resumed"
 cmp "$tmp/q1.safetensors.last.safetensors" "$tmp/qr.safetensors.last.safetensors" ||
     fail "QAT resumed after epoch 2 differs from the run that never stopped"
+
+# A distill run resumes only with its own alpha and temperature.
+"$beex" train "$data" --out "$tmp/d.safetensors" --precision w1a1 --epochs 1 --exit-regime distill \
+    --distill-alpha 0.3 --distill-temperature 3 "${small[@]}" || fail "distill run"
+err=$("$beex" train "$data" --out "$tmp/d.safetensors" --precision w1a1 --epochs 2 --resume \
+    --exit-regime distill --distill-alpha 0.4 --distill-temperature 3 "${small[@]}" 2>&1)
+[ $? -eq 1 ] && echo "$err" | grep -qF "distill_alpha 0.29999999999999999 -> 0.40000000000000002" ||
+    fail "--resume with another --distill-alpha: $err"
+"$beex" train "$data" --out "$tmp/d.safetensors" --precision w1a1 --epochs 2 --resume \
+    --exit-regime distill --distill-alpha 0.3 --distill-temperature 3 "${small[@]}" ||
+    fail "distill resumed with its own settings"
 
 out=$("$beex" eval "$tmp/m.safetensors" "$data" --json "$tmp/e.json") || fail "eval"
 echo "$out" | grep -q "full depth" || fail "eval output lacks the full-depth row"

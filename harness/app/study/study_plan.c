@@ -168,7 +168,20 @@ static json_t *recipe_json(const beex_study_plan *plan, const beex_train_options
                                  : json_null());
     json_object_set_new(j, "glove_words", json_integer(t->glove ? t->glove_words : 0));
     json_object_set_new(j, "freeze_embed", json_boolean(t->freeze_embed));
-    json_object_set_new(j, "loss_weights", json_string("w_i = i"));
+    beex_exit_regime r = t->exit_regime;
+    json_object_set_new(j, "loss_weights",
+                        json_string(r == BEEX_REGIME_EQUAL || r == BEEX_REGIME_GE ? "w_i = 1"
+                                    : r == BEEX_REGIME_LAST || r == BEEX_REGIME_LAST_HEADS
+                                        ? "the last exit's alone"
+                                        : "w_i = i"));
+    /* Only a regime other than the default is recorded, so that the settings of the units
+     * trained before the regimes existed stay the same (and those units are not redone). */
+    if (r != BEEX_REGIME_WEIGHTED)
+        json_object_set_new(j, "exit_regime", json_string(beex_exit_regime_name(r)));
+    if (r == BEEX_REGIME_DISTILL) {
+        json_object_set_new(j, "distill_alpha", json_real(t->distill_alpha));
+        json_object_set_new(j, "distill_temperature", json_real(t->distill_temperature));
+    }
     return j;
 }
 

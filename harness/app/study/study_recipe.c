@@ -12,10 +12,25 @@
 static const struct {
     const char *key;
     int arity;
-} keys[] = {{"epochs", 1}, {"fp32-epochs", 1}, {"lr", 1},          {"batch", 1},
-            {"warmup", 1}, {"lr-decay", 1},    {"dropout", 1},     {"d", 1},
-            {"heads", 1},  {"dff", 1},         {"blocks", 1},      {"max-len", 1},
-            {"vocab", 1},  {"glove", 1},       {"glove-words", 1}, {"freeze-embed", 0}};
+} keys[] = {{"epochs", 1},
+            {"fp32-epochs", 1},
+            {"lr", 1},
+            {"batch", 1},
+            {"warmup", 1},
+            {"lr-decay", 1},
+            {"dropout", 1},
+            {"d", 1},
+            {"heads", 1},
+            {"dff", 1},
+            {"blocks", 1},
+            {"max-len", 1},
+            {"vocab", 1},
+            {"glove", 1},
+            {"glove-words", 1},
+            {"freeze-embed", 0},
+            {"exit-regime", 1},
+            {"distill-alpha", 1},
+            {"distill-temperature", 1}};
 
 int beex_recipe_key_arity(const char *key)
 {
@@ -113,6 +128,20 @@ int beex_recipe_apply(beex_train_options *o, const char *k, const char *v, char 
         o->freeze_embed = 1;
         return 0;
     }
+    if (strcmp(k, "exit-regime") == 0) {
+        int r = beex_exit_regime_parse(v);
+        if (r < 0) {
+            snprintf(err, errlen, "--exit-regime is one of %s, got '%s'", BEEX_REGIME_NAMES,
+                     v ? v : "");
+            return -1;
+        }
+        o->exit_regime = (beex_exit_regime)r;
+        return 0;
+    }
+    if (strcmp(k, "distill-alpha") == 0)
+        return real_in(k, v, 0, 1, 0, &o->distill_alpha, err, errlen);
+    if (strcmp(k, "distill-temperature") == 0)
+        return real_in(k, v, 0, INFINITY, 1, &o->distill_temperature, err, errlen);
     snprintf(err, errlen, "--%s is not a training option a study sets (%s)", k, BEEX_RECIPE_KEYS);
     return -1;
 }
@@ -252,7 +281,7 @@ int beex_recipe_resolve(const beex_study_recipe *r, const char *task_name, int p
 {
     beex_train_options_default(o);
     o->cfg.precision = (beex_precision)precision;
-    int fp32_given = 0;
+    int fp32_given = 0, distill_given = 0;
     for (int i = 0; i < r->n; i++) {
         const beex_recipe_entry *e = &r->e[i];
         if ((strcmp(e->task, "*") != 0 && strcmp(e->task, task_name) != 0) ||
@@ -264,6 +293,7 @@ int beex_recipe_resolve(const beex_study_recipe *r, const char *task_name, int p
             return -1;
         }
         fp32_given |= strcmp(e->key, "fp32-epochs") == 0;
+        distill_given |= strncmp(e->key, "distill-", 8) == 0;
     }
     if (precision == BEEX_PREC_FP32)
         o->fp32_epochs = 0; /* the twin itself has no first stage */
@@ -278,6 +308,14 @@ int beex_recipe_resolve(const beex_study_recipe *r, const char *task_name, int p
         snprintf(err, errlen, "%s %s: --fp32-epochs %d leaves no %s epoch of the %d", task_name,
                  beex_precision_name((beex_precision)precision), o->fp32_epochs,
                  beex_precision_name((beex_precision)precision), o->epochs);
+        return -1;
+    }
+    if (distill_given && o->exit_regime != BEEX_REGIME_DISTILL) {
+        snprintf(err, errlen,
+                 "%s %s: --distill-alpha and --distill-temperature need --exit-regime "
+                 "distill (the regime is %s)",
+                 task_name, beex_precision_name((beex_precision)precision),
+                 beex_exit_regime_name(o->exit_regime));
         return -1;
     }
     if (o->glove_words > 0 && o->glove == NULL) {

@@ -33,7 +33,7 @@ typedef struct {
 int beex_recipe_key_arity(const char *key);
 #define BEEX_RECIPE_KEYS                                                                           \
     "epochs fp32-epochs lr batch warmup lr-decay dropout d heads dff blocks max-len vocab "        \
-    "glove glove-words freeze-embed"
+    "glove glove-words freeze-embed exit-regime distill-alpha distill-temperature"
 
 /* Sets one option on o after checking its value. Returns 0, or -1 with err saying
  * "--KEY needs ..., got 'VALUE'". */

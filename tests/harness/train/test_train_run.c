@@ -2,7 +2,10 @@
  * make_synthetic.sh: real data sets may not be committed): the loss must fall and dev
  * accuracy must beat the majority class in fp32 and w1a1; the same seed and thread count
  * must give identical checkpoint bytes; an interrupted run resumed with --resume must end
- * in the same bytes as an uninterrupted one. */
+ * in the same bytes as an uninterrupted one; the exit regimes (docs/model.md section 6) leave
+ * what they promise: `last` the earlier heads at their initial weights, `last+heads` the
+ * blocks of `last` with fitted heads, and every regime but weighted its name in the
+ * checkpoint. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include <jansson.h>
+
 #include "harness/model/model.h"
+#include "harness/train/tparams.h"
 #include "harness/train/trainer.h"
 
 static char data_dir[4096], tmp_dir[64];
@@ -286,13 +292,93 @@ static void test_glove_words(void **state)
     }
 }
 
+/* Trains the two-block model for 3 epochs (1 fp32, 2 w1a1) in the regime; its last-epoch
+ * checkpoint's parameters into p (freed by the caller) and its metadata checked. */
+static void regime_run(beex_exit_regime r, beex_tparams *p)
+{
+    char out[256], last[300], err[512];
+    snprintf(out, sizeof out, "%s/regime-%d.safetensors", tmp_dir, (int)r);
+    beex_train_options o;
+    small_options(&o, out, BEEX_PREC_W1A1, 3);
+    o.fp32_epochs = 1;
+    o.exit_regime = r;
+    o.distill_alpha = 0.25;
+    int rc = beex_train_run(&o, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "%s: %s\n", beex_exit_regime_name(r), err);
+    assert_int_equal(rc, 0);
+    assert_true(o.final_loss_out < o.first_loss_out);
+    snprintf(last, sizeof last, "%s.last.safetensors", out);
+    beex_model *m = NULL;
+    assert_int_equal(beex_model_load(last, &m, err, sizeof err), 0);
+    assert_int_equal(beex_tparams_init(p, &m->cfg, NULL), 0);
+    assert_int_equal(beex_tparams_from_model(p, m), 0);
+    json_t *meta = json_loads(m->metadata_json, 0, NULL);
+    assert_non_null(meta);
+    const char *name = json_string_value(json_object_get(meta, "exit_regime"));
+    if (r == BEEX_REGIME_WEIGHTED)
+        assert_null(json_object_get(meta, "exit_regime")); /* the default's bytes of before */
+    else
+        assert_string_equal(name, beex_exit_regime_name(r));
+    assert_int_equal(json_object_get(meta, "distill_alpha") != NULL, r == BEEX_REGIME_DISTILL);
+    if (r == BEEX_REGIME_DISTILL)
+        assert_float_equal(json_real_value(json_object_get(meta, "distill_alpha")), 0.25, 0);
+    const json_t *lw = json_object_get(meta, "loss_weights");
+    double w0 = json_number_value(json_array_get(lw, 0)),
+           w1 = json_number_value(json_array_get(lw, 1));
+    int lastish = r == BEEX_REGIME_LAST || r == BEEX_REGIME_LAST_HEADS;
+    int flat = r == BEEX_REGIME_EQUAL || r == BEEX_REGIME_GE;
+    assert_float_equal(w0, lastish ? 0.0 : 1.0, 0);
+    assert_float_equal(w1, lastish || flat ? 1.0 : 2.0, 0);
+    json_decref(meta);
+    beex_model_free(m);
+}
+
+static int same_range(const float *a, const float *b, size_t n)
+{
+    return memcmp(a, b, n * sizeof *a) == 0;
+}
+
+static void test_exit_regimes(void **state)
+{
+    (void)state;
+    beex_tparams p[BEEX_REGIME_COUNT];
+    for (int r = 0; r < BEEX_REGIME_COUNT; r++)
+        regime_run((beex_exit_regime)r, &p[r]);
+    /* Every regime trains another model. */
+    for (int r = 1; r < BEEX_REGIME_COUNT; r++)
+        assert_false(same_range(p[0].base, p[r].base, p[0].n));
+    /* last: the first exit's head is the random initialisation's, bit for bit. */
+    char err[512];
+    beex_model *init = NULL;
+    assert_int_equal(beex_model_alloc(&p[0].cfg, &init, err, sizeof err), 0);
+    beex_model_init_random(init, 7);
+    beex_tparams ip;
+    assert_int_equal(beex_tparams_init(&ip, &init->cfg, NULL), 0);
+    assert_int_equal(beex_tparams_from_model(&ip, init), 0);
+    int C = p[0].cfg.classes, d = p[0].cfg.d;
+    const beex_tparams *l = &p[BEEX_REGIME_LAST], *lh = &p[BEEX_REGIME_LAST_HEADS];
+    assert_true(same_range(l->blk[0].ew, ip.blk[0].ew, (size_t)C * d));
+    assert_true(same_range(l->blk[0].eb, ip.blk[0].eb, (size_t)C));
+    assert_false(same_range(l->blk[1].ew, ip.blk[1].ew, (size_t)C * d));
+    /* last+heads: everything but the first head is last's; that head was fit. */
+    size_t head0 = (size_t)(l->blk[0].ew - l->base), after = head0 + (size_t)C * d + C;
+    assert_true(same_range(l->base, lh->base, head0));
+    assert_true(same_range(l->base + after, lh->base + after, l->n - after));
+    assert_false(same_range(lh->blk[0].ew, ip.blk[0].ew, (size_t)C * d));
+    beex_tparams_free(&ip);
+    beex_model_free(init);
+    for (int r = 0; r < BEEX_REGIME_COUNT; r++)
+        beex_tparams_free(&p[r]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fp32_learns),   cmocka_unit_test(test_w1a1_learns),
         cmocka_unit_test(test_deterministic), cmocka_unit_test(test_resume),
         cmocka_unit_test(test_schedule),      cmocka_unit_test(test_resume_with_schedule),
-        cmocka_unit_test(test_glove_words),
+        cmocka_unit_test(test_glove_words),   cmocka_unit_test(test_exit_regimes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
