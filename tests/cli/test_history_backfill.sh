@@ -6,6 +6,13 @@
 set -u
 BEEX=$(realpath "$1")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
+# Under the sanitizers (scripts/test.sh's second pass, BEEX_SANITIZED=1) this test would build
+# beex again in a clone to exercise the same driver the release pass has just tested: minutes
+# of the CI budget for no new coverage of the beex code, which there only drives git and cmake.
+if [ "${BEEX_SANITIZED:-0}" = 1 ]; then
+    echo "SKIP: the sanitizer pass; this test ran in the release pass (scripts/test.sh)"
+    exit 77
+fi
 for tool in valgrind jq git cmake; do
     command -v $tool >/dev/null || { echo "SKIP: $tool not installed (scripts/setup.sh)"; exit 77; }
 done

@@ -103,31 +103,33 @@ else
     echo "note: no AVX2 here: scripts/perf_gate.sh --history not checked (it counts avx2)"
 fi
 
-# Timed: 5 repetitions a side of the scalar GEMM, against a record whose repetitions are 50
-# times shorter (this build far slower: complete separation, one-sided exact p = 1/252 <
-# 0.01, median +4900 %) and 50 times longer (this build faster: passes). The margins are far
-# beyond any host noise: 5 times failed once when a test beside it loaded both cores.
+# Timed: 5 repetitions a side of the scalar GEMM, against a record whose 5 repetitions took
+# 1..5 ns (this build far slower: complete separation, one-sided exact p = 1/252 < 0.01) and
+# one whose repetitions took 1000..5000 s (this build faster: passes); distinct values, since
+# ties would take the U test off its exact distribution. Fixed values, not this
+# run's scaled: one repetition stalled by a loaded host (seen once, 100 times its neighbours)
+# would otherwise overlap the other side and make the test depend on the load.
 tb=timed/gemm/w1a1/scalar/64x256x768
 "$BEEX" history record --binary "$measured" --timed --reps 5 --only $tb --repo "$src" --out-record "$tmp/trec.json" \
     >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; fail "history record --timed"; }
 [ "$(jq --arg b $tb '.timed[$b].reps | length' "$tmp/trec.json")" = 5 ] || fail "no 5 timed reps"
-tscaled() { # $1 = factor
-    jq -c --arg m "$machine" --argjson f "$1" \
-        '.machine.fingerprint = $m | .timed |= map_values(.median *= $f | .reps |= map(. * $f))' \
+tfixed() { # $1 = seconds of the first repetition; the i-th takes i times as long
+    jq -c --arg m "$machine" --argjson v "$1" \
+        '.machine.fingerprint = $m | .timed |= map_values(.median = 3 * $v | .reps |= [range(0; length) | ($v * (. + 1))])' \
         "$tmp/trec.json"
 }
-tscaled 0.02 >"$tmp/tslower.jsonl"
-tscaled 50 >"$tmp/tfaster.jsonl"
+tfixed 1e-9 >"$tmp/tslower.jsonl"
+tfixed 1000 >"$tmp/tfaster.jsonl"
 set +e
 "$BEEX" history gate --binary "$measured" --timed --reps 5 --only $tb --history "$tmp/tslower.jsonl" --repo "$src" >"$tmp/out" 2>"$tmp/err"; rc=$?
 set -e
 cat "$tmp/out"
-[ $rc = 1 ] || { cat "$tmp/err" >&2; fail "timed 50x slower: exit $rc, expected 1"; }
+[ $rc = 1 ] || { cat "$tmp/err" >&2; fail "timed, far slower: exit $rc, expected 1"; }
 grep -q "^$tb:median .* SLOWER (one-sided U test p 0.00397)" "$tmp/out" ||
-    fail "timed 50x slower: no SLOWER row with the exact p of complete separation (1/252)"
+    fail "timed, far slower: no SLOWER row with the exact p of complete separation (1/252)"
 set +e
 "$BEEX" history gate --binary "$measured" --timed --reps 5 --only $tb --history "$tmp/tfaster.jsonl" --repo "$src" >"$tmp/out" 2>"$tmp/err"; rc=$?
 set -e
-[ $rc = 0 ] || { cat "$tmp/out" "$tmp/err" >&2; fail "timed 50x faster: exit $rc, expected 0"; }
-grep -q "^$tb:median .* ok (one-sided U test p 0.99" "$tmp/out" || fail "timed 50x faster: no ok row with p near 1"
+[ $rc = 0 ] || { cat "$tmp/out" "$tmp/err" >&2; fail "timed, far faster: exit $rc, expected 0"; }
+grep -q "^$tb:median .* ok (one-sided U test p 0.99" "$tmp/out" || fail "timed, far faster: no ok row with p near 1"
 echo "ok: history gate"
