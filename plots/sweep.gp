@@ -82,11 +82,13 @@ ops_lo_ = lo_; ops_hi_ = hi_; ops_step = step_; ops_fmt = fmt_
 set_ops_axis = "set xrange [ops_lo_:ops_hi_]; set xtics ops_step; set format x ops_fmt; " . \
     "set xlabel 'mean OPs per example' . ops_unit . '  (OPs = FLOPs + BOPs/64)'"
 
-rule_names = "delta entropy patience"
-rule_titles = "'entropy-ratio rule delta' 'absolute entropy rule tau' 'patience rule p'"
-rule_light = "#9ecae1 #fdae6b #a1d99b"
-rule_dark = "#2171b5 #e6550d #31a354"
-rule_pt = "7 9 5"
+# The adaptive rules of harness/model/exit_rule_list.h (static depth is drawn as its own curve).
+rule_names = "delta entropy patience maxprob"
+rule_titles = "'entropy-ratio rule delta' 'absolute entropy rule tau' 'patience rule p' 'softmax confidence t'"
+rule_light = "#9ecae1 #fdae6b #a1d99b #d9d9d9"
+rule_dark = "#2171b5 #e6550d #31a354 #525252"
+rule_pt = "7 9 5 11"
+n_rules = words(rule_names)
 n_rule(i) = count(r, is_rule(word(rule_names, i)))
 
 # --- accuracy against OPs ---------------------------------------------------------------------
@@ -115,7 +117,7 @@ sel_pt = "6 4 8"
 sel_ps = "2.6 3.0 2.6"
 sel_lc = "#cb181d #6a3d9a #e7298a"
 n_sel(i) = count(p, pick(word(sel_flags, i)))
-plot for [i=1:3] rows(r, is_rule(word(rule_names, i))) \
+plot for [i=1:n_rules] rows(r, is_rule(word(rule_names, i))) \
          using (column("ops_per_example") / ops_div):"metric" with points pt int(word(rule_pt, i)) ps 1.1 \
          lc rgb word(rule_light, i) title (n_rule(i) ? word(rule_titles, i) . ", every grid point" : ""), \
      rows_sorted(r, is_rule("static"), "ops_per_example", "ops_per_example") \
@@ -160,7 +162,7 @@ plot rows_sorted(r, is_rule("delta"), "ops_per_example", iso_key) \
      rows_sorted(r, is_rule("delta"), "ops_per_example", iso_key) \
          using (column("ops_per_example") / ops_div):(100 * column("iso_gain")) with linespoints pt 7 ps 0.6 lw 2 \
          lc rgb word(rule_dark, 1) title (n_rule(1) ? "entropy-ratio rule delta (sorted by OPs)" : ""), \
-     for [i=2:3] rows_sorted(r, is_rule(word(rule_names, i)), "ops_per_example", iso_key) \
+     for [i=2:n_rules] rows_sorted(r, is_rule(word(rule_names, i)), "ops_per_example", iso_key) \
          using (column("ops_per_example") / ops_div):(100 * column("iso_gain")):(100 * column("iso_gain_lo")): \
                (100 * column("iso_gain_hi")) with yerrorbars pt int(word(rule_pt, i)) ps 0.8 lw 1.2 \
          lc rgb word(rule_dark, i) title (n_rule(i) ? word(rule_titles, i) : ""), \

@@ -527,7 +527,7 @@ static json_t *counters_json(void)
 
 /* The points whose histograms hist.csv shows: full depth, then the timed points and the
  * chosen ones, each once. Returns the count written to hist_idx. */
-static int hist_points(const beex_sweep_table *t, const int *pts, int npts, int *hist_idx)
+int beex_sweep_hist_points(const beex_sweep_table *t, const int *pts, int npts, int *hist_idx)
 {
     int nhist = 0;
     const int extra[3] = {t->selected, t->selected_sig, t->selected_delta};
@@ -545,7 +545,7 @@ static int hist_points(const beex_sweep_table *t, const int *pts, int npts, int 
 /* 1 when the folder out is trace or one of its parents: committing there with --overwrite
  * would delete the traces the new sweep.json points at. Compared by device and inode, going up
  * with "..", so that symbolic links on either side cannot hide it. */
-static int out_holds_trace(const char *out, const char *trace)
+int beex_sweep_out_holds(const char *out, const char *trace)
 {
     struct stat so, st, root;
     if (stat(out, &so) != 0 || !S_ISDIR(so.st_mode) || stat("/", &root) != 0)
@@ -570,7 +570,9 @@ int beex_sweep_run(const beex_sweep_options *o)
     int status = 1, label_map[BEEX_MAX_CLASSES], positive = -1;
     beex_precision prec;
 
-    if (o->trace_dir != NULL && o->out != NULL && out_holds_trace(o->out, o->trace_dir)) {
+    if (o->trace_files[0] != NULL)
+        return beex_sweep_byo_run(o);
+    if (o->trace_dir != NULL && o->out != NULL && beex_sweep_out_holds(o->out, o->trace_dir)) {
         fprintf(stderr,
                 "beex sweep: --out %s is (or holds) the --trace folder %s: the new results would "
                 "replace the traces they are computed from; choose another --out\n",
@@ -639,7 +641,7 @@ int beex_sweep_run(const beex_sweep_options *o)
 
     /* 4. the result files and the summary */
     int hist_idx[BEEX_SWEEP_MAX_POINTS + 4];
-    int nhist = hist_points(&s.table, pts, npts, hist_idx);
+    int nhist = beex_sweep_hist_points(&s.table, pts, npts, hist_idx);
     if (beex_sweep_write_outputs(stage, s.doc, &s.table, cfg->blocks, s.runs, s.nruns, hist_idx,
                                  nhist, err, sizeof err) != 0 ||
         beex_run_dir_commit(stage, dir, o->overwrite, o->out == NULL, used, sizeof used, err,

@@ -4,7 +4,6 @@
  * than one thread first measures whether they help (thread_choice.h) and runs on one thread
  * when they do not: at batch 1 a pass is tens of microseconds per example, and two threads
  * were slower than one on every variant. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,31 +16,15 @@
 #include "harness/model/engine_solo.h"
 #include "kernels/cpu.h"
 
-/* The replay's rule as the engine's online rule; static depth k runs as "never exit by
- * entropy" (delta = -inf) with every example capped at block k. */
-static beex_exit_rule online_rule(const beex_policy *p)
-{
-    switch (p->kind) {
-    case BEEX_POLICY_ENTROPY:
-        return (beex_exit_rule){BEEX_EXIT_ENTROPY, p->param};
-    case BEEX_POLICY_PATIENCE:
-        return (beex_exit_rule){BEEX_EXIT_PATIENCE, p->param};
-    case BEEX_POLICY_DELTA:
-        return (beex_exit_rule){BEEX_EXIT_ENTROPY_RATIO, p->param};
-    default:
-        return (beex_exit_rule){BEEX_EXIT_ENTROPY_RATIO, -INFINITY};
-    }
-}
-
+/* The replay's rule is the engine's online rule (model/exit_rules.h): every kind, static
+ * depth included, runs through the same decision the replay looped over. */
 static int one_pass(beex_engine *e, const beex_encoded *test, int n, int batch,
-                    const beex_policy *p, int *cap, beex_exit_result *res)
+                    const beex_policy *p, beex_exit_result *res)
 {
-    beex_exit_rule rule = online_rule(p);
     for (int i = 0; i < n; i += batch) {
         int nb = n - i < batch ? n - i : batch;
         if (beex_engine_run_batch_rule(e, (const int32_t *const *)(test->ids + i), test->lens + i,
-                                       nb, &rule, p->kind == BEEX_POLICY_STATIC ? cap + i : NULL,
-                                       res + i, NULL, NULL) != 0)
+                                       nb, p, NULL, res + i, NULL, NULL) != 0)
             return -1;
     }
     return 0;
@@ -53,7 +36,6 @@ typedef struct {
     const beex_encoded *test;
     int n, batch;
     const beex_policy *policy;
-    int *cap;
     beex_exit_result *res;
 } calib_ctx;
 
@@ -61,7 +43,7 @@ static int calib_pass(void *p, int solo, double *seconds)
 {
     const calib_ctx *c = p;
     double t0 = beex_now_seconds();
-    int rc = one_pass(solo ? c->one : c->team, c->test, c->n, c->batch, c->policy, c->cap, c->res);
+    int rc = one_pass(solo ? c->one : c->team, c->test, c->n, c->batch, c->policy, c->res);
     *seconds = beex_now_seconds() - t0;
     return rc;
 }
@@ -77,7 +59,7 @@ static int calib_pass(void *p, int solo, double *seconds)
  * figures say which and why. Returns NULL with err set when the twin cannot be made or a
  * calibration pass fails. */
 static beex_engine *choose_engine(beex_engine *e, const beex_encoded *test, beex_timed_run *run,
-                                  int *cap, beex_exit_result *res, char *err, size_t errlen)
+                                  beex_exit_result *res, char *err, size_t errlen)
 {
     int offered = beex_engine_threads(e);
     run->threads_used = 1;
@@ -89,7 +71,7 @@ static beex_engine *choose_engine(beex_engine *e, const beex_encoded *test, beex
         return NULL;
     }
     int n = 2 * run->batch > CHOICE_MIN_EXAMPLES ? 2 * run->batch : CHOICE_MIN_EXAMPLES;
-    calib_ctx c = {e, one, test, n < test->n ? n : test->n, run->batch, &run->policy, cap, res};
+    calib_ctx c = {e, one, test, n < test->n ? n : test->n, run->batch, &run->policy, res};
     beex_thread_choice ch;
     if (beex_thread_choose(calib_pass, &c, offered, CHOICE_ROUNDS, &ch) != 0) {
         snprintf(err, errlen, "engine failed while choosing threads (%s, %d threads, batch %d)",
@@ -114,25 +96,22 @@ int beex_sweep_timed_begin(beex_engine *e, const beex_encoded *test, const beex_
     st->test = test;
     st->run = run;
     st->res = calloc((size_t)(n > 0 ? n : 1), sizeof *st->res);
-    st->cap = malloc((size_t)(n > 0 ? n : 1) * sizeof *st->cap);
     int *pred = malloc((size_t)(n > 0 ? n : 1) * sizeof *pred);
     run->seconds = malloc((size_t)run->reps * sizeof *run->seconds);
-    if (!st->res || !pred || !st->cap || !run->seconds || n <= 0 || run->batch < 1) {
+    if (!st->res || !pred || !run->seconds || n <= 0 || run->batch < 1) {
         snprintf(err, errlen, n <= 0 ? "no test examples" : "out of memory");
         goto fail;
     }
-    /* The engine runs every rule kind online; an unknown one would silently run full depth. */
-    if ((unsigned)run->policy.kind >= BEEX_POLICY_KINDS) {
+    /* The engine runs every rule of the list online; an unknown kind is refused. */
+    if (beex_exit_rule_info_of((int)run->policy.kind) == NULL) {
         snprintf(err, errlen, "unknown exit rule kind %d", (int)run->policy.kind);
         goto fail;
     }
-    for (int i = 0; i < n; i++)
-        st->cap[i] = (int)run->policy.param;
-    st->e = choose_engine(e, test, run, st->cap, st->res, err, errlen);
+    st->e = choose_engine(e, test, run, st->res, err, errlen);
     if (st->e == NULL)
         goto fail;
     /* Warm-up pass, which is also the checked one: it feeds the SDE counters once. */
-    if (one_pass(st->e, test, n, run->batch, &run->policy, st->cap, st->res) != 0) {
+    if (one_pass(st->e, test, n, run->batch, &run->policy, st->res) != 0) {
         snprintf(err, errlen, "engine failed (%s, %d threads, batch %d)",
                  beex_isa_name((beex_isa)run->isa), run->threads, run->batch);
         goto fail;
@@ -167,8 +146,7 @@ int beex_sweep_timed_begin(beex_engine *e, const beex_encoded *test, const beex_
 fail:
     free(pred);
     free(st->res);
-    free(st->cap);
-    st->res = NULL, st->cap = NULL;
+    st->res = NULL;
     beex_timed_run_free(run);
     return -1;
 }
@@ -181,7 +159,7 @@ int beex_sweep_timed_rep(beex_sweep_timed_state *st, int r, char *err, size_t er
      * the passes of the configurations interleaved with this one never count here. */
     beex_hw_counters_start(&st->hc);
     double t0 = beex_now_seconds();
-    int rc = one_pass(st->e, st->test, n, run->batch, &run->policy, st->cap, st->res);
+    int rc = one_pass(st->e, st->test, n, run->batch, &run->policy, st->res);
     run->seconds[r] = beex_now_seconds() - t0;
     beex_hw_counters_stop(&st->hc);
     if (rc != 0)
@@ -202,8 +180,7 @@ void beex_sweep_timed_end(beex_sweep_timed_state *st, int ok)
         free(per_ex);
     }
     free(st->res);
-    free(st->cap);
-    st->res = NULL, st->cap = NULL;
+    st->res = NULL;
 }
 
 int beex_sweep_timed_run(beex_engine *e, const beex_encoded *test, const beex_replay_setup *s,

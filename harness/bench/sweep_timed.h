@@ -32,7 +32,6 @@ typedef struct {
     beex_engine *e; /* the engine the point runs on (the team or its one-thread twin) */
     const beex_encoded *test;
     beex_timed_run *run;
-    int *cap;
     beex_exit_result *res;
     beex_hw_counters hc;
 } beex_sweep_timed_state;

@@ -22,10 +22,11 @@
 
 static void usage(FILE *out)
 {
-    char names[128];
+    char names[128], rules[256];
     fprintf(out,
             "usage: beex run MODEL [--precision fp32|w1a32|w1a1|w8a8] [--delta X]\n"
-            "                [--variant ISA] [--threads N] [--batch N] [--ids] [--full]\n\n"
+            "                [--rule NAME=X] [--variant ISA] [--threads N] [--batch N]\n"
+            "                [--ids] [--full]\n\n"
             "Reads one example per line on standard input: text, tokenized with the model's\n"
             "vocabulary, or with --ids whitespace-separated token ids. Prints one JSON line per\n"
             "example: the logits and entropy of every block run, the exit block, the prediction\n"
@@ -34,10 +35,14 @@ static void usage(FILE *out)
             "  --precision  default: the model's own (its configuration); w8a8 needs a model\n"
             "               calibrated by beex quantize\n"
             "  --delta      exit threshold on the fractional entropy reduction (default 0.1)\n"
+            "  --rule       any exit rule with its parameter (docs/exit-rules.md), NAME one\n"
+            "               of %s;\n"
+            "               --delta X is --rule delta=X\n"
             "  --variant    %s (default: best available / BEEX_ISA)\n"
             "  --threads    OpenMP threads pinned one per core (default: one per core)\n"
             "  --batch      examples run together (default 1); exited ones leave the batch\n"
             "  --full       run every block (full trace); the exit is decided on the trace\n",
+            beex_exit_rule_names_joined(rules, sizeof rules, ", "),
             beex_isa_names_joined(names, sizeof names, 0, ", ", " or "));
 }
 
@@ -128,20 +133,23 @@ static int print_example(const beex_model *m, long index, int T, int untrunc,
 }
 
 /* Runs and prints the pending examples; index0 numbers the first one. */
-static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long index0, double delta,
-                       int full)
+static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long index0,
+                       const beex_exit_rule *rule, int full)
 {
     const beex_config *c = &m->cfg;
     size_t nb = (size_t)p->n * c->blocks;
     beex_exit_result *res = calloc((size_t)p->n, sizeof *res);
     float *logits = malloc(nb * c->classes * sizeof *logits), *ent = malloc(nb * sizeof *ent);
+    beex_exit_row *rows = malloc((size_t)c->blocks * sizeof *rows);
     int rc = -1;
-    if (res == NULL || logits == NULL || ent == NULL) {
+    if (res == NULL || logits == NULL || ent == NULL || rows == NULL) {
         fprintf(stderr, "beex run: out of memory\n");
         goto out;
     }
-    int krc = beex_engine_run_batch(e, (const int32_t *const *)p->ids, p->lens, p->n,
-                                    full ? -INFINITY : delta, res, logits, ent);
+    /* --full: the entropy-ratio rule at delta = -inf, which never fires. */
+    const beex_exit_rule never = {BEEX_EXIT_DELTA, -INFINITY};
+    int krc = beex_engine_run_batch_rule(e, (const int32_t *const *)p->ids, p->lens, p->n,
+                                         full ? &never : rule, NULL, res, logits, ent);
     if (krc == BEEX_ENONFINITE) {
         for (int i = 0; i < p->n; i++)
             if (res[i].prediction < 0)
@@ -161,7 +169,8 @@ static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long ind
         if (full) {
             /* Same rule offline on the full trace; the cost stays that of the exit block. */
             beex_exit_result *r = &res[i];
-            r->exit_block = beex_exit_entropy_ratio(h, c->blocks, delta);
+            beex_exit_rows_of(z, h, c->blocks, c->classes, BEEX_EXIT_USES_ALL, rows);
+            r->exit_block = beex_exit_offline(rule, rows, c->blocks);
             r->prediction = beex_argmax(z + (size_t)(r->exit_block - 1) * c->classes, c->classes);
             beex_cost k = beex_cost_until(c, beex_engine_precision(e), p->lens[i], r->exit_block);
             r->flops = k.flops, r->bops = k.bops, r->ops = k.ops, r->iops = k.iops;
@@ -179,7 +188,7 @@ static int flush_batch(beex_engine *e, const beex_model *m, pending *p, long ind
     }
     rc = 0;
 out:
-    free(res), free(logits), free(ent);
+    free(res), free(logits), free(ent), free(rows);
     p->n = 0;
     return rc;
 }
@@ -188,7 +197,7 @@ out:
 typedef struct {
     const char *model;
     int prec, isa, threads, batch, use_ids, full; /* prec, isa -1: the model's, the best */
-    double delta;
+    beex_exit_rule rule;                          /* --delta X is {BEEX_EXIT_DELTA, X} */
 } run_options;
 
 /* Returns -1 to run, or the exit status: 0 after --help, 2 on a usage error. */
@@ -196,6 +205,7 @@ static int parse_args(int argc, char **argv, run_options *ro)
 {
     static const struct option opts[] = {{"precision", required_argument, NULL, 'p'},
                                          {"delta", required_argument, NULL, 'd'},
+                                         {"rule", required_argument, NULL, 'r'},
                                          {"variant", required_argument, NULL, 'v'},
                                          {"threads", required_argument, NULL, 't'},
                                          {"batch", required_argument, NULL, 'b'},
@@ -203,7 +213,7 @@ static int parse_args(int argc, char **argv, run_options *ro)
                                          {"full", no_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    *ro = (run_options){.prec = -1, .isa = -1, .batch = 1, .delta = 0.1};
+    *ro = (run_options){.prec = -1, .isa = -1, .batch = 1, .rule = {BEEX_EXIT_DELTA, 0.1}};
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -218,12 +228,20 @@ static int parse_args(int argc, char **argv, run_options *ro)
             break;
         case 'd':
             errno = 0;
-            ro->delta = strtod(optarg, &end);
-            if (errno != 0 || end == optarg || *end != '\0' || isnan(ro->delta)) {
+            ro->rule = (beex_exit_rule){BEEX_EXIT_DELTA, strtod(optarg, &end)};
+            if (errno != 0 || end == optarg || *end != '\0' || isnan(ro->rule.param)) {
                 fprintf(stderr, "beex run: --delta needs a number, got '%s'\n", optarg);
                 return 2;
             }
             break;
+        case 'r': {
+            char why[320];
+            if (beex_exit_rule_from_string(optarg, &ro->rule, why, sizeof why) != 0) {
+                fprintf(stderr, "beex run: --rule: %s\n", why);
+                return 2;
+            }
+            break;
+        }
         case 'v': {
             const char *why = NULL;
             if ((ro->isa = beex_isa_parse(optarg)) < 0) {
@@ -379,7 +397,7 @@ static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *voca
         if (bad) {
             /* The lines before the bad one still get their results, then exit 1. */
             if (p->n > 0)
-                (void)flush_batch(e, m, p, done, ro->delta, ro->full);
+                (void)flush_batch(e, m, p, done, &ro->rule, ro->full);
             goto out;
         }
         if (!ro->use_ids) {
@@ -388,7 +406,7 @@ static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *voca
         p->untrunc[p->n] = n;
         p->lens[p->n] = n < c->max_len ? (n > 0 ? n : 1) : c->max_len;
         if (++p->n == p->cap) {
-            if (flush_batch(e, m, p, done, ro->delta, ro->full) != 0)
+            if (flush_batch(e, m, p, done, &ro->rule, ro->full) != 0)
                 goto out;
             done += p->cap;
         }
@@ -396,10 +414,10 @@ static int run_lines(beex_engine *e, const beex_model *m, const beex_vocab *voca
     if (got == -2) {
         /* The lines before the unreadable one still get their results, then exit 1. */
         if (p->n > 0)
-            (void)flush_batch(e, m, p, done, ro->delta, ro->full);
+            (void)flush_batch(e, m, p, done, &ro->rule, ro->full);
         goto out;
     }
-    if (p->n > 0 && flush_batch(e, m, p, done, ro->delta, ro->full) != 0)
+    if (p->n > 0 && flush_batch(e, m, p, done, &ro->rule, ro->full) != 0)
         goto out;
     rc = 0;
 out:

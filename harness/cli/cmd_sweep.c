@@ -1,6 +1,7 @@
 /* `beex sweep MODEL TASK`: full-depth trace of dev and test, offline replay of every exit
  * rule with bootstrap intervals and paired comparisons, the dev Pareto front over all rules,
- * and timed runs of its points per variant x threads x batch size. */
+ * and timed runs of its points per variant x threads x batch size. `beex sweep --trace-files
+ * DEV TEST`: the same replay on another tool's traces (docs/traces.md), without a model. */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "harness/cli/cli_args.h"
 #include "harness/cli/commands.h"
 #include "harness/eval/intervals.h"
+#include "harness/model/exit_rules.h"
 #include "harness/model/model.h"
 #include "kernels/cpu.h"
 
@@ -20,13 +22,16 @@
 
 static void usage(FILE *out)
 {
+    char rules[256];
     fprintf(
         out,
         "usage: beex sweep MODEL TASK [options]\n"
-        "  Trace every dev and test example through all blocks, replay exit rules\n"
-        "  (delta grid, entropy tau, patience, static depth) with 95 %% bootstrap intervals\n"
-        "  and paired comparisons against full depth and against static depth at equal\n"
-        "  cost; time the points of the dev Pareto front over all rules.\n"
+        "       beex sweep --trace-files DEV.jsonl TEST.jsonl [options]\n"
+        "  Trace every dev and test example through all blocks, replay every exit rule\n"
+        "  over its grid (%s; docs/exit-rules.md)\n"
+        "  with 95 %% bootstrap intervals and paired comparisons against full depth and\n"
+        "  against static depth at equal cost; time the points of the dev Pareto front\n"
+        "  over all rules.\n"
         "  --precision P     fp32 | w1a32 | w1a1 | w8a8 (default: the model's; w8a8 needs a\n"
         "                    model calibrated by beex quantize)\n"
         "  --variants LIST   comma list of scalar,avx2,avx512,neon or 'all' (default all\n"
@@ -42,6 +47,15 @@ static void usage(FILE *out)
         "                    the examples of dev and of test: no shard may be empty)\n"
         "  --trace DIR       reuse trace_dev.csv / trace_test.csv from DIR (no trace pass)\n"
         "  --no-timed        replay only\n"
+        "  --trace-files     DEV and TEST are beex-exit-trace/1 files of another tool\n"
+        "                    (docs/traces.md; `beex trace convert` writes them from a CSV or\n"
+        "                    a beex trace): the replay, intervals, fronts and files without a\n"
+        "                    model, costs from the traces; --no-timed is implied (nothing to\n"
+        "                    time), and --precision, --variants, --threads, --batches, --reps,\n"
+        "                    --points, --shard, --trace and --events do not apply\n"
+        "  --calibrate-temperature  with --trace-files: fit a temperature per exit on dev\n"
+        "                    (NLL) and divide every exit's logits by it, dev and test, before\n"
+        "                    the rules see them; sweep.json records the temperatures\n"
         "  --quick           coarser grid (delta step 0.05), fewer timed points\n"
         "  --resamples N     bootstrap resamples, at least 2000 (default 2000)\n"
         "  --seed N          bootstrap seed (default 1): same inputs, same intervals\n"
@@ -56,7 +70,8 @@ static void usage(FILE *out)
         "leaves none); an --out that already holds files is refused without --overwrite.\n"
         "Labels are matched to the model's classes by name; a mismatch is an error.\n"
         "Exit status: 0 ok, 1 runtime error or a timed run disagreeing with the replay,\n"
-        "2 usage error.\n");
+        "2 usage error.\n",
+        beex_exit_rule_names_joined(rules, sizeof rules, ", "));
 }
 
 enum {
@@ -76,7 +91,9 @@ enum {
     O_SEED,
     O_POSITIVE,
     O_OVERWRITE,
-    O_EVENTS
+    O_EVENTS,
+    O_TRACE_FILES,
+    O_CALIBRATE
 };
 
 static const struct option opts[] = {{"precision", required_argument, 0, O_PREC},
@@ -96,6 +113,8 @@ static const struct option opts[] = {{"precision", required_argument, 0, O_PREC}
                                      {"positive", required_argument, 0, O_POSITIVE},
                                      {"overwrite", no_argument, 0, O_OVERWRITE},
                                      {"events", required_argument, 0, O_EVENTS},
+                                     {"trace-files", no_argument, 0, O_TRACE_FILES},
+                                     {"calibrate-temperature", no_argument, 0, O_CALIBRATE},
                                      {"help", no_argument, 0, 'h'},
                                      {0, 0, 0, 0}};
 
@@ -140,9 +159,25 @@ static int parse_shard(const char *arg, int *i, int *n)
     return 0;
 }
 
+/* The first option given that needs a model (--trace-files has none), for check_args. */
+static const char *model_only_option;
+
+static void note_model_only(int c)
+{
+    static const int model_only[] = {O_PREC,   O_VAR,   O_THR,   O_BAT,   O_REPS,
+                                     O_POINTS, O_SHARD, O_TRACE, O_EVENTS};
+    int needs_model = 0;
+    for (size_t k = 0; k < sizeof model_only / sizeof *model_only; k++)
+        needs_model |= c == model_only[k];
+    for (size_t j = 0; needs_model && model_only_option == NULL && opts[j].name != NULL; j++)
+        if (opts[j].val == c)
+            model_only_option = opts[j].name;
+}
+
 /* One option's value into a. Returns 0, or 2 after printing why it is bad. */
 static int parse_value(int c, const char *arg, beex_sweep_options *a)
 {
+    note_model_only(c);
     switch (c) {
     case O_PREC:
         if ((a->precision = beex_precision_parse(arg)) < 0) {
@@ -233,6 +268,12 @@ static int parse_value(int c, const char *arg, beex_sweep_options *a)
     case O_OVERWRITE:
         a->overwrite = 1;
         break;
+    case O_TRACE_FILES:
+        a->trace_files[0] = ""; /* the two files are the operands: check_args */
+        break;
+    case O_CALIBRATE:
+        a->calibrate_temperature = 1;
+        break;
     default:
         usage(stderr);
         return 2;
@@ -244,6 +285,29 @@ static int parse_value(int c, const char *arg, beex_sweep_options *a)
  * of points, the variants "all" stands for. Returns 0, or 2 after printing why. */
 static int check_args(int argc, char **argv, beex_sweep_options *a)
 {
+    if (a->points < 0)
+        a->points = a->quick ? 3 : 6;
+    if (a->trace_files[0] != NULL) {
+        if (argc - optind != 2) {
+            fprintf(stderr, "beex sweep: --trace-files expects DEV and TEST trace files\n");
+            usage(stderr);
+            return 2;
+        }
+        if (model_only_option != NULL) {
+            fprintf(stderr, "beex sweep: --%s does not apply to --trace-files (no model to run)\n",
+                    model_only_option);
+            return 2;
+        }
+        a->trace_files[0] = argv[optind];
+        a->trace_files[1] = argv[optind + 1];
+        return 0;
+    }
+    if (a->calibrate_temperature) {
+        fprintf(stderr, "beex sweep: --calibrate-temperature works with --trace-files only (the "
+                        "engine's timed runs apply no temperature); `beex trace convert` turns a "
+                        "sweep's traces into trace files\n");
+        return 2;
+    }
     if (argc - optind != 2) {
         fprintf(stderr, "beex sweep: expected MODEL and TASK\n");
         usage(stderr);
@@ -255,8 +319,6 @@ static int check_args(int argc, char **argv, beex_sweep_options *a)
         fprintf(stderr, "beex sweep: --shard and --trace exclude each other\n");
         return 2;
     }
-    if (a->points < 0)
-        a->points = a->quick ? 3 : 6;
     /* Variants: every one this CPU runs (saying which it leaves out), or the listed ones. */
     if (strcmp(a->variants_arg, "all") == 0) {
         a->n_variants = beex_arg_variants("sweep", "variants", "all", 0, a->variants);
@@ -276,6 +338,7 @@ static int check_args(int argc, char **argv, beex_sweep_options *a)
 static int parse_args(int argc, char **argv, beex_sweep_options *a)
 {
     set_defaults(a);
+    model_only_option = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

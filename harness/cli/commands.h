@@ -23,6 +23,7 @@ int beex_cmd_compare(int argc, char **argv);
 int beex_cmd_machine_run(int argc, char **argv);
 int beex_cmd_machine_reference(int argc, char **argv);
 int beex_cmd_machine_report(int argc, char **argv);
+int beex_cmd_trace_convert(int argc, char **argv);
 int beex_cmd_history_record(int argc, char **argv);
 int beex_cmd_history_backfill(int argc, char **argv);
 int beex_cmd_history_changes(int argc, char **argv);

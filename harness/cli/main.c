@@ -73,6 +73,8 @@ static const command commands[] = {
      "record the accuracy a machine bundle is checked against", RUNS_KERNELS},
     {"machine report", beex_cmd_machine_report, "machine bundles side by side: tables, plots",
      NO_KERNELS},
+    {"trace convert", beex_cmd_trace_convert,
+     "another tool's exit trace (CSV, or beex's own) -> beex-exit-trace/1 JSON lines", NO_KERNELS},
     {"history record", beex_cmd_history_record,
      "measure this build (or --binary) and append it to the performance history", NO_KERNELS},
     {"history backfill", beex_cmd_history_backfill,

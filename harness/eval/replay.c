@@ -4,35 +4,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/base/canon_math.h"
 #include "harness/model/exit.h"
-
-static const char *const policy_names[BEEX_POLICY_KINDS] = {"delta", "entropy", "patience",
-                                                            "static"};
 
 const char *beex_policy_name(beex_policy_kind k)
 {
-    return (unsigned)k < BEEX_POLICY_KINDS ? policy_names[k] : "unknown";
+    const beex_exit_rule_info *ri = beex_exit_rule_info_of((int)k);
+    return ri != NULL ? ri->name : "unknown";
 }
 
 int beex_policy_exit_block(const beex_trace *t, int i, const beex_policy *p)
 {
-    const float *h = t->entropy + (size_t)i * t->blocks;
-    switch (p->kind) {
-    case BEEX_POLICY_DELTA:
-        return beex_exit_entropy_ratio(h, t->blocks, p->param);
-    case BEEX_POLICY_ENTROPY:
-        return beex_exit_entropy_abs(h, t->blocks, p->param);
-    case BEEX_POLICY_PATIENCE: {
-        int am[BEEX_MAX_BLOCKS];
-        for (int b = 0; b < t->blocks; b++)
-            am[b] = beex_argmax(t->logits + ((size_t)i * t->blocks + b) * t->classes, t->classes);
-        return beex_exit_patience(am, t->blocks, (int)p->param);
-    }
-    case BEEX_POLICY_STATIC:
-    default:
-        return beex_exit_static(t->blocks, (int)p->param);
-    }
+    const beex_exit_rule_info *ri = beex_exit_rule_info_of((int)p->kind);
+    beex_exit_row rows[BEEX_MAX_BLOCKS];
+    int B = t->blocks < BEEX_MAX_BLOCKS ? t->blocks : BEEX_MAX_BLOCKS;
+    beex_exit_rows_of(t->logits + (size_t)i * t->blocks * t->classes,
+                      t->entropy + (size_t)i * t->blocks, B, t->classes, ri != NULL ? ri->uses : 0,
+                      rows);
+    return beex_exit_offline(p, rows, B);
 }
 
 int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_setup *s,
@@ -58,8 +46,14 @@ int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_set
         lab[i] = t->label[i];
         out->hist[e - 1]++;
         exit_sum += e;
-        beex_cost c = beex_cost_until(s->cfg, s->precision, t->len[i], e);
-        beex_cost f = beex_cost_until(s->cfg, s->precision, t->len[i], t->blocks);
+        beex_cost c, f;
+        if (t->cost != NULL) { /* another tool's trace: its own costs (trace_byo.h) */
+            c = t->cost[(size_t)i * t->blocks + (e - 1)];
+            f = t->cost[(size_t)i * t->blocks + (t->blocks - 1)];
+        } else {
+            c = beex_cost_until(s->cfg, s->precision, t->len[i], e);
+            f = beex_cost_until(s->cfg, s->precision, t->len[i], t->blocks);
+        }
         flops += c.flops;
         bops += c.bops;
         iops += c.iops;
@@ -92,24 +86,27 @@ int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_set
 
 int beex_policy_grid(int blocks, int classes, int quick, beex_policy **out)
 {
-    int step = quick ? 5 : 1;
-    int n_delta = 150 / step + 2, n_tau = 100 / step + 1;
-    int cap = n_delta + n_tau + 2 * blocks;
-    beex_policy *g = malloc((size_t)cap * sizeof *g);
-    if (g == NULL)
+    int count[BEEX_EXIT_RULE_COUNT], cap = 0;
+    for (int k = 0; k < BEEX_EXIT_RULE_COUNT; k++) {
+        count[k] = beex_exit_rules[k]->grid(blocks, classes, quick, NULL);
+        if (count[k] < 0)
+            return -1;
+        cap += count[k];
+    }
+    beex_policy *g = malloc((size_t)(cap > 0 ? cap : 1) * sizeof *g);
+    double *param = malloc((size_t)(cap > 0 ? cap : 1) * sizeof *param);
+    if (g == NULL || param == NULL) {
+        free(g);
+        free(param);
         return -1;
+    }
     int n = 0;
-    /* Integer steps so that the printed values are exactly the grid (-0.50, -0.49, ...). */
-    for (int k = -50; k <= 100; k += step)
-        g[n++] = (beex_policy){BEEX_POLICY_DELTA, k / 100.0};
-    g[n++] = (beex_policy){BEEX_POLICY_DELTA, 1.01};
-    double hmax = beex_canon_log((double)(classes > 1 ? classes : 2));
-    for (int k = 0; k <= 100; k += step)
-        g[n++] = (beex_policy){BEEX_POLICY_ENTROPY, hmax * k / 100.0};
-    for (int p = 1; p < blocks; p++)
-        g[n++] = (beex_policy){BEEX_POLICY_PATIENCE, p};
-    for (int k = 1; k <= blocks; k++)
-        g[n++] = (beex_policy){BEEX_POLICY_STATIC, k};
+    for (int k = 0; k < BEEX_EXIT_RULE_COUNT; k++) {
+        beex_exit_rules[k]->grid(blocks, classes, quick, param + n);
+        for (int j = 0; j < count[k]; j++, n++)
+            g[n] = (beex_policy){(beex_exit_kind)k, param[n]};
+    }
+    free(param);
     *out = g;
     return n;
 }

@@ -1,7 +1,8 @@
-/* Offline replay of exit rules on a full-depth trace (docs/exit-rules.md): the paper's
- * entropy-ratio rule over a grid of delta and the baselines (absolute entropy tau, patience p,
- * static depth k), each scored for quality, exit histogram, how concentrated its exits are,
- * and analytic cost (cost.h). Pure computation: no model, no engine. */
+/* Offline replay of exit rules on a full-depth trace (docs/exit-rules.md): every rule of
+ * harness/model/exit_rule_list.h (the paper's entropy ratio, absolute entropy, patience, static
+ * depth, softmax confidence) over its grid, each point scored for quality, exit histogram, how
+ * concentrated its exits are, and analytic cost (cost.h). Pure computation: no model, no
+ * engine. */
 #ifndef BEEX_EVAL_REPLAY_H
 #define BEEX_EVAL_REPLAY_H
 
@@ -10,22 +11,23 @@
 #include "harness/eval/metrics.h"
 #include "harness/eval/trace.h"
 #include "harness/model/cost.h"
+#include "harness/model/exit_rules.h"
 #include "harness/model/model.h"
 
-typedef enum {
-    BEEX_POLICY_DELTA = 0, /* paper: fractional entropy reduction below delta */
-    BEEX_POLICY_ENTROPY,   /* DeeBERT: entropy below tau */
-    BEEX_POLICY_PATIENCE,  /* PABEE: argmax unchanged for p blocks */
-    BEEX_POLICY_STATIC     /* fixed depth k */
-} beex_policy_kind;
+/* A policy is a rule of the list with its parameter: kind indexes beex_exit_rules. */
+typedef beex_exit_kind beex_policy_kind;
+typedef beex_exit_rule beex_policy;
 
-#define BEEX_POLICY_KINDS 4
+/* The replay's names for the kinds with a part of their own in a sweep (static depth is the
+ * reference of every comparison, delta the paper's rule), kept for the code written with
+ * them; they are the list's kinds, not a second enumeration. */
+#define BEEX_POLICY_DELTA BEEX_EXIT_DELTA
+#define BEEX_POLICY_ENTROPY BEEX_EXIT_ENTROPY
+#define BEEX_POLICY_PATIENCE BEEX_EXIT_PATIENCE
+#define BEEX_POLICY_STATIC BEEX_EXIT_STATIC
+#define BEEX_POLICY_KINDS BEEX_EXIT_RULE_COUNT
 
-typedef struct {
-    beex_policy_kind kind;
-    double param;
-} beex_policy;
-
+/* The rule's name in files ("delta", "maxprob", ...), or "unknown". */
 const char *beex_policy_name(beex_policy_kind k);
 
 /* 1-based exit block of example i under policy p (through exit.h, as the engine does). */
@@ -49,6 +51,9 @@ typedef struct {
     beex_point_stats stats;    /* intervals and paired comparisons (intervals.h) */
 } beex_replay_point;
 
+/* cfg gives the shape every trace must have (blocks, classes) and, for beex's own traces,
+ * the cost of each exit; a trace that brings its costs (trace.h: cost) is charged those
+ * instead, each example the cost of reaching its own exit block. */
 typedef struct {
     const beex_config *cfg;
     beex_precision precision;
@@ -62,10 +67,9 @@ typedef struct {
 int beex_replay(const beex_trace *t, const beex_policy *p, const beex_replay_setup *s,
                 beex_replay_point *out, int *exit_blocks, int *preds);
 
-/* The grid swept by default: delta from -0.50 to 1.00 in steps of 0.01 (plus 1.01, which
- * exits every example at block 2), tau from 0 to ln(C) in 100 steps, patience 1..N-1,
- * static depth 1..N. `quick` uses steps 5 times coarser. Returns the count written to
- * *out (malloc'ed), or -1. */
+/* The grid swept: every rule of the list in its order, each over its own grid
+ * (beex_exit_rule_info.grid; docs/exit-rules.md has the table). `quick` asks each rule for
+ * its coarser grid. Returns the count written to *out (malloc'ed), or -1. */
 int beex_policy_grid(int blocks, int classes, int quick, beex_policy **out);
 
 /* Marks on_front[i] = 1 for points not dominated by another (lower or equal cost and higher or

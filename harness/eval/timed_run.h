@@ -10,8 +10,8 @@
 #include "harness/eval/replay.h"
 #include "harness/eval/trace.h"
 
-/* One timed configuration: reps passes over the test set in batches under one rule (delta, or
- * static depth through the engine's per-example cap). */
+/* One timed configuration: reps passes over the test set in batches under one rule of the
+ * list (harness/model/exit_rule_list.h), run online by the engine. */
 typedef struct {
     int isa, threads, batch;
     beex_policy policy;

@@ -37,6 +37,7 @@ void beex_trace_free(beex_trace *t)
     free(t->len);
     free(t->logits);
     free(t->entropy);
+    free(t->cost);
     memset(t, 0, sizeof *t);
 }
 

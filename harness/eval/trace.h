@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "harness/eval/encode.h"
+#include "harness/model/cost.h"
 #include "harness/model/engine.h"
 
 #define BEEX_MAX_BLOCKS 64
@@ -23,6 +24,11 @@ typedef struct {
     /* Where it came from: "model=<fingerprint> data=<fingerprint>" of the model file and the
      * split's data file, so that a trace is never scored against another model or data. */
     char origin[96];
+    /* NULL for beex's own traces, whose cost per exit the replay takes from the model's config
+     * (cost.h). Another tool's trace (trace_byo.h) brings its own: n * blocks entries, the
+     * cumulative cost of reaching exit b of example i at [i * blocks + b]. Freed with the
+     * trace. */
+    beex_cost *cost;
 } beex_trace;
 
 int beex_trace_alloc(beex_trace *t, int n, int blocks, int classes);

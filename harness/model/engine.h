@@ -51,8 +51,9 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
                                  double delta, const int *max_exit, beex_exit_result *res,
                                  float *logits, float *entropy);
 
-/* The same under any online exit rule (exit.h: the entropy ratio, DeeBERT's entropy
- * threshold, PABEE's patience), with the same cap; the replay's offline rules are loops over
+/* The same under any online exit rule of the list (harness/model/exit_rule_list.h: the
+ * entropy ratio, DeeBERT's entropy threshold, PABEE's patience, static depth, softmax
+ * confidence), with the same cap; the replay's offline rules are loops over
  * the same decision, so a timed run reproduces the replay exactly. */
 int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const int *lens, int n,
                                const beex_exit_rule *rule, const int *max_exit,

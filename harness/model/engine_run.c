@@ -201,7 +201,8 @@ static int exit_heads(const beex_engine *e, running *r, int na, int b, const bee
         float *zz = r->z + (size_t)a * C;
         float *pool = r->pooled + (size_t)omp_get_thread_num() * d;
         beex_fwd_exit_head(e, b, e->x + (size_t)r->row0[a] * d, r->len[a], pool, zz);
-        r->hz[a] = beex_entropy_of_logits(zz, C);
+        beex_exit_row row;
+        r->hz[a] = beex_softmax_summary(zz, C, &row.maxprob);
         int i = r->idx[a], finite = isfinite(r->hz[a]);
         for (int j = 0; j < C && finite; j++)
             finite = isfinite(zz[j]);
@@ -213,7 +214,9 @@ static int exit_heads(const beex_engine *e, running *r, int na, int b, const bee
             continue;
         }
         int cap = max_exit ? max_exit[i] : N, am = beex_argmax(zz, C);
-        int ex = beex_exit_online(rule, &r->st[a], block, r->hz[a], am); /* updates the state */
+        row.entropy = r->hz[a];
+        row.argmax = am;
+        int ex = beex_exit_online(rule, &r->st[a], block, &row); /* updates the state */
         ex = ex || block == N || block >= cap;
         r->done[a] = ex;
         if (logits != NULL)
@@ -317,7 +320,8 @@ int beex_engine_run_batch_rule(beex_engine *e, const int32_t *const *ids, const 
                                const beex_exit_rule *rule, const int *max_exit,
                                beex_exit_result *res, float *logits, float *entropy)
 {
-    if (e == NULL || ids == NULL || lens == NULL || res == NULL || rule == NULL || n < 1)
+    if (e == NULL || ids == NULL || lens == NULL || res == NULL || rule == NULL || n < 1 ||
+        beex_exit_rule_info_of((int)rule->kind) == NULL)
         return BEEX_EINVAL;
     if (e->prof == NULL)
         return run_batch(e, ids, lens, n, rule, max_exit, res, logits, entropy);
@@ -332,7 +336,7 @@ int beex_engine_run_batch_capped(beex_engine *e, const int32_t *const *ids, cons
                                  double delta, const int *max_exit, beex_exit_result *res,
                                  float *logits, float *entropy)
 {
-    beex_exit_rule rule = {BEEX_EXIT_ENTROPY_RATIO, delta};
+    beex_exit_rule rule = {BEEX_EXIT_DELTA, delta};
     return beex_engine_run_batch_rule(e, ids, lens, n, &rule, max_exit, res, logits, entropy);
 }
 

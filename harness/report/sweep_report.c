@@ -54,8 +54,9 @@ static json_t *interval_json(beex_interval ci)
 
 void beex_policy_label(const beex_policy *p, char *out, size_t len)
 {
-    if (p->kind == BEEX_POLICY_STATIC || p->kind == BEEX_POLICY_PATIENCE)
-        snprintf(out, len, "%s %d", beex_policy_name(p->kind), (int)p->param);
+    const beex_exit_rule_info *ri = beex_exit_rule_info_of((int)p->kind);
+    if (ri != NULL && ri->integer_param)
+        snprintf(out, len, "%s %d", ri->name, beex_exit_param_int(p->param));
     else
         snprintf(out, len, "%s %.3g", beex_policy_name(p->kind), p->param);
 }

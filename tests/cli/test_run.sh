@@ -31,6 +31,27 @@ jq -s -e 'all(.[]; .cost.bops > 0)' "$dir/w1a1.jsonl" >/dev/null || fail "w1a1 r
 "$BEEX" run "$dir/m.beex" --ids --delta 1e300 <"$dir/ids" | jq -s -e 'all(.[]; .exit_block == 2)' >/dev/null ||
     fail "delta 1e300 did not exit at block 2"
 
+# Any rule of the list by --rule NAME=X (docs/exit-rules.md): --rule delta=X is --delta X to
+# the byte; the extremes of the softmax confidence, static depth and patience; --full decides
+# each rule on the trace exactly as the engine did online.
+"$BEEX" run "$dir/m.beex" --ids --threads 1 --rule delta=0.1 <"$dir/ids" | cmp -s - "$dir/w1a1.jsonl" ||
+    fail "--rule delta=0.1 differs from the default --delta 0.1"
+for want in "maxprob=0 1" "maxprob=1.01 4" "static=2 2" "static=9 4" "patience=0 1"; do
+    "$BEEX" run "$dir/m.beex" --ids --rule "${want% *}" <"$dir/ids" |
+        jq -s -e --argjson b "${want#* }" 'length == 4 and all(.[]; .exit_block == $b)' >/dev/null ||
+        fail "--rule ${want% *} should exit every example at block ${want#* }"
+done
+for rule in maxprob=0.4 maxprob=0.6 entropy=0.9 patience=1; do
+    diff <("$BEEX" run "$dir/m.beex" --ids --rule $rule <"$dir/ids" | jq -c '[.exit_block, .prediction, .cost]') \
+        <("$BEEX" run "$dir/m.beex" --ids --full --rule $rule <"$dir/ids" | jq -c '[.exit_block, .prediction, .cost]') \
+        >/dev/null || fail "--full --rule $rule decides otherwise than online"
+done
+"$BEEX" run "$dir/m.beex" --rule bogus=1 </dev/null 2>"$dir/err"; [ $? -eq 2 ] || fail "unknown rule exit"
+grep -q "unknown exit rule 'bogus' (delta, entropy, patience, static, maxprob" "$dir/err" ||
+    fail "unknown rule message: $(cat "$dir/err")"
+"$BEEX" run "$dir/m.beex" --rule maxprob </dev/null 2>"$dir/err"; [ $? -eq 2 ] || fail "--rule without =X"
+grep -q "NAME=VALUE" "$dir/err" || fail "--rule without =X message"
+
 # Batched == batch-1 (exit block and prediction), threads 2 == threads 1, --full agrees.
 "$BEEX" run "$dir/m.beex" --ids --batch 3 --threads 2 <"$dir/ids" >"$dir/b3.jsonl" || fail "batch"
 "$BEEX" run "$dir/m.beex" --ids --full <"$dir/ids" >"$dir/full.jsonl" || fail "full"

@@ -107,7 +107,7 @@ awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "matches_replay") c = i }
     fail "a timed run disagrees with the replay"
 rows=$(($(wc -l <run/timed.csv) - 1))
 [ "$rows" -ge 2 ] || fail "expected timed rows, got $rows"
-# Static-depth points are timed through the engine's per-example cap and match the replay too.
+# Static-depth points are timed through the engine under their own rule and match the replay too.
 # 5 blocks x 60 examples in each trace, plus the origin line and the header
 [ "$(wc -l <run/trace_test.csv)" = 302 ] || fail "trace_test.csv should have 302 lines"
 grep -q '^# beex trace model=[0-9a-f]* data=[0-9a-f]* precision=w1a1$' run/trace_test.csv ||
@@ -116,6 +116,16 @@ grep -q '^# beex trace model=[0-9a-f]* data=[0-9a-f]* precision=w1a1$' run/trace
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "exit_1") c = i; if ($i == "split") sp = i } }
     NR > 1 && $sp == "test" { s = 0; for (i = c; i < c + 5; i++) s += $i; if (s != 60) bad = 1 }
     END { exit bad || !c || !sp }' run/replay.csv || fail "exit histogram does not sum to 60"
+# Every rule of the list is replayed on both splits (docs/exit-rules.md), the four older ones
+# first and the softmax confidence last: two classes give it the thresholds 0.500 .. 1.000 in
+# 0.005 steps, 101 points, whose first sends every test example out at block 1.
+[ "$(awk -F, 'NR > 1 && $4 == "test" { print $2 }' run/replay.csv | uniq | paste -sd' ')" = \
+    "delta entropy patience static maxprob" ] || fail "replay.csv should hold the five rules in the list's order"
+[ "$(awk -F, 'NR > 1 && $2 == "maxprob" && $4 == "test"' run/replay.csv | wc -l)" = 101 ] ||
+    fail "replay.csv should hold 101 maxprob points per split"
+jq -e '[.replay.points[] | select(.policy == "maxprob")] | (length == 101) and (.[0].param == 0.5)
+       and (.[100].param == 1) and (.[0].test.exit_histogram[0] == 60) and (.[0].static_equivalent == 1)' \
+    run/sweep.json >/dev/null || fail "sweep.json's maxprob points are not 0.5 .. 1 with 0.5 = static depth 1"
 
 # beex compare reads a sweep's timed points by rule: one row per point, none merged.
 "$BEEX" compare run/sweep.json run/sweep.json >cmp.txt || fail "compare of a sweep with itself"

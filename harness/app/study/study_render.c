@@ -162,7 +162,8 @@ static void write_md(FILE *f, const json_t *doc)
                "points (x 100) of the "
                "row's metric on test; points chosen on dev. Selected point: fewest dev OPs "
                "within 1 point of full depth over all rules (entropy ratio, entropy, patience, "
-               "static depth). Iso-cost gain: the rule's metric minus the static-depth curve's "
+               "static depth, softmax confidence). Iso-cost gain: the rule's metric minus the "
+               "static-depth curve's "
                "at the same mean OPs; the last counts are of units whose own 95 %% paired "
                "bootstrap interval excludes 0. Size: fp32 deployment file / this precision's.\n");
     const json_t *plan = json_object_get(doc, "plan");

@@ -14,6 +14,7 @@
 
 #include "harness/eval/replay.h"
 #include "harness/eval/trace_io.h"
+#include "harness/model/exit.h"
 
 /* 3 examples, 4 blocks, 2 classes. Entropies and argmaxes chosen so that each rule exits at a
  * block computed by hand below. Logits: (z0, z1) = (1, 0) predicts 0, (0, 1) predicts 1. */
@@ -141,16 +142,82 @@ static void pareto(void **state)
         assert_int_equal(on[i], want2[i]);
 }
 
+/* The grid: delta 152, tau 101, patience 5, static 6, then maxprob's 101 thresholds (added
+ * last, so the first 264 points and their indices are those of the four older rules). */
 static void grid(void **state)
 {
     (void)state;
     beex_policy *g;
     int n = beex_policy_grid(6, 2, 0, &g);
-    assert_int_equal(n, 152 + 101 + 5 + 6);
+    assert_int_equal(n, 152 + 101 + 5 + 6 + 101);
     assert_true(g[0].kind == BEEX_POLICY_DELTA && fabs(g[0].param + 0.5) < 1e-12);
     assert_true(fabs(g[151].param - 1.01) < 1e-12);
     assert_true(g[152].kind == BEEX_POLICY_ENTROPY && fabs(g[252].param - log(2.0)) < 1e-12);
+    assert_true(g[253].kind == BEEX_POLICY_PATIENCE && g[253].param == 1);
+    assert_true(g[258].kind == BEEX_POLICY_STATIC && g[258].param == 1);
+    assert_true(g[263].kind == BEEX_POLICY_STATIC && g[263].param == 6);
+    assert_true(g[264].kind == BEEX_EXIT_MAXPROB && g[264].param == 0.5);
+    assert_true(g[364].kind == BEEX_EXIT_MAXPROB && g[364].param == 1.0);
     free(g);
+    /* Whatever the list holds: each rule's own grid, in the list's order, under its name. */
+    for (int quick = 0; quick <= 1; quick++) {
+        n = beex_policy_grid(9, 3, quick, &g);
+        int at = 0;
+        for (int k = 0; k < BEEX_EXIT_RULE_COUNT; k++) {
+            double own[512];
+            int m = beex_exit_rules[k]->grid(9, 3, quick, own);
+            for (int j = 0; j < m; j++, at++) {
+                assert_int_equal(g[at].kind, k);
+                assert_memory_equal(&g[at].param, &own[j], sizeof own[j]);
+            }
+            assert_string_equal(beex_policy_name((beex_policy_kind)k), beex_exit_rules[k]->name);
+        }
+        assert_int_equal(at, n);
+        free(g);
+    }
+    assert_string_equal(beex_policy_name(BEEX_EXIT_RULE_COUNT), "unknown");
+}
+
+/* Softmax confidence on 2 examples x 3 blocks. Largest probabilities, 1 / (1 + e^-d) for a
+ * logit gap d: ex0 gaps 0.5, 2, 4 -> 0.6225, 0.8808, 0.9820 (class 0); ex1 gaps 1, 0.2, 3 ->
+ * 0.7311, 0.5498, 0.9526 (class 1). */
+static void maxprob_replay(void **state)
+{
+    (void)state;
+    beex_trace t;
+    assert_int_equal(beex_trace_alloc(&t, 2, 3, 2), 0);
+    const float z[2][3][2] = {{{0.5f, 0}, {2, 0}, {4, 0}}, {{0, 1}, {0, 0.2f}, {0, 3}}};
+    for (int i = 0; i < 2; i++) {
+        t.index[i] = i;
+        t.label[i] = i;
+        t.len[i] = 4;
+        for (int b = 0; b < 3; b++) {
+            memcpy(t.logits + (i * 3 + b) * 2, z[i][b], sizeof z[i][b]);
+            t.entropy[i * 3 + b] = beex_entropy_of_logits(z[i][b], 2);
+        }
+    }
+    beex_config cfg = beex_config_default();
+    cfg.blocks = 3;
+    cfg.classes = 2;
+    beex_replay_setup s = {&cfg, BEEX_PREC_W1A1, BEEX_METRIC_ACCURACY, 1};
+    static const struct {
+        double t;
+        int e0, e1;
+    } want[] = {{0.5, 1, 1}, {0.7, 2, 1}, {0.75, 2, 3}, {0.9, 3, 3}, {1.0, 3, 3}};
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {
+        beex_policy p = {BEEX_EXIT_MAXPROB, want[k].t};
+        beex_replay_point pt;
+        int e[2], pr[2];
+        assert_int_equal(beex_replay(&t, &p, &s, &pt, e, pr), 0);
+        assert_int_equal(e[0], want[k].e0);
+        assert_int_equal(e[1], want[k].e1);
+        assert_int_equal(beex_policy_exit_block(&t, 0, &p), want[k].e0);
+        assert_int_equal(pr[0], 0);
+        assert_int_equal(pr[1], 1);
+        assert_true(pt.scores.accuracy == 1.0);
+        assert_true(fabs(pt.mean_exit - (want[k].e0 + want[k].e1) / 2.0) < 1e-12);
+    }
+    beex_trace_free(&t);
 }
 
 static void trace_file_round_trip_and_shards(void **state)
@@ -239,11 +306,9 @@ static void trace_file_round_trip_and_shards(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(exit_rules),
-        cmocka_unit_test(metrics_by_hand),
-        cmocka_unit_test(pareto),
-        cmocka_unit_test(grid),
-        cmocka_unit_test(trace_file_round_trip_and_shards),
+        cmocka_unit_test(exit_rules),     cmocka_unit_test(metrics_by_hand),
+        cmocka_unit_test(pareto),         cmocka_unit_test(grid),
+        cmocka_unit_test(maxprob_replay), cmocka_unit_test(trace_file_round_trip_and_shards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

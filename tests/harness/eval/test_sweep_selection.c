@@ -1,6 +1,7 @@
 /* The sweep's dev selection breaks ties towards a static depth (sweep_table.c, fewest_ops):
  * when a rule decides exactly like static depth k (same OPs, same metric), the selected point
- * is static depth k, so the summary says plainly that no early-exit rule was needed. */
+ * is static depth k, so the summary says plainly that no early-exit rule was needed; twins
+ * before and after the static depths in the grid alike. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,7 +62,23 @@ static void static_depth_wins_a_tie(void **state)
     assert_true(tab.dev[twin].cost.ops == tab.dev[st1].cost.ops);
     assert_true(tab.dev[twin].metric == tab.dev[st1].metric);
 
-    /* Fewest OPs within one point of full depth: static depth 1, not its entropy twin. */
+    /* Softmax confidence (largest probability 1 / (1 + e^-1) = 0.73 at every block) has twins
+     * too, after the static depths in the grid: at or below 0.73 it is static depth 1 in
+     * disguise, flagged and placed on the front exactly like the entropy twin. */
+    int mtwin = -1;
+    for (int i = 0; i < tab.n && mtwin < 0; i++)
+        if (tab.dev[i].policy.kind == BEEX_EXIT_MAXPROB && tab.dev[i].hist[0] == dev.n)
+            mtwin = i;
+    assert_true(mtwin > st1);
+    assert_true(tab.dev[mtwin].policy.param <= 0.73);
+    assert_true(tab.dev[mtwin].cost.ops == tab.dev[st1].cost.ops);
+    assert_int_equal(tab.test[mtwin].static_equivalent, 1);
+    assert_int_equal(tab.test[twin].static_equivalent, 1);
+    assert_int_equal(tab.front[mtwin], tab.front[twin]);
+    assert_true(tab.front[st1]);
+
+    /* Fewest OPs within one point of full depth: static depth 1, not its entropy or
+     * confidence twin. */
     assert_int_equal(tab.selected, st1);
     assert_int_equal(tab.dev[tab.selected].policy.kind, BEEX_POLICY_STATIC);
     assert_true(tab.dev[tab.selected].policy.param == 1.0);

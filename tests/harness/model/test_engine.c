@@ -408,6 +408,61 @@ static void test_online_rules_match_replay(void **state)
     free(lg), free(en), free(am);
 }
 
+/* Every rule of the list (harness/model/exit_rule_list.h) over its whole sweep grid, online
+ * in a compacting batch on one and two threads, against the replay's offline decision on the
+ * full trace (rows from the trace's logits and entropies, as replay.c builds them). The
+ * softmax confidence is also tried at thresholds equal to the probabilities the trace holds,
+ * where a last-bit difference between the engine's value and the replay's would flip the
+ * decision. An unknown kind is refused. */
+static void test_every_rule_online_matches_offline(void **state)
+{
+    fixture *f = *state;
+    int N = f->m->cfg.blocks, C = f->m->cfg.classes;
+    float *lg = malloc((size_t)NEX * N * C * sizeof *lg),
+          *en = malloc((size_t)NEX * N * sizeof *en);
+    beex_exit_row *rows = malloc((size_t)NEX * N * sizeof *rows);
+    assert_non_null(lg), assert_non_null(en), assert_non_null(rows);
+    beex_exit_result r[NEX];
+    for (int threads = 1; threads <= 2; threads++) {
+        beex_engine *e = make_engine(f->m, BEEX_PREC_W1A1, -1, threads);
+        run(e, f, -INFINITY, NULL, r, lg, en);
+        for (int i = 0; i < NEX; i++)
+            beex_exit_rows_of(lg + (size_t)i * N * C, en + (size_t)i * N, N, C, BEEX_EXIT_USES_ALL,
+                              rows + (size_t)i * N);
+        int early = 0;
+        for (int k = 0; k < BEEX_EXIT_RULE_COUNT; k++) {
+            const beex_exit_rule_info *ri = beex_exit_rules[k];
+            int n = ri->grid(N, C, 0, NULL), extra = k == BEEX_EXIT_MAXPROB ? NEX * N : 0;
+            double *params = malloc((size_t)(n + extra) * sizeof *params);
+            assert_non_null(params);
+            ri->grid(N, C, 0, params);
+            for (int j = 0; j < extra; j++)
+                params[n + j] = rows[j].maxprob;
+            for (int p = 0; p < n + extra; p++) {
+                beex_exit_rule rule = {(beex_exit_kind)k, params[p]};
+                assert_int_equal(beex_engine_run_batch_rule(e, (const int32_t *const *)f->ids,
+                                                            f->lens, NEX, &rule, NULL, r, NULL,
+                                                            NULL),
+                                 0);
+                for (int i = 0; i < NEX; i++) {
+                    int want = beex_exit_offline(&rule, rows + (size_t)i * N, N);
+                    assert_int_equal(r[i].exit_block, want);
+                    assert_int_equal(r[i].prediction, rows[(size_t)i * N + want - 1].argmax);
+                    early += want < N;
+                }
+            }
+            free(params);
+        }
+        assert_true(early > 0);
+        beex_exit_rule unknown = {BEEX_EXIT_RULE_COUNT, 0.5};
+        assert_int_equal(beex_engine_run_batch_rule(e, (const int32_t *const *)f->ids, f->lens, NEX,
+                                                    &unknown, NULL, r, NULL, NULL),
+                         BEEX_EINVAL);
+        beex_engine_free(e);
+    }
+    free(lg), free(en), free(rows);
+}
+
 static void test_bad_input_is_rejected(void **state)
 {
     fixture *f = *state;
@@ -445,6 +500,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_one_region_per_block_is_exact),
         cmocka_unit_test(test_delta_extremes_and_caps),
         cmocka_unit_test(test_online_rules_match_replay),
+        cmocka_unit_test(test_every_rule_online_matches_offline),
         cmocka_unit_test(test_bad_input_is_rejected),
     };
     return beex_run_variant_suite("engine", NULL, tests, sizeof tests / sizeof tests[0], setup,
