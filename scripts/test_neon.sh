@@ -43,5 +43,10 @@ cmake --build "$BUILD" -j"$JOBS"
 #   study    trains and sweeps eight small units: over 10 minutes under qemu
 #   options  about 200 runs of the program to check its option parsing: 3.5 minutes here
 #   slurm    starts the host's Slurm daemons, which the x86 run already tests
-BEEX_ARM64_SKIP=${BEEX_ARM64_SKIP:-'^cli_test_(threads_allowed|gbench_compare|threads_unequal|bench_breakdown|bench_train_breakdown|sweep|study|options|slurm)$'}
+#   history_record, history_backfill, history_bisect, history_gate
+#            measure a beex under the host's valgrind (x86 only here): the measured program
+#            must be a native one, and the driver's code is the same on both
+#   byo_trace  exports with the host's PyTorch and sweeps six times: minutes under qemu; its
+#            reader and replay run here through the cmocka suites test_trace_byo and test_replay
+BEEX_ARM64_SKIP=${BEEX_ARM64_SKIP:-'^cli_test_(threads_allowed|gbench_compare|threads_unequal|bench_breakdown|bench_train_breakdown|sweep|study|options|slurm|history_record|history_backfill|history_bisect|history_gate|byo_trace)$'}
 OMP_THREAD_LIMIT=1 ctest --test-dir "$BUILD" --output-on-failure -j"$JOBS" -E "$BEEX_ARM64_SKIP"

@@ -10,6 +10,12 @@
 
 #include <jansson.h>
 
+/* The fewest elements of work worth a parallel region, for loops whose results do not depend
+ * on how the team splits them: a fork and join costs microseconds on idle cores and whole
+ * scheduler slices when other processes hold them (two tests side by side under ctest -j2
+ * on a noisy 2-core host turned a 0.5 s gradient check into 600 s). Below it, one thread. */
+#define BEEX_PAR_MIN_WORK 16384
+
 /* threads <= 0 means one per core this process may use (its CPU binding: taskset, cpuset,
  * Slurm). More threads than allowed cores is a warning on stderr and a cap. Returns the team
  * size in use, or -1 with err set. */

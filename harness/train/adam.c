@@ -12,6 +12,7 @@
 #include "harness/base/atomic_file.h"
 #include "harness/base/canon_math.h"
 #include "harness/base/input_file.h"
+#include "harness/base/threads.h"
 #include "harness/train/tkernels.h"
 
 #define STATE_MAGIC "BEEXTRS1"
@@ -69,7 +70,7 @@ void beex_adam_step(beex_adam *a, float *theta, const float *grad)
     float c2 = (float)(1.0 - beex_canon_powi(a->beta2, a->step));
     float lr = (float)a->lr, eps = (float)a->eps;
     long n = (long)a->n;
-#pragma omp parallel
+#pragma omp parallel if (n >= BEEX_PAR_MIN_WORK)
     {
         long nt = omp_get_num_threads(), t = omp_get_thread_num();
         adam_range(n * t / nt, n * (t + 1) / nt, theta, grad, a->m, a->v, b1, b2, c1, c2, lr, eps);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/base/threads.h"
 #include "harness/train/tkernels.h"
 
 static void lin_shape(const beex_config *c, int which, int *rows, int *cols)
@@ -148,7 +149,7 @@ void beex_tparams_to_model(const beex_tparams *p, beex_model *m)
 
 static void clip_range(float *v, size_t n)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= BEEX_PAR_MIN_WORK)
     for (size_t i = 0; i < n; i++)
         v[i] = v[i] < -1.0f ? -1.0f : v[i] > 1.0f ? 1.0f : v[i];
 }
@@ -249,7 +250,7 @@ static void teff_update_int8(beex_teff *e, const beex_tparams *p)
     const beex_config *c = &p->cfg;
     e->binarized = 0;
     e->quantized = 1;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p->n >= BEEX_PAR_MIN_WORK)
     for (int v = 0; v < c->vocab; v++) {
         const float *r = p->tok + (size_t)v * c->d;
         float amax = 0.0f;
@@ -261,7 +262,7 @@ static void teff_update_int8(beex_teff *e, const beex_tparams *p)
         e->gamma[v] = s;
         e->tok_inv[v] = s > 0.0f ? 1.0f / s : 0.0f;
     }
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) if (p->n >= BEEX_PAR_MIN_WORK)
     for (int il = 0; il < c->blocks * BEEX_TL_COUNT; il++) {
         const beex_tlin *L = &p->blk[il / BEEX_TL_COUNT].lin[il % BEEX_TL_COUNT];
         beex_teff_lin *E = &e->lin[il];
@@ -305,7 +306,7 @@ void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, 
      * were at 0.035 of their memory floor in w1a1). fp32 reads no sum at all. */
     enum { GAMMA_ROWS = 8 };
     int groups = (c->vocab + GAMMA_ROWS - 1) / GAMMA_ROWS;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p->n >= BEEX_PAR_MIN_WORK)
     for (int gi = 0; gi < groups; gi++) {
         int v0 = gi * GAMMA_ROWS, n = c->vocab - v0 < GAMMA_ROWS ? c->vocab - v0 : GAMMA_ROWS;
         if (!e->binarized) {
@@ -321,7 +322,7 @@ void beex_teff_update(beex_teff *e, const beex_tparams *p, beex_precision prec, 
         for (int i = 0; i < n; i++)
             e->gamma[v0 + i] = (float)(s[i] / c->d);
     }
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) if (p->n >= BEEX_PAR_MIN_WORK)
     for (int il = 0; il < c->blocks * BEEX_TL_COUNT; il++) {
         int i = il / BEEX_TL_COUNT, l = il % BEEX_TL_COUNT;
         const beex_tlin *L = &p->blk[i].lin[l];
@@ -342,14 +343,14 @@ void beex_teff_surrogate_grads(const beex_teff *e, const beex_tparams *p, beex_t
     if (!e->binarized)
         return;
     const beex_config *c = &p->cfg;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p->n >= BEEX_PAR_MIN_WORK)
     for (int v = 0; v < c->vocab; v++) {
         const float *w = p->tok + (size_t)v * c->d;
         float *gw = g->tok + (size_t)v * c->d;
         for (int k = 0; k < c->d; k++)
             gw[k] *= e->gamma[v] * beex_tk_approxsign_grad(w[k]);
     }
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) if (p->n >= BEEX_PAR_MIN_WORK)
     for (int il = 0; il < c->blocks * BEEX_TL_COUNT; il++) {
         int i = il / BEEX_TL_COUNT, l = il % BEEX_TL_COUNT;
         const beex_tlin *L = &p->blk[i].lin[l];

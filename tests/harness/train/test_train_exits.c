@@ -149,7 +149,7 @@ static int *param_owner(const fixture *f)
 static void check_distill(beex_precision prec, float dropout, float alpha, float temp)
 {
     fixture f;
-    setup(&f, prec, dropout, 0);
+    setup(&f, prec, dropout, 1);
     beex_tobjective o = {BEEX_REGIME_DISTILL, f.lw, alpha, temp};
     (void)grad_one(&f, &o);
     float teacher[C], logits[N * C];
@@ -196,7 +196,7 @@ static void test_distill_alpha0_is_weighted(void **state)
 {
     (void)state;
     fixture f;
-    setup(&f, BEEX_PREC_FP32, 0.2f, 0);
+    setup(&f, BEEX_PREC_FP32, 0.2f, 1);
     beex_tobjective d = {BEEX_REGIME_DISTILL, f.lw, 0.0f, 2.0f};
     beex_tobjective w = beex_tobjective_weighted(f.lw);
     double ld = grad_one(&f, &d);
@@ -215,7 +215,7 @@ static void test_distill_alpha0_is_weighted(void **state)
 static void check_ge(beex_precision prec, float dropout)
 {
     fixture f;
-    setup(&f, prec, dropout, 0);
+    setup(&f, prec, dropout, 1);
     float *G[N];
     for (int k = 0; k < N; k++)
         G[k] = exit_grad(&f, k);
@@ -272,7 +272,7 @@ static void test_equal_last_heads(void **state)
 {
     (void)state;
     fixture f;
-    setup(&f, BEEX_PREC_FP32, 0.2f, 0);
+    setup(&f, BEEX_PREC_FP32, 0.2f, 1);
     float ones[N] = {1.0f, 1.0f, 1.0f};
     beex_tobjective eq = {BEEX_REGIME_EQUAL, f.lw, 0, 1}, w1 = beex_tobjective_weighted(ones);
     double le = grad_one(&f, &eq);

@@ -98,7 +98,8 @@ static void setup_net(net_fixture *f, beex_precision prec, float dropout)
     assert_int_equal(beex_tparams_init(&f->p, &c, NULL), 0);
     assert_int_equal(beex_tparams_init(&f->g, &c, NULL), 0);
     assert_int_equal(beex_teff_init(&f->e, &c), 0);
-    f->w = beex_tws_new(&c, 0);
+    f->w = beex_tws_new(
+        &c, 1); /* one thread: thousands of tiny forwards; thread counts are test_train_batch's */
     assert_non_null(f->w);
     fill_params(&f->p);
     f->prec = prec;
