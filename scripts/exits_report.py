@@ -29,6 +29,10 @@ def interval(fig):
     return text, lo > 0 or hi < 0
 
 
+def mean_points(fig):
+    return "n/a" if not fig or fig.get("mean") is None else fmt_points(fig["mean"])
+
+
 def verdict(excl, fig):
     if excl is None:
         return "n/a"
@@ -63,27 +67,43 @@ def main(argv):
     out = ["# Exit regimes: full depth and iso-cost gains", ""]
     out.append(
         "Per task and exit regime (`beex train --exit-regime`, docs/model.md section 6): the "
-        "test metric at full depth, and the iso-cost gain over static depth (metric points at "
-        "equal OPs) of the selected point and of the entropy-ratio rule's choice; mean over "
-        "the units with its 95 % interval, and whether the interval excludes 0. Points are "
-        "percentage points.")
+        "test metric at full depth, at the selected point (fewest dev OPs within 1 point of "
+        "full depth over all rules) and at the entropy-ratio rule's own choice, the OPs each "
+        "saves, and each one's iso-cost gain over static depth (metric points at equal OPs); "
+        "mean over the units with its 95 % interval, and whether the interval excludes 0; "
+        "then how many units chose a static depth, or a delta that exits every example at "
+        "one block (static depth in disguise). Points are percentage points.")
     out.append("")
     for task in sorted(rows):
         metric = rows[task][0][1].get("metric", "metric")
         out.append(f"## {task} ({metric})")
         out.append("")
-        out.append("| regime | precision | units | full depth | selected iso-cost gain | "
-                   "excludes 0 | entropy-ratio iso-cost gain | excludes 0 |")
-        out.append("|---|---|---|---|---|---|---|---|")
+        out.append("| regime | units | full depth | selected point | its OPs saved (%) | "
+                   "selected iso-cost gain | excludes 0 | selected points at a static depth | "
+                   "entropy-ratio (delta) choice | its OPs saved (%) | its iso-cost gain | "
+                   "excludes 0 | units whose own gain interval is > 0 / < 0 | "
+                   "delta a static depth in disguise |")
+        out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for regime, row in rows[task]:
             figs = row.get("figures", {})
             full, _ = interval(figs.get("full_depth"))
+            sel_m, _ = interval(figs.get("selected"))
             sel, sel_x = interval(figs.get("selected_iso_gain"))
+            d_m, _ = interval(figs.get("delta"))
             dlt, dlt_x = interval(figs.get("delta_iso_gain"))
             units = f"{row.get('units', 0)}/{row.get('units_planned', 0)}"
-            out.append(f"| {regime} | {row.get('precision', '?')} | {units} | {full} | {sel} | "
-                       f"{verdict(sel_x, figs.get('selected_iso_gain'))} | {dlt} | "
-                       f"{verdict(dlt_x, figs.get('delta_iso_gain'))} |")
+            dd = row.get("delta") or {}
+            with_choice = dd.get("units_with_a_choice", 0)
+            out.append(
+                f"| {regime} | {units} | {full} | {sel_m} | "
+                f"{mean_points(figs.get('selected_ops_saved'))} | {sel} | "
+                f"{verdict(sel_x, figs.get('selected_iso_gain'))} | "
+                f"{row.get('selected_is_static_depth', 'n/a')} of {row.get('units', 0)} | "
+                f"{d_m} | {mean_points(figs.get('delta_ops_saved'))} | {dlt} | "
+                f"{verdict(dlt_x, figs.get('delta_iso_gain'))} | "
+                f"{dd.get('iso_gain_interval_above_0', 0)} / "
+                f"{dd.get('iso_gain_interval_below_0', 0)} of {with_choice} | "
+                f"{dd.get('static_in_disguise', 0)} of {with_choice} |")
         out.append("")
     print("\n".join(out))
     return 0
