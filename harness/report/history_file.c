@@ -179,6 +179,42 @@ static int read_lines(FILE *f, const char *path, beex_history *h, char *err, siz
     return rc;
 }
 
+/* Commit order is committer-date order, file order breaking ties: backfills of different
+ * ranges append in the order they ran (a later range first, say), and a record --force
+ * re-measures an old commit at the end, so file order alone is not commit order. ISO 8601
+ * UTC dates compare as strings; the index keeps the sort stable (qsort is not). */
+typedef struct {
+    beex_history_record r;
+    size_t line;
+} dated_record;
+
+static int by_date(const void *a, const void *b)
+{
+    const dated_record *x = a, *y = b;
+    int c = strcmp(x->r.commit_date, y->r.commit_date);
+    if (c != 0)
+        return c;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int sort_by_commit_date(beex_history *h, char *err, size_t errlen)
+{
+    if (h->count < 2)
+        return 0;
+    dated_record *d = malloc(h->count * sizeof *d);
+    if (d == NULL) {
+        snprintf(err, errlen, "history: out of memory sorting %zu records", h->count);
+        return -1;
+    }
+    for (size_t i = 0; i < h->count; i++)
+        d[i] = (dated_record){h->records[i], i};
+    qsort(d, h->count, sizeof *d, by_date);
+    for (size_t i = 0; i < h->count; i++)
+        h->records[i] = d[i].r;
+    free(d);
+    return 0;
+}
+
 int beex_history_read(const char *path, int missing_ok, beex_history *h, char *err, size_t errlen)
 {
     h->records = NULL;
@@ -188,6 +224,8 @@ int beex_history_read(const char *path, int missing_ok, beex_history *h, char *e
         return missing_ok && errno == ENOENT ? 0 : -1;
     int rc = read_lines(f, path, h, err, errlen);
     fclose(f);
+    if (rc == 0)
+        rc = sort_by_commit_date(h, err, errlen);
     if (rc != 0)
         beex_history_free(h);
     return rc;

@@ -17,11 +17,12 @@ typedef struct {
     const char *subject;     /* the commit's first line ("" if absent) */
     const char *machine;     /* machine.fingerprint */
     const char *compiler;
-    int built;               /* 0: "build": "failed" (no measurements; "why" says why) */
+    int built; /* 0: "build": "failed" (no measurements; "why" says why) */
 } beex_history_record;
 
 typedef struct {
-    beex_history_record *records; /* in file order, which is commit order (oldest first) */
+    beex_history_record *records; /* commit order, oldest first: by commit date, file order
+                                   * breaking ties (backfills append ranges in any order) */
     size_t count;
 } beex_history;
 
@@ -45,8 +46,8 @@ long beex_history_find(const beex_history *h, const char *commit, const char *ma
  * oldest first. x[i] is the value, rec[i] the record index it came from. Timed series also
  * carry each point's repetitions (reps[i], nreps[i]; NULL for counts). */
 typedef struct {
-    char *key;     /* "bench:metric" */
-    int timed;     /* 1: seconds from a timed benchmark; 0: a deterministic count */
+    char *key; /* "bench:metric" */
+    int timed; /* 1: seconds from a timed benchmark; 0: a deterministic count */
     size_t n;
     double *x;
     size_t *rec;

@@ -19,7 +19,7 @@ with open("h.jsonl", "w") as f:
     for i in range(40):
         commit = hashlib.sha1(b"commit %d" % i).hexdigest()
         rec = {"schema": "beex-history/1", "commit": commit,
-               "commit_date": "2026-12-%02dT05:00:00Z" % (1 + i % 28),
+               "commit_date": "2026-12-%02dT%02d:00:00Z" % (1 + i // 24, i % 24),
                "subject": "change number %d" % i, "recorded": "2026-12-31T00:00:00Z",
                "suite_version": "beex test", "compiler": "GNU 12.2.0",
                "valgrind": "valgrind-3.19.0",

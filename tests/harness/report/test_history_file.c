@@ -84,7 +84,7 @@ static json_t *record(const char *commit, const char *machine, long instr, int w
 static json_t *failed_record(const char *commit, const char *machine)
 {
     return json_pack("{s:s, s:s, s:s, s:s, s:{s:s}, s:s, s:s, s:s}", "schema", BEEX_HISTORY_SCHEMA,
-                     "commit", commit, "commit_date", "2026-01-02T00:00:00Z", "subject", "broken",
+                     "commit", commit, "commit_date", "2026-01-01T00:00:00Z", "subject", "broken",
                      "machine", "fingerprint", machine, "compiler", "GNU 12.2.0", "build", "failed",
                      "why", "x.c:1: error: expected ';'");
 }
@@ -312,6 +312,40 @@ static void series_extraction(void **state)
     beex_history_free(&h);
 }
 
+/* Records come back in commit-date order whatever order they were appended in (a backfill of
+ * an older range after a newer one), ties in file order; the series follow that order. */
+static void commit_date_order(void **state)
+{
+    tmp_history *t = *state;
+    const char *dates[4] = {"2026-01-03T00:00:00Z", "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z",
+                            "2026-01-01T00:00:00Z"};
+    const char *commits[4] = {C3, C1, C2, "4444444444444444444444444444444444444444"};
+    for (int i = 0; i < 4; i++) {
+        json_t *r = record(commits[i], "m1", 1000 + i, 0, 0.0);
+        json_object_set_new(r, "commit_date", json_string(dates[i]));
+        append_ok(t->path, r);
+    }
+    beex_history h;
+    char err[256];
+    assert_int_equal(beex_history_read(t->path, 0, &h, err, sizeof err), 0);
+    assert_int_equal(h.count, 4);
+    /* C1 and commit 4 share a date: file order (C1 first) breaks the tie */
+    const char *want[4] = {C1, "4444444444444444444444444444444444444444", C2, C3};
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(h.records[i].commit, want[i]);
+    beex_history_series *s;
+    size_t n;
+    assert_int_equal(beex_history_series_all(&h, "m1", &s, &n, err, sizeof err), 0);
+    const beex_history_series *f = series(s, n, "forward/w1a1/scalar:instructions");
+    assert_non_null(f);
+    assert_int_equal(f->n, 4);
+    const double want_x[4] = {1001, 1003, 1002, 1000};
+    for (int i = 0; i < 4; i++)
+        assert_true(f->x[i] == want_x[i]);
+    beex_history_series_free(s, n);
+    beex_history_free(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -320,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(missing_ok, setup, teardown),
         cmocka_unit_test_setup_teardown(find_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(series_extraction, setup, teardown),
+        cmocka_unit_test_setup_teardown(commit_date_order, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
