@@ -22,9 +22,8 @@ typedef struct {
 /* Every change of every series of MACHINE (NULL: the last record's). Series and changes are
  * owned by the caller (free with beex_history_series_free and free(changes)). Counts use
  * min_rel_change 0.005 unless o says otherwise; timed series o as given. Returns 0 or -1. */
-int beex_history_changes(const beex_history *h, const char *machine,
-                         const beex_changepoint_opts *o, beex_history_series **series,
-                         size_t *nseries, beex_history_change **changes, size_t *nchanges,
-                         char *err, size_t errlen);
+int beex_history_changes(const beex_history *h, const char *machine, const beex_changepoint_opts *o,
+                         beex_history_series **series, size_t *nseries,
+                         beex_history_change **changes, size_t *nchanges, char *err, size_t errlen);
 
 #endif
