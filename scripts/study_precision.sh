@@ -29,7 +29,8 @@ for task in ${TASKS//,/ }; do
     BEEX=$BEEX bash datasets/fetch.sh "$task" >/dev/null
 done
 bash datasets/glove.sh >/dev/null
-common=(--precisions fp32,w8a8,w1a32,w1a1 --recipe scripts/study_precision.recipe --threads 1)
+PRECISIONS=fp32,w8a8,w1a32,w1a1
+common=(--precisions "$PRECISIONS" --recipe scripts/study_precision.recipe --threads 1)
 t0=$(date -u +%s)
 "$BEEX" study --tasks "$TASKS" "${common[@]}" --jobs "$JOBS" --seeds-count "$SEEDS" --out "$OUT/study"
 t1=$(date -u +%s)
@@ -47,14 +48,14 @@ done
 t2=$(date -u +%s)
 mkdir -p "$OUT/timed/units"
 for task in ${TIMED_TASKS//,/ }; do
-    for p in fp32 w8a8 w1a32 w1a1; do
+    for p in ${PRECISIONS//,/ }; do
         [ -d "$OUT/timed/units/$task-$p-s1" ] || cp -a "$OUT/study/units/$task-$p-s1" "$OUT/timed/units/"
     done
 done
 # One unit at a time: a unit timed while another trains beside it would share the host.
 "$BEEX" study --tasks "$TIMED_TASKS" "${common[@]}" --jobs 1 --seeds 1 --timed \
     --out "$OUT/timed"
-"$BEEX" bench model --shapes small --precisions fp32,w8a8,w1a32,w1a1 --threads 1 --batches 32 \
+"$BEEX" bench model --shapes small --precisions "$PRECISIONS" --threads 1 --batches 32 \
     --json "$OUT/bench-model-small.json" >"$OUT/bench-model-small.txt"
 t3=$(date -u +%s)
 first=${TIMED_TASKS%%,*}
