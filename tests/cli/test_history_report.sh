@@ -19,6 +19,8 @@ import hashlib, json, random
 rnd = random.Random(7)
 def commit(i): return hashlib.sha1(b"commit-%d" % i).hexdigest()
 HOSTILE = "<script>alert(1)</script> & \"double\" 'single' quotes"
+# The planted commit's subject is long, with multi-byte characters and markup around the cut.
+LONG = "Planted step & more: " + " ".join("w\u00f6rd%d<b>" % k for k in range(40))
 lines = []
 def header(i, machine, subject):
     return {"schema": "beex-history/1", "commit": commit(i),
@@ -30,7 +32,7 @@ for i in range(24):
         r = header(100, "amd-25-1", "other machine")
         r.update(build="ok", counts={"forward/fp32/scalar": {"instructions": 5e6, "d1_misses": 9, "ll_misses": 1}})
         lines.append(r)
-    subject = HOSTILE if i == 5 else "commit number %d" % i
+    subject = HOSTILE if i == 5 else LONG if i == 12 else "commit number %d" % i
     r = header(i, "intel-6-207", subject)
     if i == 7:
         r.update(build="failed", why="error: expected ';' before '}' token")
@@ -97,6 +99,18 @@ check("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;double&quot; &#39;singl
       "the escaped hostile subject is missing")
 check(page.count("<script") == 1, "more than the page's own script")
 check(not re.search(r'src=|href=|url\(|@import|<link', page), "an external resource")
+# The long subject: clipped in the table to at most 72 characters ending in an ellipsis, at a
+# word boundary, a prefix of the whole, which is the cell's tooltip.
+import html
+long_subject = "Planted step & more: " + " ".join("w\u00f6rd%d<b>" % k for k in range(40))
+cell = re.search(r'<td title="([^"]*)">([^<]*)</td>', reg)
+check(cell is not None, "the regression's subject cell has no title (not clipped?)")
+full, shown = html.unescape(cell.group(1)), html.unescape(cell.group(2))
+check(full == long_subject, "the tooltip is not the whole subject: %r" % full)
+check(shown.endswith("\u2026") and len(shown) <= 72, "clipped text: %r" % shown)
+check(long_subject.startswith(shown[:-1]) and long_subject[len(shown) - 1] == " ",
+      "the clipped text is not a prefix ending at a word: %r" % shown)
+check("<td>commit number 7</td>" in fl, "a short subject needs no clipping nor tooltip")
 for fam in ("forward", "kernel", "train", "timed"):
     check('id="family-%s"' % fam in page, "no heading for family " + fam)
 EOF

@@ -31,6 +31,11 @@ typedef struct {
 static const char *const families[] = {"forward", "kernel", "train", "timed"};
 #define NFAMILIES (sizeof families / sizeof families[0])
 
+/* A subject in a table is clipped to this many characters, the whole of it in the cell's
+ * tooltip: full subjects of 150-300 characters made each row of "Current regressions" many
+ * lines tall, and the table filled a screen with a handful of rows. */
+#define SUBJECT_CHARS 72
+
 static const char *page_css =
     "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:1100px;padding:0 1em;"
     "color:#222}\n"
@@ -213,9 +218,9 @@ static void write_failed(FILE *f, const page *pg)
             continue;
         char hash[8];
         beex_history_short_hash(rec->commit, hash);
-        fprintf(f, "<tr><td><code>%s</code></td><td>", hash);
-        beex_html_text(f, rec->subject);
-        fputs("</td><td>", f);
+        fprintf(f, "<tr><td><code>%s</code></td>", hash);
+        beex_html_clipped_cell(f, rec->subject, SUBJECT_CHARS);
+        fputs("<td>", f);
         beex_html_text(f, json_string_value(json_object_get(rec->json, "why")));
         fputs("</td></tr>\n", f);
     }
@@ -233,10 +238,11 @@ static void change_row(FILE *f, const page *pg, const beex_history_change *ch)
     }
     fputs("<tr><td><code>", f);
     beex_html_text(f, ch->key);
-    fprintf(f, "</code></td><td><code>%s</code></td><td>", hash);
-    beex_html_text(f, ch->record < pg->h->count ? pg->h->records[ch->record].subject : "");
+    fprintf(f, "</code></td><td><code>%s</code></td>", hash);
+    beex_html_clipped_cell(f, ch->record < pg->h->count ? pg->h->records[ch->record].subject : "",
+                           SUBJECT_CHARS);
     fprintf(f,
-            "</td><td class=\"num %s\">%+.2f%%</td><td class=\"num\">%s &rarr; %s</td>"
+            "<td class=\"num %s\">%+.2f%%</td><td class=\"num\">%s &rarr; %s</td>"
             "<td class=\"num\">%.3f</td><td>%s</td></tr>\n",
             ch->regression ? "up" : "down", 100 * ch->change.rel_change, before, after,
             1 - ch->change.p_value,

@@ -21,11 +21,10 @@ typedef struct {
     double scale;  /* stored value -> unit */
 } yaxis;
 
-void beex_html_text(FILE *f, const char *s)
+/* Escapes the first n bytes of s. */
+static void html_text_n(FILE *f, const char *s, size_t n)
 {
-    if (s == NULL)
-        return;
-    for (; *s; s++) {
+    for (const char *e = s + n; s < e && *s; s++) {
         switch (*s) {
         case '&':
             fputs("&amp;", f);
@@ -46,6 +45,61 @@ void beex_html_text(FILE *f, const char *s)
             fputc(*s, f);
         }
     }
+}
+
+void beex_html_text(FILE *f, const char *s)
+{
+    if (s != NULL)
+        html_text_n(f, s, strlen(s));
+}
+
+/* The byte length of s's first max_chars characters, or strlen(s) when s is no longer. */
+static size_t clip_length(const char *s, size_t max_chars)
+{
+    size_t chars = 0, i = 0;
+    for (; s[i]; i++) {
+        if (((unsigned char)s[i] & 0xC0) == 0x80) /* a continuation byte: same character */
+            continue;
+        if (chars == max_chars)
+            return i;
+        chars++;
+    }
+    return i;
+}
+
+void beex_html_text_clipped(FILE *f, const char *s, size_t max_chars)
+{
+    if (s == NULL)
+        return;
+    size_t whole = strlen(s);
+    if (max_chars == 0 || clip_length(s, max_chars) == whole) {
+        beex_html_text(f, s);
+        return;
+    }
+    size_t cut = clip_length(s, max_chars - 1); /* room for the ellipsis */
+    size_t half = clip_length(s, max_chars / 2);
+    for (size_t i = cut; i > half; i--)
+        if (s[i - 1] == ' ') { /* a whole word, without its trailing space */
+            cut = i - 1;
+            break;
+        }
+    html_text_n(f, s, cut);
+    fputs("\u2026", f);
+}
+
+void beex_html_clipped_cell(FILE *f, const char *s, size_t max_chars)
+{
+    const char *text = s != NULL ? s : "";
+    int clipped = max_chars > 0 && clip_length(text, max_chars) != strlen(text);
+    fputs("<td", f);
+    if (clipped) {
+        fputs(" title=\"", f);
+        beex_html_text(f, text);
+        fputc('"', f);
+    }
+    fputc('>', f);
+    beex_html_text_clipped(f, text, max_chars);
+    fputs("</td>", f);
 }
 
 void beex_history_short_hash(const char *commit, char out[8])
