@@ -72,7 +72,11 @@ def main(argv):
         "saves, and each one's iso-cost gain over static depth (metric points at equal OPs); "
         "mean over the units with its 95 % interval, and whether the interval excludes 0; "
         "then how many units chose a static depth, or a delta that exits every example at "
-        "one block (static depth in disguise). Points are percentage points.")
+        "one block (static depth in disguise). Points are percentage points. A regime "
+        "marked +T is the same units with a temperature per exit fitted on dev: each exit's "
+        "logits divided by it before any rule (`beex sweep --trace-files "
+        "--calibrate-temperature` on the units' own traces; argmax, and so the static-depth "
+        "curve and full depth, unchanged).")
     out.append("")
     for task in sorted(rows):
         metric = rows[task][0][1].get("metric", "metric")

@@ -141,10 +141,11 @@ static json_t *doc_head(const beex_sweep_options *o, const byo_state *s, beex_me
     json_object_set_new(context, "run_id", json_string(run_id));
     json_object_set_new(doc, "kind", json_string("beex-sweep"));
     json_object_set_new(doc, "context", context);
-    json_object_set_new(doc, "inputs",
-                        json_pack("{s:{s:o, s:o}}", "trace_files", "dev",
-                                  beex_file_json(o->trace_files[0]), "test",
-                                  beex_file_json(o->trace_files[1])));
+    json_t *files = json_pack("{s:o, s:o}", "dev", beex_file_json(o->trace_files[0]), "test",
+                              beex_file_json(o->trace_files[1]));
+    if (s->dev.h.model[0] != '\0') /* the pair check made test's the same */
+        json_object_set_new(files, "model_fingerprint", json_string(s->dev.h.model));
+    json_object_set_new(doc, "inputs", json_pack("{s:o}", "trace_files", files));
     json_object_set_new(doc, "seeds", json_pack("{s:I}", "bootstrap", (json_int_t)o->seed));
     json_object_set_new(doc, "task", json_string(s->dev.h.source[0] ? s->dev.h.source : "trace"));
     json_object_set_new(doc, "trace_format", format_json(s));

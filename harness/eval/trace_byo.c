@@ -155,6 +155,25 @@ static int shared_costs(const json_t *o, beex_byo_header *h, char *why, size_t l
 }
 
 /* The header's fields, from its parsed object. Returns 0, or -1 with why set. */
+/* "x_beex_model", beex's own extension: absent, or 16 lowercase hex digits. */
+static int model_fingerprint(const json_t *o, beex_byo_header *h, char *why, size_t len)
+{
+    const json_t *v = json_object_get(o, "x_beex_model");
+    h->model[0] = '\0';
+    if (v == NULL)
+        return 0;
+    const char *s = json_string_value(v);
+    int ok = s != NULL && strlen(s) == 16;
+    for (int k = 0; ok && k < 16; k++)
+        ok = (s[k] >= '0' && s[k] <= '9') || (s[k] >= 'a' && s[k] <= 'f');
+    if (!ok) {
+        snprintf(why, len, "\"x_beex_model\" must be a model fingerprint, 16 lowercase hex digits");
+        return -1;
+    }
+    memcpy(h->model, s, 17);
+    return 0;
+}
+
 static int header_fields(const json_t *o, beex_byo_header *h, char *why, size_t len)
 {
     static const char *const keys[] = {"schema",    "classes", "exits", "class_names", "values",
@@ -178,7 +197,8 @@ static int header_fields(const json_t *o, beex_byo_header *h, char *why, size_t 
         string_field(o, "source", 0, NULL, h->source, sizeof h->source, why, len) != 0 ||
         string_field(o, "metric", 0, metrics, h->metric, sizeof h->metric, why, len) != 0 ||
         string_field(o, "positive", 0, NULL, h->positive, sizeof h->positive, why, len) != 0 ||
-        class_names(o, h, why, len) != 0 || shared_costs(o, h, why, len) != 0)
+        class_names(o, h, why, len) != 0 || shared_costs(o, h, why, len) != 0 ||
+        model_fingerprint(o, h, why, len) != 0)
         return -1;
     h->probs = strcmp(v, "probs") == 0;
     if (h->positive[0] != '\0') {

@@ -26,6 +26,10 @@ typedef struct {
     char source[512];   /* free text, "" when absent */
     char metric[16];    /* "accuracy", "f1", "mcc", or "" when absent */
     char positive[128]; /* a class name, or "" when absent */
+    /* "x_beex_model": the fingerprint (16 hex digits) of the beex model whose trace this was
+     * converted from (beex trace convert --model), "" when absent: lets a study check that a
+     * sweep of converted traces belongs to the unit's model. */
+    char model[17];
     /* Shared costs, for examples that bring none: cumulative FLOPs, BOPs and IOPs of reaching
      * exit b. has_cost 0: every example must have its own "cost". */
     int has_cost;
@@ -49,8 +53,8 @@ void beex_byo_free(beex_byo_trace *b);
 void beex_byo_header_free(beex_byo_header *h);
 
 /* Dev and test belong together: the same classes (names included) and exits, "split" dev and
- * test as given, and no conflicting "metric" or "positive". Returns 0, or -1 with err naming
- * both files. */
+ * test as given, and no conflicting "metric", "positive" or "x_beex_model". Returns 0, or -1 with
+ * err naming both files. */
 int beex_byo_check_pair(const beex_byo_trace *dev, const char *dev_path, const beex_byo_trace *test,
                         const char *test_path, char *err, size_t errlen);
 

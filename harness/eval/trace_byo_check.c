@@ -96,9 +96,10 @@ int beex_byo_check_pair(const beex_byo_trace *dev, const char *dev_path, const b
                      dev_path, c, d->class_names[c], t->class_names[c], test_path);
             return -1;
         }
-    const char *what[2] = {"metric", "positive"};
-    const char *dv[2] = {d->metric, d->positive}, *tv[2] = {t->metric, t->positive};
-    for (int k = 0; k < 2; k++)
+    const char *what[3] = {"metric", "positive", "x_beex_model"};
+    const char *dv[3] = {d->metric, d->positive, d->model};
+    const char *tv[3] = {t->metric, t->positive, t->model};
+    for (int k = 0; k < 3; k++)
         if (dv[k][0] != '\0' && tv[k][0] != '\0' && strcmp(dv[k], tv[k]) != 0) {
             snprintf(err, errlen, "%s: line 1: \"%s\" is \"%.60s\", but \"%.60s\" in %s", dev_path,
                      what[k], dv[k], tv[k], test_path);

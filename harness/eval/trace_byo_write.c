@@ -47,6 +47,8 @@ int beex_byo_write_header(FILE *f, const beex_byo_header *h)
         json_object_set_new(o, "metric", json_string(h->metric));
     if (h->positive[0] != '\0')
         json_object_set_new(o, "positive", json_string(h->positive));
+    if (h->model[0] != '\0')
+        json_object_set_new(o, "x_beex_model", json_string(h->model));
     if (h->has_cost)
         json_object_set_new(o, "cost", double_array(h->cost, h->exits));
     if (any_nonzero(h->bops, h->exits))

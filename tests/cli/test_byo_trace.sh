@@ -44,6 +44,20 @@ for s in dev test; do
     [ "$(jq -r .inputs.trace_files.$s.sha256 byo/sweep.json)" = "$(sha256sum $s.jsonl | cut -d' ' -f1)" ] ||
         fail "sweep.json's $s sha256 is not the file's"
 done
+# The converted traces name their model (x_beex_model), and so does the sweep; a test trace of
+# another model, or a damaged fingerprint, is refused naming the file and line 1.
+fp=$(jq -r .inputs.model.fingerprint nat/sweep.json)
+[ "$(head -1 dev.jsonl | jq -r .x_beex_model)" = "$fp" ] || fail "dev.jsonl lacks x_beex_model $fp"
+[ "$(jq -r .inputs.trace_files.model_fingerprint byo/sweep.json)" = "$fp" ] ||
+    fail "sweep.json lacks inputs.trace_files.model_fingerprint $fp"
+for bad in 0123456789abcdef XYZ; do
+    { head -1 test.jsonl | jq -c --arg b "$bad" '.x_beex_model = $b'; tail -n +2 test.jsonl; } >fp.jsonl
+    set +e
+    "$BEEX" sweep --trace-files dev.jsonl fp.jsonl --out fprun >/dev/null 2>err.txt; rc=$?
+    set -e
+    [ $rc = 1 ] && grep -q "line 1" err.txt && grep -q "x_beex_model" err.txt && [ ! -e fprun ] ||
+        fail "x_beex_model $bad accepted (rc $rc): $(cat err.txt)"
+done
 # A converted trace of another model is refused.
 "$BEEX" init --out other.safetensors --seed 4 --vocab 120 --d 32 --heads 2 --dff 64 --blocks 5 \
     --max-len 24 --labels 0,1 >/dev/null

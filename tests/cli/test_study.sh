@@ -183,6 +183,32 @@ jq -e --slurpfile sw s/units/synth-w1a1-s1/sweep/sweep.json '
 grep -Eq '^\| synth \| w1a1 \| 1 \| accuracy \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \|' s/study.md ||
     fail "study.md does not show one unit's interval: $(grep '| w1a1 |' s/study.md)"
 
+# Units re-swept from their own converted traces with a temperature per exit fitted on dev
+# (scripts/study_exits.sh's "<regime>+T" folders) aggregate: the sweep of trace files names the
+# model they were converted from (x_beex_model). Another unit's re-sweep is refused as below.
+mkdir -p c/units
+for seed in 1 2; do
+    u=s/units/synth-w1a1-s$seed d=c/units/synth-w1a1-s$seed
+    mkdir -p "$d" && cp "$u/model.safetensors" "$u/unit.json" "$d/" || fail "copy $u"
+    for split in dev test; do
+        "$beex" trace convert "$u/sweep/trace_$split.csv" --model "$u/model.safetensors" \
+            --out "$d/$split.jsonl" >/dev/null || fail "convert $u's $split trace"
+    done
+    "$beex" sweep --trace-files "$d/dev.jsonl" "$d/test.jsonl" --calibrate-temperature \
+        --out "$d/sweep" >/dev/null 2>&1 || fail "calibrated re-sweep of $u"
+done
+"$beex" study --tasks "$data" --precisions w1a1 --seeds 1,2 "${small[@]}" --aggregate-only \
+    --out c >/dev/null 2>err.txt || { cat err.txt; fail "aggregate of the calibrated re-sweeps"; }
+jq -e '.rows[0].units == 2 and .rows[0].precision == "w1a1"' c/study.json >/dev/null ||
+    fail "the calibrated aggregate lacks its 2 units: $(jq -c '.rows[0]' c/study.json)"
+cp c/units/synth-w1a1-s2/sweep/sweep.json c/units/synth-w1a1-s1/sweep/sweep.json
+err=$("$beex" study --tasks "$data" --precisions w1a1 --seeds 1,2 "${small[@]}" --aggregate-only \
+    --out c 2>&1 >/dev/null)
+rc=$?
+if [ $rc -ne 1 ] || ! echo "$err" | grep -q "synth-w1a1-s1/sweep/sweep.json: swept from model"; then
+    fail "another model's calibrated re-sweep aggregated: exit $rc, $err"
+fi
+
 # A unit whose sweep.json comes from another model (seed 2's sweep beside seed 1's model) is
 # refused when aggregating, naming the file (issue 24 item 3).
 cp s/units/synth-w1a1-s2/sweep/sweep.json s/units/synth-w1a1-s1/sweep/sweep.json

@@ -137,8 +137,14 @@ int beex_study_unit_check_model(const beex_study_plan *plan, int i, char *err, s
     json_t *doc = beex_input_json(sweep, BEEX_INPUT_MAX_JSON, err, errlen);
     if (doc == NULL)
         return -1;
-    const char *rec = json_string_value(
-        json_object_get(json_object_get(json_object_get(doc, "inputs"), "model"), "fingerprint"));
+    /* A sweep of the model, or of its traces converted with beex trace convert --model (a
+     * re-sweep with per-exit temperatures, scripts/study_exits.sh). */
+    const json_t *inputs = json_object_get(doc, "inputs");
+    const char *rec =
+        json_string_value(json_object_get(json_object_get(inputs, "model"), "fingerprint"));
+    if (rec == NULL)
+        rec = json_string_value(
+            json_object_get(json_object_get(inputs, "trace_files"), "model_fingerprint"));
     int rc = 0;
     if (rec == NULL || strcmp(rec, fp) != 0) {
         snprintf(err, errlen,

@@ -100,6 +100,10 @@ static int make_header(const beex_trace_convert_options *o, const beex_model *m,
     char source[512];
     snprintf(source, sizeof source, "beex trace %.150s (%.96s); costs of %.150s at %s", o->in,
              t->origin, o->model, beex_precision_name(prec));
+    if (beex_file_fingerprint(o->model, h->model) != 0) {
+        snprintf(err, errlen, "%s: unreadable", o->model);
+        return -1;
+    }
     beex_trace_convert_options with_split = *o;
     with_split.split = split_of(o);
     if (with_split.split == NULL) {
