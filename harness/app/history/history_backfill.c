@@ -64,12 +64,12 @@ static int common_dir(const char *tree, char *out, size_t len, char *err, size_t
     char *dir = git_out(argv, err, errlen);
     if (dir == NULL)
         return -1;
-    if (dir[0] == '/')
-        snprintf(out, len, "%s", dir);
-    else
-        snprintf(out, len, "%s/%s", tree, dir);
+    int n = dir[0] == '/' ? snprintf(out, len, "%s", dir) : snprintf(out, len, "%s/%s", tree, dir);
+    int fits = n >= 0 && (size_t)n < len;
+    if (!fits) /* a cut path would name another folder */
+        snprintf(err, errlen, "%s: git's common dir is too long a path (%d bytes)", tree, n);
     free(dir);
-    return 0;
+    return fits ? 0 : -1;
 }
 
 /* WT is created (git worktree add --detach) when missing; an existing WT must be a linked
