@@ -9,8 +9,10 @@
 # metric and iso-cost gains, OUT/exits.md. Resumable: finished units are skipped.
 # Environment: BEEX (default build/release/beex), OUT (default results/runs/exits), TASKS
 # (default mr), SEEDS (default 5), JOBS (default nproc), REGIMES (default "weighted equal last
-# distill ge"; add last+heads for the last-exit model with heads fit to it afterwards), CALIBRATE
-# (default 1: also every regime with a temperature per exit fitted on dev, "<regime>+T").
+# distill ge"; add last+heads for the last-exit model with heads fit to it afterwards, and
+# distill:A:T for self-distillation with --distill-alpha A and --distill-temperature T, in the
+# folder distill-aA-TT), CALIBRATE (default 1: also every regime with a temperature per exit
+# fitted on dev, "<regime>+T").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BEEX=${BEEX:-build/release/beex}
@@ -29,9 +31,24 @@ done
 bash datasets/glove.sh >/dev/null
 mkdir -p "$OUT"
 t0=$(date -u +%s)
-for regime in $REGIMES; do
+# A REGIMES token's folder name and its recipe options.
+regime_name() {
+    case $1 in
+    distill:*:*) IFS=: read -r _ a t <<<"$1" && echo "distill-a$a-T$t" ;;
+    *) echo "$1" ;;
+    esac
+}
+regime_options() {
+    case $1 in
+    distill:*:*) IFS=: read -r _ a t <<<"$1" &&
+        echo "--exit-regime distill --distill-alpha $a --distill-temperature $t" ;;
+    *) echo "--exit-regime $1" ;;
+    esac
+}
+for token in $REGIMES; do
+    regime=$(regime_name "$token")
     recipe=$OUT/$regime.recipe
-    { cat scripts/study_exits.recipe; printf '*  *  --exit-regime %s\n' "$regime"; } >"$recipe.tmp"
+    { cat scripts/study_exits.recipe; printf '*  *  %s\n' "$(regime_options "$token")"; } >"$recipe.tmp"
     mv "$recipe.tmp" "$recipe"
     "$BEEX" study --tasks "$TASKS" --precisions w1a1 --recipe "$recipe" --jobs "$JOBS" \
         --threads 1 --seeds-count "$SEEDS" --out "$OUT/$regime"
@@ -64,7 +81,8 @@ print(e["metric"], e.get("positive_class") or "-")' "$src/sweep/sweep.json")
     mv "$dst.tmp" "$dst"
 }
 REPORTED=
-for regime in $REGIMES; do
+for token in $REGIMES; do
+    regime=$(regime_name "$token")
     REPORTED="$REPORTED $regime"
     [ "$CALIBRATE" = 1 ] || continue
     n=0
