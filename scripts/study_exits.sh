@@ -22,6 +22,7 @@ SEEDS=${SEEDS:-5}
 JOBS=${JOBS:-$(nproc)}
 REGIMES=${REGIMES:-weighted equal last distill ge}
 CALIBRATE=${CALIBRATE:-1}
+case $CALIBRATE in 0 | 1) ;; *) echo "study_exits: CALIBRATE must be 0 or 1, not '$CALIBRATE'" >&2; exit 2 ;; esac
 [ -x "$BEEX" ] || { echo "study_exits: $BEEX not built (cmake --build build/release)" >&2; exit 2; }
 "$BEEX" train --help | grep -q -- "--exit-regime" ||
     { echo "study_exits: $BEEX has no --exit-regime (rebuild it)" >&2; exit 2; }
@@ -31,24 +32,23 @@ done
 bash datasets/glove.sh >/dev/null
 mkdir -p "$OUT"
 t0=$(date -u +%s)
-# A REGIMES token's folder name and its recipe options.
-regime_name() {
+# A REGIMES token's folder name (regime) and recipe options (options); distill:A:T is distill
+# with its alpha and temperature.
+parse_regime() {
+    local a t
     case $1 in
-    distill:*:*) IFS=: read -r _ a t <<<"$1" && echo "distill-a$a-T$t" ;;
-    *) echo "$1" ;;
-    esac
-}
-regime_options() {
-    case $1 in
-    distill:*:*) IFS=: read -r _ a t <<<"$1" &&
-        echo "--exit-regime distill --distill-alpha $a --distill-temperature $t" ;;
-    *) echo "--exit-regime $1" ;;
+    distill:*:*)
+        IFS=: read -r _ a t <<<"$1"
+        regime=distill-a$a-T$t
+        options="--exit-regime distill --distill-alpha $a --distill-temperature $t"
+        ;;
+    *) regime=$1 options="--exit-regime $1" ;;
     esac
 }
 for token in $REGIMES; do
-    regime=$(regime_name "$token")
+    parse_regime "$token"
     recipe=$OUT/$regime.recipe
-    { cat scripts/study_exits.recipe; printf '*  *  %s\n' "$(regime_options "$token")"; } >"$recipe.tmp"
+    { cat scripts/study_exits.recipe; printf '*  *  %s\n' "$options"; } >"$recipe.tmp"
     mv "$recipe.tmp" "$recipe"
     "$BEEX" study --tasks "$TASKS" --precisions w1a1 --recipe "$recipe" --jobs "$JOBS" \
         --threads 1 --seeds-count "$SEEDS" --out "$OUT/$regime"
@@ -82,7 +82,7 @@ print(e["metric"], e.get("positive_class") or "-")' "$src/sweep/sweep.json")
 }
 REPORTED=
 for token in $REGIMES; do
-    regime=$(regime_name "$token")
+    parse_regime "$token"
     REPORTED="$REPORTED $regime"
     [ "$CALIBRATE" = 1 ] || continue
     n=0

@@ -154,7 +154,6 @@ static int shared_costs(const json_t *o, beex_byo_header *h, char *why, size_t l
     return 0;
 }
 
-/* The header's fields, from its parsed object. Returns 0, or -1 with why set. */
 /* "x_beex_model", beex's own extension: absent, or 16 lowercase hex digits. */
 static int model_fingerprint(const json_t *o, beex_byo_header *h, char *why, size_t len)
 {
@@ -174,6 +173,7 @@ static int model_fingerprint(const json_t *o, beex_byo_header *h, char *why, siz
     return 0;
 }
 
+/* The header's fields, from its parsed object. Returns 0, or -1 with why set. */
 static int header_fields(const json_t *o, beex_byo_header *h, char *why, size_t len)
 {
     static const char *const keys[] = {"schema",    "classes", "exits", "class_names", "values",

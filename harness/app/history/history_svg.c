@@ -67,39 +67,30 @@ static size_t clip_length(const char *s, size_t max_chars)
     return i;
 }
 
-void beex_html_text_clipped(FILE *f, const char *s, size_t max_chars)
-{
-    if (s == NULL)
-        return;
-    size_t whole = strlen(s);
-    if (max_chars == 0 || clip_length(s, max_chars) == whole) {
-        beex_html_text(f, s);
-        return;
-    }
-    size_t cut = clip_length(s, max_chars - 1); /* room for the ellipsis */
-    size_t half = clip_length(s, max_chars / 2);
-    for (size_t i = cut; i > half; i--)
-        if (s[i - 1] == ' ') { /* a whole word, without its trailing space */
-            cut = i - 1;
-            break;
-        }
-    html_text_n(f, s, cut);
-    fputs("\u2026", f);
-}
-
 void beex_html_clipped_cell(FILE *f, const char *s, size_t max_chars)
 {
     const char *text = s != NULL ? s : "";
-    int clipped = max_chars > 0 && clip_length(text, max_chars) != strlen(text);
-    fputs("<td", f);
-    if (clipped) {
-        fputs(" title=\"", f);
-        beex_html_text(f, text);
-        fputc('"', f);
+    size_t whole = strlen(text);
+    if (max_chars == 0 || clip_length(text, max_chars) == whole) {
+        fputs("<td>", f);
+        html_text_n(f, text, whole);
+        fputs("</td>", f);
+        return;
     }
-    fputc('>', f);
-    beex_html_text_clipped(f, text, max_chars);
-    fputs("</td>", f);
+    /* Room for the ellipsis; then back to the last space in the second half, so that a whole
+     * word ends the text (without its trailing space). */
+    size_t cut = clip_length(text, max_chars - 1);
+    size_t half = clip_length(text, max_chars / 2);
+    for (size_t i = cut; i > half; i--)
+        if (text[i - 1] == ' ') {
+            cut = i - 1;
+            break;
+        }
+    fputs("<td title=\"", f);
+    html_text_n(f, text, whole);
+    fputs("\">", f);
+    html_text_n(f, text, cut);
+    fputs("\u2026</td>", f);
 }
 
 void beex_history_short_hash(const char *commit, char out[8])

@@ -26,13 +26,10 @@ typedef struct {
  * quoted attribute. NULL writes nothing. */
 void beex_html_text(FILE *f, const char *s);
 
-/* A table cell's text: s escaped as by beex_html_text, cut to at most max_chars characters
- * (UTF-8 sequences count once) at the last space in its second half, with "…" where it was
- * cut, so that a long commit subject keeps a table row one or two lines tall. */
-void beex_html_text_clipped(FILE *f, const char *s, size_t max_chars);
-
-/* A <td> whose text is s clipped to max_chars, with the whole of s in its title attribute
- * (the browser's tooltip) when it was clipped. */
+/* A <td> holding s escaped as by beex_html_text; when s is longer than max_chars characters
+ * (a UTF-8 sequence counts once; 0: no limit), cut at the last space in its second half with
+ * "…" (at most max_chars in all) and the whole of s in the title attribute (the browser's
+ * tooltip), so that a long commit subject keeps a table row one or two lines tall. */
 void beex_html_clipped_cell(FILE *f, const char *s, size_t max_chars);
 
 /* The first seven characters of a commit, for labels; anything but a hex digit (a damaged
